@@ -1,0 +1,219 @@
+"""The ``evaluate`` command: a thin wiring of the library (DESIGN §5).
+
+Exit codes: 0 clean, 1 diagnostics (or warnings under --strict), 2 usage, IO or rule-set errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .diagnostics import format_all, format_diagnostic
+from .evaluation import Evaluation, RulesProblem, evaluate_files, load_rule_set
+from .expression import format_expression, kind_of
+from .parser import ExpressionError
+from .report import build_context, render_json, render_markdown
+from .rules import DEFAULT_RULES, describe, shipped_rule_sets
+from .scaffold import scaffold_actuals
+
+EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
+
+
+class _DefaultGroup(click.Group):
+    """``evaluate GOALS ACTUALS`` runs the evaluation; a known word runs a helper command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+def _write_atomically(path: Path, data: bytes, inputs: list[Path]) -> None:
+    target = path.resolve()
+    if any(target == p.resolve() for p in inputs):
+        raise click.UsageError(f"输出文件 {path} 是输入文件，拒绝覆盖")
+    if target.is_dir():
+        raise click.UsageError(f"输出路径 {path} 是一个目录")
+    directory = target.parent
+    if not directory.is_dir():
+        raise click.UsageError(f"输出目录 {directory} 不存在")
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _load_rules(reference: str):
+    try:
+        return load_rule_set(reference)
+    except RulesProblem as problem:
+        click.echo(format_all(problem.diagnostics, problem.sources), err=True)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _report_diagnostics(evaluation: Evaluation, strict: bool) -> int:
+    if evaluation.diagnostics:
+        click.echo(format_all(evaluation.diagnostics, evaluation.sources), err=True)
+        click.echo(f"共 {evaluation.errors} 个错误，{evaluation.warnings} 个警告", err=True)
+    if evaluation.errors or (strict and evaluation.warnings):
+        return EXIT_DIAGNOSTICS
+    return EXIT_CLEAN
+
+
+_input = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+
+
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="evaluate")
+def main() -> None:
+    """Jixiao：按财预〔2020〕10号规则给项目支出绩效自评打分。
+
+    \b
+    evaluate GOALS ACTUALS        生成自评表（默认 Markdown）
+    evaluate check GOALS [ACTUALS]  只检查输入
+    evaluate scaffold GOALS -o F  生成 actuals.yaml 模板
+    evaluate parse EXPR           显示指标值的解析结果
+    evaluate rules [NAME]         列出或显示规则集
+    """
+
+
+@main.command("run")
+@click.argument("goals", type=_input)
+@click.argument("actuals", type=_input)
+@click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
+              help="规则集：内置名称或 YAML 文件路径。")
+@click.option("--format", "output_format", type=click.Choice(["md", "json"]), default="md",
+              show_default=True, help="输出格式。")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="写入文件（原子写入）。")
+@click.option("--project", help="只评这一个项目（项目名称）。")
+@click.option("--explain", is_flag=True, help="列出每项得分的计算过程。")
+@click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
+def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: Path | None,
+        project: str | None, explain: bool, strict: bool) -> None:
+    """生成项目支出绩效自评表和单位汇总。"""
+    rules, lexicon = _load_rules(rules_ref)
+    evaluation = evaluate_files(str(goals), str(actuals), rules, lexicon, project=project)
+    if project is not None and evaluation.goals is not None and project not in {
+            p.name for p in evaluation.goals.projects}:
+        raise click.UsageError(f"申报表中没有项目“{project}”")
+    status = _report_diagnostics(evaluation, strict)
+    if evaluation.goals is not None:
+        if output_format == "json":
+            text = render_json(evaluation)
+        else:
+            text = render_markdown(build_context(evaluation, explain=explain))
+        if output is not None:
+            _write_atomically(output, text.encode("utf-8"), [goals, actuals])
+        else:
+            click.echo(text, nl=False)
+    sys.exit(status)
+
+
+@main.command()
+@click.argument("goals", type=_input)
+@click.argument("actuals", type=_input, required=False)
+@click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
+              help="规则集：内置名称或 YAML 文件路径。")
+@click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
+def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool) -> None:
+    """只检查申报表（和完成值文件），不生成报告。"""
+    rules, lexicon = _load_rules(rules_ref)
+    evaluation = evaluate_files(str(goals), str(actuals) if actuals else None, rules, lexicon)
+    status = _report_diagnostics(evaluation, strict)
+    if status == EXIT_CLEAN:
+        click.echo("检查通过" + ("" if not evaluation.warnings else "（有警告）"), err=True)
+    sys.exit(status)
+
+
+@main.command()
+@click.argument("goals", type=_input)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="写入文件；默认输出到屏幕。")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件。")
+def scaffold(goals: Path, output: Path | None, force: bool) -> None:
+    """按申报表生成 actuals.yaml 模板：每个指标一行，指标值写在注释里。"""
+    text, diagnostics, sources = scaffold_actuals(str(goals))
+    if text is None:
+        click.echo(format_all(diagnostics, sources), err=True)
+        sys.exit(EXIT_DIAGNOSTICS)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if output.exists() and not force:
+        raise click.UsageError(f"{output} 已存在；如确需覆盖请加 --force")
+    _write_atomically(output, text.encode("utf-8"), [goals])
+    click.echo(f"已写入 {output}", err=True)
+
+
+@main.command("parse")
+@click.argument("expression")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出语法树。")
+@click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
+              help="提供词表的规则集。")
+def parse_command(expression: str, as_json: bool, rules_ref: str) -> None:
+    """显示一个指标值或完成值的解析结果。"""
+    _rules, lexicon = _load_rules(rules_ref)
+    result = lexicon.read(expression)
+    if isinstance(result, ExpressionError):
+        from .diagnostics import Position, error
+
+        diagnostic = error(result.code, result.message, Position("<参数>", 1, result.offset + 1),
+                           length=result.length, hint=result.hint or None)
+        click.echo(format_diagnostic(diagnostic, {"<参数>": expression}), err=True)
+        sys.exit(EXIT_DIAGNOSTICS)
+    if as_json:
+        click.echo(json.dumps(ast_to_data(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{kind_of(result)}: {format_expression(result)}")
+        for key, value in ast_to_data(result).items():
+            if key != "kind":
+                click.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+
+
+def ast_to_data(node) -> dict:
+    from dataclasses import fields, is_dataclass
+    from decimal import Decimal
+    from enum import Enum
+
+    def plain(value):
+        if is_dataclass(value):
+            return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        if isinstance(value, tuple):
+            return [plain(v) for v in value]
+        return value
+
+    return {"kind": kind_of(node), **plain(node)}
+
+
+@main.command("rules")
+@click.argument("name", required=False)
+def rules_command(name: str | None) -> None:
+    """列出内置规则集；给出名称（或文件）时显示它的每个选项、说明和取值。"""
+    if name is None:
+        for shipped in shipped_rule_sets():
+            rules, _ = _load_rules(shipped)
+            click.echo(f"{shipped}\t{rules.title}")
+        return
+    rules, _ = _load_rules(name)
+    click.echo(f"# {rules.name}：{rules.title}")
+    if rules.source:
+        click.echo(f"# 依据：{rules.source}")
+    for option, title, description, value in describe(rules):
+        if isinstance(value, (dict, list)) and option.count(".") == 0:
+            click.echo(f"\n{option}  {title}：{description}")
+            continue
+        shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+        click.echo(f"  {option} = {shown}\n      {title}：{description}")

@@ -1,0 +1,457 @@
+"""The pipeline: load → read → parse → join → weigh → score → review → total.
+
+Each stage is a function over immutable records that returns its diagnostics beside its result;
+``evaluate_files`` wires them and collects every problem of the run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .actuals import Actual, Actuals, ProjectActuals, read_actuals
+from .diagnostics import Diagnostic, Position, error, sort_key, warning
+from .expression import (Comparison, Expression, FreeText, Tier, format_expression,
+                         is_quantitative)
+from .goals import Goals, Indicator, Project, read_goals
+from .parser import ExpressionError
+from .rules import DEFAULT_RULES, RuleSet, load_rules
+from .scoring import (Finding, Outcome, round_half_up, score_budget, score_row)
+from .source import load_document
+from .vocabulary import Lexicon
+from .weights import Row, allocate
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorResult:
+    indicator: Indicator
+    actual: Actual | None
+    target: Expression | None
+    value: Expression | None  # the parsed actual
+    weight: Decimal
+    rule_score: Decimal
+    self_score: Decimal | None
+    trace: str
+    tier: Tier | None
+    flags: tuple[str, ...]
+
+    @property
+    def score(self) -> Decimal:
+        """The adopted score: the unit's own where given, else the rule's."""
+        return self.self_score if self.self_score is not None else self.rule_score
+
+    @property
+    def quantitative(self) -> bool:
+        return self.target is not None and is_quantitative(self.target)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetResult:
+    initial: Decimal
+    adjusted: Decimal
+    executed: Decimal
+    rate: Decimal | None
+    weight: Decimal
+    rule_score: Decimal
+    self_score: Decimal | None
+    trace: str
+    flags: tuple[str, ...]
+
+    @property
+    def score(self) -> Decimal:
+        return self.self_score if self.self_score is not None else self.rule_score
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectResult:
+    project: Project
+    actuals: ProjectActuals
+    budget: BudgetResult
+    indicators: tuple[IndicatorResult, ...]
+    categories: tuple[tuple[str, Decimal, Decimal], ...]  # (name, weight, adopted score)
+
+    @property
+    def total(self) -> Decimal:
+        return self.budget.score + sum((r.score for r in self.indicators), ZERO)
+
+    @property
+    def rule_total(self) -> Decimal:
+        return self.budget.rule_score + sum((r.rule_score for r in self.indicators), ZERO)
+
+    @property
+    def self_total(self) -> Decimal | None:
+        return self.actuals.spec.total
+
+    @property
+    def has_self_scores(self) -> bool:
+        return self.budget.self_score is not None or any(
+            r.self_score is not None for r in self.indicators)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    rules: RuleSet | None
+    goals: Goals | None
+    projects: tuple[ProjectResult, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    sources: dict[str, str] = field(default_factory=dict)  # file → text, for excerpts
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.is_error)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if not d.is_error)
+
+    def grade(self, total: Decimal) -> str:
+        return self.rules.grade(total) if self.rules else ""
+
+
+# ---- parse --------------------------------------------------------------------------------
+
+_EMPTY_MESSAGE = {"target": "年度指标值为空", "actual": "实际完成值为空"}
+
+
+def _expression_diagnostic(problem: ExpressionError, role: str, position: Position,
+                           text: str) -> Diagnostic:
+    label = "年度指标值" if role == "target" else "实际完成值"
+    if problem.code == "expression.empty":
+        return error(f"{role}.empty", _EMPTY_MESSAGE[role], position,
+                     hint="请填写指标值，如“≥3.00(次)”或“按时完成”" if role == "target"
+                     else "请填写实际完成值，如“3.5次”“98%”“达成”")
+    return error(f"{role}.{problem.code.split('.', 1)[1]}",
+                 f"{label}“{text}”无法识别：{problem.message}", position,
+                 length=problem.length, hint=problem.hint or None)
+
+
+def parse_target(indicator: Indicator, lexicon: Lexicon
+                 ) -> tuple[Expression | None, list[Diagnostic]]:
+    parsed = lexicon.read(indicator.target)
+    if isinstance(parsed, ExpressionError):
+        return None, [_expression_diagnostic(parsed, "target",
+                                             indicator.target_position(parsed.offset),
+                                             indicator.target)]
+    problems = []
+    if isinstance(parsed, Comparison) and parsed.implied:
+        problems.append(warning(
+            "target.implied_operator", f"指标值“{indicator.target}”没有比较符号，按“≥”理解",
+            indicator.target_position(), length=len(indicator.target),
+            hint=f"请写明，如“≥{indicator.target}”"))
+    if isinstance(parsed, FreeText) and parsed.unknown and parsed.unknown != parsed.text:
+        problems.append(warning(
+            "target.unknown_word", f"指标值中的“{parsed.unknown}”不是词表中的词，按普通文字处理",
+            indicator.target_position(), length=len(indicator.target),
+            hint=f"是否为“{'”“'.join(parsed.suggestions)}”？" if parsed.suggestions else None))
+    return parsed, problems
+
+
+def parse_actual(actual: Actual, lexicon: Lexicon) -> tuple[Expression | None, list[Diagnostic]]:
+    text = actual.spec.actual
+    parsed = lexicon.read(text)
+    if isinstance(parsed, ExpressionError):
+        return None, [_expression_diagnostic(parsed, "actual", actual.actual_position(parsed.offset),
+                                             text)]
+    return parsed, []
+
+
+# ---- join ---------------------------------------------------------------------------------
+
+def join_indicators(project: Project, actuals: ProjectActuals
+                    ) -> tuple[dict[int, Actual], list[Diagnostic]]:
+    """Match each actual to its indicator by level-3 name, or "二级/三级" where ambiguous."""
+    by_name: dict[str, list[int]] = {}
+    by_pair: dict[str, int] = {}
+    for index, indicator in enumerate(project.indicators):
+        by_name.setdefault(indicator.name, []).append(index)
+        by_pair[f"{indicator.level2}/{indicator.name}"] = index
+    matched: dict[int, Actual] = {}
+    problems: list[Diagnostic] = []
+    for actual in actuals.indicators:
+        index: int | None = None
+        if actual.key in by_pair:
+            index = by_pair[actual.key]
+        elif len(by_name.get(actual.key, [])) == 1:
+            index = by_name[actual.key][0]
+        elif actual.key in by_name:
+            options = "、".join(f"{project.indicators[i].level2}/{actual.key}"
+                               for i in by_name[actual.key])
+            problems.append(error("actuals.ambiguous_indicator",
+                                  f"三级指标“{actual.key}”在项目“{project.name}”中出现多次", actual.position,
+                                  length=len(actual.key), hint=f"请写成“二级/三级”：{options}"))
+            continue
+        else:
+            close = difflib.get_close_matches(actual.key, list(by_name), n=1, cutoff=0.4)
+            problems.append(error("actuals.unknown_indicator",
+                                  f"项目“{project.name}”的申报表中没有指标“{actual.key}”", actual.position,
+                                  length=len(actual.key),
+                                  hint=f"是否为“{close[0]}”？" if close else "请按申报表中的三级指标名称填写"))
+            continue
+        if index in matched:
+            problems.append(error("actuals.duplicate_indicator",
+                                  f"指标“{actual.key}”填写了两次", actual.position, length=len(actual.key)))
+            continue
+        matched[index] = actual
+    for index, indicator in enumerate(project.indicators):
+        if index not in matched:
+            problems.append(error("actuals.missing_indicator",
+                                  f"指标“{indicator.name}”没有填写实际完成值，按 0 分计", actuals.position,
+                                  length=len(actuals.name),
+                                  hint=f"请在 indicators 下补写“{indicator.name}: 完成值”"))
+    return matched, problems
+
+
+def join_projects(goals: Goals, actuals: Actuals, goals_path: str
+                  ) -> tuple[list[tuple[Project, ProjectActuals]], list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    if actuals.year is not None and actuals.year != goals.year:
+        problems.append(error("actuals.year_mismatch",
+                              f"完成值文件的年度 {actuals.year} 与申报表的年度 {goals.year} 不一致",
+                              actuals.year_position))
+    names = {p.name: p for p in goals.projects}
+    found = {p.name: p for p in actuals.projects}
+    for project_actuals in actuals.projects:
+        if project_actuals.name not in names:
+            close = difflib.get_close_matches(project_actuals.name, list(names), n=1, cutoff=0.4)
+            problems.append(error("actuals.unknown_project",
+                                  f"申报表中没有项目“{project_actuals.name}”", project_actuals.position,
+                                  length=len(project_actuals.name),
+                                  hint=f"是否为“{close[0]}”？" if close else "项目名称须与申报表一致"))
+    pairs = []
+    for project in goals.projects:
+        if project.name not in found:
+            problems.append(error("actuals.missing_project",
+                                  f"项目“{project.name}”没有填写完成情况，无法评分", project.position,
+                                  length=len(project.name),
+                                  hint=f"请在 {Path(actuals.path).name} 的 projects 下补写“{project.name}:”"))
+            continue
+        pairs.append((project, found[project.name]))
+    return pairs, problems
+
+
+# ---- score and review ---------------------------------------------------------------------
+
+def _finding_diagnostic(finding: Finding, indicator: Indicator, actual: Actual | None,
+                        project_actuals: ProjectActuals) -> Diagnostic:
+    if finding.about == "target" or actual is None:
+        position, length = indicator.target_position(), len(indicator.target)
+    elif finding.about == "budget":
+        position, length = project_actuals.positions.get("budget", project_actuals.position), 1
+    else:
+        position, length = actual.actual_position(), len(actual.spec.actual)
+    make = error if finding.severity == "error" else warning
+    return make(finding.code, finding.message, position, length=length, hint=finding.hint or None)
+
+
+def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
+    """The checks of DESIGN §4.5–4.6 on one row."""
+    actual = result.actual
+    if actual is None:
+        return []
+    problems: list[Diagnostic] = []
+    spec = actual.spec
+    name = result.indicator.name
+    if result.self_score is not None:
+        at = actual.field_position("score")
+        if result.self_score > result.weight:
+            problems.append(error("review.score_above_weight",
+                                  f"“{name}”的自评得分 {result.self_score} 超过分值 {result.weight}", at))
+        elif result.tier is not None and result.weight > 0:
+            band = rules.qualitative.band(result.tier)
+            rate = result.self_score * 100 / result.weight
+            top = band.high >= 100
+            if rate < band.low or (rate > band.high if top else rate >= band.high):
+                problems.append(error(
+                    "review.score_outside_band",
+                    f"“{name}”为“{result.tier.value}”，自评得分率 {round_half_up(rate)}% 不在该档 "
+                    f"[{band.low}%, {band.high}%{']' if top else ')'} 之内", at,
+                    hint=f"该档得分应在 {round_half_up(result.weight * band.low / 100)} 至 "
+                         f"{round_half_up(result.weight * band.high / 100)} 之间"))
+        difference = result.self_score - result.rule_score
+        if abs(difference) > rules.review.tolerance:
+            how = "宽松" if difference > 0 else "严格"
+            problems.append(warning(
+                "review.score_differs",
+                f"“{name}”自评得分 {result.self_score} 与规则得分 {result.rule_score} 相差 "
+                f"{abs(difference)}，比规则{how}", at))
+    if result.score < result.weight and not spec.reason:
+        problems.append(warning("review.missing_reason",
+                                f"“{name}”扣分 {result.weight - result.score}，但没有填写偏差原因",
+                                actual.position, length=len(actual.key),
+                                hint="请填写 reason（偏差原因分析）和 measures（改进措施）"))
+    elif "overachieved" in result.flags and not spec.reason:
+        problems.append(warning("review.overachievement_unexplained",
+                                f"“{name}”超额完成较多，但没有说明原因", actual.position,
+                                length=len(actual.key),
+                                hint="请在 reason 中说明超额原因，以及指标值设定是否偏低"))
+    return problems
+
+
+def score_project(project: Project, project_actuals: ProjectActuals, rules: RuleSet,
+                  lexicon: Lexicon, year: int) -> tuple[ProjectResult, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    matched, join_problems = join_indicators(project, project_actuals)
+    problems += join_problems
+    rows = [Row(i.level1, i.level2, matched[n].spec.weight if n in matched else None)
+            for n, i in enumerate(project.indicators)]
+    allocation = allocate(rows, rules)
+    for issue in allocation.issues:
+        if issue.row is not None and issue.row in matched:
+            actual = matched[issue.row]
+            at = actual.field_position("weight")
+        elif issue.row is not None:
+            at = project.indicators[issue.row].position
+        else:
+            at = project_actuals.position
+        make = error if issue.severity == "error" else warning
+        problems.append(make(issue.code, f"项目“{project.name}”：{issue.message}", at))
+    results: list[IndicatorResult] = []
+    for index, indicator in enumerate(project.indicators):
+        weight = allocation.rows[index]
+        target, target_problems = parse_target(indicator, lexicon)
+        problems += target_problems
+        actual = matched.get(index)
+        value = None
+        if actual is not None:
+            value, actual_problems = parse_actual(actual, lexicon)
+            problems += actual_problems
+        if target is None or value is None:
+            why = "没有实际完成值" if actual is None else "指标值或完成值无法识别"
+            outcome = Outcome(ZERO, f"{why}：0.00")
+        else:
+            outcome = score_row(target, value, weight, rules, year=year,
+                                direction=indicator.direction)
+            problems += [_finding_diagnostic(f, indicator, actual, project_actuals)
+                         for f in outcome.findings]
+        result = IndicatorResult(indicator, actual, target, value, weight, outcome.score,
+                                 actual.spec.score if actual else None, outcome.trace,
+                                 outcome.tier, outcome.flags)
+        problems += review_row(result, rules)
+        results.append(result)
+    budget, budget_problems = score_budget_row(project, project_actuals, rules)
+    problems += budget_problems
+    categories = []
+    for name, category_weight in allocation.categories:
+        members = rules.weights.categories
+        level1s = next(c.level1_names() for c in members if c.name == name)
+        scored = sum((r.score for r in results if r.indicator.level1 in level1s), ZERO)
+        categories.append((name, category_weight, scored))
+    result = ProjectResult(project, project_actuals, budget, tuple(results), tuple(categories))
+    problems += review_project(result, rules)
+    return result, problems
+
+
+def score_budget_row(project: Project, project_actuals: ProjectActuals, rules: RuleSet
+                     ) -> tuple[BudgetResult, list[Diagnostic]]:
+    spec = project_actuals.spec.budget
+    weight = rules.budget.weight
+    rate, outcome = score_budget(spec.adjusted, spec.executed, weight)
+    problems: list[Diagnostic] = []
+    at = project_actuals.positions.get("budget.executed", project_actuals.position)
+    if "over_budget" in outcome.flags and rules.budget.overrun_flag:
+        problems.append(warning("budget.over_executed",
+                                f"项目“{project.name}”全年执行数 {spec.executed} 超过全年预算数 {spec.adjusted}",
+                                at, hint="请核对执行数，或说明超预算支出的依据"))
+    for finding in outcome.findings:
+        make = error if finding.severity == "error" else warning
+        problems.append(make(finding.code, f"项目“{project.name}”：{finding.message}",
+                             project_actuals.positions.get("budget.adjusted", at)))
+    if weight == 0:
+        outcome = Outcome(ZERO, "本规则集不设预算执行率分值")
+    result = BudgetResult(spec.initial if spec.initial is not None else project.funds.total,
+                          spec.adjusted, spec.executed, rate, weight, outcome.score, spec.score,
+                          outcome.trace, outcome.flags)
+    if spec.score is not None:
+        score_at = project_actuals.positions.get("budget.score", at)
+        if spec.score > weight:
+            problems.append(error("review.budget_score_above_weight",
+                                  f"预算执行率自评得分 {spec.score} 超过分值 {weight}", score_at))
+        elif abs(spec.score - outcome.score) > rules.review.tolerance:
+            problems.append(error("review.budget_score_mismatch",
+                                  f"预算执行率自评得分 {spec.score} 与按执行率计算的 {outcome.score} 不符",
+                                  score_at, hint=outcome.trace))
+    return result, problems
+
+
+def review_project(result: ProjectResult, rules: RuleSet) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    stated = result.self_total
+    positions = result.actuals.positions
+    if stated is not None and stated != result.total:
+        problems.append(error("review.total_mismatch",
+                              f"项目“{result.project.name}”填写的总分 {stated} 与各行得分合计 {result.total} 不符",
+                              positions.get("total", result.actuals.position),
+                              hint="总分应为预算执行率得分与各指标得分之和"))
+    weights = sum((r.weight for r in result.indicators), ZERO)
+    rate = result.budget.rate
+    if weights > 0 and rate is not None:
+        achievement = sum((r.score for r in result.indicators), ZERO) * 100 / weights
+        gap = achievement - min(rate, Decimal(1)) * 100
+        if gap > rules.review.achievement_gap:
+            problems.append(warning(
+                "review.achievement_gap",
+                f"项目“{result.project.name}”指标得分率 {round_half_up(achievement)}% 高出预算执行率 "
+                f"{round_half_up(rate * 100)}% 达 {round_half_up(gap)} 个百分点",
+                positions.get("budget.executed", result.actuals.position),
+                hint="请在实际完成情况中说明资金结余的原因"))
+    return problems
+
+
+# ---- the whole run ------------------------------------------------------------------------
+
+class RulesProblem(Exception):
+    """A rule set that cannot be used: exit 2, with its diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, str]):
+        super().__init__("rule set error")
+        self.diagnostics, self.sources = diagnostics, sources
+
+
+def load_rule_set(reference: str = DEFAULT_RULES) -> tuple[RuleSet, Lexicon]:
+    loaded, problems = load_rules(reference)
+    if loaded.rules is None or problems:
+        raise RulesProblem(problems, {d.path: d.text for d in loaded.documents})
+    return loaded.rules, Lexicon(loaded.rules.vocabulary)
+
+
+def evaluate_files(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,
+                   *, project: str | None = None) -> Evaluation:
+    """Run every stage on the two files; with no actuals, only check the goals."""
+    diagnostics: list[Diagnostic] = []
+    sources: dict[str, str] = {}
+    goals_doc, problems = load_document(goals_path)
+    sources[goals_doc.path] = goals_doc.text
+    diagnostics += problems
+    goals = None
+    if goals_doc.root is not None:
+        goals, problems = read_goals(goals_doc)
+        diagnostics += problems
+    actuals = None
+    if actuals_path is not None:
+        actuals_doc, problems = load_document(actuals_path)
+        sources[actuals_doc.path] = actuals_doc.text
+        diagnostics += problems
+        if actuals_doc.root is not None:
+            actuals, problems = read_actuals(actuals_doc)
+            diagnostics += problems
+    results: list[ProjectResult] = []
+    if goals is not None and actuals is None and actuals_path is None:
+        for item in goals.projects:
+            for indicator in item.indicators:
+                diagnostics += parse_target(indicator, lexicon)[1]
+    if goals is not None and actuals is not None:
+        pairs, problems = join_projects(goals, actuals, goals_path)
+        diagnostics += problems
+        for goal_project, project_actuals in pairs:
+            if project is not None and goal_project.name != project:
+                continue
+            result, problems = score_project(goal_project, project_actuals, rules, lexicon,
+                                             goals.year)
+            diagnostics += problems
+            results.append(result)
+    diagnostics = sorted(set(diagnostics), key=sort_key)
+    return Evaluation(rules, goals, tuple(results), tuple(diagnostics), sources)

@@ -1,0 +1,194 @@
+"""The AST of the indicator language: what a 年度指标值 or a 实际完成值 says.
+
+Produced by ``evaluator.parser`` (structure, from grammar/indicator.lark) and
+``evaluator.vocabulary`` (meaning of words, from the rule set). Frozen dataclasses with Decimal
+values; ``format_expression`` writes an AST back as text that parses to the same AST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+
+class Operator(str, Enum):
+    GE = "≥"
+    GT = ">"
+    LE = "≤"
+    LT = "<"
+    EQ = "="
+
+
+class Tier(str, Enum):
+    """The three tiers of a qualitative judgement (财预〔2020〕10号)."""
+
+    ACHIEVED = "达成"
+    PARTIAL = "部分达成"
+    MISSED = "未达成"
+
+
+# Scale prefixes of compound units; a unit in NOT_SCALED starts with one but is a unit of its own.
+SCALE_PREFIXES = (("百万", Decimal(10) ** 6), ("亿", Decimal(10) ** 8), ("万", Decimal(10) ** 4),
+                  ("千", Decimal(10) ** 3))
+NOT_SCALED = frozenset({"千克", "千米", "千瓦", "千瓦时", "千帕", "千卡", "千字节", "万分之一"})
+PERCENT_UNITS = {"%": Decimal(1), "百分比": Decimal(1), "‰": Decimal("0.1")}
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    value: Decimal
+    unit: str = ""  # as written, without brackets: "次", "万人次", "%", "元/人·月"
+
+    def scaled(self) -> tuple[Decimal, str]:
+        """The value in the base unit: 25万人次 -> (250000, "人次"); 5‰ -> (0.5, "%")."""
+        if self.unit in PERCENT_UNITS:
+            return self.value * PERCENT_UNITS[self.unit], "%"
+        if self.unit not in NOT_SCALED:
+            for prefix, factor in SCALE_PREFIXES:
+                if self.unit.startswith(prefix) and len(self.unit) > len(prefix):
+                    return self.value * factor, self.unit[len(prefix):]
+        return self.value, self.unit
+
+    @property
+    def base_unit(self) -> str:
+        return self.scaled()[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    operator: Operator
+    quantity: Quantity
+    implied: bool = False  # a bare number: ≥ read in, the user did not write it
+    # The written word (不低于, 以上): notation, not meaning, so it takes no part in equality.
+    word: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    low: Quantity
+    high: Quantity
+
+
+@dataclass(frozen=True, slots=True)
+class DatePoint:
+    year: int | None
+    month: int
+    day: int | None = None
+    part: str = ""  # 初, 上旬, 中旬, 下旬, 底, 末
+
+
+@dataclass(frozen=True, slots=True)
+class DateTerm:
+    """A date (an actual) or a deadline (a target: ``2024年12月底前``, ``≤2024-12-31``)."""
+
+    date: DatePoint
+    before: bool = False
+    event: str = ""  # trailing words such as 完成 in ``10月31日前完成``
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """Words as the grammar reads them, before the rule set's vocabulary gives them meaning."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    degree_word: str  # "" when none is written: 提升上海国际形象
+    degree: int  # 0 持平 < 1 逐渐/逐步 < 2 显著/明显
+    direction_word: str  # "" for 持平
+    direction: int  # +1 提升/扩大, -1 减少/降低, 0 持平
+    object: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    word: str  # 规范, 合理, 有效 …
+    qualifier: str = ""  # 基本
+    negation: str = ""  # 不, 未, 无
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    verb: str  # 完成, 召开, 发布 …
+    manner: str = ""  # 按时, 顺利 (done) or 延期, 基本 (partly)
+    negation: str = ""  # 未
+    partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TierWord:
+    word: str
+    tier: Tier
+
+
+@dataclass(frozen=True, slots=True)
+class FreeText:
+    text: str
+    unknown: str = ""  # a word that looks like vocabulary but is not in it
+    suggestions: tuple[str, ...] = ()
+
+
+Quantitative = Comparison | Range | DateTerm
+Qualitative = Trend | State | Event | TierWord | FreeText
+Expression = Comparison | Range | DateTerm | Trend | State | Event | TierWord | FreeText
+
+NODE_TYPES = (Operator, Tier, Quantity, Comparison, Range, DatePoint, DateTerm, Phrase, Trend,
+              State, Event, TierWord, FreeText)
+
+
+def is_quantitative(expression: Expression) -> bool:
+    return isinstance(expression, (Comparison, Range, DateTerm))
+
+
+def kind_of(expression: Expression) -> str:
+    """A short English name of the node kind, used in JSON output and counts."""
+    if isinstance(expression, Comparison):
+        return "implied" if expression.implied else "comparison"
+    return {Range: "range", DateTerm: "date", Trend: "trend", State: "state", Event: "event",
+            TierWord: "tier", FreeText: "text", Phrase: "phrase"}[type(expression)]
+
+
+def format_number(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def format_quantity(quantity: Quantity) -> str:
+    unit = quantity.unit
+    return f"{format_number(quantity.value)}({unit})" if unit else format_number(quantity.value)
+
+
+def format_date(point: DatePoint) -> str:
+    text = f"{point.year}年" if point.year is not None else ""
+    text += f"{point.month}月"
+    if point.day is not None:
+        text += f"{point.day}日"
+    return text + point.part
+
+
+def format_expression(expression: Expression) -> str:
+    """Canonical text of an AST; parsing it again gives an equal AST."""
+    match expression:
+        case Comparison(operator=op, quantity=q, implied=True):
+            return format_quantity(q)
+        case Comparison(operator=op, quantity=q):
+            return f"{op.value}{format_quantity(q)}"
+        case Range(low=low, high=high):
+            return f"{format_quantity(low)}~{format_quantity(high)}"
+        case DateTerm(date=d, before=before, event=event):
+            return format_date(d) + ("前" if before else "") + event
+        case Trend(degree_word=dw, direction_word=rw, object=obj):
+            return dw + rw + obj
+        case State(word=w, qualifier=q, negation=n):
+            return n + q + w
+        case Event(verb=v, manner=m, negation=n):
+            return n + m + v
+        case TierWord(word=w):
+            return w
+        case FreeText(text=t):
+            return t
+        case Phrase(text=t):
+            return t
+    raise TypeError(f"not an expression: {expression!r}")

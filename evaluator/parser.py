@@ -1,0 +1,217 @@
+"""The facade over Lark: the only module that imports it.
+
+``parse_structure`` turns one target or actual string into an AST (with words left as a
+``Phrase``) or an ``ExpressionError``; Lark's exceptions, terminal names and trees never leave
+this module. ``evaluator.vocabulary`` gives phrases their meaning.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import (UnexpectedCharacters, UnexpectedEOF, UnexpectedInput,
+                             UnexpectedToken)
+
+from .expression import (Comparison, DatePoint, DateTerm, Operator, Phrase, Quantity, Range)
+from .resources import resource_path
+
+# Full-width ASCII (＞＜＝（）０-９，％ …) to ASCII, one character for one so columns hold.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULL_WIDTH[0x3000] = ord(" ")
+_FULL_WIDTH[0x00A0] = ord(" ")
+
+_GE = (">=", "=>", "≥", "≧", "⩾", "≽", "\\geqslant", "\\geq", "\\ge", "＞＝")
+_LE = ("<=", "=<", "≤", "≦", "⩽", "≼", "\\leqslant", "\\leq", "\\le", "＜＝")
+_GT = (">", "﹥", "〉", "\\gt")
+_LT = ("<", "﹤", "〈", "\\lt")
+
+_WORD_OPERATORS = {
+    **dict.fromkeys(("不低于", "不少于", "不小于", "不短于", "大于或等于", "大于等于", "至少", "达到"),
+                    Operator.GE),
+    **dict.fromkeys(("不高于", "不超过", "不多于", "不大于", "不长于", "小于或等于", "小于等于", "至多",
+                     "最多", "控制在"), Operator.LE),
+    **dict.fromkeys(("大于", "高于", "多于", "超过"), Operator.GT),
+    **dict.fromkeys(("小于", "低于", "少于"), Operator.LT),
+    "等于": Operator.EQ,
+}
+_SUFFIX_OPERATORS = {"以上": Operator.GE, "及以上": Operator.GE, "以下": Operator.LE,
+                     "及以下": Operator.LE, "以内": Operator.LE}
+
+# What a user reads instead of a terminal name.
+_EXPECTED_NAMES = {
+    "NUMBER": "数字", "UNIT": "单位", "SIGN": "比较符号（≥、≤、= 等）", "WORD_SIGN": "比较词（不低于等）",
+    "SUFFIX_SIGN": "“以上/以下/以内”", "RANGE_SEP": "范围符号（~ 或 -）", "DATE": "日期",
+    "BEFORE": "“前”", "LPAR": "“(”", "RPAR": "“)”", "PHRASE": "文字", "$END": "结尾",
+    "DOLLAR": "收尾的“$”",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ExpressionError:
+    """Why a string cannot be read; ``offset`` counts characters into the original string."""
+
+    code: str
+    message: str
+    offset: int = 0
+    length: int = 1
+    hint: str = ""
+
+
+class _Invalid(Exception):
+    def __init__(self, code: str, message: str, token: Token | None, hint: str = ""):
+        super().__init__(message)
+        self.code, self.message, self.token, self.hint = code, message, token, hint
+
+
+def _operator_of(sign: str) -> Operator:
+    for forms, operator in ((_GE, Operator.GE), (_LE, Operator.LE), (_GT, Operator.GT),
+                            (_LT, Operator.LT)):
+        if sign in forms:
+            return operator
+    return Operator.EQ
+
+
+def _number(token: Token) -> Decimal:
+    return Decimal(str(token).replace(",", ""))
+
+
+def _date_point(token: Token) -> DatePoint:
+    text = str(token)
+    year: int | None = None
+    part = ""
+    if "年" in text or "月" in text:
+        if "年" in text:
+            year_text, text = text.split("年", 1)
+            year = int(year_text)
+        month_text, rest = text.split("月", 1)
+        month = int(month_text)
+        day = None
+        if rest.endswith("日"):
+            day = int(rest[:-1])
+        else:
+            part = rest
+    else:
+        for separator in "-/.":
+            if separator in text:
+                year_text, month_text, day_text = text.split(separator)
+                break
+        year, month, day = int(year_text), int(month_text), int(day_text)
+    if not 1 <= month <= 12:
+        raise _Invalid("expression.bad_date", f"月份“{month}”不存在", token, "月份应在 1 到 12 之间")
+    if day is not None:
+        last = calendar.monthrange(year or 2024, month)[1]  # 2024 is a leap year: 2月29日 passes
+        if not 1 <= day <= last:
+            raise _Invalid("expression.bad_date", f"日期“{token}”不存在", token,
+                           f"{month}月只有 {last} 天")
+    return DatePoint(year, month, day, part)
+
+
+@v_args(inline=True)
+class _ToAst(Transformer):
+    def quantity(self, number: Token, unit: str | None = None) -> Quantity:
+        return Quantity(_number(number), str(unit).strip() if unit is not None else "")
+
+    def latex_percent(self, _token: Token) -> str:
+        return "%"
+
+    def latex_text(self, _command: Token, unit: str) -> str:
+        return unit
+
+    def signed(self, sign: Token, quantity: Quantity) -> Comparison:
+        return Comparison(_operator_of(str(sign)), quantity)
+
+    def worded(self, word: Token, quantity: Quantity, suffix: Token | None = None) -> Comparison:
+        return Comparison(_WORD_OPERATORS[str(word)], quantity, word=str(word))
+
+    def suffixed(self, quantity: Quantity, suffix: Token) -> Comparison:
+        return Comparison(_SUFFIX_OPERATORS[str(suffix)], quantity, word=str(suffix))
+
+    def implied(self, quantity: Quantity) -> Comparison:
+        return Comparison(Operator.GE, quantity, implied=True)
+
+    def range(self, low: Quantity, separator: Token, high: Quantity) -> Range:
+        if not low.unit:
+            low = Quantity(low.value, high.unit)
+        if not high.unit:
+            high = Quantity(high.value, low.unit)
+        if low.base_unit != high.base_unit:
+            raise _Invalid("expression.range_units",
+                           f"范围两端单位不一致：“{low.unit}”与“{high.unit}”", separator,
+                           "范围两端应使用同一单位，如 80%~90%")
+        if low.scaled()[0] > high.scaled()[0]:
+            raise _Invalid("expression.range_order", "范围下限大于上限", separator,
+                           "请把较小的值写在前面，如 3~5次")
+        return Range(low, high)
+
+    def dated(self, date: Token, *rest: Token) -> DateTerm:
+        before = any(t.type == "BEFORE" for t in rest)
+        event = "".join(str(t) for t in rest if t.type == "EVENT_WORDS")
+        return DateTerm(_date_point(date), before, event)
+
+    def deadline_signed(self, sign: Token, date: Token, *rest: Token) -> DateTerm:
+        operator = _operator_of(str(sign))
+        if operator not in (Operator.LE, Operator.LT):
+            raise _Invalid("expression.date_operator", f"日期前不能用“{sign}”", sign,
+                           "截止日期写作“≤2024-12-31”或“2024年12月31日前”")
+        return DateTerm(_date_point(date), True, "".join(str(t) for t in rest))
+
+    def phrase(self, text: Token) -> Phrase:
+        return Phrase(str(text).strip())
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = resource_path("grammar", "indicator.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_ToAst(),
+                maybe_placeholders=False)
+
+
+def normalize(text: str) -> str:
+    """Full-width ASCII to ASCII, character for character (columns stay valid)."""
+    return text.translate(_FULL_WIDTH)
+
+
+def _describe(expected: set[str]) -> str:
+    names = sorted({_EXPECTED_NAMES.get(name, "") for name in expected} - {""})
+    return "、".join(names)
+
+
+def _from_lark(exc: UnexpectedInput, text: str, lead: int) -> ExpressionError:
+    expected = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
+    hint = f"此处应为：{_describe(expected)}" if _describe(expected) else ""
+    if isinstance(exc, UnexpectedCharacters):
+        offset = lead + exc.pos_in_stream
+        char = text[offset] if offset < len(text) else ""
+        return ExpressionError("expression.unexpected_character", f"无法识别的字符“{char}”",
+                               offset, 1, hint)
+    token = getattr(exc, "token", None)
+    if isinstance(exc, UnexpectedEOF) or token is None or token.type == "$END":
+        return ExpressionError("expression.incomplete", "指标值不完整", lead + len(text.strip()),
+                               1, hint)
+    assert isinstance(exc, UnexpectedToken)
+    return ExpressionError("expression.unexpected", f"此处不应出现“{token}”",
+                           lead + (token.start_pos or 0), len(str(token)), hint)
+
+
+@lru_cache(maxsize=65536)
+def parse_structure(text: str) -> Phrase | Comparison | Range | DateTerm | ExpressionError:
+    """Parse one string. Words stay a ``Phrase``; the vocabulary reads them."""
+    normalized = normalize(text)
+    stripped = normalized.strip()
+    lead = len(normalized) - len(normalized.lstrip())
+    if not stripped:
+        return ExpressionError("expression.empty", "指标值为空", 0, 1,
+                               "请填写指标值，如“≥3.00(次)”或“按时完成”")
+    try:
+        return _parser().parse(stripped)
+    except _Invalid as invalid:  # the transformer runs inside the LALR parser
+        token = invalid.token
+        offset = lead + (token.start_pos or 0) if token is not None else lead
+        length = len(str(token)) if token is not None else 1
+        return ExpressionError(invalid.code, invalid.message, offset, length, invalid.hint)
+    except UnexpectedInput as exc:
+        return _from_lark(exc, normalized, lead)

@@ -1,0 +1,266 @@
+"""From an Evaluation to what people read: the context object, Markdown via Jinja, and JSON.
+
+Templates get ONE object, ``ReportContext`` (documented field by field below), whose values are
+already formatted strings: templates only present, they never compute. ``StrictUndefined``
+makes a misspelt field an error instead of an empty cell.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import jinja2
+
+from .diagnostics import Diagnostic, format_diagnostic
+from .evaluation import Evaluation, IndicatorResult, ProjectResult
+from .expression import kind_of
+from .resources import resource_dir
+from .scoring import round_half_up
+
+FLAG_LABELS = {"overachieved": "超额完成", "over_budget": "超预算执行"}
+
+
+def money(value: Decimal | None) -> str:
+    return "" if value is None else f"{round_half_up(value):,}"
+
+
+def score_text(value: Decimal | None) -> str:
+    return "" if value is None else format(round_half_up(value), "f")
+
+
+def rate_text(rate: Decimal | None) -> str:
+    return "—" if rate is None else f"{round_half_up(rate * 100)}%"
+
+
+def rate_json(rate: Decimal | None) -> str | None:
+    return None if rate is None else format(rate.quantize(Decimal("0.0001"), ROUND_HALF_UP), "f")
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    """One row of the indicator table."""
+
+    level1: str  # 一级指标
+    level2: str  # 二级指标
+    name: str  # 三级指标
+    target: str  # 年度指标值, as written in goals.yaml
+    actual: str  # 实际完成值, as written in actuals.yaml ("" when missing)
+    weight: str  # 分值
+    score: str  # 得分 adopted (the unit's own where given)
+    rule_score: str  # 规则得分
+    self_score: str  # 单位自评得分 ("" when not given)
+    tier: str  # 达成 / 部分达成 / 未达成 for qualitative rows, else ""
+    trace: str  # how the rule score was computed, in words
+    flags: tuple[str, ...]  # Chinese labels: 超额完成 …
+    remark: str  # 偏差原因分析及改进措施
+    lost_points: bool  # the adopted score is below the weight
+    missing_reason: bool  # lost points or overachieved, and no reason given
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    name: str  # 产出指标 …
+    weight: str
+    score: str
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """One 项目支出绩效自评表."""
+
+    name: str
+    code: str
+    department: str  # 主管部门
+    unit: str  # 实施单位
+    funds_unit: str  # 元 or 万元
+    initial: str  # 年初预算数
+    adjusted: str  # 全年预算数
+    executed: str  # 全年执行数
+    budget_weight: str  # 预算执行率分值 ("" when the rule set has no budget row)
+    rate: str  # 执行率, e.g. 94.06%
+    budget_score: str
+    budget_rule_score: str
+    budget_self_score: str
+    budget_trace: str
+    goal: str  # 年度总体目标
+    summary: str  # 实际完成情况
+    indicators: tuple[IndicatorView, ...]
+    categories: tuple[CategoryView, ...]
+    total: str  # 总分 (adopted)
+    rule_total: str
+    self_total: str  # the 总分 the unit wrote, or ""
+    grade: str  # 自评等级
+    has_self_scores: bool  # show rule and self-score columns
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    name: str
+    adjusted: str
+    executed: str
+    rate: str
+    total: str
+    grade: str
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a template may use."""
+
+    year: str
+    department: str
+    unit: str
+    funds_unit: str
+    rules_name: str
+    rules_title: str
+    has_budget_row: bool
+    explain: bool  # print the trace of every score
+    projects: tuple[ProjectView, ...]
+    summary: tuple[SummaryRow, ...]
+    total_adjusted: str
+    total_executed: str
+    total_rate: str
+    average_total: str
+    grade_counts: tuple[tuple[str, int], ...]  # (等级, 项目数) in the rule set's order
+    diagnostics: tuple[str, ...]  # formatted diagnostics, one string each
+
+
+def _remark(result: IndicatorResult) -> str:
+    if result.actual is None:
+        return ""
+    spec = result.actual.spec
+    parts = [p for p in (spec.reason, f"改进措施：{spec.measures}" if spec.measures else None) if p]
+    return "；".join(p.strip() for p in parts)
+
+
+def _indicator_view(result: IndicatorResult) -> IndicatorView:
+    indicator = result.indicator
+    reason = result.actual.spec.reason if result.actual else None
+    lost = result.score < result.weight
+    return IndicatorView(
+        level1=indicator.level1, level2=indicator.level2, name=indicator.name,
+        target=indicator.target, actual=result.actual.spec.actual if result.actual else "",
+        weight=score_text(result.weight), score=score_text(result.score),
+        rule_score=score_text(result.rule_score), self_score=score_text(result.self_score),
+        tier=result.tier.value if result.tier else "", trace=result.trace,
+        flags=tuple(FLAG_LABELS.get(f, f) for f in result.flags), remark=_remark(result),
+        lost_points=lost,
+        missing_reason=(lost or "overachieved" in result.flags) and not reason)
+
+
+def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str) -> ProjectView:
+    project, budget = result.project, result.budget
+    has_budget = budget.weight > 0
+    return ProjectView(
+        name=project.name, code=project.code or "", department=project.department,
+        unit=project.unit, funds_unit=funds_unit, initial=money(budget.initial),
+        adjusted=money(budget.adjusted), executed=money(budget.executed),
+        budget_weight=score_text(budget.weight) if has_budget else "",
+        rate=rate_text(budget.rate), budget_score=score_text(budget.score) if has_budget else "",
+        budget_rule_score=score_text(budget.rule_score) if has_budget else "",
+        budget_self_score=score_text(budget.self_score), budget_trace=budget.trace,
+        goal=project.goal, summary=(result.actuals.spec.summary or "").strip(),
+        indicators=tuple(_indicator_view(r) for r in result.indicators),
+        categories=tuple(CategoryView(n, score_text(w), score_text(s))
+                         for n, w, s in result.categories),
+        total=score_text(result.total), rule_total=score_text(result.rule_total),
+        self_total=score_text(result.self_total), grade=evaluation.grade(result.total),
+        has_self_scores=result.has_self_scores)
+
+
+def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportContext:
+    goals, rules = evaluation.goals, evaluation.rules
+    assert goals is not None and rules is not None
+    projects = tuple(_project_view(r, evaluation, goals.funds_unit) for r in evaluation.projects)
+    adjusted = sum((r.budget.adjusted for r in evaluation.projects), Decimal(0))
+    executed = sum((r.budget.executed for r in evaluation.projects), Decimal(0))
+    totals = [r.total for r in evaluation.projects]
+    counts = Counter(evaluation.grade(t) for t in totals)
+    return ReportContext(
+        year=str(goals.year), department=goals.department, unit=goals.unit,
+        funds_unit=goals.funds_unit, rules_name=rules.name, rules_title=rules.title,
+        has_budget_row=rules.budget.weight > 0, explain=explain, projects=projects,
+        summary=tuple(SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade)
+                      for p in projects),
+        total_adjusted=money(adjusted), total_executed=money(executed),
+        total_rate=rate_text(executed / adjusted if adjusted else None),
+        average_total=score_text(sum(totals, Decimal(0)) / len(totals)) if totals else "",
+        grade_counts=tuple((g.name, counts.get(g.name, 0)) for g in rules.grades),
+        diagnostics=tuple(format_diagnostic(d, evaluation.sources) for d in evaluation.diagnostics))
+
+
+def markdown_cell(value: Any) -> str:
+    """Table cells: a pipe would end the cell and a newline the row."""
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace(
+        "\n", "<br>")
+
+
+def environment(html: bool = False) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource_dir("reports"))),
+        undefined=jinja2.StrictUndefined, autoescape=html, trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["cell"] = markdown_cell
+    return env
+
+
+def render_markdown(context: ReportContext) -> str:
+    return environment().get_template("report.md.j2").render(report=context)
+
+
+def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    p = d.position
+    return {"severity": d.severity.value, "code": d.code, "message": d.message,
+            "hint": d.hint, "file": p.file if p else None, "line": p.line if p else None,
+            "column": p.column if p else None}
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else format(round_half_up(value), "f")
+
+
+def to_json_data(evaluation: Evaluation) -> dict[str, Any]:
+    """The stable JSON contract of DESIGN §7: decimals as strings."""
+    rules, goals = evaluation.rules, evaluation.goals
+    projects = []
+    for result in evaluation.projects:
+        budget = result.budget
+        projects.append({
+            "name": result.project.name, "department": result.project.department,
+            "unit": result.project.unit, "total": _decimal(result.total),
+            "rule_total": _decimal(result.rule_total), "grade": evaluation.grade(result.total),
+            "self_total": _decimal(result.self_total),
+            "budget": {"initial": format(budget.initial, "f"), "adjusted": format(budget.adjusted, "f"),
+                       "executed": format(budget.executed, "f"), "rate": rate_json(budget.rate),
+                       "weight": _decimal(budget.weight), "score": _decimal(budget.score),
+                       "rule_score": _decimal(budget.rule_score),
+                       "self_score": _decimal(budget.self_score), "trace": budget.trace,
+                       "flags": list(budget.flags)},
+            "indicators": [{
+                "path": list(r.indicator.path), "target": r.indicator.target,
+                "actual": r.actual.spec.actual if r.actual else None,
+                "kind": kind_of(r.target) if r.target is not None else None,
+                "weight": _decimal(r.weight), "score": _decimal(r.score),
+                "rule_score": _decimal(r.rule_score), "self_score": _decimal(r.self_score),
+                "tier": r.tier.value if r.tier else None, "trace": r.trace,
+                "flags": list(r.flags),
+                "reason": r.actual.spec.reason if r.actual else None,
+                "measures": r.actual.spec.measures if r.actual else None,
+            } for r in result.indicators],
+        })
+    return {
+        "rules": rules.name if rules else None,
+        "year": goals.year if goals else None,
+        "unit": goals.unit if goals else None,
+        "funds_unit": goals.funds_unit if goals else None,
+        "projects": projects,
+        "diagnostics": [_diagnostic_json(d) for d in evaluation.diagnostics],
+    }
+
+
+def render_json(evaluation: Evaluation) -> str:
+    return json.dumps(to_json_data(evaluation), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,293 @@
+"""Rule sets: the scoring policy as data (rules/*.yaml), validated by this schema.
+
+Every option is declared once here, with a description that feeds both validation messages and
+``evaluate rules``. A rule set may ``extends:`` another (a shipped name or a file) and override
+single options; mappings merge key by key, lists are replaced whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from .diagnostics import Diagnostic, Position, error
+from .expression import Tier
+from .resources import resource_dir
+from .schema import ExactDecimal, Strict, validate
+from .source import Document, Mapping, Node, Scalar, Sequence, load_document
+
+DEFAULT_RULES = "mof-2020"
+
+
+class BudgetRule(Strict):
+    weight: ExactDecimal = Field(ge=0, le=100, title="预算执行率分值",
+                                 description="预算执行率一行的分值；0 表示不设这一行，指标分值合计 100。")
+    overrun_flag: bool = Field(True, title="超预算标记",
+                               description="全年执行数超过全年预算数时给出提示。")
+
+
+class Category(Strict):
+    name: str = Field(title="类别名称", description="汇总时显示的类别名，通常是一级指标名。")
+    weight: ExactDecimal = Field(ge=0, le=100, title="类别分值", description="这一类指标合计的分值。")
+    members: tuple[str, ...] = Field((), title="包含的一级指标",
+                                     description="计入这一类的一级指标；留空表示只有与 name 同名的一级指标。")
+
+    def level1_names(self) -> tuple[str, ...]:
+        return self.members or (self.name,)
+
+
+class WeightRule(Strict):
+    categories: tuple[Category, ...] = Field(
+        title="指标类别", description="一级指标分成的类别和各自分值（默认：产出 50 含成本、效益 30、满意度 10）。")
+    absent_category: Literal["to_benefit", "pro_rata"] = Field(
+        "to_benefit", title="缺项类别的分值",
+        description="某类别没有指标时其分值的去向：to_benefit 满意度缺项时并入效益类（其他类别缺项时按比例分配）；"
+                    "pro_rata 按其余类别的分值比例分配。")
+    benefit_category: str = Field("效益指标", title="效益类别",
+                                  description="absent_category 为 to_benefit 时接收分值的类别。")
+    satisfaction_category: str = Field("满意度指标", title="满意度类别",
+                                       description="缺项时并入效益类的那个类别。")
+    split: Literal["equal", "equal_per_level2"] = Field(
+        "equal", title="默认分值的分配",
+        description="未写分值的指标如何分享类别剩余分值：equal 在类别内平均；equal_per_level2 先在二级指标间平均，"
+                    "再在二级指标内平均。均按 0.01 分步，余数依次加给靠前的指标，合计精确。")
+
+
+class QuantitativeRule(Strict):
+    reverse_formula: Literal["linear", "ratio"] = Field(
+        "linear", title="反向指标公式",
+        description="未达成的反向指标（≤T）：linear 得 W×(1−(A−T)/T)，A≥2T 时为 0；ratio 得 W×T/A。")
+    equal_target: Literal["positive", "exact"] = Field(
+        "positive", title="“=T”指标",
+        description="positive 视同正向指标（如完成率 =100%），A≥T 即达成；exact 要求 A=T，偏离按 W×(1−|A−T|/T)。")
+    deadline_missed: Literal["zero", "partial"] = Field(
+        "zero", title="逾期完成",
+        description="完成日期晚于截止日期时：zero 得 0 分；partial 按“部分达成”的默认得分。")
+    overachievement_threshold: ExactDecimal = Field(
+        Decimal("0.30"), ge=0, title="超额完成阈值",
+        description="完成值超过指标值这一比例（0.30 即 30%）时标记为超额完成，需要说明指标值设定是否偏低。")
+    overachievement_deduction: bool = Field(
+        False, title="超额扣分",
+        description="开启后，超出阈值的部分按偏离度扣分：得分 W×max(0, 1−(A/T−1−阈值))。默认关闭。")
+    tier_word_accepted: bool = Field(
+        True, title="定量指标接受档次词",
+        description="定量指标的完成值写成“达成/部分达成/未达成”时按档次计分并给出警告；关闭则报错。")
+
+
+class TierBand(Strict):
+    low: ExactDecimal = Field(ge=0, le=100, title="下限（%，含）", description="得分率下限，含本数。")
+    high: ExactDecimal = Field(ge=0, le=100, title="上限（%）",
+                               description="得分率上限；不含本数，100 除外。")
+    default: ExactDecimal = Field(ge=0, le=100, title="默认得分率（%）",
+                                  description="没有填写得分时，这一档按分值的这一比例计分。")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "TierBand":
+        if not self.low <= self.default <= self.high:
+            raise ValueError("默认得分率应在该档的上下限之间")
+        return self
+
+
+class QualitativeRule(Strict):
+    achieved: TierBand = Field(title="达成年度指标", description="达成：得分率区间和默认得分率。")
+    partial: TierBand = Field(title="部分达成年度指标并具有一定效果", description="部分达成：得分率区间和默认得分率。")
+    missed: TierBand = Field(title="未达成年度指标且效果较差", description="未达成：得分率区间和默认得分率。")
+
+    def band(self, tier: Tier) -> TierBand:
+        return {Tier.ACHIEVED: self.achieved, Tier.PARTIAL: self.partial,
+                Tier.MISSED: self.missed}[tier]
+
+
+class TierWords(Strict):
+    achieved: tuple[str, ...] = Field(title="达成", description="表示“达成”的词。")
+    partial: tuple[str, ...] = Field(title="部分达成", description="表示“部分达成”的词。")
+    missed: tuple[str, ...] = Field(title="未达成", description="表示“未达成”的词。")
+
+
+class Vocabulary(Strict):
+    tiers: TierWords = Field(title="档次词", description="直接给出档次的词（含官方长句写法）。")
+    degrees: dict[str, int] = Field(
+        title="程度词", description="趋势的程度：0 持平 < 1 逐渐/逐步/稳步 < 2 显著/明显/大幅。")
+    steady: tuple[str, ...] = Field(title="持平词", description="独立成词、程度为 0 且没有方向的词，如 持平。")
+    increase: tuple[str, ...] = Field(title="上升方向词", description="提升、提高、扩大、增强、拓展 ……")
+    decrease: tuple[str, ...] = Field(title="下降方向词", description="减少、降低、节约 ……")
+    default_degree: int = Field(1, ge=0, le=2, title="缺省程度",
+                                description="只写方向词（如 提升上海国际形象）时的程度。")
+    states: tuple[str, ...] = Field(title="状态词", description="合理、规范、合规、有效、合格、及时 ……")
+    event_verbs: tuple[str, ...] = Field(title="事件动词", description="完成、召开、发布 ……")
+    done_manners: tuple[str, ...] = Field(title="完成方式词", description="按时、顺利、如期 ……：与事件动词连用表示完成。")
+    partial_manners: tuple[str, ...] = Field(title="部分完成方式词",
+                                             description="延期、推迟、基本 ……：与事件动词连用表示部分达成。")
+    negations: tuple[str, ...] = Field(title="否定词", description="不、未、无 ……：否定状态或事件，为未达成。")
+    qualifiers: tuple[str, ...] = Field(title="限定词", description="基本 ……：限定状态，为部分达成。")
+
+
+class Grade(Strict):
+    name: str = Field(title="等级", description="自评等级名称。")
+    minimum: ExactDecimal = Field(ge=0, le=100, title="最低总分", description="达到这一等级的最低总分（含）。")
+
+
+class ReviewRule(Strict):
+    tolerance: ExactDecimal = Field(Decimal("0.01"), ge=0, title="自评差异容差",
+                                    description="单位自评得分与规则得分相差超过此值时给出警告。")
+    achievement_gap: ExactDecimal = Field(
+        Decimal("5"), ge=0, title="指标完成率与预算执行率之差",
+        description="指标平均得分率高出预算执行率这么多个百分点以上时提示（钱没花完而指标全满）。")
+
+
+class RuleSet(Strict):
+    name: str = Field(title="规则集名称", description="在报告中显示的规则集标识。")
+    title: str = Field(title="标题", description="规则集的中文名称。")
+    source: str = Field("", title="依据", description="所依据的文件。")
+    extends: str | None = Field(None, title="继承", description="所继承的规则集（内置名称或文件路径）。")
+    budget: BudgetRule = Field(title="预算执行率", description="预算执行率一行的计分。")
+    weights: WeightRule = Field(title="分值", description="各类指标的分值和默认分配。")
+    quantitative: QuantitativeRule = Field(title="定量指标", description="定量指标的计分公式和选项。")
+    qualitative: QualitativeRule = Field(title="定性指标", description="三档得分率区间和默认得分。")
+    vocabulary: Vocabulary = Field(title="词表", description="定性指标用词的含义：档次、程度、方向、状态、事件。")
+    grades: tuple[Grade, ...] = Field(title="等级", description="总分对应的自评等级，从高到低。")
+    review: ReviewRule = Field(default_factory=ReviewRule, title="审核",
+                               description="核对单位自评得分时的容差和提示阈值。")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "RuleSet":
+        total = self.budget.weight + sum(c.weight for c in self.weights.categories)
+        if total != 100:
+            raise ValueError(f"预算执行率与各类别分值合计应为 100，现为 {total}")
+        minimums = [g.minimum for g in self.grades]
+        if minimums != sorted(minimums, reverse=True):
+            raise ValueError("等级应按最低总分从高到低排列")
+        return self
+
+    def category_of(self, level1: str) -> Category | None:
+        for category in self.weights.categories:
+            if level1 in category.level1_names():
+                return category
+        return None
+
+    def grade(self, total: Decimal) -> str:
+        for grade in self.grades:
+            if total >= grade.minimum:
+                return grade.name
+        return self.grades[-1].name if self.grades else ""
+
+
+@dataclass(frozen=True)
+class LoadedRules:
+    rules: RuleSet | None
+    documents: tuple[Document, ...]  # every file read, for excerpts in messages
+
+
+def shipped_rule_sets() -> list[str]:
+    return sorted(p.stem for p in resource_dir("rules").glob("*.yaml"))
+
+
+def _resolve(reference: str, relative_to: Path | None) -> Path | None:
+    candidate = Path(reference)
+    if relative_to is not None and not candidate.is_absolute():
+        nearby = relative_to.parent / candidate
+        if nearby.is_file():
+            return nearby
+    if candidate.is_file():
+        return candidate
+    shipped = resource_dir("rules") / f"{reference}.yaml"
+    return shipped if shipped.is_file() else None
+
+
+def _merge(base: Node, override: Node) -> Node:
+    """Override ``base`` with ``override`` key by key, keeping the override's positions."""
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        pairs = []
+        overridden = {key.text for key, _ in override.pairs}
+        for key, value in base.pairs:
+            if key.text not in overridden:
+                pairs.append((key, value))
+        for key, value in override.pairs:
+            earlier = base.get(key.text)
+            pairs.append((key, _merge(earlier, value) if earlier is not None else value))
+        return Mapping(tuple(pairs), override.position)
+    return override
+
+
+def _without(node: Mapping, key: str) -> Mapping:
+    return Mapping(tuple(p for p in node.pairs if p[0].text != key), node.position)
+
+
+def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagnostic]]:
+    """Load a shipped rule set by name or a file, following ``extends:`` chains."""
+    documents: list[Document] = []
+    seen: set[Path] = set()
+    node: Node | None = None
+    current: str | None = reference
+    relative: Path | None = None
+    chain: list[Mapping] = []
+    while current is not None:
+        path = _resolve(current, relative)
+        if path is None:
+            where = (Position(documents[-1].path, _extends_line(chain[-1]), 1)
+                     if chain else None)
+            known = "、".join(shipped_rule_sets())
+            return LoadedRules(None, tuple(documents)), [error(
+                "rules.not_found", f"找不到规则集“{current}”", where,
+                hint=f"内置规则集：{known}；也可以给出规则文件的路径")]
+        path = path.resolve()
+        if path in seen:
+            return LoadedRules(None, tuple(documents)), [error(
+                "rules.cycle", f"规则集循环继承“{current}”", Position(documents[-1].path, 1, 1))]
+        seen.add(path)
+        document, problems = load_document(path, display=_display(path))
+        documents.append(document)
+        if problems:
+            return LoadedRules(None, tuple(documents)), problems
+        if not isinstance(document.root, Mapping):
+            return LoadedRules(None, tuple(documents)), [error(
+                "rules.root", "规则集的最外层应为“名称: 值”形式的映射", Position(document.path, 1, 1))]
+        chain.append(document.root)
+        parent = document.root.get("extends")
+        current = parent.text if isinstance(parent, Scalar) and not parent.is_null else None
+        relative = path
+    for layer in reversed(chain):
+        node = _merge(node, _without(layer, "extends")) if node is not None else _without(
+            layer, "extends")
+    merged = Document(documents[0].path, documents[0].text, node)
+    rules, problems = validate(RuleSet, merged)
+    return LoadedRules(rules, tuple(documents)), [_as_rules_error(d) for d in problems]
+
+
+def _extends_line(node: Mapping) -> int:
+    key = node.key_node("extends")
+    return key.position.line if key is not None else 1
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _as_rules_error(diagnostic: Diagnostic) -> Diagnostic:
+    return Diagnostic(diagnostic.severity, "rules." + diagnostic.code.split(".", 1)[-1],
+                      diagnostic.message, diagnostic.position, diagnostic.length, diagnostic.hint)
+
+
+def describe(rules: RuleSet) -> list[tuple[str, str, str, Any]]:
+    """(option, title, description, value) for every option, for ``evaluate rules``."""
+    from .schema import described_fields
+
+    rows = []
+    data = rules.model_dump(mode="json")
+    for dotted, field in described_fields(RuleSet):
+        value: Any = data
+        for part in dotted.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        rows.append((dotted, field.title or "", field.description or "", value))
+    return rows
+
+
+__all__ = ["RuleSet", "LoadedRules", "load_rules", "shipped_rule_sets", "describe",
+           "DEFAULT_RULES", "Sequence"]

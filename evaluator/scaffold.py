@@ -1,0 +1,50 @@
+"""``evaluate scaffold``: an actuals.yaml skeleton from goals.yaml, ready to fill in."""
+
+from __future__ import annotations
+
+import json
+
+from .diagnostics import Diagnostic, has_errors
+from .goals import read_goals
+from .source import load_document
+
+
+def _quote(text: str) -> str:
+    """A YAML key or value that reads back as exactly this text."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def scaffold_actuals(goals_path: str) -> tuple[str | None, list[Diagnostic], dict[str, str]]:
+    document, problems = load_document(goals_path)
+    sources = {document.path: document.text}
+    if document.root is None:
+        return None, problems, sources
+    goals, more = read_goals(document)
+    problems += more
+    if goals is None or has_errors(problems):
+        return None, problems, sources
+    lines = [
+        f"# {goals.unit} {goals.year}年度 实际完成情况（由 evaluate scaffold 生成，请逐项填写）",
+        "# 完成值写法：3.5次、98%、25万人次、2024年10月31日、达成 / 部分达成 / 未达成、与指标值相同的用词。",
+        "# 需要写分值、偏差原因时改用长格式：{actual: 76%, weight: 5, reason: …, measures: …}",
+        f"year: {goals.year}",
+        "projects:",
+    ]
+    for project in goals.projects:
+        total = format(project.funds.total, "f")
+        lines += [
+            f"  {_quote(project.name)}:",
+            "    budget:",
+            f"      initial: {total}        # 年初预算数（{goals.funds_unit}）",
+            f"      adjusted: {total}       # 全年预算数",
+            "      executed:               # 全年执行数：必填",
+            "    summary: \"\"              # 实际完成情况",
+            "    indicators:",
+        ]
+        names = [i.name for i in project.indicators]
+        for indicator in project.indicators:
+            key = indicator.name if names.count(indicator.name) == 1 else \
+                f"{indicator.level2}/{indicator.name}"
+            lines.append(f"      {_quote(key)}:                 "
+                         f"# {indicator.level1} / {indicator.level2}：指标值 {indicator.target}")
+    return "\n".join(lines) + "\n", problems, sources
