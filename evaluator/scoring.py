@@ -30,7 +30,8 @@ def points(value: Decimal) -> str:
 
 
 def percent(ratio: Decimal) -> str:
-    return f"{round_half_up(ratio * HUNDRED)}%"
+    """94.06%, 57.5%, 30%: a ratio as a percentage to 0.01, without trailing zeros."""
+    return f"{_n(round_half_up(ratio * HUNDRED))}%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +338,9 @@ def score_budget(adjusted: Decimal, executed: Decimal, weight: Decimal
         return None, Outcome(Decimal(0), "全年预算数为 0 但有执行数：0.00",
                              findings=(Finding("error", "budget.zero", "全年预算数为 0，却有执行数",
                                                about="budget"),))
-    rate = executed / adjusted
+    # The rate is rounded to 0.01% first, as the 自评表 prints it, so that 分值 × 执行率 on
+    # paper gives exactly the 得分 printed beside it.
+    rate = round_half_up(executed / adjusted, Decimal("0.0001"))
     if rate > 1:
         return rate, Outcome(round_half_up(weight),
                              f"执行率 = {_n(executed)}/{_n(adjusted)} = {percent(rate)}，超过 100% 按 100% 计：得满分 {w}",

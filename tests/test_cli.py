@@ -1,0 +1,141 @@
+"""The command line as a user runs it: exit codes, outputs, helpers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from evaluator.cli import main
+from tests.conftest import EXAMPLE, ROOT
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def example_copy(tmp_path):
+    for name in ("goals.yaml", "actuals.yaml"):
+        shutil.copy(EXAMPLE / name, tmp_path / name)
+    return tmp_path
+
+
+def run(runner, *args):
+    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_markdown_report_of_the_example(runner, example_copy):
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml")
+    assert result.exit_code == 0
+    assert "## 项目支出绩效自评表：城市日宣传推广" in result.stdout
+    assert "| 总分 | | | | | 100.00 | 92.25 | 自评等级：优 |" in result.stdout
+    assert "## 单位汇总：上海世界城市日事务协调中心（2024年度）" in result.stdout
+
+
+def test_strict_fails_on_warnings(runner, example_copy):
+    # the example has one warning: 信息化建设项目's indicators far above its 88% execution
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml", "--strict")
+    assert result.exit_code == 1
+    assert "review.achievement_gap" in result.stderr
+
+
+def test_json_to_file_and_project_filter(runner, example_copy):
+    out = example_copy / "out.json"
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                 "--format", "json", "-o", out, "--project", "课题研究")
+    assert result.exit_code == 0 and result.stdout == ""
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [p["name"] for p in data["projects"]] == ["课题研究"]
+    assert not list(example_copy.glob(".out.json.*"))  # no temporary file left behind
+
+
+def test_refuses_to_overwrite_an_input(runner, example_copy):
+    goals = example_copy / "goals.yaml"
+    before = goals.read_bytes()
+    result = run(runner, goals, example_copy / "actuals.yaml", "-o", goals)
+    assert result.exit_code == 2 and "拒绝覆盖" in result.stderr
+    assert goals.read_bytes() == before
+
+
+def test_unknown_project_and_missing_file_are_usage_errors(runner, example_copy):
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                 "--project", "不存在的项目")
+    assert result.exit_code == 2
+    result = run(runner, example_copy / "nope.yaml", example_copy / "actuals.yaml")
+    assert result.exit_code == 2
+
+
+def test_unknown_rule_set_is_exit_2(runner, example_copy):
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                 "--rules", "no-such-rules")
+    assert result.exit_code == 2 and "rules.not_found" in result.stderr
+
+
+def test_errors_exit_1_and_still_report(runner, example_copy):
+    actuals = example_copy / "actuals.yaml"
+    text = actuals.read_text(encoding="utf-8").replace("新媒体内容被转载篇数: 6篇",
+                                                        "新媒体内容被转载篇数: 22人次")
+    actuals.write_text(text, encoding="utf-8")
+    result = run(runner, example_copy / "goals.yaml", actuals)
+    assert result.exit_code == 1
+    line = next(n for n, l in enumerate(text.splitlines(), 1) if "22人次" in l)
+    column = text.splitlines()[line - 1].index("22人次") + 1
+    assert f"actuals.yaml:{line}:{column}: error[actual.unit_mismatch]" in result.stderr
+    assert "实际完成值单位“人次”与指标值单位“篇”不一致" in result.stderr
+    assert "## 项目支出绩效自评表：城市日宣传推广" in result.stdout  # everything else is scored
+
+
+def test_check_command(runner, example_copy):
+    result = run(runner, "check", example_copy / "goals.yaml", example_copy / "actuals.yaml")
+    assert result.exit_code == 0 and result.stdout == ""
+    result = run(runner, "check", example_copy / "goals.yaml")
+    assert result.exit_code == 0
+
+
+def test_scaffold_lists_every_indicator_and_refuses_to_overwrite(runner, example_copy):
+    out = example_copy / "skeleton.yaml"
+    result = run(runner, "scaffold", example_copy / "goals.yaml", "-o", out)
+    assert result.exit_code == 0
+    skeleton = yaml.load(out.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    assert len(skeleton["projects"]) == 10
+    assert len(skeleton["projects"]["城市日主场活动"]["indicators"]) == 49
+    assert "# 产出指标 / 数量指标：指标值 ≥3.00(次)" in out.read_text(encoding="utf-8")
+    again = run(runner, "scaffold", example_copy / "goals.yaml", "-o", out)
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert run(runner, "scaffold", example_copy / "goals.yaml", "-o", out, "--force").exit_code == 0
+
+
+def test_parse_command(runner):
+    result = run(runner, "parse", "$\\geq 80.00\\text{ (%)}$")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "comparison: ≥80.00(%)"
+    data = json.loads(run(runner, "parse", "--json", "逐渐提升").stdout)
+    assert data == {"kind": "trend", "degree_word": "逐渐", "degree": 1, "direction_word": "提升",
+                    "direction": 1, "object": ""}
+    bad = run(runner, "parse", "≥3.00(次")
+    assert bad.exit_code == 1 and "expression.incomplete" in bad.stderr
+    assert "Traceback" not in bad.stderr and "Token" not in bad.stderr
+
+
+def test_rules_command_lists_and_shows(runner):
+    listing = run(runner, "rules")
+    assert listing.exit_code == 0 and listing.stdout.startswith("mof-2020\t")
+    shown = run(runner, "rules", "mof-2020")
+    assert "quantitative.reverse_formula = linear" in shown.stdout
+    assert "反向指标公式" in shown.stdout
+
+
+def test_python_dash_m_from_another_directory(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "evaluator", str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+         "--format", "json"], cwd=tmp_path, capture_output=True, text=True, encoding="utf-8")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["projects"][0]["total"] == "92.25"
+    assert ROOT.exists()

@@ -1,0 +1,65 @@
+"""A non-editable install finds grammar/, rules/ and reports/ inside the wheel.
+
+Builds the wheel from this checkout, installs it into a fresh virtual environment (dependencies
+come from the running interpreter's site-packages, so no network is needed) and runs the
+``evaluate`` command there from an unrelated working directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, ROOT
+
+pytest.importorskip("hatchling")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "--wheel-dir", str(out), str(ROOT)], check=True, capture_output=True)
+    (built,) = out.glob("jixiao-*.whl")
+    return built
+
+
+def test_wheel_carries_the_data_folders(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "evaluator/_data/grammar/indicator.lark" in names
+    assert "evaluator/_data/rules/mof-2020.yaml" in names
+    assert "evaluator/_data/reports/report.md.j2" in names
+
+
+def test_evaluate_runs_from_a_fresh_venv(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    python = bin_dir / "python"
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
+                    "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    for name in ("goals.yaml", "actuals.yaml"):
+        shutil.copy(EXAMPLE / name, work / name)
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    located = subprocess.run(
+        [str(python), "-c", "import evaluator, evaluator.resources as r; "
+         "print(evaluator.__file__); print(r.resource_dir('grammar'))"],
+        cwd=work, capture_output=True, text=True, check=True, env=environment)
+    module_file, grammar_dir = located.stdout.splitlines()
+    assert str(env_dir) in module_file  # the wheel, not this checkout
+    assert grammar_dir.endswith(os.path.join("evaluator", "_data", "grammar"))
+    result = subprocess.run([str(bin_dir / "evaluate"), "goals.yaml", "actuals.yaml",
+                             "--format", "json"], cwd=work, capture_output=True, text=True,
+                            encoding="utf-8", env=environment)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["projects"][0]["total"] == "92.25"
