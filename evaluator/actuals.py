@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from .diagnostics import Diagnostic, Position
-from .schema import ExactDecimal, Strict, validate
+from .schema import ExactDecimal, Strict, validate, validate_part
 from .source import Document, Mapping, Scalar, locate
 
 Money = Annotated[ExactDecimal, Field(ge=0)]
@@ -50,8 +50,10 @@ class ProjectActualsSpec(Strict):
 
 
 class ActualsSpec(Strict):
+    """The file's header; each project is validated on its own (see ``read_actuals``)."""
+
     year: int | None = Field(None, ge=1990, le=2100, title="年度")
-    projects: dict[str, ProjectActualsSpec] = Field(title="项目")
+    projects: dict[str, Any] = Field(title="项目")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ class Actuals:
     year: int | None
     year_position: Position | None
     projects: tuple[ProjectActuals, ...]
+    invalid_projects: frozenset[str] = frozenset()  # present but unreadable: reported already
 
 
 def read_actuals(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
@@ -92,7 +95,13 @@ def read_actuals(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
         return None, diagnostics
     root = document.root
     projects = []
-    for name, project in spec.projects.items():
+    invalid: set[str] = set()
+    for name, data in spec.projects.items():
+        project, problems = validate_part(ProjectActualsSpec, data, document, ("projects", name))
+        diagnostics += problems
+        if project is None:
+            invalid.add(name)
+            continue
         key = locate(root, ("projects", name), key=True)
         position = key.position if key else Position(document.path, 1, 1)
         indicators = []
@@ -116,4 +125,5 @@ def read_actuals(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
         projects.append(ProjectActuals(name, position, project, tuple(indicators), positions))
     year_node = locate(root, ("year",))
     year_position = year_node.position if isinstance(year_node, Scalar) else None
-    return Actuals(document.path, spec.year, year_position, tuple(projects)), diagnostics
+    return Actuals(document.path, spec.year, year_position, tuple(projects),
+                   frozenset(invalid)), diagnostics

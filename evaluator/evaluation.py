@@ -215,7 +215,7 @@ def join_projects(goals: Goals, actuals: Actuals, goals_path: str
     names = {p.name: p for p in goals.projects}
     found = {p.name: p for p in actuals.projects}
     for project_actuals in actuals.projects:
-        if project_actuals.name not in names:
+        if project_actuals.name not in names and project_actuals.name not in goals.invalid_projects:
             close = difflib.get_close_matches(project_actuals.name, list(names), n=1, cutoff=0.4)
             problems.append(error("actuals.unknown_project",
                                   f"申报表中没有项目“{project_actuals.name}”", project_actuals.position,
@@ -224,6 +224,8 @@ def join_projects(goals: Goals, actuals: Actuals, goals_path: str
     pairs = []
     for project in goals.projects:
         if project.name not in found:
+            if project.name in actuals.invalid_projects:
+                continue
             problems.append(error("actuals.missing_project",
                                   f"项目“{project.name}”没有填写完成情况，无法评分", project.position,
                                   length=len(project.name),
@@ -330,7 +332,10 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
         result = IndicatorResult(indicator, actual, target, value, weight, outcome.score,
                                  actual.spec.score if actual else None, outcome.trace,
                                  outcome.tier, outcome.flags)
-        problems += review_row(result, rules)
+        scored = target is not None and value is not None and not any(
+            f.severity == "error" for f in outcome.findings)
+        if scored:  # a row in error is reported once, not again as a missing reason
+            problems += review_row(result, rules)
         results.append(result)
     budget, budget_problems = score_budget_row(project, project_actuals, rules)
     problems += budget_problems

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import ExactDecimal, Strict, validate
+from .schema import ExactDecimal, Strict, validate, validate_part
 from .source import Document, Mapping, Scalar, locate
 
 Money = Annotated[ExactDecimal, Field(ge=0)]
@@ -56,11 +56,13 @@ class ProjectSpec(Strict):
 
 
 class GoalsSpec(Strict):
+    """The file's header; each project is validated on its own (see ``read_goals``)."""
+
     year: int = Field(ge=1990, le=2100, title="年度")
     department: str | None = Field(None, title="主管部门")
     unit: str = Field(min_length=1, title="实施单位")
     funds_unit: Literal["元", "万元"] = Field("元", title="金额单位")
-    projects: list[ProjectSpec] = Field(min_length=1, title="项目")
+    projects: list[Any] = Field(min_length=1, title="项目")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,7 @@ class Goals:
     unit: str
     funds_unit: str
     projects: tuple[Project, ...]
+    invalid_projects: frozenset[str] = frozenset()  # present but unreadable: reported already
 
 
 def read_goals(document: Document) -> tuple[Goals | None, list[Diagnostic]]:
@@ -114,9 +117,16 @@ def read_goals(document: Document) -> tuple[Goals | None, list[Diagnostic]]:
         return None, diagnostics
     root = document.root
     projects = []
+    invalid: set[str] = set()
     seen: dict[str, Position] = {}
-    for index, project in enumerate(spec.projects):
+    for index, data in enumerate(spec.projects):
         where = ("projects", index)
+        project, problems = validate_part(ProjectSpec, data, document, where)
+        diagnostics += problems
+        if project is None:
+            if isinstance(data, dict) and isinstance(data.get("name"), str):
+                invalid.add(data["name"])
+            continue
         name_node = locate(root, where + ("name",))
         position = name_node.position if name_node else Position(document.path, 1, 1)
         if project.name in seen:
@@ -148,7 +158,7 @@ def read_goals(document: Document) -> tuple[Goals | None, list[Diagnostic]]:
             category=project.category, start=project.start, end=project.end,
             funds=project.funds, goal=(project.goal or "").strip(), indicators=tuple(indicators)))
     goals = Goals(document.path, spec.year, spec.department or "", spec.unit, spec.funds_unit,
-                  tuple(projects))
+                  tuple(projects), frozenset(invalid))
     return goals, diagnostics
 
 

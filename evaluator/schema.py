@@ -138,6 +138,13 @@ def validate(model: type[Model], document: Document
     if not isinstance(data, dict):
         where = document.root.position if document.root else Position(document.path, 1, 1)
         return None, [error("schema.root", "文件的最外层应为“名称: 值”形式的映射", where)]
+    return validate_part(model, data, document, ())
+
+
+def validate_part(model: type[Model], data: Any, document: Document, prefix: tuple[Any, ...]
+                  ) -> tuple[Model | None, list[Diagnostic]]:
+    """Validate one part of a file (say, one project) found at ``prefix`` in it, so that a
+    mistake in one project does not hide the problems of the others."""
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
@@ -145,7 +152,7 @@ def validate(model: type[Model], document: Document
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
             unknown_key = err["type"] == "extra_forbidden"
-            node = locate(document.root, loc, key=unknown_key)
+            node = locate(document.root, prefix + loc, key=unknown_key)
             position = node.position if node is not None else Position(document.path, 1, 1)
             length = len(node.text) if isinstance(node, Scalar) and node.text else 1
             if isinstance(node, Mapping) and err["type"] == "missing":

@@ -102,10 +102,21 @@ _YAML_PROBLEMS = (
 )
 
 
-def _syntax_error(path: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+_UNQUOTED_SIGN = re.compile(r"^\s*(-\s+)?[^#'\"]*?:\s+([>|])")
+
+
+def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     position = _position(path, mark) if mark is not None else Position(path, 1, 1)
     problem = f"{exc.context or ''} {exc.problem or ''}"
+    lines = text.splitlines()
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    sign = _UNQUOTED_SIGN.match(line)
+    if sign and line[sign.end():].strip():  # `次数: >=90%` — YAML took > for a folded block
+        value = line[sign.start(2):].strip()
+        return error("yaml.unquoted_sign", f"以“{sign.group(2)}”开头的值必须加引号",
+                     Position(path, mark.line + 1, sign.start(2) + 1), length=len(value),
+                     hint=f"YAML 把开头的“{sign.group(2)}”当作多行文本标记，请写成 '{value}'，或改用 ≥、≤")
     for pattern, code, message, hint in _YAML_PROBLEMS:
         if pattern.search(problem):
             return error(code, message, position, hint=hint)
@@ -185,7 +196,7 @@ def parse_text(path: str, text: str) -> tuple[Node | None, list[Diagnostic]]:
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_error(path, exc)]
+        return None, [_syntax_error(path, exc, text)]
     except yaml.YAMLError as exc:  # e.g. a reader error on a control character
         return None, [error("yaml.syntax", "YAML 格式错误", Position(path, 1, 1),
                             hint=str(exc).splitlines()[0] if str(exc) else None)]
