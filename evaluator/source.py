@@ -81,7 +81,7 @@ def _position(path: str, mark: Any) -> Position:
 
 
 _YAML_PROBLEMS = (
-    (re.compile(r"found character '\\t' that cannot start any token"),
+    (re.compile(r"found character '\\t' that cannot start any token|found a tab character"),
      "yaml.tab", "不能用制表符（Tab）缩进", "请改用空格缩进"),
     (re.compile(r"expected chomping or indentation indicators|found an indentation indicator"),
      "yaml.unquoted_sign", "以“>”或“|”开头的值必须加引号",
@@ -111,6 +111,10 @@ def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic
     problem = f"{exc.context or ''} {exc.problem or ''}"
     lines = text.splitlines()
     line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    indentation = line[:len(line) - len(line.lstrip())]
+    if "\t" in indentation:
+        return error("yaml.tab", "不能用制表符（Tab）缩进", Position(path, mark.line + 1, 1),
+                     length=len(indentation), hint="请改用空格缩进")
     sign = _UNQUOTED_SIGN.match(line)
     if sign and line[sign.end():].strip():  # `次数: >=90%` — YAML took > for a folded block
         value = line[sign.start(2):].strip()

@@ -1,0 +1,161 @@
+"""Bad input gives positioned Chinese diagnostics, never a traceback or a silent number."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from evaluator.diagnostics import Position, error, format_diagnostic
+from evaluator.evaluation import evaluate_files
+
+GOALS = """\
+year: 2024
+unit: 测试单位
+projects:
+  - name: 宣传项目
+    funds: {total: 100000.00}
+    indicators:
+      产出指标:
+        数量指标:
+          推送篇数: ≥5.00(篇)
+          活动次数: ≥3.00(次)
+      满意度指标:
+        服务对象满意度指标:
+          满意度: ≥80.00(%)
+"""
+
+ACTUALS = """\
+year: 2024
+projects:
+  宣传项目:
+    budget: {adjusted: 100000.00, executed: 96000.00}
+    indicators:
+      推送篇数: 6篇
+      活动次数: 3次
+      满意度: 90%
+"""
+
+
+def run(tmp_path, goals: str | bytes = GOALS, actuals: str | bytes | None = ACTUALS):
+    files = {}
+    for name, content in (("goals.yaml", goals), ("actuals.yaml", actuals)):
+        if content is None:
+            continue
+        path = tmp_path / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        files[name] = name
+    from evaluator.evaluation import load_rule_set
+
+    import os
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        return evaluate_files("goals.yaml", "actuals.yaml" if actuals is not None else None,
+                              *load_rule_set())
+    finally:
+        os.chdir(here)
+
+
+def codes(evaluation):
+    return [(d.code, d.position.file, d.position.line, d.position.column)
+            for d in evaluation.diagnostics]
+
+
+def test_clean_files_have_no_diagnostics(tmp_path):
+    evaluation = run(tmp_path)
+    assert evaluation.diagnostics == ()
+    # 执行率 96% → 9.60; every indicator met → 90; total 99.60
+    assert evaluation.projects[0].total == Decimal("99.60")
+
+
+def test_caret_is_padded_by_display_width():
+    text = "      新媒体内容被转载篇数: 22人次\n"
+    line = format_diagnostic(error("actual.unit_mismatch", "单位不一致", Position("a.yaml", 1, 19),
+                                   length=4), {"a.yaml": text}).splitlines()
+    assert line[0] == "a.yaml:1:19: error[actual.unit_mismatch] 单位不一致"
+    # 6 spaces + 10 CJK characters (20 columns) + ": " = 28 columns before "22人次"
+    assert line[3] == "  | " + " " * 28 + "^" * 6
+
+
+@pytest.mark.parametrize("goals, code, line, column", [
+    (GOALS.replace("≥5.00(篇)", "≥5.00(篇"), "target.incomplete", 9, 24),
+    (GOALS.replace("≥5.00(篇)", "'>=5 篇'"), None, 0, 0),  # quoted: fine
+    (GOALS.replace("≥5.00(篇)", ">=5篇"), "yaml.unquoted_sign", 9, 17),
+    (GOALS.replace("          活动次数", "\t活动次数"), "yaml.tab", 10, 1),
+    (GOALS.replace("100000.00", "-5.00"), "schema.range", 5, 20),
+    (GOALS.replace("100000.00", "1e5"), "schema.number", 5, 20),
+    (GOALS.replace("    funds", "    fund"), "schema.missing", 4, 5),
+    (GOALS.replace("          活动次数: ≥3.00(次)", "          推送篇数: ≥3.00(次)"),
+     "yaml.duplicate_key", 10, 11),
+])
+def test_goals_problems_are_positioned(tmp_path, goals, code, line, column):
+    evaluation = run(tmp_path, goals, None)
+    if code is None:
+        assert not evaluation.errors
+        return
+    assert (code, "goals.yaml", line, column) in codes(evaluation), codes(evaluation)
+
+
+def test_unknown_key_suggests_the_near_one(tmp_path):
+    evaluation = run(tmp_path, GOALS.replace("    funds: {total", "    funds: {totl"), None)
+    found = {d.code: d for d in evaluation.diagnostics}
+    assert found["schema.unknown_key"].hint == "是否应为“total”？"
+    assert "schema.missing" in found
+
+
+@pytest.mark.parametrize("actuals, code, line, column", [
+    (ACTUALS.replace("6篇", "22人次"), "actual.unit_mismatch", 6, 13),
+    (ACTUALS.replace("      满意度: 90%\n", ""), "actuals.missing_indicator", 3, 3),
+    (ACTUALS.replace("满意度: 90%", "满意程度: 90%"), "actuals.unknown_indicator", 8, 7),
+    (ACTUALS.replace("宣传项目:", "宣传项木:"), "actuals.unknown_project", 3, 3),
+    (ACTUALS.replace("year: 2024", "year: 2023"), "actuals.year_mismatch", 1, 7),
+    (ACTUALS.replace("executed: 96000.00", "executed: -1"), "schema.range", 4, 45),
+    (ACTUALS.replace("6篇", "达成"), "actual.tier_for_quantity", 6, 13),
+    (ACTUALS.replace("3次", "很多"), "actual.not_a_number", 7, 13),
+])
+def test_actuals_problems_are_positioned(tmp_path, actuals, code, line, column):
+    evaluation = run(tmp_path, GOALS, actuals)
+    assert (code, "actuals.yaml", line, column) in codes(evaluation), codes(evaluation)
+
+
+def test_unknown_project_suggests_the_near_name(tmp_path):
+    evaluation = run(tmp_path, GOALS, ACTUALS.replace("宣传项目:", "宣传项木:"))
+    hints = {d.code: d.hint for d in evaluation.diagnostics}
+    assert hints["actuals.unknown_project"] == "是否为“宣传项目”？"
+    assert "actuals.missing_project" in hints
+
+
+def test_missing_indicator_scores_zero_and_the_rest_is_scored(tmp_path):
+    evaluation = run(tmp_path, GOALS, ACTUALS.replace("      满意度: 90%\n", ""))
+    project = evaluation.projects[0]
+    assert [r.score for r in project.indicators][2] == 0
+    # No 效益 row: its 30 goes pro rata to 产出 (50 → 75) and 满意度 (10 → 15).
+    # 9.60 + 37.50 + 37.50 + 0 (满意度 lost) = 84.60: everything else is still scored.
+    assert project.total == Decimal("84.60")
+
+
+@pytest.mark.parametrize("content, code", [
+    ("".encode("utf-8"), "file.empty"),
+    (GOALS.encode("gbk"), "file.encoding"),
+    (b"\x00\x01\x02binary", "file.binary"),
+    (b"a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n", "yaml.alias"),
+    (("a:\n" + "".join("  " * i + "- \n" for i in range(1, 3)) + "[" * 200).encode(), None),
+])
+def test_unreadable_files_are_named(tmp_path, content, code):
+    evaluation = run(tmp_path, content, None)
+    assert evaluation.errors >= 1
+    if code is not None:
+        assert code in [d.code for d in evaluation.diagnostics]
+    assert all(d.position is not None for d in evaluation.diagnostics)
+
+
+def test_a_bom_is_accepted(tmp_path):
+    evaluation = run(tmp_path, "\ufeff" + GOALS, "\ufeff" + ACTUALS)
+    assert evaluation.diagnostics == ()
+
+
+def test_inputs_are_left_untouched(tmp_path):
+    run(tmp_path)
+    assert (tmp_path / "goals.yaml").read_text(encoding="utf-8") == GOALS
+    assert (tmp_path / "actuals.yaml").read_text(encoding="utf-8") == ACTUALS
