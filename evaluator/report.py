@@ -90,6 +90,7 @@ class ProjectView:
     summary: str  # 实际完成情况
     indicators: tuple[IndicatorView, ...]
     categories: tuple[CategoryView, ...]
+    weight_total: str  # 分值合计: 100.00 when the weights add up
     total: str  # 总分 (adopted)
     rule_total: str
     self_total: str  # the 总分 the unit wrote, or ""
@@ -167,6 +168,8 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         indicators=tuple(_indicator_view(r) for r in result.indicators),
         categories=tuple(CategoryView(n, score_text(w), score_text(s))
                          for n, w, s in result.categories),
+        weight_total=score_text(budget.weight + sum((r.weight for r in result.indicators),
+                                                    Decimal(0))),
         total=score_text(result.total), rule_total=score_text(result.rule_total),
         self_total=score_text(result.self_total), grade=evaluation.grade(result.total),
         has_self_scores=result.has_self_scores)

@@ -1,0 +1,119 @@
+"""Review of the unit's own scores (DESIGN §4.6), checked by hand."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+from evaluator.evaluation import evaluate_files, load_rule_set
+from evaluator.report import build_context, render_markdown, to_json_data
+
+GOALS = """\
+year: 2024
+unit: 测试单位
+projects:
+  - name: 宣传项目
+    funds: {total: 200000.00}
+    indicators:
+      产出指标:
+        数量指标:
+          推送篇数: ≥5.00(篇)
+          活动次数: ≥4.00(次)
+        质量指标:
+          管理规范性: 规范
+      效益指标:
+        社会效益指标:
+          社会影响力: 显著提升
+      满意度指标:
+        服务对象满意度指标:
+          满意度: ≥80.00(%)
+"""
+
+# Weights: 产出 50 over 3 rows → 16.67, 16.67, 16.66; 效益 30; 满意度 10; budget 10.
+ACTUALS = """\
+year: 2024
+projects:
+  宣传项目:
+    budget: {adjusted: 200000.00, executed: 190000.00, score: 9.50}
+    total: 90.00
+    indicators:
+      推送篇数: {actual: 6篇, score: 16.67}
+      活动次数: {actual: 3次, score: 14.00, reason: 一场活动因场地取消}
+      管理规范性: {actual: 基本规范, score: 15.00, reason: 个别合同归档不及时}
+      社会影响力: {actual: 逐渐提升, score: 20.00}
+      满意度: {actual: 85%, score: 11.00}
+"""
+
+
+def evaluate(tmp_path, goals=GOALS, actuals=ACTUALS):
+    (tmp_path / "goals.yaml").write_text(goals, encoding="utf-8")
+    (tmp_path / "actuals.yaml").write_text(actuals, encoding="utf-8")
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        return evaluate_files("goals.yaml", "actuals.yaml", *load_rule_set())
+    finally:
+        os.chdir(here)
+
+
+def findings(evaluation):
+    return {(d.code, d.position.line) for d in evaluation.diagnostics}
+
+
+def test_rule_scores_are_kept_beside_the_units(tmp_path):
+    project = evaluate(tmp_path).projects[0]
+    rows = {r.indicator.name: r for r in project.indicators}
+    # 活动次数: 16.67 × 3/4 = 12.5025 → 12.50 by rule; the unit wrote 14.00
+    assert rows["活动次数"].rule_score == Decimal("12.50") and rows["活动次数"].score == Decimal("14.00")
+    # 基本规范: 部分达成, 16.66 × 70% = 11.662 → 11.66
+    assert rows["管理规范性"].rule_score == Decimal("11.66")
+    # 逐渐提升 against 显著提升: 部分达成, 30 × 70% = 21.00
+    assert rows["社会影响力"].rule_score == Decimal("21.00")
+    # budget: 190000/200000 = 95% → 9.50, as the unit wrote
+    assert project.budget.rule_score == Decimal("9.50") and project.budget.score == Decimal("9.50")
+    # adopted total: 9.50 + 16.67 + 14.00 + 15.00 + 20.00 + 11.00 = 86.17
+    assert project.total == Decimal("86.17")
+    # rule total: 9.50 + 16.67 + 12.50 + 11.66 + 21.00 + 10.00 = 81.33
+    assert project.rule_total == Decimal("81.33")
+
+
+def test_findings(tmp_path):
+    found = findings(evaluate(tmp_path))
+    assert ("review.score_above_weight", 11) in found  # 满意度 11.00 > 10.00
+    assert ("review.score_outside_band", 9) in found  # 部分达成 band [60%, 80%): 15/16.66 = 90%
+    assert ("review.score_differs", 8) in found  # 14.00 vs 12.50: more generous
+    assert ("review.score_differs", 10) in found  # 20.00 vs 21.00: stricter
+    assert ("review.missing_reason", 10) in found  # 20.00 < 30 and no reason
+    assert ("review.total_mismatch", 5) in found  # wrote 90.00, rows add up to 86.17
+    assert ("review.score_outside_band", 10) not in found  # 20/30 = 66.7% is in [60, 80)
+    assert not any(code == "review.budget_score_mismatch" for code, _ in found)
+
+
+def test_messages_say_which_way_the_unit_differs(tmp_path):
+    messages = [d.message for d in evaluate(tmp_path).diagnostics if d.code == "review.score_differs"]
+    assert "“活动次数”自评得分 14.00 与规则得分 12.50 相差 1.50，比规则宽松" in messages
+    assert "“社会影响力”自评得分 20.00 与规则得分 21.00 相差 1.00，比规则严格" in messages
+
+
+def test_budget_score_that_is_not_the_arithmetic_is_an_error(tmp_path):
+    evaluation = evaluate(tmp_path, actuals=ACTUALS.replace("score: 9.50}", "score: 10.00}"))
+    assert ("review.budget_score_mismatch", 4) in findings(evaluation)
+
+
+def test_reports_show_both_columns(tmp_path):
+    evaluation = evaluate(tmp_path)
+    markdown = render_markdown(build_context(evaluation))
+    assert "| 分值 | 得分 | 规则得分 |" in markdown
+    assert "| 活动次数 | ≥4.00(次) | 3次 | 16.67 | 14.00 | 12.50 |" in markdown
+    assert "| 总分 | | | | | 100.00 | 86.17 | 81.33 | 自评等级：良 |" in markdown
+    project = to_json_data(evaluation)["projects"][0]
+    assert project["total"] == "86.17" and project["rule_total"] == "81.33"
+    assert project["self_total"] == "90.00"
+    row = project["indicators"][1]
+    assert (row["score"], row["rule_score"], row["self_score"]) == ("14.00", "12.50", "14.00")
+
+
+def test_a_run_with_errors_still_scores_everything(tmp_path):
+    evaluation = evaluate(tmp_path)
+    assert evaluation.errors >= 3
+    assert len(evaluation.projects) == 1 and len(evaluation.projects[0].indicators) == 5

@@ -1,0 +1,122 @@
+"""Rule sets as data: schema, descriptions, extends, and the shipped variant."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+
+from evaluator.cli import main
+from evaluator.evaluation import evaluate_files, load_rule_set
+from evaluator.rules import RuleSet, describe, load_rules, shipped_rule_sets
+from evaluator.schema import described_fields
+from tests.conftest import EXAMPLE
+
+
+def test_shipped_rule_sets_load_cleanly():
+    assert shipped_rule_sets() == ["local-variant", "mof-2020"]
+    for name in shipped_rule_sets():
+        loaded, problems = load_rules(name)
+        assert problems == [] and loaded.rules is not None and loaded.rules.name == name
+
+
+def test_every_option_is_described():
+    for dotted, field in described_fields(RuleSet):
+        assert field.title and field.description, dotted
+
+
+def test_describe_shows_values():
+    rules, _ = load_rule_set()
+    rows = {option: value for option, _t, _d, value in describe(rules)}
+    assert rows["budget.weight"] == "10"
+    assert rows["quantitative.overachievement_threshold"] == "0.30"
+    assert rows["qualitative.partial.default"] == "70"
+
+
+def write(tmp_path, text, name="rules.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_extends_overrides_single_options(tmp_path):
+    path = write(tmp_path, "extends: mof-2020\nname: mine\ntitle: 我的\n"
+                           "quantitative: {overachievement_threshold: 0.5}\n")
+    loaded, problems = load_rules(path)
+    assert problems == []
+    rules = loaded.rules
+    assert rules.quantitative.overachievement_threshold == Decimal("0.5")
+    assert rules.quantitative.reverse_formula == "linear"  # inherited, key by key
+    assert rules.budget.weight == 10
+
+
+def test_extends_a_file_relative_to_the_child(tmp_path):
+    write(tmp_path, "extends: mof-2020\nname: base\ntitle: 基础\ngrades: [{name: 合格, minimum: 60}, "
+                    "{name: 不合格, minimum: 0}]\n", "base.yaml")
+    child = write(tmp_path, "extends: base.yaml\nname: child\ntitle: 子\n", "child.yaml")
+    loaded, problems = load_rules(child)
+    assert problems == [] and [g.name for g in loaded.rules.grades] == ["合格", "不合格"]
+
+
+@pytest.mark.parametrize("text, code, line, column", [
+    ("extends: mof-2020\nquantitative: {reverse_formla: ratio}\n", "rules.unknown_key", 2, 16),
+    ("extends: mof-2020\nquantitative: {reverse_formula: inverse}\n", "rules.choice", 2, 33),
+    ("extends: mof-2020\nbudget: {weight: ten}\n", "rules.number", 2, 18),
+    ("extends: no-such-set\n", "rules.not_found", 1, 1),
+    ("extends: mof-2020\nbudget: {weight: 5}\n", "rules.value", 1, 1),
+    ("extends: mof-2020\nqualitative:\n  partial: {low: 60, high: 80, default: 90}\n",
+     "rules.value", 3, 12),
+])
+def test_broken_rule_sets_are_positioned(tmp_path, text, code, line, column):
+    loaded, problems = load_rules(write(tmp_path, text))
+    assert loaded.rules is None
+    found = [(p.code, p.position.line, p.position.column) for p in problems if p.position]
+    assert (code, line, column) in found, found
+
+
+def test_broken_rule_set_is_exit_2_with_position(tmp_path):
+    path = write(tmp_path, "extends: mof-2020\nquantitative: {reverse_formla: ratio}\n")
+    result = CliRunner().invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                       "--rules", path])
+    assert result.exit_code == 2
+    assert "rules.yaml:2:16: error[rules.unknown_key] 不认识的键“reverse_formla”" in result.stderr
+    assert "是否应为“reverse_formula”？" in result.stderr
+
+
+def test_the_variant_changes_exactly_what_it_says():
+    base = load_rule_set("mof-2020")[0].model_dump()
+    variant = load_rule_set("local-variant")[0].model_dump()
+    changed = {(section, key) for section in base if isinstance(base[section], dict)
+               for key in base[section] if base[section][key] != variant[section][key]}
+    assert changed == {("quantitative", "reverse_formula"), ("qualitative", "partial"),
+                       ("qualitative", "missed")}
+    top = {k for k in base if not isinstance(base[k], dict) and base[k] != variant[k]}
+    assert top == {"name", "title", "source"}
+
+
+def test_the_variant_rescores_only_reverse_and_lower_tier_rows(tmp_path):
+    import shutil
+
+    for name in ("goals.yaml", "actuals.yaml"):
+        shutil.copy(EXAMPLE / name, tmp_path / name)
+    actuals = tmp_path / "actuals.yaml"
+    # make the reverse target miss: 城市获奖数量 ≤5.00(个) with 8个 (linear: 0.4 × W; ratio: 5/8 W)
+    actuals.write_text(actuals.read_text(encoding="utf-8").replace("城市获奖数量: 4个", "城市获奖数量:\n        actual: 8个\n        reason: 评审结果优秀城市较多\n        measures: 调整奖项设置"), encoding="utf-8")
+    runs = {}
+    for name in ("mof-2020", "local-variant"):
+        evaluation = evaluate_files(str(tmp_path / "goals.yaml"), str(actuals), *load_rule_set(name))
+        runs[name] = {(p.project.name, r.indicator.name): r for p in evaluation.projects
+                      for r in p.indicators}
+    differing = {key for key in runs["mof-2020"]
+                 if runs["mof-2020"][key].score != runs["local-variant"][key].score}
+    partial_rows = {key for key, r in runs["mof-2020"].items()
+                    if r.tier is not None and r.tier.value == "部分达成"}
+    # 未达成 scores 0 under both; only the missed reverse row and the 部分达成 rows move
+    assert differing == partial_rows | {("2024年“上海奖”工作", "城市获奖数量")}
+    reverse = runs["local-variant"][("2024年“上海奖”工作", "城市获奖数量")]
+    weight = reverse.weight  # 2.94: W × 5/8 = 1.8375 → 1.84 (linear would be 2.94 × 0.4 = 1.18)
+    assert reverse.score == (weight * 5 / 8).quantize(Decimal("0.01"))
+    assert runs["mof-2020"][("2024年“上海奖”工作", "城市获奖数量")].score == Decimal("1.18")
+    partial = runs["local-variant"][("2024年“上海奖”工作", "促进更多国外城市竞选获奖城市")]
+    assert partial.score == Decimal("2.44")  # 3.75 × 65% = 2.4375 → 2.44
