@@ -12,13 +12,15 @@ import tempfile
 from pathlib import Path
 
 import click
+from jinja2 import TemplateError
 
 from . import __version__
 from .diagnostics import format_all, format_diagnostic
 from .evaluation import Evaluation, RulesProblem, evaluate_files, load_rule_set
 from .expression import format_expression, kind_of
 from .parser import ExpressionError
-from .report import build_context, render_json, render_markdown
+from .report import build_context, render, render_json
+from .xlsx import render_xlsx
 from .rules import DEFAULT_RULES, describe, shipped_rule_sets
 from .scaffold import scaffold_actuals
 
@@ -47,6 +49,9 @@ def _write_atomically(path: Path, data: bytes, inputs: list[Path]) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -92,15 +97,19 @@ def main() -> None:
 @click.argument("actuals", type=_input)
 @click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
               help="规则集：内置名称或 YAML 文件路径。")
-@click.option("--format", "output_format", type=click.Choice(["md", "json"]), default="md",
-              show_default=True, help="输出格式。")
+@click.option("--format", "output_format", type=click.Choice(["md", "html", "json", "xlsx"]),
+              default="md", show_default=True, help="输出格式；xlsx 须配合 -o。")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="写入文件（原子写入）。")
 @click.option("--project", help="只评这一个项目（项目名称）。")
 @click.option("--explain", is_flag=True, help="列出每项得分的计算过程。")
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
+@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="自定义模板目录（同名文件覆盖内置模板；在沙箱中渲染）。")
 def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: Path | None,
-        project: str | None, explain: bool, strict: bool) -> None:
+        project: str | None, explain: bool, strict: bool, templates: Path | None) -> None:
     """生成项目支出绩效自评表和单位汇总。"""
+    if output_format == "xlsx" and output is None:
+        raise click.UsageError("Excel 格式须用 -o 指定输出文件，如 -o 自评表.xlsx")
     rules, lexicon = _load_rules(rules_ref)
     evaluation = evaluate_files(str(goals), str(actuals), rules, lexicon, project=project)
     if project is not None and evaluation.goals is not None and project not in {
@@ -109,13 +118,21 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
     status = _report_diagnostics(evaluation, strict)
     if evaluation.goals is not None:
         if output_format == "json":
-            text = render_json(evaluation)
+            data = render_json(evaluation).encode("utf-8")
+        elif output_format == "xlsx":
+            data = render_xlsx(build_context(evaluation, explain=explain))
         else:
-            text = render_markdown(build_context(evaluation, explain=explain))
+            context = build_context(evaluation, explain=explain)
+            try:
+                data = render(context, output_format,
+                              str(templates) if templates else None).encode("utf-8")
+            except TemplateError as problem:
+                click.echo(f"模板错误：{problem}", err=True)
+                sys.exit(EXIT_USAGE)
         if output is not None:
-            _write_atomically(output, text.encode("utf-8"), [goals, actuals])
+            _write_atomically(output, data, [goals, actuals])
         else:
-            click.echo(text, nl=False)
+            click.echo(data.decode("utf-8"), nl=False)
     sys.exit(status)
 
 

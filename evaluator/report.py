@@ -14,7 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from .charts import Chart, budget_chart, category_chart, grade_chart
 from .diagnostics import Diagnostic, format_diagnostic
 from .evaluation import Evaluation, IndicatorResult, ProjectResult
 from .expression import kind_of
@@ -59,6 +61,8 @@ class IndicatorView:
     remark: str  # 偏差原因分析及改进措施
     lost_points: bool  # the adopted score is below the weight
     missing_reason: bool  # lost points or overachieved, and no reason given
+    level1_span: int  # rows the 一级指标 cell spans (merged cell); 0 on the rows it covers
+    level2_span: int  # likewise for the 二级指标 cell
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,9 @@ class ReportContext:
     average_total: str
     grade_counts: tuple[tuple[str, int], ...]  # (等级, 项目数) in the rule set's order
     diagnostics: tuple[str, ...]  # formatted diagnostics, one string each
+    charts: tuple[Chart, ...]  # summary charts (HTML): categories, grades, budget execution
+    errors: int  # diagnostics of the run, by severity
+    warnings: int
 
 
 def _remark(result: IndicatorResult) -> str:
@@ -138,7 +145,25 @@ def _remark(result: IndicatorResult) -> str:
     return "；".join(p.strip() for p in parts)
 
 
-def _indicator_view(result: IndicatorResult) -> IndicatorView:
+def _spans(results: tuple[IndicatorResult, ...], key) -> list[int]:
+    """Row spans of merged cells: the first row of each run of equal keys spans the run."""
+    spans = [0] * len(results)
+    start = 0
+    for index in range(1, len(results) + 1):
+        if index == len(results) or key(results[index]) != key(results[start]):
+            spans[start] = index - start
+            start = index
+    return spans
+
+
+def _indicator_views(results: tuple[IndicatorResult, ...]) -> tuple[IndicatorView, ...]:
+    level1 = _spans(results, lambda r: r.indicator.level1)
+    level2 = _spans(results, lambda r: (r.indicator.level1, r.indicator.level2))
+    return tuple(_indicator_view(r, a, b) for r, a, b in zip(results, level1, level2))
+
+
+def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int
+                    ) -> IndicatorView:
     indicator = result.indicator
     reason = result.actual.spec.reason if result.actual else None
     lost = result.score < result.weight
@@ -150,7 +175,8 @@ def _indicator_view(result: IndicatorResult) -> IndicatorView:
         tier=result.tier.value if result.tier else "", trace=result.trace,
         flags=tuple(FLAG_LABELS.get(f, f) for f in result.flags), remark=_remark(result),
         lost_points=lost,
-        missing_reason=(lost or "overachieved" in result.flags) and not reason)
+        missing_reason=(lost or "overachieved" in result.flags) and not reason,
+        level1_span=level1_span, level2_span=level2_span)
 
 
 def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str) -> ProjectView:
@@ -165,7 +191,7 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         budget_rule_score=score_text(budget.rule_score) if has_budget else "",
         budget_self_score=score_text(budget.self_score), budget_trace=budget.trace,
         goal=project.goal, summary=(result.actuals.spec.summary or "").strip(),
-        indicators=tuple(_indicator_view(r) for r in result.indicators),
+        indicators=_indicator_views(result.indicators),
         categories=tuple(CategoryView(n, score_text(w), score_text(s))
                          for n, w, s in result.categories),
         weight_total=score_text(budget.weight + sum((r.weight for r in result.indicators),
@@ -193,7 +219,9 @@ def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportCon
         total_rate=rate_text(executed / adjusted if adjusted else None),
         average_total=score_text(sum(totals, Decimal(0)) / len(totals)) if totals else "",
         grade_counts=tuple((g.name, counts.get(g.name, 0)) for g in rules.grades),
-        diagnostics=tuple(format_diagnostic(d, evaluation.sources) for d in evaluation.diagnostics))
+        diagnostics=tuple(format_diagnostic(d, evaluation.sources) for d in evaluation.diagnostics),
+        charts=(category_chart(evaluation), budget_chart(evaluation), grade_chart(evaluation)),
+        errors=evaluation.errors, warnings=evaluation.warnings)
 
 
 def markdown_cell(value: Any) -> str:
@@ -202,17 +230,29 @@ def markdown_cell(value: Any) -> str:
         "\n", "<br>")
 
 
-def environment(html: bool = False) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resource_dir("reports"))),
-        undefined=jinja2.StrictUndefined, autoescape=html, trim_blocks=True,
-        lstrip_blocks=True, keep_trailing_newline=True)
+TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2"}
+
+
+def environment(html: bool = False, templates: str | None = None) -> jinja2.Environment:
+    """Shipped templates, optionally overridden by a user folder (``--templates``). Templates
+    may come from someone else (a reviewer renders what a unit sent), so they run sandboxed."""
+    folders = [str(resource_dir("reports"))]
+    if templates is not None:
+        folders.insert(0, templates)
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
+        autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["cell"] = markdown_cell
     return env
 
 
-def render_markdown(context: ReportContext) -> str:
-    return environment().get_template("report.md.j2").render(report=context)
+def render(context: ReportContext, output_format: str, templates: str | None = None) -> str:
+    env = environment(html=output_format == "html", templates=templates)
+    return env.get_template(TEMPLATES[output_format]).render(report=context)
+
+
+def render_markdown(context: ReportContext, templates: str | None = None) -> str:
+    return render(context, "md", templates)
 
 
 def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:

@@ -1,0 +1,136 @@
+"""Geometry of the summary charts, computed here so that templates only draw (no arithmetic in
+Jinja). Coordinates are SVG user units, formatted as strings with two decimals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from .evaluation import Evaluation
+
+LABEL_WIDTH = Decimal(200)
+BAR_WIDTH = Decimal(440)  # the bar for 100 points / 100 %
+ROW_HEIGHT = Decimal(26)
+BAR_HEIGHT = Decimal(16)
+TOP = Decimal(30)
+
+# One CSS class per category, in the rule set's order; the budget row first.
+CATEGORY_CLASSES = ("c-budget", "c-1", "c-2", "c-3", "c-4", "c-5")
+
+
+def _u(value: Decimal) -> str:
+    return format(value.quantize(Decimal("0.01"), ROUND_HALF_UP), "f")
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: str
+    y: str
+    width: str
+    height: str
+    css: str  # CSS class: the category colour, or "weight" for the light background
+    title: str  # tooltip text
+
+
+@dataclass(frozen=True)
+class Label:
+    x: str
+    y: str
+    text: str
+    anchor: str  # start, middle or end
+
+
+@dataclass(frozen=True)
+class Line:
+    x1: str
+    y1: str
+    x2: str
+    y2: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    width: str
+    height: str
+    rects: tuple[Rect, ...]
+    labels: tuple[Label, ...]
+    lines: tuple[Line, ...]
+    legend: tuple[tuple[str, str], ...]  # (css class, label)
+
+
+def category_chart(evaluation: Evaluation) -> Chart:
+    """Each project as a bar of 100 points: a light segment per category's weight, and inside it
+    a dark one for the points scored."""
+    rects, labels = [], []
+    names: list[str] = []
+    scale = BAR_WIDTH / 100
+    for row, result in enumerate(evaluation.projects):
+        y = TOP + ROW_HEIGHT * row
+        labels.append(Label(_u(LABEL_WIDTH - 8), _u(y + BAR_HEIGHT - 3),
+                            result.project.name, "end"))
+        segments = []
+        if result.budget.weight > 0:
+            segments.append(("预算执行率", result.budget.weight, result.budget.score))
+        segments += list(result.categories)
+        x = LABEL_WIDTH
+        for index, (name, weight, score) in enumerate(segments):
+            css = CATEGORY_CLASSES[min(index if result.budget.weight > 0 else index + 1,
+                                       len(CATEGORY_CLASSES) - 1)]
+            if name not in names:
+                names.append(name)
+            rects.append(Rect(_u(x), _u(y), _u(weight * scale), _u(BAR_HEIGHT), "weight " + css,
+                              f"{name}：分值 {_u(weight)}"))
+            rects.append(Rect(_u(x), _u(y), _u(min(score, weight) * scale), _u(BAR_HEIGHT), css,
+                              f"{name}：得分 {_u(score)} / {_u(weight)}"))
+            x += weight * scale
+        labels.append(Label(_u(x + 6), _u(y + BAR_HEIGHT - 3), _u(result.total), "start"))
+    height = TOP + ROW_HEIGHT * len(evaluation.projects) + 10
+    legend = tuple((CATEGORY_CLASSES[i if evaluation.rules and evaluation.rules.budget.weight > 0
+                                     else i + 1], n) for i, n in enumerate(names))
+    return Chart("各项目按指标类别的得分（浅色为分值）", _u(LABEL_WIDTH + BAR_WIDTH + 60), _u(height),
+                 tuple(rects), tuple(labels), (), legend)
+
+
+def grade_chart(evaluation: Evaluation) -> Chart:
+    assert evaluation.rules is not None
+    grades = [g.name for g in evaluation.rules.grades]
+    counts = {g: 0 for g in grades}
+    for result in evaluation.projects:
+        counts[evaluation.grade(result.total)] += 1
+    most = max(counts.values()) or 1
+    column, plot = Decimal(70), Decimal(150)
+    rects, labels = [], []
+    for index, grade in enumerate(grades):
+        x = Decimal(30) + column * index
+        height = plot * counts[grade] / most
+        y = TOP + plot - height
+        rects.append(Rect(_u(x), _u(y), _u(column - 20), _u(height), f"g-{index}",
+                          f"{grade}：{counts[grade]} 个项目"))
+        labels.append(Label(_u(x + (column - 20) / 2), _u(y - 6), str(counts[grade]), "middle"))
+        labels.append(Label(_u(x + (column - 20) / 2), _u(TOP + plot + 18), grade, "middle"))
+    width = Decimal(30) + column * len(grades) + 10
+    baseline = Line("20", _u(TOP + plot), _u(width - 10), _u(TOP + plot))
+    return Chart("自评等级分布（项目数）", _u(width), _u(TOP + plot + 30), tuple(rects),
+                 tuple(labels), (baseline,), ())
+
+
+def budget_chart(evaluation: Evaluation) -> Chart:
+    """预算执行率 per project, with a line at 100 %."""
+    rects, labels = [], []
+    scale = BAR_WIDTH / 100
+    for row, result in enumerate(evaluation.projects):
+        y = TOP + ROW_HEIGHT * row
+        rate = result.budget.rate if result.budget.rate is not None else Decimal(0)
+        shown = min(rate, Decimal("1.2")) * 100
+        labels.append(Label(_u(LABEL_WIDTH - 8), _u(y + BAR_HEIGHT - 3),
+                            result.project.name, "end"))
+        css = "over" if rate > 1 else ("low" if rate < Decimal("0.9") else "rate")
+        rects.append(Rect(_u(LABEL_WIDTH), _u(y), _u(shown * scale), _u(BAR_HEIGHT), css,
+                          f"执行率 {_u(rate * 100)}%"))
+        labels.append(Label(_u(LABEL_WIDTH + shown * scale + 6), _u(y + BAR_HEIGHT - 3),
+                            f"{_u(rate * 100)}%", "start"))
+    bottom = TOP + ROW_HEIGHT * len(evaluation.projects)
+    full = LABEL_WIDTH + BAR_WIDTH
+    return Chart("各项目预算执行率（竖线为 100%）", _u(full + 130), _u(bottom + 10), tuple(rects),
+                 tuple(labels), (Line(_u(full), _u(TOP - 6), _u(full), _u(bottom)),), ())

@@ -1,0 +1,233 @@
+"""The 自评表 as an Excel workbook (openpyxl): one sheet per project in the official layout, and a
+summary sheet. Reads only the ReportContext, like the templates. The file is byte-for-byte
+deterministic: fixed document timestamps and fixed ZIP entry times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .report import ProjectView, ReportContext
+
+FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
+_THIN = Side(style="thin", color="333333")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+HEAD = PatternFill("solid", fgColor="EEF1F5")
+BOLD = Font(bold=True)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+MONEY = "#,##0.00"
+POINTS = "0.00"
+PERCENT = "0.00%"
+
+
+def _number(text: str) -> Decimal | None:
+    """Context values are display strings; cells want numbers (1,102,000.00 → 1102000.00)."""
+    cleaned = text.replace(",", "").strip()
+    if not cleaned or cleaned == "—":
+        return None
+    if cleaned.endswith("%"):
+        return Decimal(cleaned[:-1]) / 100
+    return Decimal(cleaned)
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "项目"
+    title = base[:31]
+    counter = 2
+    while title in taken:
+        suffix = f"({counter})"
+        title = base[:31 - len(suffix)] + suffix
+        counter += 1
+    taken.add(title)
+    return title
+
+
+class _Sheet:
+    def __init__(self, ws: Worksheet, columns: int):
+        self.ws, self.columns = ws, columns
+
+    def put(self, row: int, column: int, value, *, head: bool = False, align=LEFT,
+            number_format: str | None = None, span: int = 1, rows: int = 1) -> None:
+        cell = self.ws.cell(row=row, column=column, value=value)
+        cell.alignment = CENTER if head else align
+        if head:
+            cell.fill, cell.font = HEAD, BOLD
+        if number_format:
+            cell.number_format = number_format
+        for r in range(row, row + rows):
+            for c in range(column, column + span):
+                self.ws.cell(row=r, column=c).border = BORDER
+        if span > 1 or rows > 1:
+            self.ws.merge_cells(start_row=row, start_column=column, end_row=row + rows - 1,
+                                end_column=column + span - 1)
+
+
+def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None:
+    cols = 10 if p.has_self_scores else 9
+    s = _Sheet(ws, cols)
+    widths = [6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [40]
+    for index, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.cell(row=1, column=1, value="项目支出绩效自评表").font = Font(bold=True, size=16)
+    ws.cell(row=1, column=1).alignment = CENTER
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=cols)
+    ws.cell(row=2, column=1, value=f"（{report.year}年度）").alignment = CENTER
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=cols)
+    s.put(3, 1, "项目名称", head=True, span=2)
+    s.put(3, 3, p.name + (f"（{p.code}）" if p.code else ""), span=cols - 2)
+    s.put(4, 1, "主管部门", head=True, span=2)
+    s.put(4, 3, p.department, span=3)
+    s.put(4, 6, "实施单位", head=True)
+    s.put(4, 7, p.unit, span=cols - 6)
+    s.put(5, 1, f"项目资金（{p.funds_unit}）", head=True, span=2, rows=2)
+    heads = ["", "年初预算数", "全年预算数", "全年执行数"]
+    heads += ["分值", "执行率", "得分"] if report.has_budget_row else ["执行率"]
+    for offset, head in enumerate(heads):
+        last = offset == len(heads) - 1
+        s.put(5, 3 + offset, head, head=True, span=(cols - 2 - offset) if last else 1)
+    values = [("年度资金总额", None), (_number(p.initial), MONEY), (_number(p.adjusted), MONEY),
+              (_number(p.executed), MONEY)]
+    if report.has_budget_row:
+        values += [(_number(p.budget_weight), POINTS), (_number(p.rate), PERCENT),
+                   (_number(p.budget_score), POINTS)]
+    else:
+        values += [(_number(p.rate), PERCENT)]
+    for offset, (value, fmt) in enumerate(values):
+        last = offset == len(values) - 1
+        s.put(6, 3 + offset, value, align=RIGHT if fmt else LEFT, number_format=fmt,
+              span=(cols - 2 - offset) if last else 1)
+    s.put(7, 1, "年度总体目标", head=True, span=2, rows=2)
+    s.put(7, 3, "预期目标", head=True, span=3)
+    s.put(7, 6, "实际完成情况", head=True, span=cols - 5)
+    s.put(8, 3, p.goal, span=3)
+    s.put(8, 6, p.summary, span=cols - 5)
+    ws.row_dimensions[8].height = min(409, 15 * (1 + max(len(p.goal), len(p.summary)) // 40))
+    first = 9
+    s.put(first, 1, "绩效指标", head=True, rows=len(p.indicators) + 2)
+    heads = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+    heads += ["规则得分"] if p.has_self_scores else []
+    heads += ["偏差原因分析及改进措施"]
+    for offset, head in enumerate(heads):
+        s.put(first, 2 + offset, head, head=True)
+    row = first + 1
+    for i in p.indicators:
+        if i.level1_span:
+            s.put(row, 2, i.level1, align=CENTER, rows=i.level1_span)
+        if i.level2_span:
+            s.put(row, 3, i.level2, align=CENTER, rows=i.level2_span)
+        s.put(row, 4, i.name)
+        s.put(row, 5, i.target)
+        s.put(row, 6, i.actual)
+        s.put(row, 7, _number(i.weight), align=RIGHT, number_format=POINTS)
+        s.put(row, 8, _number(i.score), align=RIGHT, number_format=POINTS)
+        column = 9
+        if p.has_self_scores:
+            s.put(row, 9, _number(i.rule_score), align=RIGHT, number_format=POINTS)
+            column = 10
+        remark = "".join(f"【{f}】" for f in i.flags) + i.remark
+        if i.missing_reason:
+            remark += "（未填写偏差原因）"
+        s.put(row, column, remark)
+        row += 1
+    s.put(row, 2, "总分", head=True, span=5)
+    s.put(row, 7, _number(p.weight_total), align=RIGHT, number_format=POINTS)
+    s.put(row, 8, _number(p.total), align=RIGHT, number_format=POINTS)
+    column = 9
+    if p.has_self_scores:
+        s.put(row, 9, _number(p.rule_total), align=RIGHT, number_format=POINTS)
+        column = 10
+    s.put(row, column, f"自评等级：{p.grade}")
+    ws.print_area = f"A1:{get_column_letter(cols)}{row}"
+    ws.print_title_rows = f"{first}:{first}"
+    _page_setup(ws)
+
+
+def _page_setup(ws: Worksheet) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+
+def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
+    s = _Sheet(ws, 6)
+    for index, width in enumerate([30, 18, 18, 10, 10, 10], 1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.cell(row=1, column=1, value=f"单位汇总：{report.unit}（{report.year}年度）").font = Font(
+        bold=True, size=14)
+    ws.merge_cells("A1:F1")
+    ws.cell(row=2, column=1, value=f"评分规则：{report.rules_title}（{report.rules_name}）　"
+                                   f"金额单位：{report.funds_unit}")
+    ws.merge_cells("A2:F2")
+    for offset, head in enumerate(["项目名称", "全年预算数", "全年执行数", "执行率", "总分", "自评等级"]):
+        s.put(3, 1 + offset, head, head=True)
+    row = 4
+    for line in report.summary:
+        s.put(row, 1, line.name)
+        s.put(row, 2, _number(line.adjusted), align=RIGHT, number_format=MONEY)
+        s.put(row, 3, _number(line.executed), align=RIGHT, number_format=MONEY)
+        s.put(row, 4, _number(line.rate), align=RIGHT, number_format=PERCENT)
+        s.put(row, 5, _number(line.total), align=RIGHT, number_format=POINTS)
+        s.put(row, 6, line.grade, align=CENTER)
+        row += 1
+    s.put(row, 1, "合计", head=True)
+    s.put(row, 2, _number(report.total_adjusted), align=RIGHT, number_format=MONEY)
+    s.put(row, 3, _number(report.total_executed), align=RIGHT, number_format=MONEY)
+    s.put(row, 4, _number(report.total_rate), align=RIGHT, number_format=PERCENT)
+    s.put(row, 5, _number(report.average_total), align=RIGHT, number_format=POINTS)
+    s.put(row, 6, "平均分")
+    row += 2
+    ws.cell(row=row, column=1, value="等级分布").font = BOLD
+    for name, count in report.grade_counts:
+        row += 1
+        ws.cell(row=row, column=1, value=name)
+        ws.cell(row=row, column=2, value=count)
+    ws.print_area = f"A1:F{row}"
+    _page_setup(ws)
+    ws.page_setup.orientation = "portrait"
+
+
+def render_xlsx(report: ReportContext) -> bytes:
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = "单位汇总"
+    _summary_sheet(summary, report)
+    taken = {"单位汇总"}
+    for project in report.projects:
+        _project_sheet(workbook.create_sheet(sheet_title(project.name, taken)), report, project)
+    workbook.properties.creator = "Jixiao"
+    workbook.properties.created = FIXED_TIME
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _deterministic(buffer.getvalue())
+
+
+def _deterministic(data: bytes) -> bytes:
+    """openpyxl stamps the save time into docProps/core.xml and the ZIP entries; fix both."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, content)
+    return out.getvalue()
