@@ -100,6 +100,19 @@ class ProjectView:
     self_total: str  # the 总分 the unit wrote, or ""
     grade: str  # 自评等级
     has_self_scores: bool  # show rule and self-score columns
+    spans: "TableSpans"  # merged-cell sizes of the HTML 自评表 (layout, computed here)
+
+
+@dataclass(frozen=True)
+class TableSpans:
+    """Column and row spans of the HTML 自评表, so that templates do no arithmetic."""
+
+    columns: int  # 9, or 10 with the 规则得分 column
+    after_label: int  # cells right of a two-column label (项目名称 …)
+    after_unit_label: int  # cells right of 实施单位
+    actual_summary: int  # 实际完成情况 beside 预期目标
+    budget_last: int  # the last cell of the funds rows
+    indicator_rows: int  # rows the vertical 绩效指标 label spans
 
 
 @dataclass(frozen=True)
@@ -198,7 +211,16 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
                                                     Decimal(0))),
         total=score_text(result.total), rule_total=score_text(result.rule_total),
         self_total=score_text(result.self_total), grade=evaluation.grade(result.total),
-        has_self_scores=result.has_self_scores)
+        has_self_scores=result.has_self_scores,
+        spans=_spans_of(result.has_self_scores, has_budget, len(result.indicators)))
+
+
+def _spans_of(has_self_scores: bool, has_budget: bool, rows: int) -> TableSpans:
+    columns = 10 if has_self_scores else 9
+    return TableSpans(columns=columns, after_label=columns - 2, after_unit_label=columns - 6,
+                      actual_summary=columns - 5,
+                      budget_last=(columns - 8) if has_budget else (columns - 6),
+                      indicator_rows=rows + 2)
 
 
 def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportContext:

@@ -126,7 +126,7 @@ def test_parse_command(runner):
 
 def test_rules_command_lists_and_shows(runner):
     listing = run(runner, "rules")
-    assert listing.exit_code == 0 and listing.stdout.startswith("mof-2020\t")
+    assert listing.exit_code == 0 and "mof-2020\t财政部项目支出绩效自评默认规则" in listing.stdout.splitlines()
     shown = run(runner, "rules", "mof-2020")
     assert "quantitative.reverse_formula = linear" in shown.stdout
     assert "反向指标公式" in shown.stdout

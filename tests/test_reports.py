@@ -1,0 +1,196 @@
+"""Reports people hand in: context contract, HTML, XLSX, JSON Schema, determinism, templates."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+import pytest
+from click.testing import CliRunner
+from jinja2 import nodes
+
+from evaluator import report as report_module
+from evaluator.cli import main
+from evaluator.evaluation import evaluate_files
+from evaluator.resources import resource_dir
+from tests.conftest import EXAMPLE
+
+
+@pytest.fixture(scope="module")
+def evaluation(default_rules):
+    return evaluate_files(str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"), *default_rules)
+
+
+@pytest.fixture(scope="module")
+def context(evaluation):
+    return report_module.build_context(evaluation, explain=True)
+
+
+def documented_fields() -> set[str]:
+    """Every field of every dataclass a template can reach from ReportContext."""
+    from evaluator import charts
+
+    names: set[str] = {"first", "last", "index", "previtem"}  # Jinja's own loop variable
+    for module in (report_module, charts):
+        for value in vars(module).values():
+            if dataclasses.is_dataclass(value) and isinstance(value, type):
+                names |= {f.name for f in dataclasses.fields(value)}
+    return names
+
+
+@pytest.mark.parametrize("template", ["report.md.j2", "report.html.j2"])
+def test_templates_use_only_documented_fields(template):
+    source = (resource_dir("reports") / template).read_text(encoding="utf-8")
+    tree = report_module.environment().parse(source)
+    used = {node.attr for node in tree.find_all(nodes.Getattr)}
+    assert used - documented_fields() == set()
+    # and nothing computes: no arithmetic in templates (DESIGN §7)
+    arithmetic = (nodes.Add, nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow)
+    assert [type(n).__name__ for n in tree.find_all(arithmetic)] == []
+
+
+def test_context_is_the_only_variable(context):
+    for template in ("report.md.j2", "report.html.j2"):
+        source = (resource_dir("reports") / template).read_text(encoding="utf-8")
+        from jinja2 import meta
+        undeclared = meta.find_undeclared_variables(report_module.environment().parse(source))
+        assert undeclared == {"report"}
+
+
+def test_same_inputs_give_identical_bytes(tmp_path):
+    runner = CliRunner()
+    outputs = {}
+    for attempt in (1, 2):
+        for fmt in ("md", "html", "json", "xlsx"):
+            out = tmp_path / f"{attempt}.{fmt}"
+            result = runner.invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                          "--format", fmt, "-o", str(out)])
+            assert result.exit_code == 0, result.output
+            outputs[(attempt, fmt)] = out.read_bytes()
+    for fmt in ("md", "html", "json", "xlsx"):
+        assert outputs[(1, fmt)] == outputs[(2, fmt)], fmt
+
+
+def test_xlsx_needs_an_output_file():
+    result = CliRunner().invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                       "--format", "xlsx"])
+    assert result.exit_code == 2 and "-o" in result.stderr
+
+
+def test_json_output_follows_the_shipped_schema(evaluation):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((resource_dir("reports") / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    data = json.loads(report_module.render_json(evaluation))
+    jsonschema.validate(data, schema)
+    data["projects"][0]["total"] = 92.25  # a float would break the contract
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
+
+
+def test_xlsx_cells_read_back(evaluation, context):
+    openpyxl = pytest.importorskip("openpyxl")
+    from evaluator.xlsx import render_xlsx
+
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(context)))
+    assert book.sheetnames[0] == "单位汇总" and len(book.sheetnames) == 11
+    for result in evaluation.projects:
+        sheet = book[result.project.name[:31]]
+        rows = list(sheet.iter_rows(values_only=True))
+        budget = next(r for r in rows if r[2] == "年度资金总额")
+        assert Decimal(str(budget[8])) == result.budget.score  # 得分 of the budget row
+        assert Decimal(str(budget[7])).quantize(Decimal("0.0001")) == result.budget.rate
+        by_name = {r[3]: r for r in rows if r[3] is not None}
+        for row in result.indicators:
+            cells = by_name[row.indicator.name]
+            assert Decimal(str(cells[6])) == row.weight, row.indicator.name
+            assert Decimal(str(cells[7])) == row.score, row.indicator.name
+        total = next(r for r in rows if r[1] == "总分")
+        assert Decimal(str(total[7])) == result.total
+        assert sheet.print_area is not None and sheet.merged_cells.ranges
+    summary = list(book["单位汇总"].iter_rows(values_only=True))
+    totals = {r[0]: r[4] for r in summary[3:13]}
+    assert totals["城市日宣传推广"] == pytest.approx(92.25)
+
+
+def test_user_templates_override_and_are_sandboxed(tmp_path):
+    (tmp_path / "report.md.j2").write_text("{% for p in report.projects %}{{ p.name }}={{ p.total }}\n"
+                                          "{% endfor %}", encoding="utf-8")
+    runner = CliRunner()
+    args = [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"), "--templates", str(tmp_path)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0 and result.stdout.splitlines()[0] == "城市日宣传推广=92.25"
+    (tmp_path / "report.md.j2").write_text(
+        "{{ report.__class__.__init__.__globals__['os'].system('echo pwned') }}", encoding="utf-8")
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2 and "模板错误" in result.stderr and "pwned" not in result.stdout
+
+
+# ---- HTML as a person sees it ------------------------------------------------------------
+
+SCRIPT_GOALS = """\
+year: 2024
+unit: 测试单位
+projects:
+  - name: 转义测试
+    funds: {total: 1000.00}
+    indicators:
+      产出指标:
+        数量指标:
+          "<script>alert(1)</script>": ≥3.00(次)
+"""
+SCRIPT_ACTUALS = """\
+year: 2024
+projects:
+  转义测试:
+    budget: {adjusted: 1000.00, executed: 1000.00}
+    indicators:
+      "<script>alert(1)</script>": 3次
+"""
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def render_dom(path: Path, tmp_path: Path) -> str:
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", path.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)")
+def test_html_in_chromium_shows_the_table_and_escapes_names(tmp_path):
+    (tmp_path / "goals.yaml").write_text(SCRIPT_GOALS, encoding="utf-8")
+    (tmp_path / "actuals.yaml").write_text(SCRIPT_ACTUALS, encoding="utf-8")
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, [str(tmp_path / "goals.yaml"), str(tmp_path / "actuals.yaml"),
+                                       "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    dom = render_dom(out, tmp_path)
+    assert "<script>alert(1)</script>" not in dom  # no script element was created
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # shown as text
+    assert "项目支出绩效自评表" in dom and "自评等级：优" in dom
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (.ci/run installs it)")
+def test_example_html_in_chromium(tmp_path):
+    out = tmp_path / "report.html"
+    CliRunner().invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                              "--format", "html", "-o", str(out)])
+    html = out.read_text(encoding="utf-8")
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in html and "<link" not in html  # self-contained
+    dom = render_dom(out, tmp_path)
+    assert dom.count('class="form"') == 10  # one 自评表 per project
+    assert dom.count("<svg") == 3  # categories, budget execution, grades
+    assert "单位汇总：上海世界城市日事务协调中心（2024年度）" in dom
+    assert 'rowspan="6">成本指标' in dom  # merged level-1 cell of 城市日宣传推广
