@@ -46,7 +46,7 @@ class Quantity:
             return self.value * PERCENT_UNITS[self.unit], "%"
         if self.unit not in NOT_SCALED:
             for prefix, factor in SCALE_PREFIXES:
-                if self.unit.startswith(prefix) and len(self.unit) > len(prefix):
+                if self.unit.startswith(prefix):  # 25万人次 → 人次; a lone 万 → a plain number
                     return self.value * factor, self.unit[len(prefix):]
         return self.value, self.unit
 

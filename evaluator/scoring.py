@@ -19,6 +19,10 @@ from .rules import RuleSet
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+NIL = Decimal("0.00")  # a score of nothing, printed as 0.00 like every other score
+
+# Formulas multiply first and divide once, last: 5.94 × (24 − 23)/12 is exactly 0.495 → 0.50,
+# where 5.94 × (1 − 11/12) carries the 28-digit rounding of 11/12 and gives 0.49.
 
 
 def round_half_up(value: Decimal, step: Decimal = CENT) -> Decimal:
@@ -58,13 +62,13 @@ def _quantity_text(quantity: Quantity) -> str:
 
 
 def _scaled_pair(target: Quantity, actual: Quantity) -> tuple[Decimal, Decimal] | Finding:
+    """Both values in the same base unit, or the mismatch. A bare actual (3.5) is read in the
+    target's unit; a bare scale (25万) or a target without unit compares plain numbers."""
     t, t_unit = target.scaled()
+    if not actual.unit:
+        return t, Quantity(actual.value, target.unit).scaled()[0]
     a, a_unit = actual.scaled()
-    if not actual.unit or not target.unit:  # a bare number takes the other side's unit
-        if actual.unit and not target.unit:
-            return t, a
-        return t, actual.value * (target.scaled()[0] / target.value if target.value else 1)
-    if t_unit != a_unit:
+    if t_unit and a_unit and t_unit != a_unit:
         return Finding("error", "actual.unit_mismatch",
                        f"实际完成值单位“{actual.unit}”与指标值单位“{target.unit}”不一致",
                        hint=f"请按指标值的单位填写，如“{format_number(actual.value)}{target.unit}”")
@@ -87,7 +91,7 @@ def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rule
                      direction: str | None = None) -> Outcome:
     pair = _scaled_pair(target.quantity, actual)
     if isinstance(pair, Finding):
-        return Outcome(Decimal(0), f"单位不一致，无法比较：0.00", findings=(pair,))
+        return Outcome(NIL, f"单位不一致，无法比较：0.00", findings=(pair,))
     t, a = pair
     w = points(weight)
     a_text, t_text = _quantity_text(actual), _quantity_text(target.quantity)
@@ -98,7 +102,7 @@ def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rule
         if a <= 0:
             return Outcome(round_half_up(weight), f"完成值 {a_text}，指标值 {t_text}：未发生，得满分 {w}",
                            met=True)
-        return Outcome(Decimal(0), f"完成值 {a_text}，指标值 {t_text}：零目标未实现，得 0.00")
+        return Outcome(NIL, f"完成值 {a_text}，指标值 {t_text}：零目标未实现，得 0.00")
     if how == "reverse":
         met = a < t if target.operator is Operator.LT else a <= t
         sign = "<" if target.operator is Operator.LT else "≤"
@@ -111,8 +115,8 @@ def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rule
                            f"完成值 {a_text} 超过指标值 {t_text}（反向指标）：{w} × {_n(t)}/{_n(a)} = "
                            f"{points(score)}")
         if a >= 2 * t:
-            return Outcome(Decimal(0), f"完成值 {a_text} 达到指标值 {t_text} 的两倍及以上（反向指标）：得 0.00")
-        score = weight * (1 - (a - t) / t)
+            return Outcome(NIL, f"完成值 {a_text} 达到指标值 {t_text} 的两倍及以上（反向指标）：得 0.00")
+        score = weight * (2 * t - a) / t
         return Outcome(round_half_up(score),
                        f"完成值 {a_text} 超过指标值 {t_text}（反向指标）：{w} × (1 − ({_n(a)} − {_n(t)})/{_n(t)})"
                        f" = {points(score)}")
@@ -120,12 +124,12 @@ def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rule
         if a == t:
             return Outcome(round_half_up(weight), f"完成值 {a_text} = 指标值 {t_text}：得满分 {w}",
                            met=True)
-        score = max(Decimal(0), weight * (1 - abs(a - t) / t))
+        score = max(NIL, weight * (t - abs(a - t)) / t)
         return Outcome(round_half_up(score),
                        f"完成值 {a_text} ≠ 指标值 {t_text}：{w} × (1 − |{_n(a)} − {_n(t)}|/{_n(t)}) = "
                        f"{points(score)}")
     met = a > t if target.operator is Operator.GT else a >= t
-    if met or t == 0:
+    if met:
         flags: tuple[str, ...] = ()
         trace = f"完成值 {a_text} {'>' if a > t else '='} 指标值 {t_text}：得满分 {w}"
         score = weight
@@ -135,15 +139,19 @@ def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rule
             trace = (f"完成值 {a_text} 超出指标值 {t_text} {percent(excess)}"
                      f"（超过 {percent(policy.overachievement_threshold)} 阈值）：")
             if policy.overachievement_deduction:
-                score = max(Decimal(0), weight * (1 - (excess - policy.overachievement_threshold)))
+                limit = 2 + policy.overachievement_threshold  # W × (1 − (A/T − 1 − 阈值))
+                score = max(NIL, weight * (limit * t - a) / t)
                 trace += f"{w} × (1 − ({percent(excess)} − {percent(policy.overachievement_threshold)}))" \
                          f" = {points(score)}"
             else:
                 trace += f"得满分 {w}，需说明指标值设定是否偏低"
         return Outcome(round_half_up(score), trace, flags=flags, met=True)
-    score = max(Decimal(0), weight * a / t)
+    below = "≤" if a == t else "<"  # a > target not met at equality
+    if t == 0:  # >0 with nothing achieved: no ratio to take
+        return Outcome(NIL, f"完成值 {a_text} {below} 指标值 {t_text}：得 0.00")
+    score = max(NIL, weight * a / t)
     return Outcome(round_half_up(score),
-                   f"完成值 {a_text} < 指标值 {t_text}：{w} × {_n(a)}/{_n(t)} = {points(score)}")
+                   f"完成值 {a_text} {below} 指标值 {t_text}：{w} × {_n(a)}/{_n(t)} = {points(score)}")
 
 
 def _n(value: Decimal) -> str:
@@ -157,7 +165,7 @@ def score_range(target: Range, actual: Quantity, weight: Decimal) -> Outcome:
     high = _scaled_pair(target.high, actual)
     for pair in (low, high):
         if isinstance(pair, Finding):
-            return Outcome(Decimal(0), "单位不一致，无法比较：0.00", findings=(pair,))
+            return Outcome(NIL, "单位不一致，无法比较：0.00", findings=(pair,))
     (lo, a), (hi, _) = low, high  # type: ignore[misc]
     w = points(weight)
     a_text = _quantity_text(actual)
@@ -165,7 +173,7 @@ def score_range(target: Range, actual: Quantity, weight: Decimal) -> Outcome:
     if lo <= a <= hi:
         return Outcome(round_half_up(weight), f"完成值 {a_text} 在 {span} 之内：得满分 {w}", met=True)
     if a < lo:
-        score = max(Decimal(0), weight * a / lo) if lo else Decimal(0)
+        score = max(NIL, weight * a / lo) if lo else NIL
         return Outcome(round_half_up(score),
                        f"完成值 {a_text} 低于下限 {_quantity_text(target.low)}：{w} × {_n(a)}/{_n(lo)} = "
                        f"{points(score)}")
@@ -200,7 +208,7 @@ def score_deadline(target: DateTerm, actual: DateTerm, weight: Decimal, rules: R
         return Outcome(round_half_up(score),
                        f"完成日期 {format_date(actual.date)} 晚于 {format_date(target.date)}：部分达成，"
                        f"{w} × {_n(band.default)}% = {points(score)}", tier=Tier.PARTIAL)
-    return Outcome(Decimal(0), f"完成日期 {format_date(actual.date)} 晚于 {format_date(target.date)}：得 0.00")
+    return Outcome(NIL, f"完成日期 {format_date(actual.date)} 晚于 {format_date(target.date)}：得 0.00")
 
 
 # ---- qualitative --------------------------------------------------------------------------
@@ -277,15 +285,15 @@ def score_row(target: Expression, actual: Expression, weight: Decimal, rules: Ru
             if stated is None:
                 return _not_comparable(target, actual)
             outcome = score_tier(stated[0], stated[1], weight, rules)
-            if isinstance(target, DateTerm):
-                return outcome
+            if isinstance(target, DateTerm) and not isinstance(actual, TierWord):
+                return outcome  # 按时完成 against a deadline says what happened
             finding = Finding("warning", "actual.tier_for_quantity",
                               f"指标值“{format_expression(target)}”是定量指标，完成值却写了档次词“{format_expression(actual)}”",
                               hint="请尽量填写实际数值")
             if not rules.quantitative.tier_word_accepted:
                 finding = Finding("error", "actual.tier_for_quantity", finding.message,
                                   hint="本规则集要求定量指标填写实际数值")
-                return Outcome(Decimal(0), "定量指标缺少实际数值：0.00", findings=(finding,))
+                return Outcome(NIL, "定量指标缺少实际数值：0.00", findings=(finding,))
             return Outcome(outcome.score, outcome.trace, outcome.tier, outcome.flags, (finding,),
                            outcome.met)
         if isinstance(target, DateTerm):
@@ -310,7 +318,7 @@ def score_row(target: Expression, actual: Expression, weight: Decimal, rules: Ru
         return _not_comparable(target, actual)
     verdict = judge(target, actual)
     if isinstance(verdict, Finding):
-        return Outcome(Decimal(0), "无法判断达成程度：0.00", findings=(verdict,))
+        return Outcome(NIL, "无法判断达成程度：0.00", findings=(verdict,))
     return score_tier(verdict[0], verdict[1], weight, rules)
 
 
@@ -323,7 +331,7 @@ def _not_comparable(target: Expression, actual: Expression) -> Outcome:
         finding = Finding("error", "actual.not_qualitative",
                           f"指标值“{format_expression(target)}”是定性指标，完成值“{format_expression(actual)}”却是数值",
                           hint="请写“达成”“部分达成”或“未达成”，或与指标值相同的用词")
-    return Outcome(Decimal(0), "完成值与指标值无法比较：0.00", findings=(finding,))
+    return Outcome(NIL, "完成值与指标值无法比较：0.00", findings=(finding,))
 
 
 def score_budget(adjusted: Decimal, executed: Decimal, weight: Decimal
@@ -332,20 +340,18 @@ def score_budget(adjusted: Decimal, executed: Decimal, weight: Decimal
     w = points(weight)
     if adjusted == 0:
         if executed == 0:
-            return None, Outcome(Decimal(0), "全年预算数为 0，无法计算执行率：0.00",
+            return None, Outcome(NIL, "全年预算数为 0，无法计算执行率：0.00",
                                  findings=(Finding("warning", "budget.zero", "全年预算数为 0，预算执行率不计分",
                                                    about="budget"),))
-        return None, Outcome(Decimal(0), "全年预算数为 0 但有执行数：0.00",
+        return None, Outcome(NIL, "全年预算数为 0 但有执行数：0.00",
                              findings=(Finding("error", "budget.zero", "全年预算数为 0，却有执行数",
                                                about="budget"),))
-    # The rate is rounded to 0.01% first, as the 自评表 prints it, so that 分值 × 执行率 on
-    # paper gives exactly the 得分 printed beside it.
-    rate = round_half_up(executed / adjusted, Decimal("0.0001"))
-    if rate > 1:
+    rate = executed / adjusted
+    if executed > adjusted:
         return rate, Outcome(round_half_up(weight),
                              f"执行率 = {_n(executed)}/{_n(adjusted)} = {percent(rate)}，超过 100% 按 100% 计：得满分 {w}",
                              flags=("over_budget",), met=True)
-    score = weight * rate
+    score = weight * executed / adjusted
     return rate, Outcome(round_half_up(score),
-                         f"执行率 = {_n(executed)}/{_n(adjusted)} = {percent(rate)}：{w} × {percent(rate)} = "
-                         f"{points(score)}", met=rate == 1)
+                         f"执行率 = {_n(executed)}/{_n(adjusted)} = {percent(rate)}：{w} × {_n(executed)}/{_n(adjusted)} = "
+                         f"{points(score)}", met=executed == adjusted)

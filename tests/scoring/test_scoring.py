@@ -71,12 +71,7 @@ def _check_findings(case: dict[str, Any], findings) -> None:
 
 def _check_text(case: dict[str, Any], score: Decimal) -> None:
     """The score prints with exactly two decimals (it was rounded to 0.01)."""
-    expected = case["score"]
-    if "xfail_text" in case:
-        if str(score) != expected:
-            pytest.xfail(case["xfail_text"])
-        pytest.fail(f"stale xfail_text: the score now prints as {expected}; remove the mark")
-    assert str(score) == expected
+    assert str(score) == case["score"]
 
 
 @pytest.mark.parametrize("case", _params(ROW_CASES))
