@@ -105,7 +105,8 @@ def test_xlsx_cells_read_back(evaluation, context):
         rows = list(sheet.iter_rows(values_only=True))
         budget = next(r for r in rows if r[2] == "年度资金总额")
         assert Decimal(str(budget[8])) == result.budget.score  # 得分 of the budget row
-        assert Decimal(str(budget[7])).quantize(Decimal("0.0001")) == result.budget.rate
+        assert Decimal(str(budget[7])).quantize(Decimal("0.0001")) == result.budget.rate.quantize(
+            Decimal("0.0001"))
         by_name = {r[3]: r for r in rows if r[3] is not None}
         for row in result.indicators:
             cells = by_name[row.indicator.name]
