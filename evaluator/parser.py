@@ -21,8 +21,9 @@ from .resources import resource_path
 
 # Full-width ASCII (＞＜＝（）０-９，％ …) to ASCII, one character for one so columns hold.
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_FULL_WIDTH[0x3000] = ord(" ")
-_FULL_WIDTH[0x00A0] = ord(" ")
+# Spaces in all but name, and LaTeX's math-mode dollars: the grammar never needs them.
+for _code in (0x3000, 0x00A0, 0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060, ord("$")):
+    _FULL_WIDTH[_code] = ord(" ")
 
 _GE = (">=", "=>", "≥", "≧", "⩾", "≽", "\\geqslant", "\\geq", "\\ge", "＞＝")
 _LE = ("<=", "=<", "≤", "≦", "⩽", "≼", "\\leqslant", "\\leq", "\\le", "＜＝")
@@ -46,7 +47,7 @@ _EXPECTED_NAMES = {
     "NUMBER": "数字", "UNIT": "单位", "SIGN": "比较符号（≥、≤、= 等）", "WORD_SIGN": "比较词（不低于等）",
     "SUFFIX_SIGN": "“以上/以下/以内”", "RANGE_SEP": "范围符号（~ 或 -）", "DATE": "日期",
     "BEFORE": "“前”", "LPAR": "“(”", "RPAR": "“)”", "PHRASE": "文字", "$END": "结尾",
-    "DOLLAR": "收尾的“$”",
+
 }
 
 
@@ -79,10 +80,19 @@ def _number(token: Token) -> Decimal:
     return Decimal(str(token).replace(",", ""))
 
 
+def _agree(operator: Operator, suffix: Token | None) -> None:
+    """≥5场及以上 repeats itself and is fine; ≥95%以下 contradicts itself and is not."""
+    if suffix is not None and _SUFFIX_OPERATORS[str(suffix)] is not operator:
+        raise _Invalid("expression.contradiction", f"“{suffix}”与前面的比较符号矛盾", suffix,
+                       "只保留一种写法，如“≥95%”或“95%以上”")
+
+
 def _date_point(token: Token) -> DatePoint:
     text = str(token)
     year: int | None = None
     part = ""
+    if text.endswith(("年底", "年末")):  # 2024年底: the end of December
+        return DatePoint(int(text[:4]), 12, None, text[-1])
     if "年" in text or "月" in text:
         if "年" in text:
             year_text, text = text.split("年", 1)
@@ -121,11 +131,17 @@ class _ToAst(Transformer):
     def latex_text(self, _command: Token, unit: str) -> str:
         return unit
 
-    def signed(self, sign: Token, quantity: Quantity) -> Comparison:
-        return Comparison(_operator_of(str(sign)), quantity)
+    def signed(self, sign: Token, quantity: Quantity, suffix: Token | None = None) -> Comparison:
+        operator = _operator_of(str(sign))
+        _agree(operator, suffix)
+        return Comparison(operator, quantity)
 
     def worded(self, word: Token, quantity: Quantity, suffix: Token | None = None) -> Comparison:
-        return Comparison(_WORD_OPERATORS[str(word)], quantity, word=str(word))
+        if str(word) == "控制在" and suffix is not None:  # 控制在5%以内 / 控制在95%以上
+            return Comparison(_SUFFIX_OPERATORS[str(suffix)], quantity, word=str(word))
+        operator = _WORD_OPERATORS[str(word)]
+        _agree(operator, suffix)
+        return Comparison(operator, quantity, word=str(word))
 
     def suffixed(self, quantity: Quantity, suffix: Token) -> Comparison:
         return Comparison(_SUFFIX_OPERATORS[str(suffix)], quantity, word=str(suffix))
@@ -134,6 +150,8 @@ class _ToAst(Transformer):
         return Comparison(Operator.GE, quantity, implied=True)
 
     def range(self, low: Quantity, separator: Token, high: Quantity) -> Range:
+        if low.unit and not low.base_unit and high.base_unit:  # 1万~2万人
+            low = Quantity(low.value, low.unit + high.base_unit)
         if not low.unit:
             low = Quantity(low.value, high.unit)
         if not high.unit:
@@ -157,7 +175,8 @@ class _ToAst(Transformer):
         if operator not in (Operator.LE, Operator.LT):
             raise _Invalid("expression.date_operator", f"日期前不能用“{sign}”", sign,
                            "截止日期写作“≤2024-12-31”或“2024年12月31日前”")
-        return DateTerm(_date_point(date), True, "".join(str(t) for t in rest))
+        return DateTerm(_date_point(date), True,
+                        "".join(str(t) for t in rest if t.type == "EVENT_WORDS"))
 
     def phrase(self, text: Token) -> Phrase:
         return Phrase(str(text).strip())

@@ -118,6 +118,9 @@ class Vocabulary(Strict):
     default_degree: int = Field(1, ge=0, le=2, title="缺省程度",
                                 description="只写方向词（如 提升上海国际形象）时的程度。")
     states: tuple[str, ...] = Field(title="状态词", description="合理、规范、合规、有效、合格、及时 ……")
+    opposites: dict[str, tuple[str, str]] = Field(
+        default_factory=dict, title="反义状态词",
+        description="整词否定的状态：无效 → [无, 有效]，读作“有效”被“无”否定，为未达成。")
     event_verbs: tuple[str, ...] = Field(title="事件动词", description="完成、召开、发布 ……")
     done_manners: tuple[str, ...] = Field(title="完成方式词", description="按时、顺利、如期 ……：与事件动词连用表示完成。")
     partial_manners: tuple[str, ...] = Field(title="部分完成方式词",

@@ -222,6 +222,8 @@ def _polarity(actual: Expression) -> tuple[Tier, str] | None:
     match actual:
         case TierWord(tier=tier, word=word):
             return tier, f"完成值“{word}”"
+        case Event(negation=n, manner=m) if n and m:  # 未按时完成: done, but not as planned
+            return Tier.PARTIAL, f"完成值“{format_expression(actual)}”为未按要求完成"
         case Event(negation=n) if n:
             return Tier.MISSED, f"完成值“{format_expression(actual)}”为未完成"
         case Event(partial=True):

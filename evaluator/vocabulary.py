@@ -61,19 +61,22 @@ class Lexicon:
             return TierWord(text, self.tiers[text])
         if text in self.steady:
             return Trend(text, 0, "", 0)
-        if text in self.states:
+        if self._is_state(text):
             return State(text)
+        if text in v.opposites:  # 无效 is 有效 negated by 无, not a word of its own
+            negation, state = v.opposites[text]
+            return State(state, negation=negation)
         for negation in self.negations:
             rest = text[len(negation):]
             if text.startswith(negation) and rest:
-                if rest in self.states:
+                if self._is_state(rest):
                     return State(rest, negation=negation)
                 if rest in v.event_verbs or self._event(rest) is not None:
                     event = self._event(rest) or Event(rest)
                     return Event(event.verb, event.manner, negation)
         for qualifier in self.qualifiers:
             rest = text[len(qualifier):]
-            if text.startswith(qualifier) and rest in self.states:
+            if text.startswith(qualifier) and self._is_state(rest):
                 return State(rest, qualifier=qualifier)
         event = self._event(text)
         if event is not None:
@@ -82,6 +85,13 @@ class Lexicon:
         if trend is not None:
             return trend
         return self._free_text(text)
+
+    def _is_state(self, text: str) -> bool:
+        """A state word, or two run together as tables write them (通畅准确 = 通畅 + 准确)."""
+        if text in self.states:
+            return True
+        return any(text[:i] in self.states and text[i:] in self.states
+                   for i in range(1, len(text)))
 
     def _event(self, text: str) -> Event | None:
         v = self.vocabulary
@@ -96,7 +106,7 @@ class Lexicon:
                     return Event(verb, manner, partial=True)
         return None
 
-    def _trend(self, text: str) -> Trend | Expression | None:
+    def _trend(self, text: str) -> Trend | FreeText | None:
         v = self.vocabulary
         for start in range(min(len(text), _MAX_MODIFIER + 2)):
             for word in self.direction_words:
@@ -114,14 +124,14 @@ class Lexicon:
         return None
 
     def _free_text(self, text: str) -> FreeText:
-        if len(text) <= 6:
-            close = self.suggest(text)
-            if close:
-                return FreeText(text, text, close)
         # an unknown modifier before a known state: 很规范, 较合理
         for state in sorted(self.states, key=len, reverse=True):
             if text.endswith(state) and 0 < len(text) - len(state) <= _MAX_MODIFIER:
                 prefix = text[:-len(state)]
                 pool = list(self.qualifiers) + list(self.negations)
                 return FreeText(text, prefix, self.suggest(prefix, pool))
+        if len(text) <= 6:  # a short phrase close to a known word is likely a typo: 达程
+            close = tuple(w for w in self.suggest(text) if w != text)
+            if close:
+                return FreeText(text, text, close)
         return FreeText(text)
