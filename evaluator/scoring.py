@@ -261,9 +261,12 @@ def judge(target: Expression, actual: Expression) -> tuple[Tier, str] | Finding:
         if actual.qualifier:
             return Tier.PARTIAL, f"完成值“{format_expression(actual)}”为部分达到“{target.word}”"
         return Tier.ACHIEVED, f"完成值“{actual.word}”与指标值一致"
+    if isinstance(actual, FreeText) and actual.unknown:
+        close = f"是否为“{'”“'.join(actual.suggestions)}”？" if actual.suggestions else ""
+        return Finding("error", "actual.unknown_word",
+                       f"完成值“{actual.text}”中的“{actual.unknown}”不是规则集词表中的词，无法判断达成程度",
+                       hint=f"{close}也可以直接写“达成”“部分达成”或“未达成”")
     hint = "请写“达成”“部分达成”或“未达成”"
-    if isinstance(actual, FreeText) and actual.suggestions:
-        hint = f"“{actual.unknown}”不是已知用词，是否为“{'”“'.join(actual.suggestions)}”？或写“达成”“部分达成”“未达成”"
     return Finding("error", "actual.cannot_judge",
                    f"无法判断完成值“{format_expression(actual)}”相对于指标值“{format_expression(target)}”的达成程度",
                    hint=hint)

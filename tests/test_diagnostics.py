@@ -159,3 +159,13 @@ def test_inputs_are_left_untouched(tmp_path):
     run(tmp_path)
     assert (tmp_path / "goals.yaml").read_text(encoding="utf-8") == GOALS
     assert (tmp_path / "actuals.yaml").read_text(encoding="utf-8") == ACTUALS
+
+
+def test_an_unknown_word_in_an_actual_suggests_the_nearest(tmp_path):
+    goals = GOALS.replace("活动次数: ≥3.00(次)", "社会影响: 显著提升")
+    actuals = ACTUALS.replace("活动次数: 3次", "社会影响: 显着提升")
+    evaluation = run(tmp_path, goals, actuals)
+    (found,) = [d for d in evaluation.diagnostics if d.code == "actual.unknown_word"]
+    assert (found.position.line, found.position.column) == (7, 13)
+    assert "“显着”不是规则集词表中的词" in found.message
+    assert found.hint.startswith("是否为“显著”")

@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from datetime import timedelta
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +29,10 @@ VOCABULARY = _loaded.rules.vocabulary
 LEXICON = Lexicon(VOCABULARY)  # hypothesis reruns a test many times: one lexicon per module
 
 NODES = (Comparison, Range, DateTerm, Trend, State, Event, TierWord, FreeText)
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A generous per-call bound: not a speed target, a guard against a regex or parser that hangs
+# (catastrophic backtracking) on some input.
+HANG = timedelta(seconds=5)
+FAST = settings(max_examples=300, deadline=HANG, suppress_health_check=[HealthCheck.too_slow])
 
 # Characters the language is made of, to reach deep into the grammar more often than st.text().
 NOTATION = list("0123456789.,%‰~-–—～〜至到年月日底末初前之以上下内及≥≤≧≦⩾⩽>=<＞＝＜（）()$\\{}"
@@ -71,7 +76,7 @@ def test_read_is_total_with_noise_around_notation(prefix, middle, suffix):
     _check_total(prefix + middle + suffix)
 
 
-@settings(max_examples=20, deadline=None,
+@settings(max_examples=20, deadline=HANG,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.large_base_example])
 @given(st.one_of(
