@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from .diagnostics import Diagnostic, Position
-from .schema import ExactDecimal, Strict, validate, validate_part
-from .source import Document, Mapping, Scalar, locate
+from .schema import ExactDecimal, Strict, Text, validate, validate_part
+from .source import Document
 
 Money = Annotated[ExactDecimal, Field(ge=0)]
 Points = Annotated[ExactDecimal, Field(ge=0, le=100)]
@@ -18,7 +18,7 @@ Points = Annotated[ExactDecimal, Field(ge=0, le=100)]
 def _long_form(value: Any) -> Any:
     if value is None:
         return {"actual": ""}
-    if isinstance(value, str):
+    if isinstance(value, (str, bool)):
         return {"actual": value}
     return value
 
@@ -31,12 +31,12 @@ class BudgetSpec(Strict):
 
 
 class ActualSpec(Strict):
-    actual: str = Field(title="实际完成值")
+    actual: Text = Field(title="实际完成值")
     weight: Points | None = Field(None, title="分值")
     score: Points | None = Field(None, title="单位自评得分")
-    reason: str | None = Field(None, title="偏差原因分析")
-    measures: str | None = Field(None, title="改进措施")
-    evidence: str | None = Field(None, title="佐证材料")
+    reason: Text | None = Field(None, title="偏差原因分析")
+    measures: Text | None = Field(None, title="改进措施")
+    evidence: Text | None = Field(None, title="佐证材料")
 
 
 ActualEntry = Annotated[ActualSpec, BeforeValidator(_long_form)]
@@ -44,7 +44,7 @@ ActualEntry = Annotated[ActualSpec, BeforeValidator(_long_form)]
 
 class ProjectActualsSpec(Strict):
     budget: BudgetSpec = Field(title="预算执行")
-    summary: str | None = Field(None, title="实际完成情况")
+    summary: Text | None = Field(None, title="实际完成情况")
     total: Points | None = Field(None, title="单位自评总分")
     indicators: dict[str, ActualEntry] = Field(default_factory=dict, title="指标完成情况")
 
@@ -60,70 +60,78 @@ class ActualsSpec(Strict):
 class Actual:
     key: str  # as written: a level-3 name, or "二级/三级"
     spec: ActualSpec
-    position: Position  # of the key
-    actual_node: Scalar | None
-    field_positions: dict[str, Position]  # of weight, score, reason … in the long form
+    document: Document
+    where: tuple  # ("projects", 项目, "indicators", key)
+    long_form: bool
+
+    @property
+    def position(self) -> Position:
+        """Of the key."""
+        return self.document.position(self.where, key=True)
 
     def actual_position(self, offset: int = 0) -> Position:
-        return self.actual_node.position_at(offset) if self.actual_node else self.position
+        where = self.where + ("actual",) if self.long_form else self.where
+        return self.document.position(where, offset=offset)
 
     def field_position(self, name: str) -> Position:
-        return self.field_positions.get(name, self.position)
+        if self.long_form and self.document.has(self.where + (name,)):
+            return self.document.position(self.where + (name,))
+        return self.position
 
 
 @dataclass(frozen=True, slots=True)
 class ProjectActuals:
     name: str
-    position: Position
     spec: ProjectActualsSpec
     indicators: tuple[Actual, ...]
-    positions: dict[str, Position]  # of budget/score/total fields, for review messages
+    document: Document
+    where: tuple  # ("projects", 项目)
+
+    @property
+    def position(self) -> Position:
+        """Of the project's key."""
+        return self.document.position(self.where, key=True)
+
+    def field_position(self, *path: str) -> Position:
+        """Of a field such as ("budget", "executed"), or the nearest thing that is there."""
+        for length in range(len(path), 0, -1):
+            if self.document.has(self.where + path[:length]):
+                return self.document.position(self.where + path[:length],
+                                              key=length < len(path))
+        return self.position
 
 
 @dataclass(frozen=True, slots=True)
 class Actuals:
     path: str
     year: int | None
-    year_position: Position | None
+    document: Document
     projects: tuple[ProjectActuals, ...]
     invalid_projects: frozenset[str] = frozenset()  # present but unreadable: reported already
+
+    @property
+    def year_position(self) -> Position:
+        return self.document.position(("year",))
 
 
 def read_actuals(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
     spec, diagnostics = validate(ActualsSpec, document)
     if spec is None:
         return None, diagnostics
-    root = document.root
     projects = []
     invalid: set[str] = set()
     for name, data in spec.projects.items():
-        project, problems = validate_part(ProjectActualsSpec, data, document, ("projects", name))
+        where = ("projects", name)
+        project, problems = validate_part(ProjectActualsSpec, data, document, where)
         diagnostics += problems
         if project is None:
             invalid.add(name)
             continue
-        key = locate(root, ("projects", name), key=True)
-        position = key.position if key else Position(document.path, 1, 1)
-        indicators = []
-        for indicator_key, entry in project.indicators.items():
-            at = ("projects", name, "indicators", indicator_key)
-            key_node = locate(root, at, key=True)
-            value = locate(root, at)
-            fields = {}
-            if isinstance(value, Mapping):
-                fields = {k.text: v.position for k, v in value.pairs}
-                value = value.get("actual")
-            indicators.append(Actual(indicator_key, entry,
-                                     key_node.position if key_node else position,
-                                     value if isinstance(value, Scalar) else None, fields))
-        positions = {}
-        for field_path in (("budget", "adjusted"), ("budget", "executed"), ("budget", "score"),
-                           ("total",), ("budget",)):
-            node = locate(root, ("projects", name) + field_path)
-            if node is not None:
-                positions[".".join(field_path)] = node.position
-        projects.append(ProjectActuals(name, position, project, tuple(indicators), positions))
-    year_node = locate(root, ("year",))
-    year_position = year_node.position if isinstance(year_node, Scalar) else None
-    return Actuals(document.path, spec.year, year_position, tuple(projects),
+        raw = data.get("indicators") or {} if isinstance(data, dict) else {}
+        indicators = tuple(
+            Actual(key, entry, document, where + ("indicators", key),
+                   isinstance(raw.get(key), dict))
+            for key, entry in project.indicators.items())
+        projects.append(ProjectActuals(name, project, indicators, document, where))
+    return Actuals(document.path, spec.year, document, tuple(projects),
                    frozenset(invalid)), diagnostics

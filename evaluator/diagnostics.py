@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 
 class Severity(str, Enum):
@@ -69,17 +69,24 @@ def sort_key(diagnostic: Diagnostic) -> tuple:
     return (position.file, position.line, position.column, diagnostic.code, diagnostic.message)
 
 
-def format_diagnostic(diagnostic: Diagnostic, sources: Mapping[str, str] | None = None) -> str:
+def format_diagnostic(diagnostic: Diagnostic, sources: Mapping[str, Any] | None = None) -> str:
+    """``sources`` maps a file name to its text, or to an object with ``line(number)``."""
     head = f"{diagnostic.severity.value}[{diagnostic.code}] {diagnostic.message}"
     position = diagnostic.position
     if position is None:
         lines = [head]
     else:
         lines = [f"{position}: {head}"]
-        text = (sources or {}).get(position.file)
-        source_lines = text.splitlines() if text is not None else []
-        if 1 <= position.line <= len(source_lines):
-            source_line = source_lines[position.line - 1].replace("\t", " ")
+        source = (sources or {}).get(position.file)
+        if isinstance(source, str):
+            lines_of = source.splitlines()
+            source_line = lines_of[position.line - 1] if 1 <= position.line <= len(lines_of) else None
+        elif source is not None:  # a loaded document reads its lines on demand
+            source_line = source.line(position.line)
+        else:
+            source_line = None
+        if source_line is not None:
+            source_line = source_line.replace("\t", " ")
             number = str(position.line)
             gutter = " " * len(number)
             start = max(position.column - 1, 0)
@@ -95,7 +102,7 @@ def format_diagnostic(diagnostic: Diagnostic, sources: Mapping[str, str] | None 
     return "\n".join(lines)
 
 
-def format_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | None = None) -> str:
+def format_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, Any] | None = None) -> str:
     return "\n".join(format_diagnostic(d, sources) for d in diagnostics)
 
 

@@ -10,6 +10,7 @@ import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from .actuals import Actual, Actuals, ProjectActuals, read_actuals
 from .diagnostics import Diagnostic, Position, error, sort_key, warning
@@ -98,7 +99,7 @@ class Evaluation:
     goals: Goals | None
     projects: tuple[ProjectResult, ...]
     diagnostics: tuple[Diagnostic, ...]
-    sources: dict[str, str] = field(default_factory=dict)  # file → text, for excerpts
+    sources: dict[str, Any] = field(default_factory=dict)  # file → its Document, for excerpts
 
     @property
     def errors(self) -> int:
@@ -242,7 +243,7 @@ def _finding_diagnostic(finding: Finding, indicator: Indicator, actual: Actual |
     if finding.about == "target" or actual is None:
         position, length = indicator.target_position(), len(indicator.target)
     elif finding.about == "budget":
-        position, length = project_actuals.positions.get("budget", project_actuals.position), 1
+        position, length = project_actuals.field_position("budget", "adjusted"), 1
     else:
         position, length = actual.actual_position(), len(actual.spec.actual)
     make = error if finding.severity == "error" else warning
@@ -356,22 +357,23 @@ def score_budget_row(project: Project, project_actuals: ProjectActuals, rules: R
     weight = rules.budget.weight
     rate, outcome = score_budget(spec.adjusted, spec.executed, weight)
     problems: list[Diagnostic] = []
-    at = project_actuals.positions.get("budget.executed", project_actuals.position)
     if "over_budget" in outcome.flags and rules.budget.overrun_flag:
         problems.append(warning("budget.over_executed",
                                 f"项目“{project.name}”全年执行数 {spec.executed} 超过全年预算数 {spec.adjusted}",
-                                at, hint="请核对执行数，或说明超预算支出的依据"))
+                                project_actuals.field_position("budget", "executed"),
+                                length=len(format(spec.executed, "f")),
+                                hint="请核对执行数，或说明超预算支出的依据"))
     for finding in outcome.findings:
         make = error if finding.severity == "error" else warning
         problems.append(make(finding.code, f"项目“{project.name}”：{finding.message}",
-                             project_actuals.positions.get("budget.adjusted", at)))
+                             project_actuals.field_position("budget", "adjusted")))
     if weight == 0:
         outcome = Outcome(ZERO, "本规则集不设预算执行率分值")
     result = BudgetResult(spec.initial if spec.initial is not None else project.funds.total,
                           spec.adjusted, spec.executed, rate, weight, outcome.score, spec.score,
                           outcome.trace, outcome.flags)
     if spec.score is not None:
-        score_at = project_actuals.positions.get("budget.score", at)
+        score_at = project_actuals.field_position("budget", "score")
         if spec.score > weight:
             problems.append(error("review.budget_score_above_weight",
                                   f"预算执行率自评得分 {spec.score} 超过分值 {weight}", score_at))
@@ -385,11 +387,10 @@ def score_budget_row(project: Project, project_actuals: ProjectActuals, rules: R
 def review_project(result: ProjectResult, rules: RuleSet) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     stated = result.self_total
-    positions = result.actuals.positions
     if stated is not None and stated != result.total:
         problems.append(error("review.total_mismatch",
                               f"项目“{result.project.name}”填写的总分 {stated} 与各行得分合计 {result.total} 不符",
-                              positions.get("total", result.actuals.position),
+                              result.actuals.field_position("total"),
                               hint="总分应为预算执行率得分与各指标得分之和"))
     weights = sum((r.weight for r in result.indicators), ZERO)
     rate = result.budget.rate
@@ -401,7 +402,8 @@ def review_project(result: ProjectResult, rules: RuleSet) -> list[Diagnostic]:
                 "review.achievement_gap",
                 f"项目“{result.project.name}”指标得分率 {round_half_up(achievement)}% 高出预算执行率 "
                 f"{round_half_up(rate * 100)}% 达 {round_half_up(gap)} 个百分点",
-                positions.get("budget.executed", result.actuals.position),
+                result.actuals.field_position("budget", "executed"),
+                length=len(format(result.budget.executed, "f")),
                 hint="请在实际完成情况中说明资金结余的原因"))
     return problems
 
@@ -411,7 +413,7 @@ def review_project(result: ProjectResult, rules: RuleSet) -> list[Diagnostic]:
 class RulesProblem(Exception):
     """A rule set that cannot be used: exit 2, with its diagnostics."""
 
-    def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, str]):
+    def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, Any]):
         super().__init__("rule set error")
         self.diagnostics, self.sources = diagnostics, sources
 
@@ -419,7 +421,7 @@ class RulesProblem(Exception):
 def load_rule_set(reference: str = DEFAULT_RULES) -> tuple[RuleSet, Lexicon]:
     loaded, problems = load_rules(reference)
     if loaded.rules is None or problems:
-        raise RulesProblem(problems, {d.path: d.text for d in loaded.documents})
+        raise RulesProblem(problems, {d.path: d for d in loaded.documents})
     return loaded.rules, Lexicon(loaded.rules.vocabulary)
 
 
@@ -429,18 +431,18 @@ def evaluate_files(goals_path: str, actuals_path: str | None, rules: RuleSet, le
     diagnostics: list[Diagnostic] = []
     sources: dict[str, str] = {}
     goals_doc, problems = load_document(goals_path)
-    sources[goals_doc.path] = goals_doc.text
+    sources[goals_doc.path] = goals_doc
     diagnostics += problems
     goals = None
-    if goals_doc.root is not None:
+    if goals_doc.data is not None:
         goals, problems = read_goals(goals_doc)
         diagnostics += problems
     actuals = None
     if actuals_path is not None:
         actuals_doc, problems = load_document(actuals_path)
-        sources[actuals_doc.path] = actuals_doc.text
+        sources[actuals_doc.path] = actuals_doc
         diagnostics += problems
-        if actuals_doc.root is not None:
+        if actuals_doc.data is not None:
             actuals, problems = read_actuals(actuals_doc)
             diagnostics += problems
     results: list[ProjectResult] = []

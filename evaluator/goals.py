@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import ExactDecimal, Strict, validate, validate_part
-from .source import Document, Mapping, Scalar, locate
+from .schema import ExactDecimal, Strict, Text, validate, validate_part
+from .source import Document
 
 Money = Annotated[ExactDecimal, Field(ge=0)]
 
@@ -20,7 +20,7 @@ def _long_form(value: Any) -> Any:
     """A level-3 entry is a target string or {target: …}; empty reads as an empty target."""
     if value is None:
         return {"target": ""}
-    if isinstance(value, str):
+    if isinstance(value, (str, bool)):
         return {"target": value}
     return value
 
@@ -33,25 +33,25 @@ class FundsSpec(Strict):
 
 
 class IndicatorSpec(Strict):
-    target: str = Field(title="年度指标值")
+    target: Text = Field(title="年度指标值")
     direction: Literal["positive", "reverse"] | None = Field(None, title="指标方向")
-    note: str | None = Field(None, title="备注")
+    note: Text | None = Field(None, title="备注")
 
 
 IndicatorEntry = Annotated[IndicatorSpec, BeforeValidator(_long_form)]
 
 
 class ProjectSpec(Strict):
-    name: str = Field(min_length=1, title="项目名称")
-    code: str | None = Field(None, title="项目编码")
-    nature: str | None = Field(None, title="项目性质")
-    category: str | None = Field(None, title="项目类别")
-    department: str | None = Field(None, title="主管部门")
-    unit: str | None = Field(None, title="实施单位")
+    name: Text = Field(min_length=1, title="项目名称")
+    code: Text | None = Field(None, title="项目编码")
+    nature: Text | None = Field(None, title="项目性质")
+    category: Text | None = Field(None, title="项目类别")
+    department: Text | None = Field(None, title="主管部门")
+    unit: Text | None = Field(None, title="实施单位")
     start: dt.date | None = Field(None, title="计划开始日期")
     end: dt.date | None = Field(None, title="计划完成日期")
     funds: FundsSpec = Field(title="项目资金")
-    goal: str | None = Field(None, title="年度总体目标")
+    goal: Text | None = Field(None, title="年度总体目标")
     indicators: dict[str, dict[str, dict[str, IndicatorEntry]]] = Field(title="绩效指标")
 
 
@@ -59,8 +59,8 @@ class GoalsSpec(Strict):
     """The file's header; each project is validated on its own (see ``read_goals``)."""
 
     year: int = Field(ge=1990, le=2100, title="年度")
-    department: str | None = Field(None, title="主管部门")
-    unit: str = Field(min_length=1, title="实施单位")
+    department: Text | None = Field(None, title="主管部门")
+    unit: Text = Field(min_length=1, title="实施单位")
     funds_unit: Literal["元", "万元"] = Field("元", title="金额单位")
     projects: list[Any] = Field(min_length=1, title="项目")
 
@@ -71,8 +71,9 @@ class Indicator:
     level2: str
     name: str
     target: str
-    target_node: Scalar | None  # where the target string is, for positions inside it
-    position: Position  # of the level-3 name
+    document: Document  # where it was read: positions are found only when a message needs one
+    where: tuple  # its path in the document: ("projects", 3, "indicators", 一级, 二级, 三级)
+    long_form: bool = False
     direction: str | None = None
     note: str | None = None
 
@@ -80,14 +81,21 @@ class Indicator:
     def path(self) -> tuple[str, str, str]:
         return (self.level1, self.level2, self.name)
 
+    @property
+    def position(self) -> Position:
+        """Of the level-3 name."""
+        return self.document.position(self.where, key=True)
+
     def target_position(self, offset: int = 0) -> Position:
-        return self.target_node.position_at(offset) if self.target_node else self.position
+        where = self.where + ("target",) if self.long_form else self.where
+        return self.document.position(where, offset=offset)
 
 
 @dataclass(frozen=True, slots=True)
 class Project:
     name: str
-    position: Position
+    document: Document
+    where: tuple  # ("projects", index)
     department: str
     unit: str
     code: str | None
@@ -98,6 +106,11 @@ class Project:
     funds: FundsSpec
     goal: str
     indicators: tuple[Indicator, ...]
+
+    @property
+    def position(self) -> Position:
+        """Of the project's name."""
+        return self.document.position(self.where + ("name",))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +128,9 @@ def read_goals(document: Document) -> tuple[Goals | None, list[Diagnostic]]:
     spec, diagnostics = validate(GoalsSpec, document)
     if spec is None:
         return None, diagnostics
-    root = document.root
     projects = []
     invalid: set[str] = set()
-    seen: dict[str, Position] = {}
+    seen: dict[str, tuple] = {}  # name → where it was first declared
     for index, data in enumerate(spec.projects):
         where = ("projects", index)
         project, problems = validate_part(ProjectSpec, data, document, where)
@@ -127,32 +139,30 @@ def read_goals(document: Document) -> tuple[Goals | None, list[Diagnostic]]:
             if isinstance(data, dict) and isinstance(data.get("name"), str):
                 invalid.add(data["name"])
             continue
-        name_node = locate(root, where + ("name",))
-        position = name_node.position if name_node else Position(document.path, 1, 1)
         if project.name in seen:
+            first = document.position(seen[project.name] + ("name",)).line
             diagnostics.append(error(
-                "goals.duplicate_project", f"项目名称“{project.name}”重复（第 {seen[project.name].line} 行已有）",
-                position, length=len(project.name), hint="同一申报表中的项目名称必须唯一"))
+                "goals.duplicate_project", f"项目名称“{project.name}”重复（第 {first} 行已有）",
+                document.position(where + ("name",)), length=len(project.name),
+                hint="同一申报表中的项目名称必须唯一"))
             continue
-        seen[project.name] = position
+        seen[project.name] = where
         indicators = []
+        raw_levels = data.get("indicators", {}) if isinstance(data, dict) else {}
         for level1, groups in project.indicators.items():
             for level2, entries in groups.items():
                 for name, entry in entries.items():
-                    at = where + ("indicators", level1, level2)
-                    key = locate(root, at + (name,), key=True)
-                    value = locate(root, at + (name,))
-                    if isinstance(value, Mapping):
-                        value = value.get("target")
+                    raw = raw_levels.get(level1, {}).get(level2, {}).get(name)
                     indicators.append(Indicator(
-                        level1, level2, name, entry.target,
-                        value if isinstance(value, Scalar) else None,
-                        key.position if key else position, entry.direction, entry.note))
+                        level1, level2, name, entry.target, document,
+                        where + ("indicators", level1, level2, name), isinstance(raw, dict),
+                        entry.direction, entry.note))
         if not indicators:
             diagnostics.append(error("goals.no_indicators", f"项目“{project.name}”没有绩效指标",
-                                     position, length=len(project.name)))
+                                     document.position(where + ("name",)),
+                                     length=len(project.name)))
         projects.append(Project(
-            name=project.name, position=position,
+            name=project.name, document=document, where=where,
             department=project.department or spec.department or "",
             unit=project.unit or spec.unit, code=project.code, nature=project.nature,
             category=project.category, start=project.start, end=project.end,

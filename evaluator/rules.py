@@ -18,7 +18,7 @@ from .diagnostics import Diagnostic, Position, error
 from .expression import Tier
 from .resources import resource_dir
 from .schema import ExactDecimal, Strict, validate
-from .source import Document, Mapping, Node, Scalar, Sequence, load_document
+from .source import Document, load_document
 
 DEFAULT_RULES = "mof-2020"
 
@@ -185,6 +185,24 @@ class LoadedRules:
     documents: tuple[Document, ...]  # every file read, for excerpts in messages
 
 
+@dataclass(frozen=True, eq=False)
+class _Layered:
+    """A rule set merged from an ``extends`` chain: its data, and positions found in the most
+    derived file that holds the path."""
+
+    path: str
+    data: Any
+    layers: tuple[Document, ...]  # the file asked for first, then what it extends
+
+    def position(self, path: tuple[Any, ...], *, key: bool = False, offset: int = 0) -> Position:
+        for length in range(len(path), -1, -1):
+            for layer in self.layers:
+                if layer.has(path[:length]):
+                    return layer.position(path[:length], key=key and length == len(path),
+                                          offset=offset if length == len(path) else 0)
+        return self.layers[0].position(())
+
+
 def shipped_rule_sets() -> list[str]:
     return sorted(p.stem for p in resource_dir("rules").glob("*.yaml"))
 
@@ -201,38 +219,26 @@ def _resolve(reference: str, relative_to: Path | None) -> Path | None:
     return shipped if shipped.is_file() else None
 
 
-def _merge(base: Node, override: Node) -> Node:
-    """Override ``base`` with ``override`` key by key, keeping the override's positions."""
-    if isinstance(base, Mapping) and isinstance(override, Mapping):
-        pairs = []
-        overridden = {key.text for key, _ in override.pairs}
-        for key, value in base.pairs:
-            if key.text not in overridden:
-                pairs.append((key, value))
-        for key, value in override.pairs:
-            earlier = base.get(key.text)
-            pairs.append((key, _merge(earlier, value) if earlier is not None else value))
-        return Mapping(tuple(pairs), override.position)
+def _merge(base: Any, override: Any) -> Any:
+    """Override ``base`` key by key; lists and scalars are replaced whole."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _merge(base[key], value) if key in base else value
+        return merged
     return override
-
-
-def _without(node: Mapping, key: str) -> Mapping:
-    return Mapping(tuple(p for p in node.pairs if p[0].text != key), node.position)
 
 
 def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagnostic]]:
     """Load a shipped rule set by name or a file, following ``extends:`` chains."""
     documents: list[Document] = []
     seen: set[Path] = set()
-    node: Node | None = None
     current: str | None = reference
     relative: Path | None = None
-    chain: list[Mapping] = []
     while current is not None:
         path = _resolve(current, relative)
         if path is None:
-            where = (Position(documents[-1].path, _extends_line(chain[-1]), 1)
-                     if chain else None)
+            where = documents[-1].position(("extends",)) if documents else None
             known = "、".join(shipped_rule_sets())
             return LoadedRules(None, tuple(documents)), [error(
                 "rules.not_found", f"找不到规则集“{current}”", where,
@@ -240,30 +246,24 @@ def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagno
         path = path.resolve()
         if path in seen:
             return LoadedRules(None, tuple(documents)), [error(
-                "rules.cycle", f"规则集循环继承“{current}”", Position(documents[-1].path, 1, 1))]
+                "rules.cycle", f"规则集循环继承“{current}”", documents[-1].position(("extends",)))]
         seen.add(path)
         document, problems = load_document(path, display=_display(path))
         documents.append(document)
         if problems:
             return LoadedRules(None, tuple(documents)), problems
-        if not isinstance(document.root, Mapping):
+        if not isinstance(document.data, dict):
             return LoadedRules(None, tuple(documents)), [error(
-                "rules.root", "规则集的最外层应为“名称: 值”形式的映射", Position(document.path, 1, 1))]
-        chain.append(document.root)
-        parent = document.root.get("extends")
-        current = parent.text if isinstance(parent, Scalar) and not parent.is_null else None
+                "rules.root", "规则集的最外层应为“名称: 值”形式的映射", document.position(()))]
+        parent = document.data.get("extends")
+        current = parent if isinstance(parent, str) and parent else None
         relative = path
-    for layer in reversed(chain):
-        node = _merge(node, _without(layer, "extends")) if node is not None else _without(
-            layer, "extends")
-    merged = Document(documents[0].path, documents[0].text, node)
-    rules, problems = validate(RuleSet, merged)
+    merged: Any = {}
+    for layer in reversed(documents):
+        merged = _merge(merged, {k: v for k, v in layer.data.items() if k != "extends"})
+    combined = _Layered(documents[0].path, merged, tuple(documents))
+    rules, problems = validate(RuleSet, combined)  # type: ignore[arg-type]
     return LoadedRules(rules, tuple(documents)), [_as_rules_error(d) for d in problems]
-
-
-def _extends_line(node: Mapping) -> int:
-    key = node.key_node("extends")
-    return key.position.line if key is not None else 1
 
 
 def _display(path: Path) -> str:
@@ -293,4 +293,4 @@ def describe(rules: RuleSet) -> list[tuple[str, str, str, Any]]:
 
 
 __all__ = ["RuleSet", "LoadedRules", "load_rules", "shipped_rule_sets", "describe",
-           "DEFAULT_RULES", "Sequence"]
+           "DEFAULT_RULES"]

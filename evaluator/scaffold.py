@@ -14,10 +14,10 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def scaffold_actuals(goals_path: str) -> tuple[str | None, list[Diagnostic], dict[str, str]]:
+def scaffold_actuals(goals_path: str) -> tuple[str | None, list[Diagnostic], dict]:
     document, problems = load_document(goals_path)
-    sources = {document.path: document.text}
-    if document.root is None:
+    sources = {document.path: document}
+    if document.data is None:
         return None, problems, sources
     goals, more = read_goals(document)
     problems += more

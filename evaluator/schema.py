@@ -16,8 +16,8 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from .diagnostics import Diagnostic, Position, error
-from .source import Document, Mapping, Scalar, locate, to_data
+from .diagnostics import Diagnostic, error
+from .source import Document
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -47,6 +47,16 @@ def _exact_decimal(value: Any) -> Any:
 
 
 ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal)]
+
+
+def _text(value: Any) -> Any:
+    """YAML's true/false reach us as booleans from the JSON bridge; as text they are words."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_text)]
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -134,11 +144,10 @@ def _message(model: type[BaseModel], err: dict[str, Any]) -> tuple[str, str, str
 
 def validate(model: type[Model], document: Document
              ) -> tuple[Model | None, list[Diagnostic]]:
-    data = to_data(document.root)
-    if not isinstance(data, dict):
-        where = document.root.position if document.root else Position(document.path, 1, 1)
-        return None, [error("schema.root", "文件的最外层应为“名称: 值”形式的映射", where)]
-    return validate_part(model, data, document, ())
+    if not isinstance(document.data, dict):
+        return None, [error("schema.root", "文件的最外层应为“名称: 值”形式的映射",
+                            document.position(()))]
+    return validate_part(model, document.data, document, ())
 
 
 def validate_part(model: type[Model], data: Any, document: Document, prefix: tuple[Any, ...]
@@ -151,15 +160,32 @@ def validate_part(model: type[Model], data: Any, document: Document, prefix: tup
         diagnostics = []
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
+            missing = err["type"] == "missing"
             unknown_key = err["type"] == "extra_forbidden"
-            node = locate(document.root, prefix + loc, key=unknown_key)
-            position = node.position if node is not None else Position(document.path, 1, 1)
-            length = len(node.text) if isinstance(node, Scalar) and node.text else 1
-            if isinstance(node, Mapping) and err["type"] == "missing":
-                length = 1
+            path = prefix + loc
+            if missing:  # point at the mapping that lacks the key: its own key, if it has one
+                path = path[:-1]
+            position = document.position(path, key=unknown_key or missing)
+            value = _value_at(document.data, path)
+            length = 1
+            if unknown_key:
+                length = len(str(loc[-1]))
+            elif isinstance(value, str) and value and "\n" not in value:
+                length = len(value)
             code, message, hint = _message(model, err)
             diagnostics.append(error(code, message, position, length=length, hint=hint))
         return None, diagnostics
+
+
+def _value_at(data: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        if isinstance(data, dict) and step in data:
+            data = data[step]
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data
 
 
 def described_fields(model: type[BaseModel], prefix: str = "") -> typing.Iterator[tuple[str, Any]]:

@@ -1,219 +1,436 @@
-"""Reading a user's YAML file into positioned nodes, without YAML's implicit typing.
+"""Reading a user's YAML file: fast, exact, and able to say where anything is.
 
-Every scalar stays the text the user wrote (``100.00`` keeps its precision, ``no`` stays a word,
-dates stay text until a schema reads them) and carries its FILE:LINE:COL. Duplicate keys,
-aliases (the billion-laughs bomb), runaway nesting, wrong encodings and binary files are
-diagnostics, not crashes. PyYAML's composer (libyaml when present) does the scanning.
+rapidyaml parses the file; its JSON emitter hands every scalar over as the text the user wrote
+(``100.00`` keeps its precision, ``no`` stays a word, dates stay text until a schema reads them),
+and the C JSON decoder builds the Python data. Nothing is typed implicitly and no float ever
+appears. Positions are not built for clean files: when a diagnostic needs FILE:LINE:COL, the file
+is parsed again in place and the node's address in the buffer gives its byte offset.
+
+Duplicate keys, anchors and aliases (the billion-laughs bomb), several documents, runaway
+nesting, wrong encodings and binary files are diagnostics, not crashes.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import ctypes
+import json
+import os
 import re
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
+import ryml
 
 from .diagnostics import Diagnostic, Position, error
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_DEPTH = 64
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_NONE = ryml.NONE if hasattr(ryml, "NONE") else 2 ** 64 - 1
+# An anchor or alias token: & or * right after a space, a flow indicator or a colon.
+_CONTENT = re.compile(rb"^[ \t]*[^#\s]", re.MULTILINE)
+_ANCHOR_OR_ALIAS = re.compile(rb"(?:^|[\s\[\{,:-])[&*][^\s,\[\]\{\}]", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
-class Scalar:
-    text: str
-    position: Position
-    style: str | None = None  # None for plain; ' " | > otherwise
-
-    @property
-    def is_null(self) -> bool:
-        return self.style is None and self.text in _NULLS
-
-    def position_at(self, offset: int) -> Position:
-        """The position of the character ``offset`` into the value, when it is on one line."""
-        lead = 1 if self.style in ("'", '"') else 0
-        if self.style in ("|", ">") or "\n" in self.text[:offset]:
-            return self.position
-        return self.position.shifted(lead + offset)
-
-
-@dataclass(frozen=True, slots=True)
-class Mapping:
-    pairs: tuple[tuple[Scalar, "Node"], ...]
-    position: Position
-
-    def get(self, key: str) -> "Node | None":
-        for name, value in self.pairs:
-            if name.text == key:
-                return value
-        return None
-
-    def key_node(self, key: str) -> Scalar | None:
-        for name, _value in self.pairs:
-            if name.text == key:
-                return name
-        return None
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """rapidyaml prints its own report of a parse error to fd 2 before raising; the user gets
+    ours instead."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded use): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as sink:
+            os.dup2(sink.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
-@dataclass(frozen=True, slots=True)
-class Sequence:
-    items: tuple["Node", ...]
-    position: Position
+class _PyBuffer(ctypes.Structure):
+    _fields_ = [("buf", ctypes.c_void_p), ("obj", ctypes.py_object), ("len", ctypes.c_ssize_t),
+                ("itemsize", ctypes.c_ssize_t), ("readonly", ctypes.c_int),
+                ("ndim", ctypes.c_int), ("format", ctypes.c_char_p),
+                ("shape", ctypes.c_void_p), ("strides", ctypes.c_void_p),
+                ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p)]
 
 
-Node = Scalar | Mapping | Sequence
+def _address(view: Any) -> int:
+    """The memory address a buffer (a memoryview of rapidyaml's) starts at."""
+    buffer = _PyBuffer()
+    ctypes.pythonapi.PyObject_GetBuffer(ctypes.py_object(view), ctypes.byref(buffer), 0)
+    try:
+        return buffer.buf or 0
+    finally:
+        ctypes.pythonapi.PyBuffer_Release(ctypes.byref(buffer))
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
-    """One loaded file: its text (for excerpts) and its root node, or None when unreadable."""
+class ParseFailure(Exception):
+    def __init__(self, message: str, offset: int | None):
+        super().__init__(message)
+        self.message, self.offset = message, offset
+
+
+@dataclass(eq=False)
+class Locator:
+    """Byte offsets, lines and node positions of one file, computed only when asked for."""
 
     path: str
-    text: str
-    root: Node | None
+    raw: bytes  # UTF-8, without a byte-order mark
+    lead: int = 0  # characters dropped from the front (a BOM), to keep columns true
+    _tree: Any = field(default=None, repr=False)
+    _buffer: bytearray | None = field(default=None, repr=False)
+    _base: int = 0
+    _line_starts: list[int] | None = field(default=None, repr=False)
+
+    # ---- lines ---------------------------------------------------------------------------
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            starts = [0]
+            find = self.raw.find
+            index = find(b"\n")
+            while index >= 0:
+                starts.append(index + 1)
+                index = find(b"\n", index + 1)
+            self._line_starts = starts
+        return self._line_starts
+
+    def line(self, number: int) -> str | None:
+        starts = self.line_starts()
+        if not 1 <= number <= len(starts):
+            return None
+        end = starts[number] - 1 if number < len(starts) else len(self.raw)
+        return self.raw[starts[number - 1]:end].decode("utf-8", "replace").rstrip("\r")
+
+    def at_offset(self, offset: int) -> Position:
+        starts = self.line_starts()
+        offset = max(0, min(offset, len(self.raw)))
+        index = bisect.bisect_right(starts, offset) - 1
+        column = len(self.raw[starts[index]:offset].decode("utf-8", "replace")) + 1
+        return Position(self.path, index + 1, column + (self.lead if index == 0 else 0))
+
+    # ---- the tree ------------------------------------------------------------------------
+    def tree(self) -> Any:
+        if self._tree is None:
+            self._buffer = bytearray(self.raw)
+            with _quiet_stderr():
+                self._tree = ryml.parse_in_place(self._buffer)
+            self._base = _address(memoryview(self._buffer))
+        return self._tree
+
+    def release(self) -> None:
+        """Drop the parse tree (it is rebuilt if a position is asked for later)."""
+        self._tree = self._buffer = None
+
+    def _offset(self, view: Any) -> int | None:
+        if view is None or len(view) == 0:
+            return None
+        address = _address(view)
+        offset = address - self._base
+        return offset if 0 <= offset <= len(self.raw) else None
+
+    def _root(self) -> int:
+        tree = self.tree()
+        root = tree.root_id()
+        if tree.is_stream(root) and tree.num_children(root):
+            root = tree.first_child(root)
+        return root
+
+    def node(self, path: tuple[Any, ...]) -> tuple[int, bool]:
+        """The node at ``path`` (keys and list indexes), or the deepest one that exists."""
+        tree = self.tree()
+        node = self._root()
+        for step in path:
+            if tree.is_map(node) and isinstance(step, str):
+                child = tree.find_child(node, step.encode("utf-8"))
+            elif tree.is_seq(node) and isinstance(step, int) and 0 <= step < tree.num_children(node):
+                child = tree.child(node, step)
+            else:
+                return node, False
+            if child == _NONE:
+                return node, False
+            node = child
+        return node, True
+
+    def node_offset(self, node: int, *, key: bool = False) -> int | None:
+        """The byte offset of a node's key (``key``) or value; a container answers with its key,
+        or its first child."""
+        tree = self.tree()
+        if not key and tree.has_val(node) and not tree.is_container(node):
+            offset = self._offset(tree.val(node))
+            if offset is not None:
+                return offset
+        if tree.has_key(node):
+            offset = self._offset(tree.key(node))
+            if offset is not None:
+                return offset
+        if tree.has_children(node):
+            return self.node_offset(tree.first_child(node), key=True)
+        return None
+
+    def position(self, path: tuple[Any, ...], *, key: bool = False, offset: int = 0) -> Position:
+        """FILE:LINE:COL of the value (or key) at ``path``; ``offset`` characters into a
+        one-line scalar."""
+        node, _found = self.node(path)
+        start = self.node_offset(node, key=key)
+        if start is None:
+            return Position(self.path, 1, 1 + self.lead)
+        position = self.at_offset(start)
+        if offset and not key:
+            tree = self.tree()
+            view = tree.val(node) if tree.has_val(node) else None
+            text = bytes(view).decode("utf-8", "replace") if view is not None else ""
+            if "\n" not in text[:offset] and not (tree.is_val_literal(node)
+                                                  or tree.is_val_folded(node)):
+                return position.shifted(offset)
+        return position
+
+    def find_duplicates(self, names: set[str]) -> list[tuple[str, int, int]]:
+        """(key, offset of the repeat, line of the first) for every repeated key in a mapping."""
+        tree = self.tree()
+        found = []
+        stack = [self._root()]
+        while stack:
+            node = stack.pop()
+            if tree.is_map(node):
+                seen: dict[bytes, int] = {}
+                for child in ryml.children(tree, node):
+                    name = bytes(tree.key(child)) if tree.has_key(child) else b""
+                    if name in seen and name.decode("utf-8", "replace") in names:
+                        offset = self._offset(tree.key(child))
+                        if offset is not None:
+                            first = self.at_offset(seen[name]).line
+                            found.append((name.decode("utf-8", "replace"), offset, first))
+                    elif tree.has_key(child):
+                        seen[name] = self._offset(tree.key(child)) or 0
+            stack.extend(ryml.children(tree, node))
+        return found
+
+    def find_references(self) -> list[int]:
+        """Byte offsets of anchors and aliases."""
+        tree = self.tree()
+        found = []
+        stack = [self._root()]
+        while stack:
+            node = stack.pop()
+            if (tree.is_ref(node) or tree.has_anchor(node) or tree.is_key_ref(node)
+                    or tree.is_val_ref(node)):
+                offset = self.node_offset(node, key=True)
+                found.append(offset if offset is not None else 0)
+            stack.extend(ryml.children(tree, node))
+        return found
 
 
-def _position(path: str, mark: Any) -> Position:
-    return Position(path, mark.line + 1, mark.column + 1)
+@dataclass(frozen=True, eq=False)
+class Document:
+    """One loaded file: its data (plain dicts, lists, text) and where everything is."""
+
+    path: str
+    data: Any  # None when the file could not be read
+    locator: Locator | None
+
+    def position(self, path: tuple[Any, ...], *, key: bool = False, offset: int = 0) -> Position:
+        if self.locator is None:
+            return Position(self.path, 1, 1)
+        return self.locator.position(path, key=key, offset=offset)
+
+    def line(self, number: int) -> str | None:
+        return self.locator.line(number) if self.locator is not None else None
+
+    def has(self, path: tuple[Any, ...]) -> bool:
+        node: Any = self.data
+        for step in path:
+            if isinstance(node, dict) and step in node:
+                node = node[step]
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                node = node[step]
+            else:
+                return False
+        return True
 
 
-_YAML_PROBLEMS = (
-    (re.compile(r"found character '\\t' that cannot start any token|found a tab character"),
-     "yaml.tab", "不能用制表符（Tab）缩进", "请改用空格缩进"),
-    (re.compile(r"expected chomping or indentation indicators|found an indentation indicator"),
-     "yaml.unquoted_sign", "以“>”或“|”开头的值必须加引号",
-     "YAML 把开头的“>”“|”当作多行文本标记，请写成 '>=90%' 这样的带引号形式"),
-    (re.compile(r"mapping values are not allowed here"),
-     "yaml.colon", "此处不能出现“: ”", "值里含有冒号加空格时，请给整个值加引号"),
-    (re.compile(r"could not find expected ':'"),
-     "yaml.missing_colon", "缺少“:”", "每一项应写成“名称: 值”"),
-    (re.compile(r"found undefined alias"),
-     "yaml.alias", "引用了未定义的锚点", "本工具不支持 YAML 锚点和别名，请直接写出内容"),
-    (re.compile(r"expected <block end>, but found|did not find expected key|"
-                r"expected <document start>"),
-     "yaml.indentation", "缩进不一致", "同一层级的项目必须左对齐"),
-    (re.compile(r"found unexpected end of stream|found unexpected end"),
-     "yaml.unterminated", "引号或括号没有闭合", "检查这一行的引号或括号是否成对"),
-    (re.compile(r"found unknown escape character"),
-     "yaml.escape", "双引号内有无法识别的转义符“\\”", "含反斜杠（如 LaTeX）的值请用单引号或不加引号"),
-)
+# ---- decoding -----------------------------------------------------------------------------
 
-
-_UNQUOTED_SIGN = re.compile(r"^\s*(-\s+)?[^#'\"]*?:\s+([>|])")
-
-
-def _syntax_error(path: str, exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
-    mark = exc.problem_mark or exc.context_mark
-    position = _position(path, mark) if mark is not None else Position(path, 1, 1)
-    problem = f"{exc.context or ''} {exc.problem or ''}"
-    lines = text.splitlines()
-    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
-    indentation = line[:len(line) - len(line.lstrip())]
-    if "\t" in indentation:
-        return error("yaml.tab", "不能用制表符（Tab）缩进", Position(path, mark.line + 1, 1),
-                     length=len(indentation), hint="请改用空格缩进")
-    sign = _UNQUOTED_SIGN.match(line)
-    if sign and line[sign.end():].strip():  # `次数: >=90%` — YAML took > for a folded block
-        value = line[sign.start(2):].strip()
-        return error("yaml.unquoted_sign", f"以“{sign.group(2)}”开头的值必须加引号",
-                     Position(path, mark.line + 1, sign.start(2) + 1), length=len(value),
-                     hint=f"YAML 把开头的“{sign.group(2)}”当作多行文本标记，请写成 '{value}'，或改用 ≥、≤")
-    for pattern, code, message, hint in _YAML_PROBLEMS:
-        if pattern.search(problem):
-            return error(code, message, position, hint=hint)
-    return error("yaml.syntax", "YAML 格式错误", position,
-                 hint=f"请检查这一行的格式（解析器说：{(exc.problem or '').strip()}）")
-
-
-def decode(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
-    """Bytes to text: UTF-8 (a BOM is fine); GBK and binary files are named, not guessed."""
+def decode(path: str, data: bytes) -> tuple[bytes | None, int, list[Diagnostic]]:
+    """UTF-8 bytes without a BOM (and whether one was dropped); GBK and binary files are named,
+    not guessed."""
     start = Position(path, 1, 1)
     if b"\x00" in data[:8192]:
-        return None, [error("file.binary", "这不是文本文件（含有二进制内容）", start,
-                            hint="请提供 UTF-8 编码的 YAML 文件")]
+        return None, 0, [error("file.binary", "这不是文本文件（含有二进制内容）", start,
+                               hint="请提供 UTF-8 编码的 YAML 文件")]
+    lead = 0
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, lead = data[3:], 1
     try:
-        return data.decode("utf-8-sig"), []
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         try:
             data.decode("gb18030")
         except UnicodeDecodeError:
-            return None, [error("file.encoding", "文件不是 UTF-8 编码", Position(path, line, 1),
-                                hint="请在编辑器中另存为 UTF-8 编码")]
-        return None, [error("file.encoding", "文件是 GBK/GB18030 编码，不是 UTF-8",
-                            Position(path, line, 1),
-                            hint="请在编辑器中另存为 UTF-8 编码（Excel 导出时选择“UTF-8”）")]
+            return None, 0, [error("file.encoding", "文件不是 UTF-8 编码", Position(path, line, 1),
+                                   hint="请在编辑器中另存为 UTF-8 编码")]
+        return None, 0, [error("file.encoding", "文件是 GBK/GB18030 编码，不是 UTF-8",
+                               Position(path, line, 1),
+                               hint="请在编辑器中另存为 UTF-8 编码（Excel 导出时选择“UTF-8”）")]
+    return data, lead, []
 
 
-class _Builder:
-    """Turns PyYAML's node graph into our nodes, refusing what would hurt us."""
+# ---- syntax errors ------------------------------------------------------------------------
 
-    def __init__(self, path: str):
-        self.path = path
-        self.seen: set[int] = set()
-        self.diagnostics: list[Diagnostic] = []
-
-    def build(self, node: yaml.Node, depth: int = 0) -> Node | None:
-        position = _position(self.path, node.start_mark)
-        if id(node) in self.seen:
-            self.diagnostics.append(error("yaml.alias", "不支持 YAML 锚点和别名（&、*）", position,
-                                          hint="请把引用的内容直接写出来"))
-            return None
-        self.seen.add(id(node))
-        if depth > MAX_DEPTH:
-            self.diagnostics.append(error("yaml.too_deep", f"嵌套超过 {MAX_DEPTH} 层", position,
-                                          hint="请检查缩进：申报表最多只有几层"))
-            return None
-        if isinstance(node, yaml.ScalarNode):
-            return Scalar(node.value, position, node.style or None)
-        if isinstance(node, yaml.SequenceNode):
-            items = tuple(item for child in node.value
-                          if (item := self.build(child, depth + 1)) is not None)
-            return Sequence(items, position)
-        assert isinstance(node, yaml.MappingNode)
-        pairs: list[tuple[Scalar, Node]] = []
-        first_seen: dict[str, Scalar] = {}
-        for key_node, value_node in node.value:
-            key = self.build(key_node, depth + 1)
-            if key is None:
-                continue
-            if not isinstance(key, Scalar):
-                self.diagnostics.append(error("yaml.complex_key", "键必须是文字", key.position))
-                continue
-            value = self.build(value_node, depth + 1)
-            if key.text in first_seen:
-                earlier = first_seen[key.text].position
-                self.diagnostics.append(error(
-                    "yaml.duplicate_key", f"重复的键“{key.text}”（第 {earlier.line} 行已出现）",
-                    key.position, length=len(key.text), hint="同一层级的名称不能重复，请合并或改名"))
-                continue
-            first_seen[key.text] = key
-            if value is not None:
-                pairs.append((key, value))
-        return Mapping(tuple(pairs), position)
+_UNQUOTED_SIGN = re.compile(r"^\s*(-\s+)?[^#'\"]*?:\s+([>|])")
+_RYML_PROBLEMS = (
+    (re.compile(r"two colons on same line|mapping values are not allowed"),
+     "yaml.colon", "此处不能出现“: ”", "值里含有冒号加空格时，请给整个值加引号"),
+    (re.compile(r"closing quote"),
+     "yaml.unterminated", "引号没有闭合", "检查这一行的引号是否成对"),
+    (re.compile(r"missing terminating"),
+     "yaml.unterminated", "括号没有闭合", "检查 [ ] 或 { } 是否成对"),
+    (re.compile(r"indentation"),
+     "yaml.indentation", "缩进不一致", "同一层级的项目必须左对齐"),
+    (re.compile(r"containers as keys"),
+     "yaml.complex_key", "键必须是文字", None),
+)
 
 
-def parse_text(path: str, text: str) -> tuple[Node | None, list[Diagnostic]]:
+def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
+    position = (locator.at_offset(failure.offset) if failure.offset is not None
+                else Position(locator.path, 1, 1))
+    line = locator.line(position.line) or ""
+    indentation = line[:len(line) - len(line.lstrip())]
+    if "\t" in indentation or (line.lstrip().startswith("\t")):
+        return error("yaml.tab", "不能用制表符（Tab）缩进", Position(locator.path, position.line, 1),
+                     length=max(len(indentation), 1), hint="请改用空格缩进")
+    sign = _UNQUOTED_SIGN.match(line)
+    if sign and line[sign.end():].strip():  # `次数: >=90%`: YAML took > for a folded block
+        value = line[sign.start(2):].strip()
+        return error("yaml.unquoted_sign", f"以“{sign.group(2)}”开头的值必须加引号",
+                     Position(locator.path, position.line, sign.start(2) + 1), length=len(value),
+                     hint=f"YAML 把开头的“{sign.group(2)}”当作多行文本标记，请写成 '{value}'，或改用 ≥、≤")
+    for pattern, code, message, hint in _RYML_PROBLEMS:
+        if pattern.search(failure.message):
+            return error(code, message, position, hint=hint)
+    return error("yaml.syntax", "YAML 格式错误", position,
+                 hint=f"请检查这一行的格式（解析器说：{failure.message}）")
+
+
+# ---- loading ------------------------------------------------------------------------------
+
+def _parse(raw: bytes) -> str:
+    """The file as JSON text; raises ParseFailure."""
+    buffer = bytearray(raw)
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_error(path, exc, text)]
-    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
-        return None, [error("yaml.syntax", "YAML 格式错误", Position(path, 1, 1),
-                            hint=str(exc).splitlines()[0] if str(exc) else None)]
+        with _quiet_stderr():
+            tree = ryml.parse_in_place(buffer)
+            root = tree.root_id()
+            if tree.is_stream(root) and tree.num_children(root) > 1:
+                second = tree.child(root, 1)
+                offset = None
+                if tree.has_children(second):
+                    view = tree.key(tree.first_child(second)) if tree.has_key(
+                        tree.first_child(second)) else None
+                    if view is not None and len(view):
+                        offset = _address(view) - _address(memoryview(buffer))
+                raise ParseFailure("multiple documents", offset)
+            if tree.is_stream(root) and tree.num_children(root) == 1:  # a leading ---
+                root = tree.first_child(root)
+            text = ryml.emit_json_malloc(tree, root)
+    except ryml.ExceptionParse as exc:
+        location = exc.errdata_parse.ymlloc
+        raise ParseFailure(str(exc.msg if hasattr(exc, "msg") else exc), int(location.offset))
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        text = bytes(text).decode("utf-8", "surrogateescape")
+    return text
+
+
+def _object(pairs: list[tuple[str, Any]], repeats: set[str]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                repeats.add(key)
+            seen.add(key)
+    return result
+
+
+def parse_bytes(path: str, raw: bytes, lead: int = 0) -> tuple[Document, list[Diagnostic]]:
+    locator = Locator(path, raw, lead)
+    if _CONTENT.search(raw) is None:  # nothing but blank lines and comments
+        return Document(path, None, locator), [error("file.empty", "文件是空的", Position(path, 1, 1))]
+    try:
+        text = _parse(raw)
+    except ParseFailure as failure:
+        if failure.message == "multiple documents":
+            where = (locator.at_offset(failure.offset) if failure.offset is not None
+                     else Position(path, 1, 1))
+            return Document(path, None, locator), [error(
+                "yaml.multiple_documents", "文件中有多个 YAML 文档（“---”分隔）", where,
+                hint="一个文件只写一个文档")]
+        return Document(path, None, locator), [_syntax_error(locator, failure)]
+    repeats: set[str] = set()
+    try:
+        data = json.loads(text, parse_float=str, parse_int=str,
+                          object_pairs_hook=lambda pairs: _object(pairs, repeats))
     except RecursionError:
-        return None, [error("yaml.too_deep", "嵌套层数过多，无法读取", Position(path, 1, 1))]
-    if len(nodes) > 1:
-        return None, [error("yaml.multiple_documents", "文件中有多个 YAML 文档（“---”分隔）",
-                            _position(path, nodes[1].start_mark), hint="一个文件只写一个文档")]
-    if not nodes or nodes[0] is None:
-        return None, [error("file.empty", "文件是空的", Position(path, 1, 1))]
-    builder = _Builder(path)
-    root = builder.build(nodes[0])
-    return root, builder.diagnostics
+        return Document(path, None, locator), [error(
+            "yaml.too_deep", "嵌套层数过多，无法读取", Position(path, 1, 1),
+            hint="请检查缩进：申报表最多只有几层")]
+    except ValueError as exc:  # rapidyaml emitted something JSON cannot hold (.inf, …)
+        return Document(path, None, locator), [error(
+            "yaml.syntax", "YAML 格式错误", Position(path, 1, 1), hint=str(exc))]
+    problems: list[Diagnostic] = []
+    if repeats:
+        for name, offset, first in locator.find_duplicates(repeats):
+            problems.append(error(
+                "yaml.duplicate_key", f"重复的键“{name}”（第 {first} 行已出现）",
+                locator.at_offset(offset), length=len(name),
+                hint="同一层级的名称不能重复，请合并或改名"))
+    if _ANCHOR_OR_ALIAS.search(raw):
+        for offset in locator.find_references():
+            problems.append(error("yaml.alias", "不支持 YAML 锚点和别名（&、*）",
+                                  locator.at_offset(offset), hint="请把引用的内容直接写出来"))
+    depth = _depth(data)
+    if depth > MAX_DEPTH:
+        problems.append(error("yaml.too_deep", f"嵌套超过 {MAX_DEPTH} 层", Position(path, 1, 1),
+                              hint="请检查缩进：申报表最多只有几层"))
+    locator.release()
+    if problems:
+        return Document(path, None, locator), problems
+    return Document(path, _plain(data), locator), []
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH + 1) -> int:
+    """Nesting depth, counted no further than ``limit``."""
+    depth = 0
+    level = [value]
+    while level and depth <= limit:
+        nested = []
+        for item in level:
+            if isinstance(item, dict):
+                nested.extend(v for v in item.values() if isinstance(v, (dict, list)))
+            elif isinstance(item, list):
+                nested.extend(v for v in item if isinstance(v, (dict, list)))
+        if not nested:
+            return depth
+        depth += 1
+        level = nested
+    return depth
+
+
+def _plain(value: Any) -> Any:
+    """JSON's true/false back to the words written; everything else is already text."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return value
 
 
 def load_document(path: str | Path, display: str | None = None
@@ -221,51 +438,11 @@ def load_document(path: str | Path, display: str | None = None
     """Read and parse one file. ``display`` is the name used in messages (default: the path)."""
     name = display or str(path)
     data = Path(path).read_bytes()
-    text, problems = decode(name, data)
-    if text is None:
-        return Document(name, "", None), problems
-    root, problems = parse_text(name, text)
-    return Document(name, text, root), problems
+    raw, lead, problems = decode(name, data)
+    if raw is None:
+        return Document(name, None, None), problems
+    return parse_bytes(name, raw, lead)
 
 
-def to_data(node: Node | None) -> Any:
-    """Plain Python values (str, dict, list, None) for schema validation."""
-    if node is None:
-        return None
-    if isinstance(node, Scalar):
-        return None if node.is_null else node.text
-    if isinstance(node, Sequence):
-        return [to_data(item) for item in node.items]
-    return {key.text: to_data(value) for key, value in node.pairs}
-
-
-def locate(root: Node | None, path: tuple[Any, ...], *, key: bool = False) -> Node | None:
-    """The node at a schema path like ("projects", 0, "funds", "total"); the nearest parent
-    when the path goes further than the file does. ``key`` asks for the key, not its value."""
-    node = root
-    for index, step in enumerate(path):
-        last = index == len(path) - 1
-        if isinstance(node, Mapping) and isinstance(step, str):
-            child = node.get(step)
-            if child is None:
-                return node
-            if last and key:
-                return node.key_node(step)
-            node = child
-        elif isinstance(node, Sequence) and isinstance(step, int) and 0 <= step < len(node.items):
-            node = node.items[step]
-        else:
-            return node
-    return node
-
-
-def walk_scalars(node: Node | None) -> Iterator[Scalar]:
-    if isinstance(node, Scalar):
-        yield node
-    elif isinstance(node, Mapping):
-        for key, value in node.pairs:
-            yield key
-            yield from walk_scalars(value)
-    elif isinstance(node, Sequence):
-        for item in node.items:
-            yield from walk_scalars(item)
+def parse_text(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
+    return parse_bytes(path, text.encode("utf-8"))

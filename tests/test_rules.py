@@ -63,10 +63,10 @@ def test_extends_a_file_relative_to_the_child(tmp_path):
     ("extends: mof-2020\nquantitative: {reverse_formla: ratio}\n", "rules.unknown_key", 2, 16),
     ("extends: mof-2020\nquantitative: {reverse_formula: inverse}\n", "rules.choice", 2, 33),
     ("extends: mof-2020\nbudget: {weight: ten}\n", "rules.number", 2, 18),
-    ("extends: no-such-set\n", "rules.not_found", 1, 1),
+    ("extends: no-such-set\n", "rules.not_found", 1, 10),
     ("extends: mof-2020\nbudget: {weight: 5}\n", "rules.value", 1, 1),
     ("extends: mof-2020\nqualitative:\n  partial: {low: 60, high: 80, default: 90}\n",
-     "rules.value", 3, 12),
+     "rules.value", 3, 3),
 ])
 def test_broken_rule_sets_are_positioned(tmp_path, text, code, line, column):
     loaded, problems = load_rules(write(tmp_path, text))
