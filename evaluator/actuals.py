@@ -5,22 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
-from .diagnostics import Diagnostic, Position
-from .schema import ExactDecimal, Strict, Text, validate, validate_part
+from .diagnostics import Diagnostic, Position, error
+from .schema import ExactDecimal, Strict, validate, validate_part
 from .source import Document
 
 Money = Annotated[ExactDecimal, Field(ge=0)]
 Points = Annotated[ExactDecimal, Field(ge=0, le=100)]
-
-
-def _long_form(value: Any) -> Any:
-    if value is None:
-        return {"actual": ""}
-    if isinstance(value, (str, bool)):
-        return {"actual": value}
-    return value
 
 
 class BudgetSpec(Strict):
@@ -31,22 +23,20 @@ class BudgetSpec(Strict):
 
 
 class ActualSpec(Strict):
-    actual: Text = Field(title="实际完成值")
+    actual: str = Field(title="实际完成值")
     weight: Points | None = Field(None, title="分值")
     score: Points | None = Field(None, title="单位自评得分")
-    reason: Text | None = Field(None, title="偏差原因分析")
-    measures: Text | None = Field(None, title="改进措施")
-    evidence: Text | None = Field(None, title="佐证材料")
-
-
-ActualEntry = Annotated[ActualSpec, BeforeValidator(_long_form)]
+    reason: str | None = Field(None, title="偏差原因分析")
+    measures: str | None = Field(None, title="改进措施")
+    evidence: str | None = Field(None, title="佐证材料")
 
 
 class ProjectActualsSpec(Strict):
     budget: BudgetSpec = Field(title="预算执行")
-    summary: Text | None = Field(None, title="实际完成情况")
+    summary: str | None = Field(None, title="实际完成情况")
     total: Points | None = Field(None, title="单位自评总分")
-    indicators: dict[str, ActualEntry] = Field(default_factory=dict, title="指标完成情况")
+    # keyed by level-3 name: an actual string or {actual: …}, read in read_actuals
+    indicators: dict[str, Any] = Field(default_factory=dict, title="指标完成情况")
 
 
 class ActualsSpec(Strict):
@@ -114,6 +104,12 @@ class Actuals:
         return self.document.position(("year",))
 
 
+def _plain_actual(text: str) -> ActualSpec:
+    """The short form: just the actual. Built without validation (it is a string already)."""
+    return ActualSpec.model_construct(actual=text, weight=None, score=None, reason=None,
+                                      measures=None, evidence=None)
+
+
 def read_actuals(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
     spec, diagnostics = validate(ActualsSpec, document)
     if spec is None:
@@ -127,11 +123,21 @@ def read_actuals(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
         if project is None:
             invalid.add(name)
             continue
-        raw = data.get("indicators") or {} if isinstance(data, dict) else {}
-        indicators = tuple(
-            Actual(key, entry, document, where + ("indicators", key),
-                   isinstance(raw.get(key), dict))
-            for key, entry in project.indicators.items())
-        projects.append(ProjectActuals(name, project, indicators, document, where))
+        indicators = []
+        for key, entry in project.indicators.items():
+            at = where + ("indicators", key)
+            if isinstance(entry, str) or entry is None:
+                indicators.append(Actual(key, _plain_actual(entry or ""), document, at, False))
+                continue
+            if not isinstance(entry, dict):
+                diagnostics.append(error(
+                    "schema.type", f"“{key}”的完成值应为文字，或 {{actual: …}} 形式的映射",
+                    document.position(at), hint="如“3.5次”“98%”“达成”"))
+                continue
+            spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
+            diagnostics += problems
+            if spec_of_row is not None:
+                indicators.append(Actual(key, spec_of_row, document, at, True))
+        projects.append(ProjectActuals(name, project, tuple(indicators), document, where))
     return Actuals(document.path, spec.year, document, tuple(projects),
                    frozenset(invalid)), diagnostics

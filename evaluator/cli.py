@@ -10,16 +10,17 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 import click
 from jinja2 import TemplateError
 
 from . import __version__
-from .diagnostics import format_all, format_diagnostic
-from .evaluation import Evaluation, RulesProblem, evaluate_files, load_rule_set
+from .diagnostics import Diagnostic, format_all, format_diagnostic
+from .evaluation import RulesProblem, evaluate_files, load_rule_set, prepare
 from .expression import format_expression, kind_of
 from .parser import ExpressionError
-from .report import build_context, render, render_json
+from .report import build_context, json_chunks, render
 from .xlsx import render_xlsx
 from .rules import DEFAULT_RULES, describe, shipped_rule_sets
 from .scaffold import scaffold_actuals
@@ -36,19 +37,27 @@ class _DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
-def _write_atomically(path: Path, data: bytes, inputs: list[Path]) -> None:
+def _check_output(path: Path, inputs: list[Path]) -> Path:
     target = path.resolve()
     if any(target == p.resolve() for p in inputs):
         raise click.UsageError(f"输出文件 {path} 是输入文件，拒绝覆盖")
     if target.is_dir():
         raise click.UsageError(f"输出路径 {path} 是一个目录")
-    directory = target.parent
-    if not directory.is_dir():
-        raise click.UsageError(f"输出目录 {directory} 不存在")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    if not target.parent.is_dir():
+        raise click.UsageError(f"输出目录 {target.parent} 不存在")
+    return target
+
+
+def _write_atomically(path: Path, chunks: Iterable[bytes], inputs: list[Path]) -> None:
+    """Write to a temporary file beside the target, then rename: a reader never sees half a
+    report, and a failure leaves the old file as it was."""
+    target = _check_output(path, inputs)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            for chunk in chunks:
+                out.write(chunk)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
@@ -56,6 +65,17 @@ def _write_atomically(path: Path, data: bytes, inputs: list[Path]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _emit(chunks: Iterable[str | bytes], output: Path | None, inputs: list[Path]) -> None:
+    encoded = (c.encode("utf-8") if isinstance(c, str) else c for c in chunks)
+    if output is not None:
+        _write_atomically(output, encoded, inputs)
+        return
+    stream = click.get_binary_stream("stdout")
+    for chunk in encoded:
+        stream.write(chunk)
+    stream.flush()
 
 
 def _load_rules(reference: str):
@@ -66,11 +86,13 @@ def _load_rules(reference: str):
         raise SystemExit(EXIT_USAGE)
 
 
-def _report_diagnostics(evaluation: Evaluation, strict: bool) -> int:
-    if evaluation.diagnostics:
-        click.echo(format_all(evaluation.diagnostics, evaluation.sources), err=True)
-        click.echo(f"共 {evaluation.errors} 个错误，{evaluation.warnings} 个警告", err=True)
-    if evaluation.errors or (strict and evaluation.warnings):
+def _report_diagnostics(diagnostics: tuple[Diagnostic, ...], sources: dict, strict: bool) -> int:
+    errors = sum(1 for d in diagnostics if d.is_error)
+    warnings = len(diagnostics) - errors
+    if diagnostics:
+        click.echo(format_all(diagnostics, sources), err=True)
+        click.echo(f"共 {errors} 个错误，{warnings} 个警告", err=True)
+    if errors or (strict and warnings):
         return EXIT_DIAGNOSTICS
     return EXIT_CLEAN
 
@@ -111,29 +133,30 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
     if output_format == "xlsx" and output is None:
         raise click.UsageError("Excel 格式须用 -o 指定输出文件，如 -o 自评表.xlsx")
     rules, lexicon = _load_rules(rules_ref)
-    evaluation = evaluate_files(str(goals), str(actuals), rules, lexicon, project=project)
-    if project is not None and evaluation.goals is not None and project not in {
-            p.name for p in evaluation.goals.projects}:
+    if output is not None:
+        _check_output(output, [goals, actuals])
+    run = prepare(str(goals), str(actuals), rules, lexicon, project=project)
+    if project is not None and run.goals is not None and project not in {
+            p.name for p in run.goals.projects}:
         raise click.UsageError(f"申报表中没有项目“{project}”")
-    status = _report_diagnostics(evaluation, strict)
-    if evaluation.goals is not None:
-        if output_format == "json":
-            data = render_json(evaluation).encode("utf-8")
-        elif output_format == "xlsx":
-            data = render_xlsx(build_context(evaluation, explain=explain))
+    if run.goals is not None:
+        if output_format == "json":  # streamed: a province need not fit in memory twice
+            _emit(json_chunks(rules, run.goals, run.results(), run.sorted_diagnostics),
+                  output, [goals, actuals])
         else:
+            evaluation = run.evaluation(tuple(run.results()))
             context = build_context(evaluation, explain=explain)
-            try:
-                data = render(context, output_format,
-                              str(templates) if templates else None).encode("utf-8")
-            except TemplateError as problem:
-                click.echo(f"模板错误：{problem}", err=True)
-                sys.exit(EXIT_USAGE)
-        if output is not None:
-            _write_atomically(output, data, [goals, actuals])
-        else:
-            click.echo(data.decode("utf-8"), nl=False)
-    sys.exit(status)
+            if output_format == "xlsx":
+                data = render_xlsx(context)
+            else:
+                try:
+                    data = render(context, output_format,
+                                  str(templates) if templates else None).encode("utf-8")
+                except TemplateError as problem:
+                    click.echo(f"模板错误：{problem}", err=True)
+                    sys.exit(EXIT_USAGE)
+            _emit([data], output, [goals, actuals])
+    sys.exit(_report_diagnostics(run.sorted_diagnostics(), run.sources, strict))
 
 
 @main.command()
@@ -146,7 +169,7 @@ def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool) -> No
     """只检查申报表（和完成值文件），不生成报告。"""
     rules, lexicon = _load_rules(rules_ref)
     evaluation = evaluate_files(str(goals), str(actuals) if actuals else None, rules, lexicon)
-    status = _report_diagnostics(evaluation, strict)
+    status = _report_diagnostics(evaluation.diagnostics, evaluation.sources, strict)
     if status == EXIT_CLEAN:
         click.echo("检查通过" + ("" if not evaluation.warnings else "（有警告）"), err=True)
     sys.exit(status)
@@ -167,7 +190,7 @@ def scaffold(goals: Path, output: Path | None, force: bool) -> None:
         return
     if output.exists() and not force:
         raise click.UsageError(f"{output} 已存在；如确需覆盖请加 --force")
-    _write_atomically(output, text.encode("utf-8"), [goals])
+    _write_atomically(output, [text.encode("utf-8")], [goals])
     click.echo(f"已写入 {output}", err=True)
 
 

@@ -10,7 +10,7 @@ import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .actuals import Actual, Actuals, ProjectActuals, read_actuals
 from .diagnostics import Diagnostic, Position, error, sort_key, warning
@@ -295,7 +295,11 @@ def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
 
 
 def score_project(project: Project, project_actuals: ProjectActuals, rules: RuleSet,
-                  lexicon: Lexicon, year: int) -> tuple[ProjectResult, list[Diagnostic]]:
+                  lexicon: Lexicon, year: int, scores: dict[tuple, Outcome] | None = None
+                  ) -> tuple[ProjectResult, list[Diagnostic]]:
+    """Score one project. ``scores`` memoizes outcomes by (target, actual, weight, direction):
+    a unit repeats them, and a score depends on nothing else within a run."""
+    scores = {} if scores is None else scores
     problems: list[Diagnostic] = []
     matched, join_problems = join_indicators(project, project_actuals)
     problems += join_problems
@@ -326,8 +330,13 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
             why = "没有实际完成值" if actual is None else "指标值或完成值无法识别"
             outcome = Outcome(ZERO, f"{why}：0.00")
         else:
-            outcome = score_row(target, value, weight, rules, year=year,
-                                direction=indicator.direction)
+            key = (indicator.target, actual.spec.actual, weight, indicator.direction)  # type: ignore[union-attr]
+            outcome = scores.get(key)  # type: ignore[assignment]
+            if outcome is None:
+                outcome = score_row(target, value, weight, rules, year=year,
+                                    direction=indicator.direction)
+                if len(scores) < 500_000:
+                    scores[key] = outcome
             problems += [_finding_diagnostic(f, indicator, actual, project_actuals)
                          for f in outcome.findings]
         result = IndicatorResult(indicator, actual, target, value, weight, outcome.score,
@@ -425,11 +434,40 @@ def load_rule_set(reference: str = DEFAULT_RULES) -> tuple[RuleSet, Lexicon]:
     return loaded.rules, Lexicon(loaded.rules.vocabulary)
 
 
-def evaluate_files(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,
-                   *, project: str | None = None) -> Evaluation:
-    """Run every stage on the two files; with no actuals, only check the goals."""
+@dataclass
+class Run:
+    """The inputs of one run, loaded and joined; projects are scored as they are asked for, so
+    that a province's JSON can be written one project at a time."""
+
+    rules: RuleSet
+    lexicon: Lexicon
+    goals: Goals | None
+    pairs: list[tuple[Project, ProjectActuals]]
+    diagnostics: list[Diagnostic]
+    sources: dict[str, Any]
+    scores: dict[tuple, Outcome] = field(default_factory=dict)  # see score_project
+
+    def results(self) -> Iterator[ProjectResult]:
+        year = self.goals.year if self.goals is not None else 0
+        for goal_project, project_actuals in self.pairs:
+            result, problems = score_project(goal_project, project_actuals, self.rules,
+                                             self.lexicon, year, self.scores)
+            self.diagnostics += problems
+            yield result
+
+    def sorted_diagnostics(self) -> tuple[Diagnostic, ...]:
+        return tuple(sorted(set(self.diagnostics), key=sort_key))
+
+    def evaluation(self, projects: tuple[ProjectResult, ...]) -> Evaluation:
+        return Evaluation(self.rules, self.goals, projects, self.sorted_diagnostics(),
+                          self.sources)
+
+
+def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,
+            *, project: str | None = None) -> Run:
+    """Load, read and join the two files; with no actuals, only check the goals."""
     diagnostics: list[Diagnostic] = []
-    sources: dict[str, str] = {}
+    sources: dict[str, Any] = {}
     goals_doc, problems = load_document(goals_path)
     sources[goals_doc.path] = goals_doc
     diagnostics += problems
@@ -445,7 +483,7 @@ def evaluate_files(goals_path: str, actuals_path: str | None, rules: RuleSet, le
         if actuals_doc.data is not None:
             actuals, problems = read_actuals(actuals_doc)
             diagnostics += problems
-    results: list[ProjectResult] = []
+    pairs: list[tuple[Project, ProjectActuals]] = []
     if goals is not None and actuals is None and actuals_path is None:
         for item in goals.projects:
             for indicator in item.indicators:
@@ -453,12 +491,13 @@ def evaluate_files(goals_path: str, actuals_path: str | None, rules: RuleSet, le
     if goals is not None and actuals is not None:
         pairs, problems = join_projects(goals, actuals, goals_path)
         diagnostics += problems
-        for goal_project, project_actuals in pairs:
-            if project is not None and goal_project.name != project:
-                continue
-            result, problems = score_project(goal_project, project_actuals, rules, lexicon,
-                                             goals.year)
-            diagnostics += problems
-            results.append(result)
-    diagnostics = sorted(set(diagnostics), key=sort_key)
-    return Evaluation(rules, goals, tuple(results), tuple(diagnostics), sources)
+        if project is not None:
+            pairs = [pair for pair in pairs if pair[0].name == project]
+    return Run(rules, lexicon, goals, pairs, diagnostics, sources)
+
+
+def evaluate_files(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,
+                   *, project: str | None = None) -> Evaluation:
+    """Run every stage on the two files and keep every result."""
+    run = prepare(goals_path, actuals_path, rules, lexicon, project=project)
+    return run.evaluation(tuple(run.results()))

@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -19,6 +19,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .charts import Chart, budget_chart, category_chart, grade_chart
 from .diagnostics import Diagnostic, format_diagnostic
 from .evaluation import Evaluation, IndicatorResult, ProjectResult
+from .goals import Goals
+from .rules import RuleSet
 from .expression import kind_of
 from .resources import resource_dir
 from .scoring import round_half_up
@@ -288,44 +290,59 @@ def _decimal(value: Decimal | None) -> str | None:
     return None if value is None else format(round_half_up(value), "f")
 
 
-def to_json_data(evaluation: Evaluation) -> dict[str, Any]:
-    """The stable JSON contract of DESIGN §7: decimals as strings."""
-    rules, goals = evaluation.rules, evaluation.goals
-    projects = []
-    for result in evaluation.projects:
-        budget = result.budget
-        projects.append({
-            "name": result.project.name, "department": result.project.department,
-            "unit": result.project.unit, "total": _decimal(result.total),
-            "rule_total": _decimal(result.rule_total), "grade": evaluation.grade(result.total),
-            "self_total": _decimal(result.self_total),
-            "budget": {"initial": format(budget.initial, "f"), "adjusted": format(budget.adjusted, "f"),
-                       "executed": format(budget.executed, "f"), "rate": rate_json(budget.rate),
-                       "weight": _decimal(budget.weight), "score": _decimal(budget.score),
-                       "rule_score": _decimal(budget.rule_score),
-                       "self_score": _decimal(budget.self_score), "trace": budget.trace,
-                       "flags": list(budget.flags)},
-            "indicators": [{
-                "path": list(r.indicator.path), "target": r.indicator.target,
-                "actual": r.actual.spec.actual if r.actual else None,
-                "kind": kind_of(r.target) if r.target is not None else None,
-                "weight": _decimal(r.weight), "score": _decimal(r.score),
-                "rule_score": _decimal(r.rule_score), "self_score": _decimal(r.self_score),
-                "tier": r.tier.value if r.tier else None, "trace": r.trace,
-                "flags": list(r.flags),
-                "reason": r.actual.spec.reason if r.actual else None,
-                "measures": r.actual.spec.measures if r.actual else None,
-            } for r in result.indicators],
-        })
+def project_json(result: ProjectResult, grade: str) -> dict[str, Any]:
+    budget = result.budget
     return {
-        "rules": rules.name if rules else None,
-        "year": goals.year if goals else None,
-        "unit": goals.unit if goals else None,
-        "funds_unit": goals.funds_unit if goals else None,
-        "projects": projects,
-        "diagnostics": [_diagnostic_json(d) for d in evaluation.diagnostics],
+        "name": result.project.name, "department": result.project.department,
+        "unit": result.project.unit, "total": _decimal(result.total),
+        "rule_total": _decimal(result.rule_total), "grade": grade,
+        "self_total": _decimal(result.self_total),
+        "budget": {"initial": format(budget.initial, "f"), "adjusted": format(budget.adjusted, "f"),
+                   "executed": format(budget.executed, "f"), "rate": rate_json(budget.rate),
+                   "weight": _decimal(budget.weight), "score": _decimal(budget.score),
+                   "rule_score": _decimal(budget.rule_score),
+                   "self_score": _decimal(budget.self_score), "trace": budget.trace,
+                   "flags": list(budget.flags)},
+        "indicators": [{
+            "path": list(r.indicator.path), "target": r.indicator.target,
+            "actual": r.actual.spec.actual if r.actual else None,
+            "kind": kind_of(r.target) if r.target is not None else None,
+            "weight": _decimal(r.weight), "score": _decimal(r.score),
+            "rule_score": _decimal(r.rule_score), "self_score": _decimal(r.self_score),
+            "tier": r.tier.value if r.tier else None, "trace": r.trace,
+            "flags": list(r.flags),
+            "reason": r.actual.spec.reason if r.actual else None,
+            "measures": r.actual.spec.measures if r.actual else None,
+        } for r in result.indicators],
     }
 
 
+def json_chunks(rules: RuleSet | None, goals: Goals | None, projects: Iterable[ProjectResult],
+                diagnostics: Callable[[], Iterable[Diagnostic]]) -> Iterator[str]:
+    """The JSON contract of DESIGN §7 (decimals as strings), one project a line, written as the
+    projects are scored; ``diagnostics`` is asked for after the last project."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    head = {"rules": rules.name if rules else None, "year": goals.year if goals else None,
+            "unit": goals.unit if goals else None,
+            "funds_unit": goals.funds_unit if goals else None}
+    yield dumps(head)[:-1] + ', "projects": ['
+    separator = "\n"
+    for result in projects:
+        grade = rules.grade(result.total) if rules else ""
+        yield separator + dumps(project_json(result, grade))
+        separator = ",\n"
+    yield '\n], "diagnostics": ['
+    separator = "\n"
+    for diagnostic in diagnostics():
+        yield separator + dumps(_diagnostic_json(diagnostic))
+        separator = ",\n"
+    yield "\n]}\n"
+
+
+def to_json_data(evaluation: Evaluation) -> dict[str, Any]:
+    return json.loads(render_json(evaluation))
+
+
 def render_json(evaluation: Evaluation) -> str:
-    return json.dumps(to_json_data(evaluation), ensure_ascii=False, indent=2) + "\n"
+    return "".join(json_chunks(evaluation.rules, evaluation.goals, evaluation.projects,
+                               lambda: evaluation.diagnostics))

@@ -49,15 +49,6 @@ def _exact_decimal(value: Any) -> Any:
 ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal)]
 
 
-def _text(value: Any) -> Any:
-    """YAML's true/false reach us as booleans from the JSON bridge; as text they are words."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
-Text = Annotated[str, BeforeValidator(_text)]
-
 
 def _unwrap(annotation: Any) -> Any:
     """The model or container inside Optional/Annotated."""

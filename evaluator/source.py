@@ -61,14 +61,24 @@ class _PyBuffer(ctypes.Structure):
                 ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p)]
 
 
+_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
+_get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int]
+_get_buffer.restype = ctypes.c_int
+_release_buffer = ctypes.pythonapi.PyBuffer_Release
+_release_buffer.argtypes = [ctypes.POINTER(_PyBuffer)]
+_release_buffer.restype = None
+
+
 def _address(view: Any) -> int:
-    """The memory address a buffer (a memoryview of rapidyaml's) starts at."""
+    """The memory address a buffer (a memoryview of rapidyaml's) starts at: with the file
+    parsed in place, a node's address less the buffer's is its byte offset in the file."""
     buffer = _PyBuffer()
-    ctypes.pythonapi.PyObject_GetBuffer(ctypes.py_object(view), ctypes.byref(buffer), 0)
+    if _get_buffer(view, buffer, 0) != 0:
+        return 0
     try:
         return buffer.buf or 0
     finally:
-        ctypes.pythonapi.PyBuffer_Release(ctypes.byref(buffer))
+        _release_buffer(buffer)
 
 
 class ParseFailure(Exception):
@@ -88,6 +98,7 @@ class Locator:
     _buffer: bytearray | None = field(default=None, repr=False)
     _base: int = 0
     _line_starts: list[int] | None = field(default=None, repr=False)
+    _nodes: dict[tuple, tuple[int, bool]] = field(default_factory=dict, repr=False)
 
     # ---- lines ---------------------------------------------------------------------------
     def line_starts(self) -> list[int]:
@@ -127,6 +138,7 @@ class Locator:
     def release(self) -> None:
         """Drop the parse tree (it is rebuilt if a position is asked for later)."""
         self._tree = self._buffer = None
+        self._nodes = {}
 
     def _offset(self, view: Any) -> int | None:
         if view is None or len(view) == 0:
@@ -143,20 +155,31 @@ class Locator:
         return root
 
     def node(self, path: tuple[Any, ...]) -> tuple[int, bool]:
-        """The node at ``path`` (keys and list indexes), or the deepest one that exists."""
+        """The node at ``path`` (keys and list indexes), or the deepest one that exists.
+        Lookups are remembered by path prefix: a project's rows share their first steps."""
+        known = self._nodes.get(path)
+        if known is not None:
+            return known
+        if path:
+            parent, found = self.node(path[:-1])
+            if not found:
+                return parent, False
+            result = self._step(parent, path[-1])
+        else:
+            result = (self._root(), True)
+        if len(self._nodes) < 100_000:
+            self._nodes[path] = result
+        return result
+
+    def _step(self, node: int, step: Any) -> tuple[int, bool]:
         tree = self.tree()
-        node = self._root()
-        for step in path:
-            if tree.is_map(node) and isinstance(step, str):
-                child = tree.find_child(node, step.encode("utf-8"))
-            elif tree.is_seq(node) and isinstance(step, int) and 0 <= step < tree.num_children(node):
-                child = tree.child(node, step)
-            else:
-                return node, False
-            if child == _NONE:
-                return node, False
-            node = child
-        return node, True
+        if tree.is_map(node) and isinstance(step, str):
+            child = tree.find_child(node, step.encode("utf-8"))
+        elif tree.is_seq(node) and isinstance(step, int) and 0 <= step < tree.num_children(node):
+            child = tree.child(node, step)
+        else:
+            return node, False
+        return (node, False) if child == _NONE else (child, True)
 
     def node_offset(self, node: int, *, key: bool = False) -> int | None:
         """The byte offset of a node's key (``key``) or value; a container answers with its key,
@@ -351,6 +374,11 @@ def _parse(raw: bytes) -> str:
 
 def _object(pairs: list[tuple[str, Any]], repeats: set[str]) -> dict[str, Any]:
     result = dict(pairs)
+    values = result.values()
+    if True in values or False in values:  # YAML true/false: words, like every other scalar
+        for key, value in result.items():
+            if value is True or value is False:
+                result[key] = "true" if value else "false"
     if len(result) != len(pairs):
         seen: set[str] = set()
         for key, _value in pairs:
@@ -392,7 +420,7 @@ def parse_bytes(path: str, raw: bytes, lead: int = 0) -> tuple[Document, list[Di
                 "yaml.duplicate_key", f"重复的键“{name}”（第 {first} 行已出现）",
                 locator.at_offset(offset), length=len(name),
                 hint="同一层级的名称不能重复，请合并或改名"))
-    if _ANCHOR_OR_ALIAS.search(raw):
+    if (b"&" in raw or b"*" in raw) and _ANCHOR_OR_ALIAS.search(raw):
         for offset in locator.find_references():
             problems.append(error("yaml.alias", "不支持 YAML 锚点和别名（&、*）",
                                   locator.at_offset(offset), hint="请把引用的内容直接写出来"))
