@@ -27,7 +27,6 @@ import ryml
 
 from .diagnostics import Diagnostic, Position, error
 
-MAX_DEPTH = 64
 _NONE = ryml.NONE if hasattr(ryml, "NONE") else 2 ** 64 - 1
 # An anchor or alias token: & or * right after a space, a flow indicator or a colon.
 _CONTENT = re.compile(rb"^[ \t]*[^#\s]", re.MULTILINE)
@@ -424,32 +423,10 @@ def parse_bytes(path: str, raw: bytes, lead: int = 0) -> tuple[Document, list[Di
         for offset in locator.find_references():
             problems.append(error("yaml.alias", "不支持 YAML 锚点和别名（&、*）",
                                   locator.at_offset(offset), hint="请把引用的内容直接写出来"))
-    depth = _depth(data)
-    if depth > MAX_DEPTH:
-        problems.append(error("yaml.too_deep", f"嵌套超过 {MAX_DEPTH} 层", Position(path, 1, 1),
-                              hint="请检查缩进：申报表最多只有几层"))
     locator.release()
     if problems:
         return Document(path, None, locator), problems
     return Document(path, _plain(data), locator), []
-
-
-def _depth(value: Any, limit: int = MAX_DEPTH + 1) -> int:
-    """Nesting depth, counted no further than ``limit``."""
-    depth = 0
-    level = [value]
-    while level and depth <= limit:
-        nested = []
-        for item in level:
-            if isinstance(item, dict):
-                nested.extend(v for v in item.values() if isinstance(v, (dict, list)))
-            elif isinstance(item, list):
-                nested.extend(v for v in item if isinstance(v, (dict, list)))
-        if not nested:
-            return depth
-        depth += 1
-        level = nested
-    return depth
 
 
 def _plain(value: Any) -> Any:
