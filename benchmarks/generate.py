@@ -29,7 +29,6 @@ STATES = ["合理", "规范", "合规", "有效", "合格", "及时"]
 EVENTS = ["按时完成", "顺利召开", "按时发布", "如期完成"]
 TRENDS = ["逐渐提升", "显著提升", "逐步扩大", "稳步提升", "明显提高", "逐渐扩大"]
 FREE = ["有利于宣传推广《上海手册》", "满足接待联络需要", "更多城市参与并知晓上海奖", "展示各类优秀成果"]
-OWN_SCORE = {"成本指标": "3.00", "产出指标": "3.00", "效益指标": "3.40", "满意度指标": "4.50"}
 REASON = "受外部因素影响，部分工作未按计划推进"
 MEASURES = "加强计划管理，按月跟踪进度"
 OVER_REASON = "指标值沿用往年水平，设定偏低"
@@ -96,6 +95,22 @@ def _target_and_actual(rng: random.Random, level1: str) -> tuple[str, dict | str
     return target, actual
 
 
+def _default_weights() -> list[Decimal]:
+    """The rule set's default 分值 of SHAPE's rows: 成本+产出 share 50, 效益 30, 满意度 10."""
+    shares = {"成本指标": 50, "产出指标": 50, "效益指标": 30, "满意度指标": 10}
+    rows = {"成本指标": 15, "产出指标": 15, "效益指标": 8, "满意度指标": 2}
+    result: list[Decimal] = []
+    seen = {"成本指标": 0, "产出指标": 0, "效益指标": 0, "满意度指标": 0}
+    for level1, count in SHAPE:
+        for _ in range(count):
+            key = "产出指标" if level1 == "成本指标" else level1
+            position = seen[key]
+            seen[key] += 1
+            cents, extra = divmod(shares[level1] * 100, rows[level1])
+            result.append(Decimal(cents + (1 if position < extra else 0)) / 100)
+    return result
+
+
 def generate(projects: int, seed: int = 2024) -> tuple[str, str]:
     rng = random.Random(seed)
     goals = ["# 合成数据：benchmarks/generate.py 生成，仅用于性能测试", "year: 2024",
@@ -115,7 +130,8 @@ def generate(projects: int, seed: int = 2024) -> tuple[str, str]:
         actuals += [f"  {name}:", "    budget:", f"      initial: {total}",
                     f"      adjusted: {total}", f"      executed: {executed}",
                     "    summary: 全年按计划完成各项工作。", "    indicators:"]
-        own_scores = index % 5 == 4
+        own_scores = index % 5 == 4  # one project in five states its own 得分 for rows it met
+        weights = _default_weights()
         row = 0
         for level1, count in SHAPE:
             goals.append(f"      {level1}:")
@@ -137,8 +153,8 @@ def generate(projects: int, seed: int = 2024) -> tuple[str, str]:
                     actuals.append(f"      {indicator}:")
                     for key, value in entry.items():
                         actuals.append(f"        {key}: {value}")
-                    if own_scores:  # about 90% of the default weight of the row's category
-                        actuals.append(f"        score: {OWN_SCORE[level1]}")
+                    if own_scores and isinstance(actual, str):  # met: full marks, as the rule
+                        actuals.append(f"        score: {weights[row - 1]}")
     return "\n".join(goals) + "\n", "\n".join(actuals) + "\n"
 
 

@@ -49,7 +49,7 @@ class ActualsSpec(Strict):
 @dataclass(frozen=True, slots=True)
 class Actual:
     key: str  # as written: a level-3 name, or "二级/三级"
-    spec: ActualSpec
+    spec: "ActualSpec | ShortActual"
     document: Document
     where: tuple  # ("projects", 项目, "indicators", key)
     long_form: bool
@@ -93,51 +93,63 @@ class ProjectActuals:
 
 @dataclass(frozen=True, slots=True)
 class Actuals:
+    """The header of actuals.yaml; projects are read one at a time (``read_project_actuals``)."""
+
     path: str
     year: int | None
     document: Document
-    projects: tuple[ProjectActuals, ...]
-    invalid_projects: frozenset[str] = frozenset()  # present but unreadable: reported already
+    names: tuple[str, ...]
 
     @property
     def year_position(self) -> Position:
         return self.document.position(("year",))
 
 
-def _plain_actual(text: str) -> ActualSpec:
-    """The short form: just the actual. Built without validation (it is a string already)."""
-    return ActualSpec.model_construct(actual=text, weight=None, score=None, reason=None,
-                                      measures=None, evidence=None)
+@dataclass(frozen=True, slots=True)
+class ShortActual:
+    """The short form ``指标: 3.5次``: just the actual, so no validation (it is text already)
+    and none of a model's cost, for the many rows written this way."""
+
+    actual: str
+    weight: None = None
+    score: None = None
+    reason: None = None
+    measures: None = None
+    evidence: None = None
 
 
-def read_actuals(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
+def _plain_actual(text: str) -> ShortActual:
+    return ShortActual(text)
+
+
+def read_actuals_header(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
     spec, diagnostics = validate(ActualsSpec, document)
     if spec is None:
         return None, diagnostics
-    projects = []
-    invalid: set[str] = set()
-    for name, data in spec.projects.items():
-        where = ("projects", name)
-        project, problems = validate_part(ProjectActualsSpec, data, document, where)
-        diagnostics += problems
-        if project is None:
-            invalid.add(name)
+    return Actuals(document.path, spec.year, document, tuple(spec.projects)), diagnostics
+
+
+def read_project_actuals(actuals: Actuals, name: str
+                         ) -> tuple[ProjectActuals | None, list[Diagnostic]]:
+    document = actuals.document
+    where = ("projects", name)
+    data = document.data["projects"][name]
+    project, diagnostics = validate_part(ProjectActualsSpec, data, document, where)
+    if project is None:
+        return None, diagnostics
+    indicators = []
+    for key, entry in project.indicators.items():
+        at = where + ("indicators", key)
+        if isinstance(entry, str) or entry is None:
+            indicators.append(Actual(key, _plain_actual(entry or ""), document, at, False))
             continue
-        indicators = []
-        for key, entry in project.indicators.items():
-            at = where + ("indicators", key)
-            if isinstance(entry, str) or entry is None:
-                indicators.append(Actual(key, _plain_actual(entry or ""), document, at, False))
-                continue
-            if not isinstance(entry, dict):
-                diagnostics.append(error(
-                    "schema.type", f"“{key}”的完成值应为文字，或 {{actual: …}} 形式的映射",
-                    document.position(at), hint="如“3.5次”“98%”“达成”"))
-                continue
-            spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
-            diagnostics += problems
-            if spec_of_row is not None:
-                indicators.append(Actual(key, spec_of_row, document, at, True))
-        projects.append(ProjectActuals(name, project, tuple(indicators), document, where))
-    return Actuals(document.path, spec.year, document, tuple(projects),
-                   frozenset(invalid)), diagnostics
+        if not isinstance(entry, dict):
+            diagnostics.append(error(
+                "schema.type", f"“{key}”的完成值应为文字，或 {{actual: …}} 形式的映射",
+                document.position(at), hint="如“3.5次”“98%”“达成”"))
+            continue
+        spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
+        diagnostics += problems
+        if spec_of_row is not None:
+            indicators.append(Actual(key, spec_of_row, document, at, True))
+    return ProjectActuals(name, project, tuple(indicators), document, where), diagnostics

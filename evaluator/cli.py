@@ -136,8 +136,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
     if output is not None:
         _check_output(output, [goals, actuals])
     run = prepare(str(goals), str(actuals), rules, lexicon, project=project)
-    if project is not None and run.goals is not None and project not in {
-            p.name for p in run.goals.projects}:
+    if project is not None and run.goals is not None and project not in run.goals.names:
         raise click.UsageError(f"申报表中没有项目“{project}”")
     if run.goals is not None:
         if output_format == "json":  # streamed: a province need not fit in memory twice

@@ -12,11 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
-from .actuals import Actual, Actuals, ProjectActuals, read_actuals
+from .actuals import (Actual, Actuals, ProjectActuals, read_actuals_header,
+                      read_project_actuals)
 from .diagnostics import Diagnostic, Position, error, sort_key, warning
 from .expression import (Comparison, Expression, FreeText, Tier, format_expression,
                          is_quantitative)
-from .goals import Goals, Indicator, Project, read_goals
+from .goals import Goals, Indicator, Project, read_goals_header, read_project
 from .parser import ExpressionError
 from .rules import DEFAULT_RULES, RuleSet, load_rules
 from .scoring import (Finding, Outcome, round_half_up, score_budget, score_row)
@@ -206,33 +207,37 @@ def join_indicators(project: Project, actuals: ProjectActuals
     return matched, problems
 
 
-def join_projects(goals: Goals, actuals: Actuals, goals_path: str
-                  ) -> tuple[list[tuple[Project, ProjectActuals]], list[Diagnostic]]:
+def join_projects(goals: Goals, actuals: Actuals) -> tuple[dict[int, str], list[Diagnostic]]:
+    """Goals project index → its key in actuals.yaml; unknown and missing projects."""
     problems: list[Diagnostic] = []
     if actuals.year is not None and actuals.year != goals.year:
         problems.append(error("actuals.year_mismatch",
                               f"完成值文件的年度 {actuals.year} 与申报表的年度 {goals.year} 不一致",
                               actuals.year_position))
-    names = {p.name: p for p in goals.projects}
-    found = {p.name: p for p in actuals.projects}
-    for project_actuals in actuals.projects:
-        if project_actuals.name not in names and project_actuals.name not in goals.invalid_projects:
-            close = difflib.get_close_matches(project_actuals.name, list(names), n=1, cutoff=0.4)
+    declared = {name for name in goals.names if name is not None}
+    found = set(actuals.names)
+    for name in actuals.names:
+        if name not in declared:
+            close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.4)
             problems.append(error("actuals.unknown_project",
-                                  f"申报表中没有项目“{project_actuals.name}”", project_actuals.position,
-                                  length=len(project_actuals.name),
+                                  f"申报表中没有项目“{name}”",
+                                  actuals.document.position(("projects", name), key=True),
+                                  length=len(name),
                                   hint=f"是否为“{close[0]}”？" if close else "项目名称须与申报表一致"))
-    pairs = []
-    for project in goals.projects:
-        if project.name not in found:
-            if project.name in actuals.invalid_projects:
-                continue
-            problems.append(error("actuals.missing_project",
-                                  f"项目“{project.name}”没有填写完成情况，无法评分", project.position,
-                                  length=len(project.name),
-                                  hint=f"请在 {Path(actuals.path).name} 的 projects 下补写“{project.name}:”"))
+    pairs: dict[int, str] = {}
+    taken: set[str] = set()
+    for index, name in enumerate(goals.names):
+        if name is None or name in taken:  # unreadable or repeated: reported by the goals reader
             continue
-        pairs.append((project, found[project.name]))
+        taken.add(name)
+        if name not in found:
+            problems.append(error("actuals.missing_project",
+                                  f"项目“{name}”没有填写完成情况，无法评分",
+                                  goals.document.position(("projects", index, "name")),
+                                  length=len(name),
+                                  hint=f"请在 {Path(actuals.path).name} 的 projects 下补写“{name}:”"))
+            continue
+        pairs[index] = name
     return pairs, problems
 
 
@@ -259,10 +264,10 @@ def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
     spec = actual.spec
     name = result.indicator.name
     if result.self_score is not None:
-        at = actual.field_position("score")
+        at = lambda: actual.field_position("score")  # noqa: E731 - found only when needed
         if result.self_score > result.weight:
             problems.append(error("review.score_above_weight",
-                                  f"“{name}”的自评得分 {result.self_score} 超过分值 {result.weight}", at))
+                                  f"“{name}”的自评得分 {result.self_score} 超过分值 {result.weight}", at()))
         elif result.tier is not None and result.weight > 0:
             band = rules.qualitative.band(result.tier)
             rate = result.self_score * 100 / result.weight
@@ -271,7 +276,7 @@ def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
                 problems.append(error(
                     "review.score_outside_band",
                     f"“{name}”为“{result.tier.value}”，自评得分率 {round_half_up(rate)}% 不在该档 "
-                    f"[{band.low}%, {band.high}%{']' if top else ')'} 之内", at,
+                    f"[{band.low}%, {band.high}%{']' if top else ')'} 之内", at(),
                     hint=f"该档得分应在 {round_half_up(result.weight * band.low / 100)} 至 "
                          f"{round_half_up(result.weight * band.high / 100)} 之间"))
         difference = result.self_score - result.rule_score
@@ -280,7 +285,7 @@ def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
             problems.append(warning(
                 "review.score_differs",
                 f"“{name}”自评得分 {result.self_score} 与规则得分 {result.rule_score} 相差 "
-                f"{abs(difference)}，比规则{how}", at))
+                f"{abs(difference)}，比规则{how}", at()))
     if result.score < result.weight and not spec.reason:
         problems.append(warning("review.missing_reason",
                                 f"“{name}”扣分 {result.weight - result.score}，但没有填写偏差原因",
@@ -303,9 +308,12 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
     problems: list[Diagnostic] = []
     matched, join_problems = join_indicators(project, project_actuals)
     problems += join_problems
-    rows = [Row(i.level1, i.level2, matched[n].spec.weight if n in matched else None)
-            for n, i in enumerate(project.indicators)]
-    allocation = allocate(rows, rules)
+    rows = tuple(Row(i.level1, i.level2, matched[n].spec.weight if n in matched else None)
+                 for n, i in enumerate(project.indicators))
+    allocation = scores.get(rows)  # type: ignore[assignment]  # projects of one shape share it
+    if allocation is None:
+        allocation = allocate(rows, rules)
+        scores[rows] = allocation  # type: ignore[assignment]
     for issue in allocation.issues:
         if issue.row is not None and issue.row in matched:
             actual = matched[issue.row]
@@ -436,24 +444,50 @@ def load_rule_set(reference: str = DEFAULT_RULES) -> tuple[RuleSet, Lexicon]:
 
 @dataclass
 class Run:
-    """The inputs of one run, loaded and joined; projects are scored as they are asked for, so
-    that a province's JSON can be written one project at a time."""
+    """The inputs of one run, with their headers read and their projects joined. Projects are
+    read, scored and let go one at a time as ``results`` is iterated, so a province's JSON is
+    written without holding it all."""
 
     rules: RuleSet
     lexicon: Lexicon
     goals: Goals | None
-    pairs: list[tuple[Project, ProjectActuals]]
+    actuals: Actuals | None
+    pairs: dict[int, str]  # goals project index → actuals key
     diagnostics: list[Diagnostic]
     sources: dict[str, Any]
+    only: str | None = None  # --project
     scores: dict[tuple, Outcome] = field(default_factory=dict)  # see score_project
 
     def results(self) -> Iterator[ProjectResult]:
-        year = self.goals.year if self.goals is not None else 0
-        for goal_project, project_actuals in self.pairs:
-            result, problems = score_project(goal_project, project_actuals, self.rules,
-                                             self.lexicon, year, self.scores)
+        goals, actuals = self.goals, self.actuals
+        if goals is None:
+            return
+        for index, name in enumerate(goals.names):
+            if self.only is not None and name != self.only:
+                continue
+            project, problems = read_project(goals, index)
             self.diagnostics += problems
-            yield result
+            key = self.pairs.get(index)
+            project_actuals = None
+            if key is not None and actuals is not None:
+                project_actuals, problems = read_project_actuals(actuals, key)
+                self.diagnostics += problems
+            if project is not None and project_actuals is not None:
+                result, problems = score_project(project, project_actuals, self.rules,
+                                                 self.lexicon, goals.year, self.scores)
+                self.diagnostics += problems
+                yield result
+            elif project is not None:  # nothing to score against: still check the targets
+                for indicator in project.indicators:
+                    self.diagnostics += parse_target(indicator, self.lexicon)[1]
+            # let the raw data of a finished project go
+            goals.document.data["projects"][index] = None
+            if key is not None and actuals is not None:
+                actuals.document.data["projects"][key] = None
+        if actuals is not None and self.only is None:
+            for name in actuals.names:  # projects goals.yaml lacks: their own mistakes too
+                if name not in self.pairs.values() and actuals.document.data["projects"].get(name):
+                    self.diagnostics += read_project_actuals(actuals, name)[1]
 
     def sorted_diagnostics(self) -> tuple[Diagnostic, ...]:
         return tuple(sorted(set(self.diagnostics), key=sort_key))
@@ -465,7 +499,7 @@ class Run:
 
 def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,
             *, project: str | None = None) -> Run:
-    """Load, read and join the two files; with no actuals, only check the goals."""
+    """Load both files and read their headers; join projects by name."""
     diagnostics: list[Diagnostic] = []
     sources: dict[str, Any] = {}
     goals_doc, problems = load_document(goals_path)
@@ -473,7 +507,7 @@ def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: 
     diagnostics += problems
     goals = None
     if goals_doc.data is not None:
-        goals, problems = read_goals(goals_doc)
+        goals, problems = read_goals_header(goals_doc)
         diagnostics += problems
     actuals = None
     if actuals_path is not None:
@@ -481,19 +515,13 @@ def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: 
         sources[actuals_doc.path] = actuals_doc
         diagnostics += problems
         if actuals_doc.data is not None:
-            actuals, problems = read_actuals(actuals_doc)
+            actuals, problems = read_actuals_header(actuals_doc)
             diagnostics += problems
-    pairs: list[tuple[Project, ProjectActuals]] = []
-    if goals is not None and actuals is None and actuals_path is None:
-        for item in goals.projects:
-            for indicator in item.indicators:
-                diagnostics += parse_target(indicator, lexicon)[1]
+    pairs: dict[int, str] = {}
     if goals is not None and actuals is not None:
-        pairs, problems = join_projects(goals, actuals, goals_path)
+        pairs, problems = join_projects(goals, actuals)
         diagnostics += problems
-        if project is not None:
-            pairs = [pair for pair in pairs if pair[0].name == project]
-    return Run(rules, lexicon, goals, pairs, diagnostics, sources)
+    return Run(rules, lexicon, goals, actuals, pairs, diagnostics, sources, project)
 
 
 def evaluate_files(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,

@@ -105,13 +105,20 @@ class Project:
 
 @dataclass(frozen=True, slots=True)
 class Goals:
+    """The 申报表's header. Projects are read one at a time (``read_project``), so that a
+    province's file is never held twice in memory."""
+
     path: str
     year: int
     department: str
     unit: str
     funds_unit: str
-    projects: tuple[Project, ...]
-    invalid_projects: frozenset[str] = frozenset()  # present but unreadable: reported already
+    document: Document
+    names: tuple[str | None, ...]  # each project's name as written (None if not text)
+
+    @property
+    def project_count(self) -> int:
+        return len(self.names)
 
 
 def _long_form(entry: Any, document: Document, at: tuple
@@ -122,56 +129,76 @@ def _long_form(entry: Any, document: Document, at: tuple
     return validate_part(IndicatorSpec, entry, document, at)
 
 
-def read_goals(document: Document) -> tuple[Goals | None, list[Diagnostic]]:
+def read_goals_header(document: Document) -> tuple[Goals | None, list[Diagnostic]]:
     spec, diagnostics = validate(GoalsSpec, document)
     if spec is None:
         return None, diagnostics
-    projects = []
-    invalid: set[str] = set()
-    seen: dict[str, tuple] = {}  # name → where it was first declared
-    for index, data in enumerate(spec.projects):
-        where = ("projects", index)
-        project, problems = validate_part(ProjectSpec, data, document, where)
-        diagnostics += problems
-        if project is None:
-            if isinstance(data, dict) and isinstance(data.get("name"), str):
-                invalid.add(data["name"])
+    names = tuple(p.get("name") if isinstance(p, dict) and isinstance(p.get("name"), str)
+                  else None for p in spec.projects)
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if name is None:
             continue
-        if project.name in seen:
-            first = document.position(seen[project.name] + ("name",)).line
+        if name in first:
+            line = document.position(("projects", first[name], "name")).line
             diagnostics.append(error(
-                "goals.duplicate_project", f"项目名称“{project.name}”重复（第 {first} 行已有）",
-                document.position(where + ("name",)), length=len(project.name),
+                "goals.duplicate_project", f"项目名称“{name}”重复（第 {line} 行已有）",
+                document.position(("projects", index, "name")), length=len(name),
                 hint="同一申报表中的项目名称必须唯一"))
-            continue
-        seen[project.name] = where
-        indicators = []
-        for level1, groups in project.indicators.items():
-            for level2, entries in groups.items():
-                for name, entry in entries.items():
-                    at = where + ("indicators", level1, level2, name)
-                    if isinstance(entry, str) or entry is None:
-                        indicators.append(Indicator(level1, level2, name, entry or "",
-                                                    document, at))
-                        continue
-                    spec, problems = _long_form(entry, document, at)
-                    diagnostics += problems
-                    if spec is not None:
-                        indicators.append(Indicator(level1, level2, name, spec.target, document,
-                                                    at, True, spec.direction, spec.note))
-        if not indicators:
-            diagnostics.append(error("goals.no_indicators", f"项目“{project.name}”没有绩效指标",
-                                     document.position(where + ("name",)),
-                                     length=len(project.name)))
-        projects.append(Project(
-            name=project.name, document=document, where=where,
-            department=project.department or spec.department or "",
-            unit=project.unit or spec.unit, code=project.code, nature=project.nature,
-            category=project.category, start=project.start, end=project.end,
-            funds=project.funds, goal=(project.goal or "").strip(), indicators=tuple(indicators)))
+        else:
+            first[name] = index
     goals = Goals(document.path, spec.year, spec.department or "", spec.unit, spec.funds_unit,
-                  tuple(projects), frozenset(invalid))
+                  document, names)
     return goals, diagnostics
 
 
-__all__ = ["Goals", "Project", "Indicator", "read_goals", "Decimal"]
+def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnostic]]:
+    """Validate and read project ``index`` of the 申报表."""
+    document = goals.document
+    where = ("projects", index)
+    data = document.data["projects"][index]
+    project, diagnostics = validate_part(ProjectSpec, data, document, where)
+    if project is None:
+        return None, diagnostics
+    indicators = []
+    for level1, groups in project.indicators.items():
+        for level2, entries in groups.items():
+            for name, entry in entries.items():
+                at = where + ("indicators", level1, level2, name)
+                if isinstance(entry, str) or entry is None:
+                    indicators.append(Indicator(level1, level2, name, entry or "", document, at))
+                    continue
+                spec, problems = _long_form(entry, document, at)
+                diagnostics += problems
+                if spec is not None:
+                    indicators.append(Indicator(level1, level2, name, spec.target, document, at,
+                                                True, spec.direction, spec.note))
+    if not indicators:
+        diagnostics.append(error("goals.no_indicators", f"项目“{project.name}”没有绩效指标",
+                                 document.position(where + ("name",)), length=len(project.name)))
+    return Project(
+        name=project.name, document=document, where=where,
+        department=project.department or goals.department, unit=project.unit or goals.unit,
+        code=project.code, nature=project.nature, category=project.category,
+        start=project.start, end=project.end, funds=project.funds,
+        goal=(project.goal or "").strip(), indicators=tuple(indicators)), diagnostics
+
+
+def read_goals(document: Document) -> tuple[Goals | None, list[Project], list[Diagnostic]]:
+    """The header and every project (for check and scaffold, which need them all)."""
+    goals, diagnostics = read_goals_header(document)
+    projects: list[Project] = []
+    if goals is None:
+        return None, projects, diagnostics
+    seen: set[str] = set()
+    for index, name in enumerate(goals.names):
+        project, problems = read_project(goals, index)
+        diagnostics += problems
+        if project is not None and name not in seen:
+            projects.append(project)
+            seen.add(project.name)
+    return goals, projects, diagnostics
+
+
+__all__ = ["Goals", "Project", "Indicator", "read_goals", "read_goals_header", "read_project",
+           "Decimal"]

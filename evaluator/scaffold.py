@@ -19,7 +19,7 @@ def scaffold_actuals(goals_path: str) -> tuple[str | None, list[Diagnostic], dic
     sources = {document.path: document}
     if document.data is None:
         return None, problems, sources
-    goals, more = read_goals(document)
+    goals, projects, more = read_goals(document)
     problems += more
     if goals is None or has_errors(problems):
         return None, problems, sources
@@ -30,7 +30,7 @@ def scaffold_actuals(goals_path: str) -> tuple[str | None, list[Diagnostic], dic
         f"year: {goals.year}",
         "projects:",
     ]
-    for project in goals.projects:
+    for project in projects:
         total = format(project.funds.total, "f")
         lines += [
             f"  {_quote(project.name)}:",
