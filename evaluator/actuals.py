@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter, ValidationError
 
 from .diagnostics import Diagnostic, Position, error
 from .schema import ExactDecimal, Strict, validate, validate_part
@@ -105,21 +105,19 @@ class Actuals:
         return self.document.position(("year",))
 
 
-@dataclass(frozen=True, slots=True)
 class ShortActual:
     """The short form ``指标: 3.5次``: just the actual, so no validation (it is text already)
     and none of a model's cost, for the many rows written this way."""
 
-    actual: str
-    weight: None = None
-    score: None = None
-    reason: None = None
-    measures: None = None
-    evidence: None = None
+    __slots__ = ("actual",)
+    weight = score = reason = measures = evidence = None
+
+    def __init__(self, actual: str):
+        self.actual = actual
 
 
-def _plain_actual(text: str) -> ShortActual:
-    return ShortActual(text)
+_plain_actual = ShortActual
+_LONG_FORMS = TypeAdapter(dict[str, ActualSpec])
 
 
 def read_actuals_header(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
@@ -138,6 +136,11 @@ def read_project_actuals(actuals: Actuals, name: str
     if project is None:
         return None, diagnostics
     indicators = []
+    long_forms = {k: v for k, v in project.indicators.items() if isinstance(v, dict)}
+    try:  # all long forms of a project in one call; one by one only to report mistakes
+        validated = _LONG_FORMS.validate_python(long_forms)
+    except ValidationError:
+        validated = {}
     for key, entry in project.indicators.items():
         at = where + ("indicators", key)
         if isinstance(entry, str) or entry is None:
@@ -148,8 +151,10 @@ def read_project_actuals(actuals: Actuals, name: str
                 "schema.type", f"“{key}”的完成值应为文字，或 {{actual: …}} 形式的映射",
                 document.position(at), hint="如“3.5次”“98%”“达成”"))
             continue
-        spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
-        diagnostics += problems
+        spec_of_row = validated.get(key)
+        if spec_of_row is None:
+            spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
+            diagnostics += problems
         if spec_of_row is not None:
             indicators.append(Actual(key, spec_of_row, document, at, True))
     return ProjectActuals(name, project, tuple(indicators), document, where), diagnostics

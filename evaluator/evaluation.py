@@ -26,6 +26,7 @@ from .vocabulary import Lexicon
 from .weights import Row, allocate
 
 ZERO = Decimal(0)
+ZERO_POINTS = Decimal("0.00")
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,36 +326,50 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
         make = error if issue.severity == "error" else warning
         problems.append(make(issue.code, f"项目“{project.name}”：{issue.message}", at))
     results: list[IndicatorResult] = []
+    read = lexicon.read
+    weights = allocation.rows
+    # The hot loop of a province: parse (cached by text), score (memoized), and only build
+    # diagnostics, positions and reviews for the rows that need them.
     for index, indicator in enumerate(project.indicators):
-        weight = allocation.rows[index]
-        target, target_problems = parse_target(indicator, lexicon)
-        problems += target_problems
+        weight = weights[index]
+        target = read(indicator.target)
+        kind = type(target)
+        if kind is ExpressionError or (kind is Comparison and target.implied) or (  # type: ignore[union-attr]
+                kind is FreeText and target.unknown):  # type: ignore[union-attr]
+            target, target_problems = parse_target(indicator, lexicon)
+            problems += target_problems
         actual = matched.get(index)
         value = None
         if actual is not None:
-            value, actual_problems = parse_actual(actual, lexicon)
-            problems += actual_problems
+            value = read(actual.spec.actual)
+            if type(value) is ExpressionError:
+                value, actual_problems = parse_actual(actual, lexicon)
+                problems += actual_problems
         if target is None or value is None:
             why = "没有实际完成值" if actual is None else "指标值或完成值无法识别"
-            outcome = Outcome(ZERO, f"{why}：0.00")
-        else:
-            key = (indicator.target, actual.spec.actual, weight, indicator.direction)  # type: ignore[union-attr]
-            outcome = scores.get(key)  # type: ignore[assignment]
-            if outcome is None:
-                outcome = score_row(target, value, weight, rules, year=year,
-                                    direction=indicator.direction)
-                if len(scores) < 500_000:
-                    scores[key] = outcome
+            outcome = Outcome(ZERO_POINTS, f"{why}：0.00")
+            self_score = actual.spec.score if actual is not None else None
+            results.append(IndicatorResult(indicator, actual, target, value, weight,
+                                           outcome.score, self_score, outcome.trace, None, ()))
+            continue
+        key = (indicator.target, actual.spec.actual, weight, indicator.direction)  # type: ignore[union-attr]
+        outcome = scores.get(key)  # type: ignore[assignment]
+        if outcome is None:
+            outcome = score_row(target, value, weight, rules, year=year,
+                                direction=indicator.direction)
+            if len(scores) < 500_000:
+                scores[key] = outcome
+        self_score = actual.spec.score  # type: ignore[union-attr]
+        result = IndicatorResult(indicator, actual, target, value, weight, outcome.score,
+                                 self_score, outcome.trace, outcome.tier, outcome.flags)
+        results.append(result)
+        if outcome.findings:
             problems += [_finding_diagnostic(f, indicator, actual, project_actuals)
                          for f in outcome.findings]
-        result = IndicatorResult(indicator, actual, target, value, weight, outcome.score,
-                                 actual.spec.score if actual else None, outcome.trace,
-                                 outcome.tier, outcome.flags)
-        scored = target is not None and value is not None and not any(
-            f.severity == "error" for f in outcome.findings)
-        if scored:  # a row in error is reported once, not again as a missing reason
+            if any(f.severity == "error" for f in outcome.findings):
+                continue  # a row in error is reported once, not again as a missing reason
+        if self_score is not None or outcome.flags or result.score < weight:
             problems += review_row(result, rules)
-        results.append(result)
     budget, budget_problems = score_budget_row(project, project_actuals, rules)
     problems += budget_problems
     categories = []

@@ -10,10 +10,10 @@ import difflib
 import re
 import types
 import typing
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, error
@@ -28,25 +28,24 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
 def _exact_decimal(value: Any) -> Any:
-    """Numbers are read from the text the user wrote; never through a float."""
-    if value is None or isinstance(value, Decimal):
+    """Money is read from the text the user wrote, never through a float; 1,102,000.00 as
+    tables print it is accepted, 1.1E+06 as Excel may export it is not (it has lost digits)."""
+    if not isinstance(value, str):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    text = str(value).strip()
-    if not _NUMBER.match(text):
+    text = value.strip()
+    if "," in text and _THOUSANDS.match(text):
+        return text.replace(",", "")
+    if not _PLAIN_NUMBER.match(text):
         raise PydanticCustomError("number", "“{text}”不是数字", {"text": text})
-    try:
-        return Decimal(text.replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
-        raise PydanticCustomError("number", "“{text}”不是数字", {"text": text})
+    return text
 
 
-ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal)]
+ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal), Field(allow_inf_nan=False)]
 
 
 
@@ -109,7 +108,7 @@ def _message(model: type[BaseModel], err: dict[str, Any]) -> tuple[str, str, str
         "string_type": "文字", "dict_type": "“名称: 值”形式的映射", "model_type": "“名称: 值”形式的映射",
         "model_attributes_type": "“名称: 值”形式的映射", "list_type": "列表（每项以“- ”开头）",
         "int_parsing": "整数", "int_type": "整数", "int_from_float": "整数",
-        "decimal_parsing": "数字", "decimal_type": "数字", "date_parsing": "日期（如 2024-01-01）",
+        "date_parsing": "日期（如 2024-01-01）",
         "date_from_datetime_parsing": "日期（如 2024-01-01）", "date_type": "日期（如 2024-01-01）",
         "bool_parsing": "true 或 false", "bool_type": "true 或 false",
     }
@@ -124,9 +123,10 @@ def _message(model: type[BaseModel], err: dict[str, Any]) -> tuple[str, str, str
     if kind in ("less_than_equal", "less_than"):
         bound = err.get("ctx", {}).get("le", err.get("ctx", {}).get("lt"))
         return "schema.range", f"“{_label(parent, name)}”不能大于 {bound}", None
-    if kind == "number":
-        return "schema.number", f"“{_label(parent, name)}”应为数字：{err['msg']}", \
-            "金额和分值请写成 1102000.00 或 5 这样的数字"
+    if kind in ("number", "decimal_parsing", "decimal_type", "finite_number"):
+        shown = err.get("input")
+        return "schema.number", f"“{_label(parent, name)}”应为数字：“{shown}”不是数字", \
+            "金额和分值请写成 1102000.00 或 5 这样的数字，不用科学计数法"
     if kind == "value_error":
         message = str(err.get("ctx", {}).get("error", err["msg"]))
         return "schema.value", message, None

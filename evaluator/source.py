@@ -98,6 +98,7 @@ class Locator:
     _base: int = 0
     _line_starts: list[int] | None = field(default=None, repr=False)
     _nodes: dict[tuple, tuple[int, bool]] = field(default_factory=dict, repr=False)
+    _indexes: dict[int, dict[Any, int] | None] = field(default_factory=dict, repr=False)
 
     # ---- lines ---------------------------------------------------------------------------
     def line_starts(self) -> list[int]:
@@ -138,6 +139,7 @@ class Locator:
         """Drop the parse tree (it is rebuilt if a position is asked for later)."""
         self._tree = self._buffer = None
         self._nodes = {}
+        self._indexes = {}
 
     def _offset(self, view: Any) -> int | None:
         if view is None or len(view) == 0:
@@ -172,13 +174,36 @@ class Locator:
 
     def _step(self, node: int, step: Any) -> tuple[int, bool]:
         tree = self.tree()
+        index = self._index(node)
         if tree.is_map(node) and isinstance(step, str):
-            child = tree.find_child(node, step.encode("utf-8"))
-        elif tree.is_seq(node) and isinstance(step, int) and 0 <= step < tree.num_children(node):
-            child = tree.child(node, step)
+            key = step.encode("utf-8")
+            child = index.get(key, _NONE) if index is not None else tree.find_child(node, key)
+        elif tree.is_seq(node) and isinstance(step, int):
+            if index is not None:
+                child = index.get(step, _NONE)
+            else:
+                child = tree.child(node, step) if 0 <= step else _NONE
         else:
             return node, False
         return (node, False) if child == _NONE else (child, True)
+
+    def _index(self, node: int) -> dict[Any, int] | None:
+        """Children of a big container by key or position, built once: rapidyaml finds a child
+        by walking its siblings, which a province's 10 000 projects make slow."""
+        if node in self._indexes:
+            return self._indexes[node]
+        tree = self.tree()
+        index: dict[Any, int] | None = None
+        children = list(ryml.children(tree, node)) if tree.is_container(node) else []
+        if len(children) > 64:
+            if tree.is_map(node):
+                index = {}
+                for child in children:
+                    index.setdefault(bytes(tree.key(child)), child)
+            else:
+                index = dict(enumerate(children))
+        self._indexes[node] = index
+        return index
 
     def node_offset(self, node: int, *, key: bool = False) -> int | None:
         """The byte offset of a node's key (``key``) or value; a container answers with its key,
