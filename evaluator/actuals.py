@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -46,8 +46,9 @@ class ActualsSpec(Strict):
     projects: dict[str, Any] = Field(title="项目")
 
 
-@dataclass(frozen=True, slots=True)
-class Actual:
+class Actual(NamedTuple):
+    """One row of actuals.yaml (a named tuple, like goals.Indicator, for the same reason)."""
+
     key: str  # as written: a level-3 name, or "二级/三级"
     spec: "ActualSpec | ShortActual"
     document: Document

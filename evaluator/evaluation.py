@@ -10,7 +10,7 @@ import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from .actuals import (Actual, Actuals, ProjectActuals, read_actuals_header,
                       read_project_actuals)
@@ -29,8 +29,9 @@ ZERO = Decimal(0)
 ZERO_POINTS = Decimal("0.00")
 
 
-@dataclass(frozen=True, slots=True)
-class IndicatorResult:
+class IndicatorResult(NamedTuple):
+    """One scored row (a named tuple: cheap to build a million of)."""
+
     indicator: Indicator
     actual: Actual | None
     target: Expression | None
@@ -473,36 +474,54 @@ class Run:
     only: str | None = None  # --project
     scores: dict[tuple, Outcome] = field(default_factory=dict)  # see score_project
 
-    def results(self) -> Iterator[ProjectResult]:
+    def indexes(self) -> list[int]:
+        """The goals projects this run covers, in the 申报表's order."""
+        if self.goals is None:
+            return []
+        return [i for i, name in enumerate(self.goals.names)
+                if self.only is None or name == self.only]
+
+    def score_index(self, index: int) -> ProjectResult | None:
+        """Read and score goals project ``index`` (None when there is nothing to score), then
+        let its raw data go."""
         goals, actuals = self.goals, self.actuals
-        if goals is None:
-            return
-        for index, name in enumerate(goals.names):
-            if self.only is not None and name != self.only:
-                continue
-            project, problems = read_project(goals, index)
+        assert goals is not None
+        project, problems = read_project(goals, index)
+        self.diagnostics += problems
+        key = self.pairs.get(index)
+        project_actuals = None
+        if key is not None and actuals is not None:
+            project_actuals, problems = read_project_actuals(actuals, key)
             self.diagnostics += problems
-            key = self.pairs.get(index)
-            project_actuals = None
-            if key is not None and actuals is not None:
-                project_actuals, problems = read_project_actuals(actuals, key)
-                self.diagnostics += problems
-            if project is not None and project_actuals is not None:
-                result, problems = score_project(project, project_actuals, self.rules,
-                                                 self.lexicon, goals.year, self.scores)
-                self.diagnostics += problems
+        result = None
+        if project is not None and project_actuals is not None:
+            result, problems = score_project(project, project_actuals, self.rules,
+                                             self.lexicon, goals.year, self.scores)
+            self.diagnostics += problems
+        elif project is not None:  # nothing to score against: still check the targets
+            for indicator in project.indicators:
+                self.diagnostics += parse_target(indicator, self.lexicon)[1]
+        goals.document.data["projects"][index] = None
+        if key is not None and actuals is not None:
+            actuals.document.data["projects"][key] = None
+        return result
+
+    def check_unmatched(self) -> None:
+        """Projects goals.yaml lacks have mistakes of their own: report those too."""
+        actuals = self.actuals
+        if actuals is None or self.only is not None:
+            return
+        paired = set(self.pairs.values())
+        for name in actuals.names:
+            if name not in paired and actuals.document.data["projects"].get(name):
+                self.diagnostics += read_project_actuals(actuals, name)[1]
+
+    def results(self) -> Iterator[ProjectResult]:
+        for index in self.indexes():
+            result = self.score_index(index)
+            if result is not None:
                 yield result
-            elif project is not None:  # nothing to score against: still check the targets
-                for indicator in project.indicators:
-                    self.diagnostics += parse_target(indicator, self.lexicon)[1]
-            # let the raw data of a finished project go
-            goals.document.data["projects"][index] = None
-            if key is not None and actuals is not None:
-                actuals.document.data["projects"][key] = None
-        if actuals is not None and self.only is None:
-            for name in actuals.names:  # projects goals.yaml lacks: their own mistakes too
-                if name not in self.pairs.values() and actuals.document.data["projects"].get(name):
-                    self.diagnostics += read_project_actuals(actuals, name)[1]
+        self.check_unmatched()
 
     def sorted_diagnostics(self) -> tuple[Diagnostic, ...]:
         return tuple(sorted(set(self.diagnostics), key=sort_key))

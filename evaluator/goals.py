@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -55,8 +56,10 @@ class GoalsSpec(Strict):
     projects: list[Any] = Field(min_length=1, title="项目")
 
 
-@dataclass(frozen=True, slots=True)
-class Indicator:
+class Indicator(NamedTuple):
+    """One level-3 indicator. A named tuple: a province has millions, and a tuple is the
+    cheapest immutable record Python builds."""
+
     level1: str
     level2: str
     name: str

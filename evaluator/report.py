@@ -317,24 +317,30 @@ def project_json(result: ProjectResult, grade: str) -> dict[str, Any]:
     }
 
 
-def json_chunks(rules: RuleSet | None, goals: Goals | None, projects: Iterable[ProjectResult],
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def project_line(result: ProjectResult, rules: RuleSet | None) -> str:
+    """One project of the JSON contract, as one line."""
+    return _DUMPS(project_json(result, rules.grade(result.total) if rules else ""))
+
+
+def json_chunks(rules: RuleSet | None, goals: Goals | None, project_lines: Iterable[str],
                 diagnostics: Callable[[], Iterable[Diagnostic]]) -> Iterator[str]:
     """The JSON contract of DESIGN §7 (decimals as strings), one project a line, written as the
     projects are scored; ``diagnostics`` is asked for after the last project."""
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     head = {"rules": rules.name if rules else None, "year": goals.year if goals else None,
             "unit": goals.unit if goals else None,
             "funds_unit": goals.funds_unit if goals else None}
-    yield dumps(head)[:-1] + ', "projects": ['
+    yield _DUMPS(head)[:-1] + ', "projects": ['
     separator = "\n"
-    for result in projects:
-        grade = rules.grade(result.total) if rules else ""
-        yield separator + dumps(project_json(result, grade))
+    for line in project_lines:
+        yield separator + line
         separator = ",\n"
     yield '\n], "diagnostics": ['
     separator = "\n"
     for diagnostic in diagnostics():
-        yield separator + dumps(_diagnostic_json(diagnostic))
+        yield separator + _DUMPS(_diagnostic_json(diagnostic))
         separator = ",\n"
     yield "\n]}\n"
 
@@ -344,5 +350,6 @@ def to_json_data(evaluation: Evaluation) -> dict[str, Any]:
 
 
 def render_json(evaluation: Evaluation) -> str:
-    return "".join(json_chunks(evaluation.rules, evaluation.goals, evaluation.projects,
+    lines = (project_line(r, evaluation.rules) for r in evaluation.projects)
+    return "".join(json_chunks(evaluation.rules, evaluation.goals, lines,
                                lambda: evaluation.diagnostics))

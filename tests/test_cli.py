@@ -139,3 +139,29 @@ def test_python_dash_m_from_another_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["projects"][0]["total"] == "92.25"
     assert ROOT.exists()
+
+
+def test_jobs_give_the_same_bytes(runner, example_copy):
+    outputs = []
+    for jobs in ("1", "2"):
+        out = example_copy / f"jobs{jobs}.json"
+        result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                     "--format", "json", "-o", out, "--jobs", jobs)
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_progress_only_on_a_terminal(monkeypatch, capsys):
+    from evaluator import cli
+
+    ticks = iter(x * 0.6 for x in range(100))
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(ticks))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert list(cli._progress(((str(i), i) for i in range(1, 4)), 3)) == ["1", "2", "3"]
+    assert capsys.readouterr().err == ""
+    ticks = iter(x * 0.6 for x in range(100))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    list(cli._progress(((str(i), i) for i in range(1, 4)), 3))
+    err = capsys.readouterr().err
+    assert "已完成 1/3 个项目" in err and "预计还需" in err

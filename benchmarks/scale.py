@@ -1,0 +1,111 @@
+"""Scale: wall time and peak memory of a whole evaluate run, beside the time merely to load
+the same two YAML files with each candidate loader.
+
+    python -m benchmarks.scale                    # N = 1 000, 10 000, 100 000
+    python -m benchmarks.scale --sizes 1000 10000 --jobs 2
+
+Every measurement runs in a fresh process (``os.wait4`` gives its own peak RSS). Generated
+files are cached under benchmarks/.data/ (not committed). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.generate import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / ".data"
+
+LOADERS = {
+    # the loader Jixiao uses: rapidyaml, its JSON emitter, the C JSON decoder, scalars as text
+    "rapidyaml": """
+import json, ryml
+for path in FILES:
+    buffer = bytearray(open(path, 'rb').read())
+    tree = ryml.parse_in_place(buffer)
+    json.loads(ryml.emit_json_malloc(tree, tree.root_id()), parse_float=str, parse_int=str)
+""",
+    "yaml-rs": """
+import yaml_rs
+for path in FILES:
+    yaml_rs.loads(open(path, encoding='utf-8').read(), parse_datetime=False)
+""",
+    "PyYAML C": """
+import yaml
+for path in FILES:
+    yaml.load(open(path, encoding='utf-8').read(), Loader=yaml.CSafeLoader)
+""",
+}
+
+
+def measure(command: list[str]) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, exit status) of one command in its own process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               cwd=ROOT)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def files_for(count: int) -> tuple[Path, Path]:
+    folder = DATA / str(count)
+    goals, actuals = folder / "goals.yaml", folder / "actuals.yaml"
+    if not goals.exists() or not actuals.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        goals_text, actuals_text = generate(count)
+        goals.write_text(goals_text, encoding="utf-8")
+        actuals.write_text(actuals_text, encoding="utf-8")
+    return goals, actuals
+
+
+def loader_time(name: str, files: tuple[Path, Path]) -> float | None:
+    code = f"FILES = {[str(f) for f in files]!r}\n" + LOADERS[name]
+    seconds, _memory, status = measure([sys.executable, "-c", code])
+    return seconds if status == 0 else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--pyyaml-up-to", type=int, default=10_000,
+                        help="skip PyYAML above this many projects (it needs minutes)")
+    options = parser.parse_args()
+    rows = []
+    for count in options.sizes:
+        files = files_for(count)
+        size = sum(f.stat().st_size for f in files) / 1e6
+        out = DATA / str(count) / "out.json"
+        command = [sys.executable, "-m", "evaluator", str(files[0]), str(files[1]),
+                   "--format", "json", "-o", str(out)]
+        if options.jobs > 1:
+            command += ["--jobs", str(options.jobs)]
+        seconds, memory, status = measure(command)
+        loads = {}
+        for name in LOADERS:
+            if name == "PyYAML C" and count > options.pyyaml_up_to:
+                loads[name] = None
+                continue
+            loads[name] = loader_time(name, files)
+        floor = min(v for v in loads.values() if v is not None)
+        rows.append((count, size, seconds, memory, status, loads, floor))
+        print(f"N={count}: {size:.1f} MB, evaluate {seconds:.2f} s (exit {status}), "
+              f"peak {memory:.0f} MB; loads {loads}", file=sys.stderr)
+    print("| projects | input MB | evaluate s | peak MB | peak / input | rapidyaml load s | "
+          "yaml-rs load s | PyYAML C load s | evaluate / floor |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for count, size, seconds, memory, _status, loads, floor in rows:
+        cells = [f"{loads[n]:.2f}" if loads[n] is not None else "—" for n in LOADERS]
+        print(f"| {count:,} | {size:.1f} | {seconds:.2f} | {memory:.0f} | {memory / size:.1f}× | "
+              + " | ".join(cells) + f" | {seconds / floor:.1f}× |")
+
+
+if __name__ == "__main__":
+    main()
