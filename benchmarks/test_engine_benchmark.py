@@ -1,0 +1,114 @@
+"""The cost of every stage: scoring one indicator of each kind, scoring a unit's rows, one
+project end to end, and loading.
+
+    python -m pytest benchmarks --benchmark-enable
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate
+from evaluator.evaluation import evaluate_files, load_rule_set, prepare
+from evaluator.scoring import score_row
+from evaluator.source import load_document
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "shanghai-wcd-2024"
+
+KINDS = {  # one indicator of each kind: (target, actual)
+    "positive-short": ("≥2000.00(人)", "1850人"),
+    "positive-over": ("≥800.00(人次)", "1260人次"),
+    "reverse": ("≤5.00(个)", "6个"),
+    "equal-rate": ("=100.00(%)", "95%"),
+    "zero": ("=0.00(次)", "0次"),
+    "scaled-latex": ("$\\geq 20.00\\text{ (万人次)}$", "250000人次"),
+    "range": ("80%-90%", "93%"),
+    "deadline": ("2024年12月底前", "2024年11月30日"),
+    "trend": ("显著提升", "逐渐提升"),
+    "state": ("规范", "基本规范"),
+    "event": ("按时完成", "延期完成"),
+    "tier-word": ("有利于宣传推广《上海手册》", "部分达成"),
+}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return load_rule_set()
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_score_one_indicator(benchmark, engine, kind):
+    rules, lexicon = engine
+    target, actual = (lexicon.read(text) for text in KINDS[kind])
+    weight = Decimal("3.75")
+    outcome = benchmark(score_row, target, actual, weight, rules, year=2024)
+    assert Decimal(0) <= outcome.score <= weight
+
+
+@pytest.fixture(scope="module")
+def unit_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("unit")
+    goals, actuals = generate(1000)  # 25 000 indicators
+    (folder / "goals.yaml").write_text(goals, encoding="utf-8")
+    (folder / "actuals.yaml").write_text(actuals, encoding="utf-8")
+    return folder / "goals.yaml", folder / "actuals.yaml"
+
+
+def test_scoring_a_units_rows(benchmark, engine, unit_files):
+    """Scoring alone: a unit's rows, parsed once, through the run's memo of outcomes (a run
+    scores each distinct target/actual/weight once), without reading or reporting."""
+    rules, lexicon = engine
+    run = prepare(str(unit_files[0]), str(unit_files[1]), rules, lexicon)
+    rows = []
+    for result in run.results():
+        for row in result.indicators:
+            if row.target is not None and row.value is not None:
+                rows.append((row.indicator.target, row.actual.spec.actual, row.weight,
+                             row.indicator.direction, row.target, row.value))
+
+    def score_all():
+        memo: dict = {}
+        for target_text, actual_text, weight, direction, target, value in rows:
+            key = (target_text, actual_text, weight, direction)
+            outcome = memo.get(key)
+            if outcome is None:
+                outcome = memo[key] = score_row(target, value, weight, rules, year=2024,
+                                                direction=direction)
+        return len(memo)
+
+    distinct = benchmark.pedantic(score_all, rounds=5, iterations=1)
+    benchmark.extra_info.update(rows=len(rows), distinct=distinct)
+
+
+def test_one_project_end_to_end(benchmark, engine, tmp_path):
+    """城市日主场活动 (49 indicators): load, read, parse, weigh, score, review."""
+    rules, lexicon = engine
+    goals, actuals = EXAMPLE / "goals.yaml", EXAMPLE / "actuals.yaml"
+    evaluation = benchmark(evaluate_files, str(goals), str(actuals), rules, lexicon,
+                           project="城市日主场活动")
+    assert len(evaluation.projects) == 1
+
+
+def test_loading_a_unit(benchmark, unit_files):
+    def load_both():
+        return [load_document(path)[0] for path in unit_files]
+
+    documents = benchmark.pedantic(load_both, rounds=3, iterations=1)
+    assert all(d.data is not None for d in documents)
+    benchmark.extra_info["megabytes"] = round(sum(p.stat().st_size for p in unit_files) / 1e6, 1)
+
+
+def test_scoring_rate_is_reported(engine, unit_files, capsys):
+    """Not a timed assertion: prints indicators per second for the README's table."""
+    rules, lexicon = engine
+    run = prepare(str(unit_files[0]), str(unit_files[1]), rules, lexicon)
+    start = time.perf_counter()
+    count = sum(len(r.indicators) for r in run.results())
+    elapsed = time.perf_counter() - start
+    print(f"read+score+review: {count} indicators in {elapsed:.2f} s ({count / elapsed:,.0f}/s)")
+    assert count == 25_000
