@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .diagnostics import display_width
 from .report import ProjectView, ReportContext
 
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -55,10 +56,30 @@ def sheet_title(name: str, taken: set[str]) -> str:
 class _Sheet:
     def __init__(self, ws: Worksheet, columns: int):
         self.ws, self.columns = ws, columns
+        self.lines: dict[int, int] = {}  # row → lines its wrapped text needs
+
+    def need_lines(self, row: int, text: str, column: int, span: int) -> None:
+        """Spreadsheets do not grow a row for wrapped text they did not lay out themselves:
+        estimate the lines from the text's display width and the column widths."""
+        width = sum(self.ws.column_dimensions[get_column_letter(c)].width or 10
+                    for c in range(column, column + span))
+        lines = sum(max(1, -(-display_width(part) // max(int(width) - 1, 1)))
+                    for part in text.split("\n"))
+        self.lines[row] = max(self.lines.get(row, 1), lines)
+
+    def fit_rows(self) -> None:
+        for row, lines in self.lines.items():
+            if lines > 1:
+                self.ws.row_dimensions[row].height = min(409, 15 * lines)
 
     def put(self, row: int, column: int, value, *, head: bool = False, align=LEFT,
             number_format: str | None = None, span: int = 1, rows: int = 1) -> None:
         cell = self.ws.cell(row=row, column=column, value=value)
+        if isinstance(value, str):
+            # Text stays text: a target such as =100.00(%) is not a formula.
+            cell.data_type = "s"
+            if rows == 1 and value:
+                self.need_lines(row, value, column, span)
         cell.alignment = CENTER if head else align
         if head:
             cell.fill, cell.font = HEAD, BOLD
@@ -75,7 +96,7 @@ class _Sheet:
 def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None:
     cols = 10 if p.has_self_scores else 9
     s = _Sheet(ws, cols)
-    widths = [6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [40]
+    widths = [6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48]
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.cell(row=1, column=1, value="项目支出绩效自评表").font = Font(bold=True, size=16)
@@ -111,7 +132,6 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
     s.put(7, 6, "实际完成情况", head=True, span=cols - 5)
     s.put(8, 3, p.goal, span=3)
     s.put(8, 6, p.summary, span=cols - 5)
-    ws.row_dimensions[8].height = min(409, 15 * (1 + max(len(p.goal), len(p.summary)) // 40))
     first = 9
     s.put(first, 1, "绩效指标", head=True, rows=len(p.indicators) + 2)
     heads = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
@@ -149,6 +169,7 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
     s.put(row, column, f"自评等级：{p.grade}")
     ws.print_area = f"A1:{get_column_letter(cols)}{row}"
     ws.print_title_rows = f"{first}:{first}"
+    s.fit_rows()
     _page_setup(ws)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -142,3 +143,16 @@ def test_the_mutation_operators():
     assert Mutation("delete char", 1, 1).apply(text) == "a: 1\nb 2\nc: 3"
     assert Mutation("insert char", 2, 3, "≥").apply(text) == "a: 1\nb: 2\nc: ≥3"
     assert Mutation("replace char", 0, 3, "\t").apply(text) == "a: \t\nb: 2\nc: 3"
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
+    "found by the property above: an empty key (a line `:`) in a file that also repeats a key "
+    "makes Locator.find_duplicates call bytes(None): TypeError instead of yaml.duplicate_key "
+    "(tests/bad_inputs/yaml_empty_key_and_duplicate)"))
+def test_an_empty_key_beside_a_repeated_key():
+    actuals = mutate(ACTUALS, [Mutation("swap lines", 0, 382), Mutation("delete line", 0),
+                               Mutation("duplicate line", 0), Mutation("insert char", 2706, 0, ":")])
+    with tempfile.TemporaryDirectory(prefix="mutation.") as folder:
+        goals_path, actuals_path = write(Path(folder), GOALS, actuals)
+        evaluation = evaluate_files(str(goals_path), str(actuals_path), *RULES)
+    assert "yaml.duplicate_key" in {d.code for d in evaluation.diagnostics}

@@ -195,3 +195,16 @@ def test_example_html_in_chromium(tmp_path):
     assert dom.count("<svg") == 3  # categories, budget execution, grades
     assert "单位汇总：上海世界城市日事务协调中心（2024年度）" in dom
     assert 'rowspan="6">成本指标' in dom  # merged level-1 cell of 城市日宣传推广
+
+
+def test_xlsx_keeps_targets_as_text(context):
+    openpyxl = pytest.importorskip("openpyxl")
+    from evaluator.xlsx import render_xlsx
+
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(context)))
+    sheet = book["城市日宣传推广"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == "=100.00(%)"]
+    assert cells and all(c.data_type == "s" for c in cells)  # a target, not a formula
+    remark = next(c for row in sheet.iter_rows() for c in row
+                  if isinstance(c.value, str) and c.value.startswith("微博平台流量分配规则调整"))
+    assert sheet.row_dimensions[remark.row].height >= 30  # grown for its wrapped text

@@ -199,7 +199,10 @@ TRACEBACK_DEPTH = ("rapidyaml's JSON emitter stops at 64 levels and raises ryml.
                    "which source._parse does not catch (it only catches ExceptionParse): a "
                    "traceback instead of yaml.too_deep")
 CLICK_ENGLISH = ("click's own usage/IO message is printed in English (\"Error: Invalid value for "
-                 "'GOALS': …\"); the rest of the program speaks Chinese")
+                 "'GOALS': File … does not exist.\", \"Error: Missing argument 'GOALS'.\"); the "
+                 "rest of the program speaks Chinese")
+EMPTY_KEY = ("Locator.find_duplicates calls bytes(tree.key(child)) on an empty key, for which "
+             "rapidyaml returns None: TypeError, a traceback instead of yaml.duplicate_key")
 PARSER_ENGLISH = "the hint quotes rapidyaml's English message"
 ROW_CASCADE = ("a long-form row with a bad field is also reported as actuals.missing_indicator "
                "\"没有填写实际完成值，按 0 分计\", which is untrue: the value was written")
@@ -260,6 +263,11 @@ CASES: tuple[Case, ...] = (
     check("yaml_duplicate_level3", exit=1,
           expect=(G("yaml_duplicate_level3", 14, "yaml.duplicate_key"),),
           about="the same level-3 name twice under one level-2"),
+    check("yaml_empty_key_and_duplicate", exit=1,
+          expect=(G("yaml_empty_key_and_duplicate", 16, "yaml.duplicate_key"),),
+          about="an empty key `: ≥3.00(次)` in a file that also repeats a key (found by "
+                "test_mutations)",
+          known={"traceback": EMPTY_KEY, "exit": EMPTY_KEY, "expected": EMPTY_KEY}),
     both("yaml_duplicate_project_actuals", exit=1,
          expect=(A("yaml_duplicate_project_actuals", 22, "yaml.duplicate_key"),),
          about="the same project key twice in actuals.yaml"),
@@ -341,6 +349,10 @@ CASES: tuple[Case, ...] = (
          about="`adjustd` in a budget and `wieght` in a long-form actual",
          known={"forbid": ROW_CASCADE}),
 
+    check("schema_bad_choice", exit=1, expect=(G("schema_bad_choice", 4, "schema.choice"),),
+          about="`funds_unit: 千元` (only 元 and 万元 are allowed)",
+          known={"readable": "the hint is pydantic's list as is: “可选：'元' or '万元'”"}),
+
     # ---- money
     both("money_negative", exit=1,
          expect=(G("money_negative", 8, "schema.range"), A("money_negative", 6, "schema.range")),
@@ -385,6 +397,11 @@ CASES: tuple[Case, ...] = (
          known={"expected": "weights.unknown_level1 is reported once per row and placed in "
                             "actuals.yaml (underlining one character of the row key), never at the "
                             "level-1 name in goals.yaml line 16 where the mistake is"}),
+    check("goals_empty_level3_name", exit=1, expect=(G("goals_empty_level3_name", 13),),
+          about="`: ≥3.00(次)`: a level-3 entry whose name was deleted",
+          known={"expected": "accepted silently (检查通过): an indicator with an empty name is "
+                             "read, and would be scored",
+                 "exit": "exits 0 (see expected)"}),
     check("target_unreadable", exit=1, expect=(G("target_unreadable", 13, "target.incomplete"),),
           about="`≥3.00(次`: an unreadable target"),
     check("target_empty", exit=1, expect=(G("target_empty", 13, "target.empty"),),
@@ -668,6 +685,7 @@ def diagnostics_of(stderr: str) -> tuple[list[Printed], list[str], tuple[int, in
 
 _QUOTED = re.compile(r"“[^”]*”|‘[^’]*’|'[^']*'|\"[^\"]*\"|`[^`]*`")
 _ENGLISH_PHRASE = re.compile(r"[A-Za-z]{2,}[ ,:;]+[A-Za-z]{2,}")
+_ENGLISH_WORD = re.compile(r"(?<![A-Za-z])(or|and|not|should|must|the|is|of)(?![A-Za-z])")
 _FILE_NAME = re.compile(r"[\w./-]+\.ya?ml\b")
 
 
@@ -677,7 +695,7 @@ def unreadable(text: str) -> str | None:
     if "“”" in text:
         return "an empty “” where a name should be"
     bare = _FILE_NAME.sub("FILE", _QUOTED.sub("“…”", text))
-    found = _ENGLISH_PHRASE.search(bare)
+    found = _ENGLISH_PHRASE.search(bare) or _ENGLISH_WORD.search(bare)
     return f"English prose: {found.group(0)!r}" if found else None
 
 

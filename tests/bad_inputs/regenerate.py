@@ -42,6 +42,10 @@ Generated at test time (not committed): `file_bom`, `file_binary`, `file_gbk`, `
 `yaml_deep_nesting`, `yaml_deep_block_nesting`, `file_50mb_comment`, `file_50mb_value`.
 `good/` is the good counterpart the other cases were derived from.
 
+One bad input is tested outside the goldens because its output is the problem:
+`test_a_huge_wrong_value_is_not_echoed_whole` (5 MB of text where money is expected; the value
+is echoed whole in the message, the excerpt and the carets).
+
 ## Cases
 
 """
