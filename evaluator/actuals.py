@@ -8,7 +8,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import Field, TypeAdapter, ValidationError
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import ExactDecimal, Strict, validate, validate_part
+from .schema import ExactDecimal, Strict, Year, validate, validate_part
 from .source import Document
 
 Money = Annotated[ExactDecimal, Field(ge=0)]
@@ -42,7 +42,7 @@ class ProjectActualsSpec(Strict):
 class ActualsSpec(Strict):
     """The file's header; each project is validated on its own (see ``read_actuals``)."""
 
-    year: int | None = Field(None, ge=1990, le=2100, title="年度")
+    year: Year | None = Field(None, ge=1990, le=2100, title="年度")
     projects: dict[str, Any] = Field(title="项目")
 
 
@@ -77,6 +77,7 @@ class ProjectActuals:
     indicators: tuple[Actual, ...]
     document: Document
     where: tuple  # ("projects", 项目)
+    unreadable: frozenset[str] = frozenset()  # rows present but in error (reported already)
 
     @property
     def position(self) -> Position:
@@ -133,10 +134,15 @@ def read_project_actuals(actuals: Actuals, name: str
     document = actuals.document
     where = ("projects", name)
     data = document.data["projects"][name]
+    if not isinstance(data, dict):
+        return None, [error("actuals.empty_project", f"项目“{name}”下面没有填写内容",
+                            document.position(where, key=True), length=len(name),
+                            hint="请填写 budget（预算执行）和 indicators（指标完成值）")]
     project, diagnostics = validate_part(ProjectActualsSpec, data, document, where)
     if project is None:
         return None, diagnostics
     indicators = []
+    unreadable: set[str] = set()
     long_forms = {k: v for k, v in project.indicators.items() if isinstance(v, dict)}
     try:  # all long forms of a project in one call; one by one only to report mistakes
         validated = _LONG_FORMS.validate_python(long_forms)
@@ -151,6 +157,7 @@ def read_project_actuals(actuals: Actuals, name: str
             diagnostics.append(error(
                 "schema.type", f"“{key}”的完成值应为文字，或 {{actual: …}} 形式的映射",
                 document.position(at), hint="如“3.5次”“98%”“达成”"))
+            unreadable.add(key)
             continue
         spec_of_row = validated.get(key)
         if spec_of_row is None:
@@ -158,4 +165,7 @@ def read_project_actuals(actuals: Actuals, name: str
             diagnostics += problems
         if spec_of_row is not None:
             indicators.append(Actual(key, spec_of_row, document, at, True))
-    return ProjectActuals(name, project, tuple(indicators), document, where), diagnostics
+        else:
+            unreadable.add(key)
+    return ProjectActuals(name, project, tuple(indicators), document, where,
+                          frozenset(unreadable)), diagnostics

@@ -33,7 +33,28 @@ EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
 
 
 class _DefaultGroup(click.Group):
-    """``evaluate GOALS ACTUALS`` runs the evaluation; a known word runs a helper command."""
+    """``evaluate GOALS ACTUALS`` runs the evaluation; a known word runs a helper command.
+    Usage and IO errors are told in Chinese, exit 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.exceptions.Abort:
+            click.echo("已中止", err=True)
+            sys.exit(EXIT_DIAGNOSTICS)
+        except click.ClickException as problem:
+            click.echo(f"错误：{_usage_message(problem)}", err=True)
+            click.echo("提示：运行 evaluate --help 查看用法", err=True)
+            sys.exit(EXIT_USAGE)
+        except OSError as problem:  # a file that vanished or could not be written mid-run
+            click.echo(f"错误：读写文件失败：{problem.strerror or problem}（{problem.filename}）",
+                       err=True)
+            sys.exit(EXIT_USAGE)
+        sys.exit(EXIT_CLEAN)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
@@ -110,6 +131,7 @@ def _load_rules(reference: str):
         return load_rule_set(reference)
     except RulesProblem as problem:
         click.echo(format_all(problem.diagnostics, problem.sources), err=True)
+        click.echo(f"规则集有 {len(problem.diagnostics)} 个错误，未进行评分", err=True)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -124,7 +146,23 @@ def _report_diagnostics(diagnostics: tuple[Diagnostic, ...], sources: dict, stri
     return EXIT_CLEAN
 
 
-_input = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+class _InputFile(click.ParamType):
+    """An existing, readable file, with the refusal in Chinese."""
+
+    name = "FILE"
+
+    def convert(self, value, param, ctx) -> Path:
+        path = Path(value)
+        if not path.exists():
+            self.fail(f"文件“{value}”不存在", param, ctx)
+        if path.is_dir():
+            self.fail(f"“{value}”是一个目录，不是文件", param, ctx)
+        if not os.access(path, os.R_OK):
+            self.fail(f"文件“{value}”无法读取（没有权限）", param, ctx)
+        return path
+
+
+_input = _InputFile()
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,7 +211,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
     gc.set_threshold(100_000, 50, 1000)
     if project is not None and run.goals is not None and project not in run.goals.names:
         raise click.UsageError(f"申报表中没有项目“{project}”")
-    if run.goals is not None:
+    if run.goals is not None and run.actuals is not None:  # no half report from a bad file
         if output_format == "json":  # streamed: a province need not fit in memory twice
             total = len(run.indexes())
             if jobs > 1:
@@ -296,3 +334,36 @@ def rules_command(name: str | None) -> None:
             continue
         shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
         click.echo(f"  {option} = {shown}\n      {title}：{description}")
+
+
+def _usage_message(problem: click.ClickException) -> str:
+    """click's refusals, in Chinese."""
+    if isinstance(problem, click.MissingParameter):
+        name = problem.param.human_readable_name if problem.param else ""
+        return f"缺少参数 {name}"
+    if isinstance(problem, click.NoSuchOption):
+        close = f"（是否为 {', '.join(sorted(problem.possibilities))}？）" if problem.possibilities else ""
+        return f"没有选项 {problem.option_name}{close}"
+    if isinstance(problem, click.BadOptionUsage):
+        return f"选项 {problem.option_name} 的用法不对"
+    if isinstance(problem, click.BadParameter):
+        param = problem.param
+        name = (param.opts[0] if isinstance(param, click.Option) else
+                param.human_readable_name) if param else ""
+        detail = problem.message
+        if param is not None and isinstance(param.type, click.Choice):
+            detail = f"可选：{'、'.join(map(str, param.type.choices))}"
+        elif param is not None and isinstance(param.type, (click.IntRange, click.types.IntParamType)):
+            detail = "应为允许范围内的整数"
+        return f"参数 {name} 不正确：{detail}"
+    if isinstance(problem, click.UsageError):
+        message = problem.message
+        if message.startswith(("No such command", "Got unexpected extra argument")):
+            return "多余或无法识别的参数"
+        return message
+    return problem.format_message()
+
+
+def entry(argv: list[str] | None = None) -> None:
+    """The installed command."""
+    main.main(args=argv, prog_name="evaluate")

@@ -58,6 +58,9 @@ def warning(code: str, message: str, position: Position | None = None, *, length
     return Diagnostic(Severity.WARNING, code, message, position, max(length, 1), hint)
 
 
+_WINDOW = 120  # characters of a source line shown at most
+
+
 def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -87,10 +90,18 @@ def format_diagnostic(diagnostic: Diagnostic, sources: Mapping[str, Any] | None 
             source_line = None
         if source_line is not None:
             source_line = source_line.replace("\t", " ")
+            start = max(position.column - 1, 0)
+            if len(source_line) > _WINDOW:  # a huge line: show the part around the column
+                left = max(0, start - _WINDOW // 3)
+                shown = source_line[left:left + _WINDOW]
+                prefix = "…" if left else ""
+                suffix = "…" if left + _WINDOW < len(source_line) else ""
+                source_line = prefix + shown + suffix
+                position = Position(position.file, position.line, start - left + 1 + len(prefix))
             number = str(position.line)
             gutter = " " * len(number)
             start = max(position.column - 1, 0)
-            underlined = source_line[start:start + diagnostic.length] or " "
+            underlined = source_line[start:start + min(diagnostic.length, _WINDOW)] or " "
             caret_pad = " " * display_width(source_line[:start])
             lines += [
                 f"{gutter} |",

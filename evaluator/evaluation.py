@@ -20,6 +20,7 @@ from .expression import (Comparison, Expression, FreeText, Tier, format_expressi
 from .goals import Goals, Indicator, Project, read_goals_header, read_project
 from .parser import ExpressionError
 from .rules import DEFAULT_RULES, RuleSet, load_rules
+from .schema import shorten
 from .scoring import (Finding, Outcome, round_half_up, score_budget, score_row)
 from .source import load_document
 from .vocabulary import Lexicon
@@ -42,11 +43,14 @@ class IndicatorResult(NamedTuple):
     trace: str
     tier: Tier | None
     flags: tuple[str, ...]
+    self_rejected: bool = False  # the unit's score breaks the rules (above weight, out of band)
 
     @property
     def score(self) -> Decimal:
-        """The adopted score: the unit's own where given, else the rule's."""
-        return self.self_score if self.self_score is not None else self.rule_score
+        """The adopted score: the unit's own where given and admissible, else the rule's."""
+        if self.self_score is not None and not self.self_rejected:
+            return self.self_score
+        return self.rule_score
 
     @property
     def quantitative(self) -> bool:
@@ -129,7 +133,7 @@ def _expression_diagnostic(problem: ExpressionError, role: str, position: Positi
                      hint="请填写指标值，如“≥3.00(次)”或“按时完成”" if role == "target"
                      else "请填写实际完成值，如“3.5次”“98%”“达成”")
     return error(f"{role}.{problem.code.split('.', 1)[1]}",
-                 f"{label}“{text}”无法识别：{problem.message}", position,
+                 f"{label}“{shorten(text)}”无法识别：{problem.message}", position,
                  length=problem.length, hint=problem.hint or None)
 
 
@@ -143,9 +147,9 @@ def parse_target(indicator: Indicator, lexicon: Lexicon
     problems = []
     if isinstance(parsed, Comparison) and parsed.implied:
         problems.append(warning(
-            "target.implied_operator", f"指标值“{indicator.target}”没有比较符号，按“≥”理解",
+            "target.implied_operator", f"指标值“{shorten(indicator.target)}”没有比较符号，按“≥”理解",
             indicator.target_position(), length=len(indicator.target),
-            hint=f"请写明，如“≥{indicator.target}”"))
+            hint=f"请写明，如“≥{shorten(indicator.target)}”"))
     if isinstance(parsed, FreeText) and parsed.unknown and parsed.unknown != parsed.text:
         problems.append(warning(
             "target.unknown_word", f"指标值中的“{parsed.unknown}”不是词表中的词，按普通文字处理",
@@ -161,6 +165,22 @@ def parse_actual(actual: Actual, lexicon: Lexicon) -> tuple[Expression | None, l
         return None, [_expression_diagnostic(parsed, "actual", actual.actual_position(parsed.offset),
                                              text)]
     return parsed, []
+
+
+def check_level1(project: Project, rules: RuleSet) -> list[Diagnostic]:
+    """Every 一级指标 must belong to one of the rule set's categories; reported once, where the
+    申报表 names it."""
+    known = [n for c in rules.weights.categories for n in c.level1_names()]
+    problems = []
+    for level1 in dict.fromkeys(i.level1 for i in project.indicators):
+        if rules.category_of(level1) is None:
+            close = difflib.get_close_matches(level1, known, n=1, cutoff=0.5)
+            problems.append(error(
+                "goals.unknown_level1", f"一级指标“{level1}”不属于规则集的任何指标类别，不计分",
+                project.document.position(project.where + ("indicators", level1), key=True),
+                length=len(level1),
+                hint=f"是否为“{close[0]}”？" if close else f"可用的一级指标：{'、'.join(known)}"))
+    return problems
 
 
 # ---- join ---------------------------------------------------------------------------------
@@ -201,6 +221,9 @@ def join_indicators(project: Project, actuals: ProjectActuals
             continue
         matched[index] = actual
     for index, indicator in enumerate(project.indicators):
+        if index not in matched and (indicator.name in actuals.unreadable or
+                                     f"{indicator.level2}/{indicator.name}" in actuals.unreadable):
+            continue  # written, but in error: that error is the report, not "missing"
         if index not in matched:
             problems.append(error("actuals.missing_indicator",
                                   f"指标“{indicator.name}”没有填写实际完成值，按 0 分计", actuals.position,
@@ -257,6 +280,18 @@ def _finding_diagnostic(finding: Finding, indicator: Indicator, actual: Actual |
     return make(finding.code, finding.message, position, length=length, hint=finding.hint or None)
 
 
+def admissible(self_score: Decimal, weight: Decimal, tier: Tier | None, rules: RuleSet) -> bool:
+    """A unit's own score may be adopted: not above the weight, and within its tier's band."""
+    if self_score > weight:
+        return False
+    if tier is None or weight <= 0:
+        return True
+    band = rules.qualitative.band(tier)
+    rate = self_score * 100 / weight
+    top = band.high >= 100
+    return band.low <= rate and (rate <= band.high if top else rate < band.high)
+
+
 def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
     """The checks of DESIGN §4.5–4.6 on one row."""
     actual = result.actual
@@ -269,18 +304,20 @@ def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
         at = lambda: actual.field_position("score")  # noqa: E731 - found only when needed
         if result.self_score > result.weight:
             problems.append(error("review.score_above_weight",
-                                  f"“{name}”的自评得分 {result.self_score} 超过分值 {result.weight}", at()))
+                                  f"“{name}”的自评得分 {result.self_score} 超过分值 {result.weight}，"
+                                  f"按规则得分 {result.rule_score} 计", at()))
         elif result.tier is not None and result.weight > 0:
             band = rules.qualitative.band(result.tier)
             rate = result.self_score * 100 / result.weight
             top = band.high >= 100
             if rate < band.low or (rate > band.high if top else rate >= band.high):
+                low = round_half_up(result.weight * band.low / 100)
+                high = round_half_up(result.weight * band.high / 100)
                 problems.append(error(
                     "review.score_outside_band",
                     f"“{name}”为“{result.tier.value}”，自评得分率 {round_half_up(rate)}% 不在该档 "
-                    f"[{band.low}%, {band.high}%{']' if top else ')'} 之内", at(),
-                    hint=f"该档得分应在 {round_half_up(result.weight * band.low / 100)} 至 "
-                         f"{round_half_up(result.weight * band.high / 100)} 之间"))
+                    f"[{band.low}%, {band.high}%{']' if top else ')'} 之内，按规则得分 {result.rule_score} 计",
+                    at(), hint=f"该档得分应不低于 {low}、{'不高于' if top else '低于'} {high}"))
         difference = result.self_score - result.rule_score
         if abs(difference) > rules.review.tolerance:
             how = "宽松" if difference > 0 else "严格"
@@ -369,6 +406,8 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
                          for f in outcome.findings]
             if any(f.severity == "error" for f in outcome.findings):
                 continue  # a row in error is reported once, not again as a missing reason
+        if self_score is not None and not admissible(self_score, weight, outcome.tier, rules):
+            result = results[-1] = result._replace(self_rejected=True)
         if self_score is not None or outcome.flags or result.score < weight:
             problems += review_row(result, rules)
     budget, budget_problems = score_budget_row(project, project_actuals, rules)
@@ -488,6 +527,8 @@ class Run:
         assert goals is not None
         project, problems = read_project(goals, index)
         self.diagnostics += problems
+        if project is not None:
+            self.diagnostics += check_level1(project, self.rules)
         key = self.pairs.get(index)
         project_actuals = None
         if key is not None and actuals is not None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import ExactDecimal, Strict, validate, validate_part
+from .schema import ExactDecimal, Strict, Year, validate, validate_part
 from .source import Document
 
 Money = Annotated[ExactDecimal, Field(ge=0)]
@@ -49,7 +49,7 @@ class ProjectSpec(Strict):
 class GoalsSpec(Strict):
     """The file's header; each project is validated on its own (see ``read_goals``)."""
 
-    year: int = Field(ge=1990, le=2100, title="年度")
+    year: Year = Field(ge=1990, le=2100, title="年度")
     department: str | None = Field(None, title="主管部门")
     unit: str = Field(min_length=1, title="实施单位")
     funds_unit: Literal["元", "万元"] = Field("元", title="金额单位")
@@ -160,6 +160,10 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
     document = goals.document
     where = ("projects", index)
     data = document.data["projects"][index]
+    if not isinstance(data, dict):
+        return None, [error("goals.empty_project", f"第 {index + 1} 个项目没有内容",
+                            document.position(where),
+                            hint="每个项目应写成“- name: 项目名称”，下面再写 funds 和 indicators")]
     project, diagnostics = validate_part(ProjectSpec, data, document, where)
     if project is None:
         return None, diagnostics
@@ -168,6 +172,12 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
         for level2, entries in groups.items():
             for name, entry in entries.items():
                 at = where + ("indicators", level1, level2, name)
+                if not (level1.strip() and level2.strip() and name.strip()):
+                    empty = "一级" if not level1.strip() else "二级" if not level2.strip() else "三级"
+                    diagnostics.append(error(
+                        "goals.empty_name", f"{empty}指标名称为空", document.position(at, key=True),
+                        hint="请在冒号前写上指标名称"))
+                    continue
                 if isinstance(entry, str) or entry is None:
                     indicators.append(Indicator(level1, level2, name, entry or "", document, at))
                     continue

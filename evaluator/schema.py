@@ -48,6 +48,15 @@ def _exact_decimal(value: Any) -> Any:
 ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal), Field(allow_inf_nan=False)]
 
 
+def _year(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"\s*\d{4}\s*", value):
+        raise PydanticCustomError("year", "not a year")
+    return value
+
+
+Year = Annotated[int, BeforeValidator(_year)]
+
+
 
 def _unwrap(annotation: Any) -> Any:
     """The model or container inside Optional/Annotated."""
@@ -91,19 +100,27 @@ def _label(model: type[BaseModel] | None, name: Any) -> str:
     return str(name)
 
 
-def _message(model: type[BaseModel], err: dict[str, Any]) -> tuple[str, str, str | None]:
-    """(code, message, hint) for one pydantic error."""
+def shorten(value: Any, limit: int = 40) -> str:
+    """A value quoted in a message: long ones are cut, so a 50 MB mistake is not echoed whole."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _message(model: type[BaseModel], err: dict[str, Any], where: str = ""
+             ) -> tuple[str, str, str | None]:
+    """(code, message, hint) for one pydantic error; ``where`` names the part when the error
+    is about the part as a whole (a project with nothing in it)."""
     kind, loc = err["type"], tuple(err["loc"])
     parent = _model_at(model, loc[:-1]) if loc else model
-    name = loc[-1] if loc else ""
+    name = loc[-1] if loc else where
     if kind == "missing":
         return "schema.missing", f"缺少必填项“{_label(parent, name)}”", None
     if kind == "extra_forbidden":
         known = list(parent.model_fields) if parent is not None else []
-        close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.5)
+        close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.7)
         hint = f"是否应为“{close[0]}”？" if close else (
             f"可用的键：{'、'.join(known)}" if known else None)
-        return "schema.unknown_key", f"不认识的键“{name}”", hint
+        return "schema.unknown_key", f"不认识的键“{shorten(name)}”", hint
     expected = {
         "string_type": "文字", "dict_type": "“名称: 值”形式的映射", "model_type": "“名称: 值”形式的映射",
         "model_attributes_type": "“名称: 值”形式的映射", "list_type": "列表（每项以“- ”开头）",
@@ -115,8 +132,13 @@ def _message(model: type[BaseModel], err: dict[str, Any]) -> tuple[str, str, str
     if kind in expected:
         return "schema.type", f"“{_label(parent, name)}”应为{expected[kind]}", None
     if kind == "literal_error":
-        allowed = err.get("ctx", {}).get("expected", "")
-        return "schema.choice", f"“{_label(parent, name)}”的取值不在允许范围内", f"可选：{allowed}"
+        allowed = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+        return ("schema.choice", f"“{_label(parent, name)}”不能是“{shorten(err.get('input'))}”",
+                f"可选：{'、'.join(allowed)}")
+    if kind == "too_short":
+        return "schema.empty", f"“{_label(parent, name)}”不能为空", "至少要写一项"
+    if kind == "string_too_short":
+        return "schema.empty", f"“{_label(parent, name)}”不能为空", None
     if kind in ("greater_than_equal", "greater_than"):
         bound = err.get("ctx", {}).get("ge", err.get("ctx", {}).get("gt"))
         return "schema.range", f"“{_label(parent, name)}”不能小于 {bound}", None
@@ -124,21 +146,30 @@ def _message(model: type[BaseModel], err: dict[str, Any]) -> tuple[str, str, str
         bound = err.get("ctx", {}).get("le", err.get("ctx", {}).get("lt"))
         return "schema.range", f"“{_label(parent, name)}”不能大于 {bound}", None
     if kind in ("number", "decimal_parsing", "decimal_type", "finite_number"):
-        shown = err.get("input")
+        shown = shorten(err.get("input"))
         return "schema.number", f"“{_label(parent, name)}”应为数字：“{shown}”不是数字", \
             "金额和分值请写成 1102000.00 或 5 这样的数字，不用科学计数法"
     if kind == "value_error":
         message = str(err.get("ctx", {}).get("error", err["msg"]))
         return "schema.value", message, None
-    return f"schema.{kind}", err["msg"], None
+    if kind == "year":
+        return "schema.year", f"“{_label(parent, name)}”应为四位数字的年度：“{shorten(err.get('input'))}”", \
+            "如 2024"
+    return f"schema.{kind}", f"“{_label(parent, name)}”的值不符合要求", None
 
 
 def validate(model: type[Model], document: Document
              ) -> tuple[Model | None, list[Diagnostic]]:
+    """Validate a file's top level. Unknown keys there are reported and then set aside, so that
+    one stray key does not hide every problem further down."""
     if not isinstance(document.data, dict):
         return None, [error("schema.root", "文件的最外层应为“名称: 值”形式的映射",
                             document.position(()))]
-    return validate_part(model, document.data, document, ())
+    result, diagnostics = validate_part(model, document.data, document, ())
+    if result is None and diagnostics and all(d.code == "schema.unknown_key" for d in diagnostics):
+        known = {k: v for k, v in document.data.items() if k in model.model_fields}
+        result, _again = validate_part(model, known, document, ())
+    return result, diagnostics
 
 
 def validate_part(model: type[Model], data: Any, document: Document, prefix: tuple[Any, ...]
@@ -162,8 +193,8 @@ def validate_part(model: type[Model], data: Any, document: Document, prefix: tup
             if unknown_key:
                 length = len(str(loc[-1]))
             elif isinstance(value, str) and value and "\n" not in value:
-                length = len(value)
-            code, message, hint = _message(model, err)
+                length = min(len(value), 80)
+            code, message, hint = _message(model, err, str(prefix[-1]) if prefix else "")
             diagnostics.append(error(code, message, position, length=length, hint=hint))
         return None, diagnostics
 

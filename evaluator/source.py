@@ -177,7 +177,13 @@ class Locator:
         index = self._index(node)
         if tree.is_map(node) and isinstance(step, str):
             key = step.encode("utf-8")
-            child = index.get(key, _NONE) if index is not None else tree.find_child(node, key)
+            if index is not None:
+                child = index.get(key, _NONE)
+            elif key:
+                child = tree.find_child(node, key)
+            else:  # an empty key (a line that starts with ":"): find it by hand
+                child = next((c for c in ryml.children(tree, node)
+                              if not tree.has_key(c) or not tree.key(c)), _NONE)
         elif tree.is_seq(node) and isinstance(step, int):
             if index is not None:
                 child = index.get(step, _NONE)
@@ -199,16 +205,21 @@ class Locator:
             if tree.is_map(node):
                 index = {}
                 for child in children:
-                    index.setdefault(bytes(tree.key(child)), child)
+                    view = tree.key(child) if tree.has_key(child) else None
+                    index.setdefault(bytes(view) if view is not None else b"", child)
             else:
                 index = dict(enumerate(children))
         self._indexes[node] = index
         return index
 
-    def node_offset(self, node: int, *, key: bool = False) -> int | None:
+    def node_offset(self, node: int, *, key: bool = False, dash: bool = True) -> int | None:
         """The byte offset of a node's key (``key``) or value; a container answers with its key,
-        or its first child."""
+        or its first child; an empty list item, with the line of its dash."""
         tree = self.tree()
+        if not key and tree.is_val_ref(node):  # *name: the offset of the name, less the *
+            offset = self._offset(tree.val_ref(node))
+            if offset is not None:
+                return max(offset - 1, 0)
         if not key and tree.has_val(node) and not tree.is_container(node):
             offset = self._offset(tree.val(node))
             if offset is not None:
@@ -217,9 +228,58 @@ class Locator:
             offset = self._offset(tree.key(node))
             if offset is not None:
                 return offset
+            if tree.has_val(node) and not tree.is_container(node):  # an empty key: its value
+                offset = self._offset(tree.val(node))
+                if offset is not None:
+                    return offset
         if tree.has_children(node):
-            return self.node_offset(tree.first_child(node), key=True)
+            return self.node_offset(tree.first_child(node), key=True, dash=dash)
+        return self._dash_offset(node) if dash else None
+
+    def _dash_offset(self, node: int) -> int | None:
+        """An item with nothing in it (`-` alone) has no address: count the dashes at its
+        indentation after the nearest earlier item that has one."""
+        tree = self.tree()
+        if not tree.has_parent(node) or not tree.is_seq(tree.parent(node)):
+            return None
+        parent = tree.parent(node)
+        siblings = list(ryml.children(tree, parent))
+        position = siblings.index(node)
+        starts = self.line_starts()
+        first, count, indent = 0, position + 1, None
+        for earlier in range(position - 1, -1, -1):
+            offset = self.node_offset(siblings[earlier], key=True, dash=False)
+            if offset is not None:
+                line = bisect.bisect_right(starts, offset) - 1
+                text = self._line_bytes(line)
+                stripped = text.lstrip(b" ")
+                if stripped.startswith(b"-"):
+                    indent = len(text) - len(stripped)
+                first, count = line + 1, position - earlier
+                break
+        else:
+            if tree.has_key(parent):
+                offset = self._offset(tree.key(parent))
+                if offset is not None:
+                    first = bisect.bisect_right(starts, offset)
+        for line in range(first, len(starts)):
+            text = self._line_bytes(line)
+            stripped = text.lstrip(b" ")
+            if not stripped.startswith(b"-"):
+                continue
+            width = len(text) - len(stripped)
+            if indent is None:
+                indent = width
+            if width == indent:
+                count -= 1
+                if count == 0:
+                    return starts[line] + width
         return None
+
+    def _line_bytes(self, line: int) -> bytes:
+        starts = self.line_starts()
+        end = starts[line + 1] if line + 1 < len(starts) else len(self.raw)
+        return self.raw[starts[line]:end].rstrip(b"\r\n")
 
     def position(self, path: tuple[Any, ...], *, key: bool = False, offset: int = 0) -> Position:
         """FILE:LINE:COL of the value (or key) at ``path``; ``offset`` characters into a
@@ -248,7 +308,8 @@ class Locator:
             if tree.is_map(node):
                 seen: dict[bytes, int] = {}
                 for child in ryml.children(tree, node):
-                    name = bytes(tree.key(child)) if tree.has_key(child) else b""
+                    view = tree.key(child) if tree.has_key(child) else None
+                    name = bytes(view) if view is not None else b""
                     if name in seen and name.decode("utf-8", "replace") in names:
                         offset = self._offset(tree.key(child))
                         if offset is not None:
@@ -266,10 +327,14 @@ class Locator:
         stack = [self._root()]
         while stack:
             node = stack.pop()
-            if (tree.is_ref(node) or tree.has_anchor(node) or tree.is_key_ref(node)
-                    or tree.is_val_ref(node)):
-                offset = self.node_offset(node, key=True)
-                found.append(offset if offset is not None else 0)
+            if tree.is_val_ref(node) or tree.is_key_ref(node):
+                view = tree.val_ref(node) if tree.is_val_ref(node) else tree.key_ref(node)
+                offset = self._offset(view)
+                found.append(max(offset - 1, 0) if offset is not None else 0)
+            elif tree.has_val_anchor(node) or tree.has_key_anchor(node):
+                view = tree.val_anchor(node) if tree.has_val_anchor(node) else tree.key_anchor(node)
+                offset = self._offset(view)
+                found.append(max(offset - 1, 0) if offset is not None else 0)
             stack.extend(ryml.children(tree, node))
         return found
 
@@ -343,28 +408,71 @@ _RYML_PROBLEMS = (
      "yaml.indentation", "缩进不一致", "同一层级的项目必须左对齐"),
     (re.compile(r"containers as keys"),
      "yaml.complex_key", "键必须是文字", None),
+    (re.compile(r"could not find ':'|colon after key"),
+     "yaml.missing_colon", "缺少“:”", "每一项应写成“名称: 值”，冒号后加一个空格"),
 )
 
 
+_VALUE_START = re.compile(r"^\s*(?:-\s+)?(?:[^#'\"\s][^#]*?:\s+|-\s+)?(?P<value>.*)$")
+
+
+def _unterminated(locator: Locator, line_number: int) -> Diagnostic | None:
+    """An opening quote or bracket that is never closed, on this line or a few above: the
+    parser notices only later, where nothing is wrong."""
+    for number in range(line_number, max(line_number - 6, 0), -1):
+        line = locator.line(number) or ""
+        match = _VALUE_START.match(line)
+        value = match.group("value") if match else ""
+        column = len(line) - len(value) + 1
+        if value[:1] in "\"'" and value:
+            quote = value[0]
+            closed = value.count(quote) % 2 == 0 and not value.endswith("\\" + quote)
+            if not closed:
+                return error("yaml.unterminated", f"引号 {quote} 没有闭合",
+                             Position(locator.path, number, column), hint="请在值的末尾补上同样的引号")
+        for opening, closing in (("[", "]"), ("{", "}")):
+            if value.startswith(opening) and value.count(opening) > value.count(closing):
+                return error("yaml.unterminated", f"括号 {opening} 没有闭合",
+                             Position(locator.path, number, column),
+                             hint=f"请在这一行末尾补上 {closing}")
+    return None
+
+
 def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
+    """rapidyaml's reason, in words a finance officer reads, at the place the mistake is."""
     position = (locator.at_offset(failure.offset) if failure.offset is not None
                 else Position(locator.path, 1, 1))
+    for number in (position.line, position.line - 1):
+        line = locator.line(number) or ""
+        indentation = line[:len(line) - len(line.lstrip(" \t\u3000"))]
+        if "\t" in indentation or ("\t" in line and number == position.line):
+            return error("yaml.tab", "不能用制表符（Tab）缩进或分隔", Position(locator.path, number, 1),
+                         length=max(len(indentation), 1), hint="请改用空格")
+        if "\u3000" in indentation:
+            return error("yaml.fullwidth_space", "缩进里有全角空格", Position(locator.path, number, 1),
+                         length=max(len(indentation), 1), hint="请把全角空格（　）改为半角空格")
+        if "：" in line and ": " not in line and not line.rstrip().endswith(":"):
+            column = line.index("：") + 1
+            return error("yaml.fullwidth_colon", "名称后面用了中文冒号“：”",
+                         Position(locator.path, number, column),
+                         hint="请改为英文冒号加空格“: ”，如“推送篇数: 6篇”")
     line = locator.line(position.line) or ""
-    indentation = line[:len(line) - len(line.lstrip())]
-    if "\t" in indentation or (line.lstrip().startswith("\t")):
-        return error("yaml.tab", "不能用制表符（Tab）缩进", Position(locator.path, position.line, 1),
-                     length=max(len(indentation), 1), hint="请改用空格缩进")
     sign = _UNQUOTED_SIGN.match(line)
     if sign and line[sign.end():].strip():  # `次数: >=90%`: YAML took > for a folded block
         value = line[sign.start(2):].strip()
+        hint = (f"YAML 把开头的“>”当作多行文本标记，请写成 '{value}'，或改用 ≥" if sign.group(2) == ">"
+                else f"YAML 把开头的“|”当作多行文本标记，请给整个值加引号，如 '{value}'")
         return error("yaml.unquoted_sign", f"以“{sign.group(2)}”开头的值必须加引号",
                      Position(locator.path, position.line, sign.start(2) + 1), length=len(value),
-                     hint=f"YAML 把开头的“{sign.group(2)}”当作多行文本标记，请写成 '{value}'，或改用 ≥、≤")
+                     hint=hint)
+    unterminated = _unterminated(locator, position.line)
+    if unterminated is not None:
+        return unterminated
     for pattern, code, message, hint in _RYML_PROBLEMS:
         if pattern.search(failure.message):
             return error(code, message, position, hint=hint)
-    return error("yaml.syntax", "YAML 格式错误", position,
-                 hint=f"请检查这一行的格式（解析器说：{failure.message}）")
+    return error("yaml.syntax", "这一行（或上一行）的 YAML 格式有误", position,
+                 hint="请检查缩进是否对齐、“名称: 值”的冒号后是否有空格、引号和括号是否成对")
 
 
 # ---- loading ------------------------------------------------------------------------------
@@ -388,9 +496,13 @@ def _parse(raw: bytes) -> str:
             if tree.is_stream(root) and tree.num_children(root) == 1:  # a leading ---
                 root = tree.first_child(root)
             text = ryml.emit_json_malloc(tree, root)
+    except ParseFailure:
+        raise
     except ryml.ExceptionParse as exc:
         location = exc.errdata_parse.ymlloc
         raise ParseFailure(str(exc.msg if hasattr(exc, "msg") else exc), int(location.offset))
+    except Exception as exc:  # rapidyaml's emitter refuses very deep trees (ExceptionVisit)
+        raise ParseFailure("too deep", None) from exc
     if isinstance(text, (bytes, bytearray, memoryview)):
         text = bytes(text).decode("utf-8", "surrogateescape")
     return text
@@ -419,6 +531,10 @@ def parse_bytes(path: str, raw: bytes, lead: int = 0) -> tuple[Document, list[Di
     try:
         text = _parse(raw)
     except ParseFailure as failure:
+        if failure.message == "too deep":
+            return Document(path, None, locator), [error(
+                "yaml.too_deep", "嵌套层数过多，无法读取", Position(path, 1, 1),
+                hint="请检查缩进和括号：申报表最多只有几层")]
         if failure.message == "multiple documents":
             where = (locator.at_offset(failure.offset) if failure.offset is not None
                      else Position(path, 1, 1))

@@ -92,12 +92,7 @@ def allocate(rows: Sequence[Row], rules: RuleSet) -> Allocation:
     membership: dict[int, Category] = {}
     for index, row in enumerate(rows):
         category = rules.category_of(row.level1)
-        if category is None:
-            known = "、".join(n for c in rules.weights.categories for n in c.level1_names())
-            issues.append(WeightIssue(
-                "weights.unknown_level1", f"一级指标“{row.level1}”不属于规则集的任何指标类别（{known}）",
-                index))
-        else:
+        if category is not None:  # an unknown level 1 weighs nothing; check_level1 reports it
             membership[index] = category
     present = {c.name for c in membership.values()}
     effective = _effective_categories(rules, present)

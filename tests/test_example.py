@@ -109,3 +109,17 @@ def test_json_contract_fields(in_root):
         assert isinstance(indicator[key], str)  # decimals are strings
     assert set(indicator) >= {"self_score", "tier", "trace", "flags"}
     assert isinstance(data["diagnostics"], list)
+
+
+def test_un_habitat_project_grades_liang_by_hand(evaluation):
+    # 人居署项目支持: 12 成本+产出 rows share 50 (5000 cents / 12 = 416 r 8: eight rows 4.17,
+    # four 4.16), 5 效益 rows 6.00, 2 满意度 rows 5.00; budget 100% → 10.00. Points lost:
+    # 数据收集 18/20 of 4.17 = 3.753 → 3.75 (0.42); 编写工作 基本完成 70% of 4.16 = 2.912 → 2.91
+    # (1.25); 落实议程 未达成 (6.00); 推广案例 0个 (6.00); 宣传理念 逐渐 vs 显著 70% of 6 = 4.20
+    # (1.80); 专家满意度 5 × 72/80 = 4.50 (0.50). 100 − 15.97 = 84.03 → 良
+    project = next(p for p in evaluation.projects if p.project.name == "人居署项目支持")
+    rows = {r.indicator.name: r for r in project.indicators}
+    assert rows["旗舰项目数据收集数量"].score == Decimal("3.75")
+    assert rows["按时完成研究成果编写工作"].score == Decimal("2.91")
+    assert rows["提升上海国际影响力"].tier.value == "达成"  # 有所提升 against 逐步提升: same degree
+    assert project.total == Decimal("84.03") and evaluation.grade(project.total) == "良"

@@ -71,8 +71,11 @@ def test_rule_scores_are_kept_beside_the_units(tmp_path):
     assert rows["社会影响力"].rule_score == Decimal("21.00")
     # budget: 190000/200000 = 95% → 9.50, as the unit wrote
     assert project.budget.rule_score == Decimal("9.50") and project.budget.score == Decimal("9.50")
-    # adopted total: 9.50 + 16.67 + 14.00 + 15.00 + 20.00 + 11.00 = 86.17
-    assert project.total == Decimal("86.17")
+    # the unit's 15.00 (outside the 部分达成 band) and 11.00 (above the weight of 10) are not
+    # adopted; the rule's 11.66 and 10.00 stand instead:
+    # adopted total: 9.50 + 16.67 + 14.00 + 11.66 + 20.00 + 10.00 = 81.83
+    assert rows["管理规范性"].score == Decimal("11.66") and rows["满意度"].score == Decimal("10.00")
+    assert project.total == Decimal("81.83")
     # rule total: 9.50 + 16.67 + 12.50 + 11.66 + 21.00 + 10.00 = 81.33
     assert project.rule_total == Decimal("81.33")
 
@@ -84,7 +87,7 @@ def test_findings(tmp_path):
     assert ("review.score_differs", 8) in found  # 14.00 vs 12.50: more generous
     assert ("review.score_differs", 10) in found  # 20.00 vs 21.00: stricter
     assert ("review.missing_reason", 10) in found  # 20.00 < 30 and no reason
-    assert ("review.total_mismatch", 5) in found  # wrote 90.00, rows add up to 86.17
+    assert ("review.total_mismatch", 5) in found  # wrote 90.00, rows add up to 81.83
     assert ("review.score_outside_band", 10) not in found  # 20/30 = 66.7% is in [60, 80)
     assert not any(code == "review.budget_score_mismatch" for code, _ in found)
 
@@ -105,9 +108,9 @@ def test_reports_show_both_columns(tmp_path):
     markdown = render_markdown(build_context(evaluation))
     assert "| 分值 | 得分 | 规则得分 |" in markdown
     assert "| 活动次数 | ≥4.00(次) | 3次 | 16.67 | 14.00 | 12.50 |" in markdown
-    assert "| 总分 | | | | | 100.00 | 86.17 | 81.33 | 自评等级：良 |" in markdown
+    assert "| 总分 | | | | | 100.00 | 81.83 | 81.33 | 自评等级：良 |" in markdown
     project = to_json_data(evaluation)["projects"][0]
-    assert project["total"] == "86.17" and project["rule_total"] == "81.33"
+    assert project["total"] == "81.83" and project["rule_total"] == "81.33"
     assert project["self_total"] == "90.00"
     row = project["indicators"][1]
     assert (row["score"], row["rule_score"], row["self_score"]) == ("14.00", "12.50", "14.00")
