@@ -187,47 +187,52 @@ def check_level1(project: Project, rules: RuleSet) -> list[Diagnostic]:
 
 def join_indicators(project: Project, actuals: ProjectActuals
                     ) -> tuple[dict[int, Actual], list[Diagnostic]]:
-    """Match each actual to its indicator by level-3 name, or "二级/三级" where ambiguous."""
+    """Match each actual to its indicator by level-3 name, or "二级/三级" where a name repeats."""
+    indicators = project.indicators
     by_name: dict[str, list[int]] = {}
-    by_pair: dict[str, int] = {}
-    for index, indicator in enumerate(project.indicators):
+    for index, indicator in enumerate(indicators):
         by_name.setdefault(indicator.name, []).append(index)
-        by_pair[f"{indicator.level2}/{indicator.name}"] = index
+    by_pair: dict[str, int] | None = None  # built only if some key needs it
     matched: dict[int, Actual] = {}
     problems: list[Diagnostic] = []
     for actual in actuals.indicators:
-        index: int | None = None
-        if actual.key in by_pair:
-            index = by_pair[actual.key]
-        elif len(by_name.get(actual.key, [])) == 1:
-            index = by_name[actual.key][0]
-        elif actual.key in by_name:
-            options = "、".join(f"{project.indicators[i].level2}/{actual.key}"
-                               for i in by_name[actual.key])
-            problems.append(error("actuals.ambiguous_indicator",
-                                  f"三级指标“{actual.key}”在项目“{project.name}”中出现多次", actual.position,
-                                  length=len(actual.key), hint=f"请写成“二级/三级”：{options}"))
-            continue
+        key = actual.key
+        indexes = by_name.get(key)
+        if indexes is not None and len(indexes) == 1:
+            index = indexes[0]
         else:
-            close = difflib.get_close_matches(actual.key, list(by_name), n=1, cutoff=0.4)
-            problems.append(error("actuals.unknown_indicator",
-                                  f"项目“{project.name}”的申报表中没有指标“{actual.key}”", actual.position,
-                                  length=len(actual.key),
-                                  hint=f"是否为“{close[0]}”？" if close else "请按申报表中的三级指标名称填写"))
-            continue
+            if by_pair is None:
+                by_pair = {f"{i.level2}/{i.name}": n for n, i in enumerate(indicators)}
+            if key in by_pair:
+                index = by_pair[key]
+            elif indexes:
+                options = "、".join(f"{indicators[i].level2}/{key}" for i in indexes)
+                problems.append(error("actuals.ambiguous_indicator",
+                                      f"三级指标“{key}”在项目“{project.name}”中出现多次",
+                                      actual.position, length=len(key),
+                                      hint=f"请写成“二级/三级”：{options}"))
+                continue
+            else:
+                close = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.4)
+                problems.append(error("actuals.unknown_indicator",
+                                      f"项目“{project.name}”的申报表中没有指标“{key}”",
+                                      actual.position, length=len(key),
+                                      hint=f"是否为“{close[0]}”？" if close
+                                      else "请按申报表中的三级指标名称填写"))
+                continue
         if index in matched:
-            problems.append(error("actuals.duplicate_indicator",
-                                  f"指标“{actual.key}”填写了两次", actual.position, length=len(actual.key)))
+            problems.append(error("actuals.duplicate_indicator", f"指标“{key}”填写了两次",
+                                  actual.position, length=len(key)))
             continue
         matched[index] = actual
-    for index, indicator in enumerate(project.indicators):
-        if index not in matched and (indicator.name in actuals.unreadable or
-                                     f"{indicator.level2}/{indicator.name}" in actuals.unreadable):
-            continue  # written, but in error: that error is the report, not "missing"
-        if index not in matched:
+    if len(matched) < len(indicators):
+        for index, indicator in enumerate(indicators):
+            if index in matched or indicator.name in actuals.unreadable or (
+                    f"{indicator.level2}/{indicator.name}" in actuals.unreadable):
+                continue  # an entry written but in error: that error is the report
             problems.append(error("actuals.missing_indicator",
-                                  f"指标“{indicator.name}”没有填写实际完成值，按 0 分计", actuals.position,
-                                  length=len(actuals.name),
+                                  f"指标“{indicator.name}”没有填写实际完成值，按 0 分计",
+                                  actuals.position, length=len(actuals.name),
                                   hint=f"请在 indicators 下补写“{indicator.name}: 完成值”"))
     return matched, problems
 
@@ -398,6 +403,8 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
             if len(scores) < 500_000:
                 scores[key] = outcome
         self_score = actual.spec.score  # type: ignore[union-attr]
+        if self_score is not None:  # a score, like every other, to 0.01 half-up
+            self_score = round_half_up(self_score)
         result = IndicatorResult(indicator, actual, target, value, weight, outcome.score,
                                  self_score, outcome.trace, outcome.tier, outcome.flags)
         results.append(result)
@@ -412,11 +419,13 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
             problems += review_row(result, rules)
     budget, budget_problems = score_budget_row(project, project_actuals, rules)
     problems += budget_problems
+    by_level1: dict[str, Decimal] = {}
+    for row in results:
+        by_level1[row.indicator.level1] = by_level1.get(row.indicator.level1, ZERO) + row.score
     categories = []
     for name, category_weight in allocation.categories:
-        members = rules.weights.categories
-        level1s = next(c.level1_names() for c in members if c.name == name)
-        scored = sum((r.score for r in results if r.indicator.level1 in level1s), ZERO)
+        level1s = next(c.level1_names() for c in rules.weights.categories if c.name == name)
+        scored = sum((by_level1.get(level1, ZERO) for level1 in level1s), ZERO)
         categories.append((name, category_weight, scored))
     result = ProjectResult(project, project_actuals, budget, tuple(results), tuple(categories))
     problems += review_project(result, rules)

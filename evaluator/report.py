@@ -287,7 +287,14 @@ def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
 
 
 def _decimal(value: Decimal | None) -> str | None:
-    return None if value is None else format(round_half_up(value), "f")
+    """Scores and weights as the contract writes them: two decimals. They are rounded to the
+    cent where they are made, so str() is the common, cheap path."""
+    if value is None:
+        return None
+    text = str(value)
+    if value.as_tuple().exponent == -2 and "E" not in text:
+        return text
+    return format(round_half_up(value), "f")
 
 
 def project_json(result: ProjectResult, grade: str) -> dict[str, Any]:

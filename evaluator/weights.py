@@ -9,7 +9,7 @@ going to the first rows, so every sum is exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Sequence
 
 from .rules import Category, RuleSet
@@ -103,8 +103,8 @@ def allocate(rows: Sequence[Row], rules: RuleSet) -> Allocation:
             continue
         explicit = [i for i in members if rows[i].explicit is not None]
         unset = [i for i in members if rows[i].explicit is None]
-        for i in explicit:
-            result[i] = rows[i].explicit  # type: ignore[assignment]
+        for i in explicit:  # as written, to the cent (5 is 5.00)
+            result[i] = rows[i].explicit.quantize(CENT, ROUND_HALF_UP)  # type: ignore[union-attr]
         given = sum((rows[i].explicit for i in explicit), Decimal(0))  # type: ignore[misc]
         left = category_weight - given
         if unset:
