@@ -172,6 +172,10 @@ class RuleSet(Strict):
                 return category
         return None
 
+    def with_overrides(self, overrides: dict[str, Any]) -> "RuleSet":
+        """This rule set with some options replaced, key by key, as an ``extends:`` file does."""
+        return RuleSet.model_validate(_merge(self.model_dump(), overrides))
+
     def grade(self, total: Decimal) -> str:
         for grade in self.grades:
             if total >= grade.minimum:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from evaluator.diagnostics import Position, error, format_diagnostic
-from evaluator.evaluation import evaluate_files
+from tests.conftest import evaluate_in
 
 GOALS = """\
 year: 2024
@@ -38,23 +38,7 @@ projects:
 
 
 def run(tmp_path, goals: str | bytes = GOALS, actuals: str | bytes | None = ACTUALS):
-    files = {}
-    for name, content in (("goals.yaml", goals), ("actuals.yaml", actuals)):
-        if content is None:
-            continue
-        path = tmp_path / name
-        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        files[name] = name
-    from evaluator.evaluation import load_rule_set
-
-    import os
-    here = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        return evaluate_files("goals.yaml", "actuals.yaml" if actuals is not None else None,
-                              *load_rule_set())
-    finally:
-        os.chdir(here)
+    return evaluate_in(tmp_path, goals, actuals)
 
 
 def codes(evaluation):

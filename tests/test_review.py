@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
-from evaluator.evaluation import evaluate_files, load_rule_set
 from evaluator.report import build_context, render_markdown, to_json_data
+from tests.conftest import evaluate_in
 
 GOALS = """\
 year: 2024
@@ -46,14 +45,7 @@ projects:
 
 
 def evaluate(tmp_path, goals=GOALS, actuals=ACTUALS):
-    (tmp_path / "goals.yaml").write_text(goals, encoding="utf-8")
-    (tmp_path / "actuals.yaml").write_text(actuals, encoding="utf-8")
-    here = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        return evaluate_files("goals.yaml", "actuals.yaml", *load_rule_set())
-    finally:
-        os.chdir(here)
+    return evaluate_in(tmp_path, goals, actuals)
 
 
 def findings(evaluation):

@@ -14,28 +14,16 @@ from hypothesis import strategies as st
 
 from evaluator.evaluation import evaluate_files
 from evaluator.expression import Comparison, Operator, Quantity
-from evaluator.rules import RuleSet, load_rules
+from evaluator.rules import RuleSet
 from evaluator.scoring import round_half_up, score_row
 from evaluator.vocabulary import Lexicon
 from evaluator.weights import Row, allocate
+from tests.scoring import DEFAULT
 
 CENT = Decimal("0.01")
 BOUNDED = settings(max_examples=200, deadline=None)
 LEVEL1 = ("成本指标", "产出指标", "效益指标", "满意度指标")
 LEVEL2 = ("数量指标", "质量指标", "时效指标", "社会效益指标", "经济成本指标", "服务对象满意度指标")
-
-
-def deep_merge(base: Any, override: Any) -> Any:
-    if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
-        return merged
-    return override
-
-
-_DEFAULT, _ = load_rules("mof-2020")
-assert _DEFAULT.rules is not None
 
 
 @lru_cache(maxsize=None)
@@ -52,7 +40,7 @@ def rules_for(reverse_formula: str = "linear", equal_target: str = "positive",
         overrides["weights"]["categories"] = [
             {"name": "产出指标", "weight": 60, "members": ["产出指标", "成本指标"]},
             {"name": "效益指标", "weight": 30}, {"name": "满意度指标", "weight": 10}]
-    return RuleSet.model_validate(deep_merge(_DEFAULT.rules.model_dump(), overrides))
+    return DEFAULT.with_overrides(overrides)
 
 
 def cents(low: int, high: int) -> st.SearchStrategy[Decimal]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from evaluator.rules import RuleSet, load_rules
+from tests.scoring import rules_with
 from evaluator.scoring import score_budget, score_row
 from evaluator.parser import ExpressionError
 from evaluator.vocabulary import Lexicon
@@ -17,26 +17,6 @@ from evaluator.vocabulary import Lexicon
 TABLE = yaml.safe_load((Path(__file__).parent / "cases.yaml").read_text(encoding="utf-8"))
 ROW_CASES: list[dict[str, Any]] = TABLE["cases"]
 BUDGET_CASES: list[dict[str, Any]] = TABLE["budget"]
-
-
-def deep_merge(base: Any, override: Any) -> Any:
-    """``override`` over ``base`` key by key; anything but two mappings is replaced whole."""
-    if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
-        return merged
-    return override
-
-
-_DEFAULT, _ = load_rules("mof-2020")
-assert _DEFAULT.rules is not None
-
-
-def rules_with(overrides: dict[str, Any] | None) -> RuleSet:
-    if not overrides:
-        return _DEFAULT.rules
-    return RuleSet.model_validate(deep_merge(_DEFAULT.rules.model_dump(), overrides))
 
 
 def _params(cases: list[dict[str, Any]]) -> list[Any]:

@@ -9,32 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from evaluator.rules import RuleSet, load_rules
+from tests.scoring import rules_with
 from evaluator.weights import Row, allocate, split_cents
 
 CENT = Decimal("0.01")
 TABLE = yaml.safe_load((Path(__file__).parent / "weights.yaml").read_text(encoding="utf-8"))
 CASES: list[dict[str, Any]] = TABLE["cases"]
-
-
-def deep_merge(base: Any, override: Any) -> Any:
-    """``override`` over ``base`` key by key; anything but two mappings is replaced whole."""
-    if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
-        return merged
-    return override
-
-
-_DEFAULT, _ = load_rules("mof-2020")
-assert _DEFAULT.rules is not None
-
-
-def rules_with(overrides: dict[str, Any] | None) -> RuleSet:
-    if not overrides:
-        return _DEFAULT.rules
-    return RuleSet.model_validate(deep_merge(_DEFAULT.rules.model_dump(), overrides))
 
 
 def _params() -> list[Any]:
