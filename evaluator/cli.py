@@ -24,7 +24,7 @@ from .evaluation import RulesProblem, evaluate_files, load_rule_set, prepare
 from .expression import format_expression, kind_of
 from .parser import ExpressionError
 from .parallel import rendered_in_parallel
-from .report import build_context, json_chunks, project_line, render
+from .report import build_context, diagnostic_json, json_chunks, project_line, render
 from .xlsx import render_xlsx
 from .rules import DEFAULT_RULES, describe, shipped_rule_sets
 from .scaffold import scaffold_actuals
@@ -242,10 +242,16 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
 @click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
               help="规则集：内置名称或 YAML 文件路径。")
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
-def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json：把发现的问题以 JSON 输出到标准输出。")
+def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool,
+          output_format: str) -> None:
     """只检查申报表（和完成值文件），不生成报告。"""
     rules, lexicon = _load_rules(rules_ref)
     evaluation = evaluate_files(str(goals), str(actuals) if actuals else None, rules, lexicon)
+    if output_format == "json":
+        click.echo(json.dumps({"diagnostics": [diagnostic_json(d) for d in evaluation.diagnostics]},
+                              ensure_ascii=False, indent=2))
     status = _report_diagnostics(evaluation.diagnostics, evaluation.sources, strict)
     if status == EXIT_CLEAN:
         click.echo("检查通过" + ("" if not evaluation.warnings else "（有警告）"), err=True)

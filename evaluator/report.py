@@ -279,7 +279,7 @@ def render_markdown(context: ReportContext, templates: str | None = None) -> str
     return render(context, "md", templates)
 
 
-def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     p = d.position
     return {"severity": d.severity.value, "code": d.code, "message": d.message,
             "hint": d.hint, "file": p.file if p else None, "line": p.line if p else None,
@@ -358,7 +358,7 @@ def json_chunks(rules: RuleSet | None, goals: Goals | None, project_lines: Itera
     yield '\n], "diagnostics": ['
     separator = "\n"
     for diagnostic in diagnostics():
-        yield separator + _DUMPS(_diagnostic_json(diagnostic))
+        yield separator + _DUMPS(diagnostic_json(diagnostic))
         separator = ",\n"
     yield "\n]}\n"
 

@@ -165,3 +165,16 @@ def test_progress_only_on_a_terminal(monkeypatch, capsys):
     list(cli._progress(((str(i), i) for i in range(1, 4)), 3))
     err = capsys.readouterr().err
     assert "已完成 1/3 个项目" in err and "预计还需" in err
+
+
+def test_check_reports_diagnostics_as_json(runner, example_copy):
+    actuals = example_copy / "actuals.yaml"
+    actuals.write_text(actuals.read_text(encoding="utf-8").replace("新媒体内容被转载篇数: 6篇",
+                                                                   "新媒体内容被转载篇数: 22人次"),
+                       encoding="utf-8")
+    result = run(runner, "check", example_copy / "goals.yaml", actuals, "--format", "json")
+    assert result.exit_code == 1
+    found = json.loads(result.stdout)["diagnostics"]
+    mismatch = next(d for d in found if d["code"] == "actual.unit_mismatch")
+    assert mismatch["severity"] == "error" and mismatch["file"].endswith("actuals.yaml")
+    assert mismatch["line"] >= 1 and mismatch["column"] >= 1
