@@ -61,6 +61,7 @@ class IndicatorView:
     trace: str  # how the rule score was computed, in words
     flags: tuple[str, ...]  # Chinese labels: 超额完成 …
     remark: str  # 偏差原因分析及改进措施
+    self_note: str  # when the unit's own score was not adopted: what it was, and why
     lost_points: bool  # the adopted score is below the weight
     missing_reason: bool  # lost points or overachieved, and no reason given
     level1_span: int  # rows the 一级指标 cell spans (merged cell); 0 on the rows it covers
@@ -188,6 +189,8 @@ def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int
         weight=score_text(result.weight), score=score_text(result.score),
         rule_score=score_text(result.rule_score), self_score=score_text(result.self_score),
         tier=result.tier.value if result.tier else "", trace=result.trace,
+        self_note=(f"单位自评 {score_text(result.self_score)} 超出分值或所在档次，未采用"
+                   if result.self_rejected else ""),
         flags=tuple(FLAG_LABELS.get(f, f) for f in result.flags), remark=_remark(result),
         lost_points=lost,
         missing_reason=(lost or "overachieved" in result.flags) and not reason,

@@ -157,6 +157,8 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
         remark = "".join(f"【{f}】" for f in i.flags) + i.remark
         if i.missing_reason:
             remark += "（未填写偏差原因）"
+        if i.self_note:
+            remark += f"（{i.self_note}）"
         s.put(row, column, remark)
         row += 1
     s.put(row, 2, "总分", head=True, span=5)
