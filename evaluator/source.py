@@ -99,6 +99,8 @@ class Locator:
     _line_starts: list[int] | None = field(default=None, repr=False)
     _nodes: dict[tuple, tuple[int, bool]] = field(default_factory=dict, repr=False)
     _indexes: dict[int, dict[Any, int] | None] = field(default_factory=dict, repr=False)
+    blocks: "Blocks | None" = None  # set by the loader: where each project starts
+    _pieces: dict[Any, "Locator | None"] = field(default_factory=dict, repr=False)
 
     # ---- lines ---------------------------------------------------------------------------
     def line_starts(self) -> list[int]:
@@ -131,7 +133,7 @@ class Locator:
         if self._tree is None:
             self._buffer = bytearray(self.raw)
             with _quiet_stderr():
-                self._tree = ryml.parse_in_place(self._buffer)
+                self._tree = ryml.parse_in_place(self._buffer, tree=_sized_tree(self.raw))
             self._base = _address(memoryview(self._buffer))
         return self._tree
 
@@ -283,7 +285,63 @@ class Locator:
 
     def position(self, path: tuple[Any, ...], *, key: bool = False, offset: int = 0) -> Position:
         """FILE:LINE:COL of the value (or key) at ``path``; ``offset`` characters into a
-        one-line scalar."""
+        one-line scalar. Inside a project, only that project's lines are parsed."""
+        found = self._position_in_piece(path, key=key, offset=offset)
+        if found is not None:
+            return found
+        return self._position_in_tree(path, key=key, offset=offset)
+
+    def _piece(self, project: Any) -> tuple["Locator", int] | None:
+        """A locator over one project's lines, and the line it starts on."""
+        blocks = self.blocks
+        if blocks is None or project not in blocks.keys:
+            return None
+        index = blocks.keys.index(project) if not isinstance(project, int) else project
+        if not 0 <= index < len(blocks.starts):
+            return None
+        start = blocks.starts[index]
+        end = blocks.starts[index + 1] if index + 1 < len(blocks.starts) else blocks.end
+        if index not in self._pieces:
+            if len(self._pieces) > 64:  # a few at a time: projects are read in order
+                header = self._pieces.get("header")
+                self._pieces.clear()
+                if header is not None:
+                    self._pieces["header"] = header
+            self._pieces[index] = Locator(self.path, self.raw[start:end])
+        piece = self._pieces[index]
+        lines_before = bisect.bisect_right(self.line_starts(), start) - 1
+        return (piece, lines_before) if piece is not None else None
+
+    def _position_in_piece(self, path: tuple[Any, ...], *, key: bool, offset: int
+                           ) -> Position | None:
+        if self.blocks is None or not self.blocks.starts:
+            return None
+        if len(path) < 2 or path[0] != "projects":  # the header: the lines above the projects
+            if "header" not in self._pieces:
+                self._pieces["header"] = Locator(self.path, self.raw[:self.blocks.starts[0]],
+                                                 self.lead)
+            header = self._pieces["header"]
+            try:
+                node, complete = header.node(tuple(path))
+            except Exception:
+                return None
+            return header._position_in_tree(path, key=key, offset=offset) if complete else None
+        found = self._piece(path[1])
+        if found is None:
+            return None
+        piece, lines_before = found
+        inner = ((0,) if isinstance(path[1], int) else (path[1],)) + tuple(path[2:])
+        try:
+            node, complete = piece.node(inner)
+        except Exception:  # the slice did not parse on its own: use the whole file
+            return None
+        if not complete:
+            return None
+        position = piece._position_in_tree(inner, key=key, offset=offset)
+        return Position(self.path, position.line + lines_before, position.column)
+
+    def _position_in_tree(self, path: tuple[Any, ...], *, key: bool = False, offset: int = 0
+                          ) -> Position:
         node, _found = self.node(path)
         start = self.node_offset(node, key=key)
         if start is None:
@@ -477,12 +535,71 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
 
 # ---- loading ------------------------------------------------------------------------------
 
-def _parse(raw: bytes) -> str:
-    """The file as JSON text; raises ParseFailure."""
+def _sized_tree(raw: bytes) -> Any:
+    """An empty tree with room for about one node a line: left to itself rapidyaml doubles its
+    capacity and a province's tree is then half empty (145 MB against 90 MB, measured)."""
+    tree = ryml.Tree()
+    tree.reserve(raw.count(b"\n") + 16)
+    return tree
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Where each project of a block-style ``projects:`` starts, by line: enough to find a
+    position by parsing one project's lines instead of keeping the whole file's tree."""
+
+    keys: tuple[Any, ...]  # list indexes, or mapping keys
+    starts: tuple[int, ...]  # byte offset of the line each project starts on
+    end: int  # where the projects block ends (the next top-level key's line, or the end)
+
+
+def _blocks(tree: Any, root: int, base: int, raw: bytes) -> Blocks | None:
+    if not tree.is_map(root):
+        return None
+    projects = tree.find_child(root, b"projects")
+    if projects == _NONE or not tree.is_container(projects) or tree.is_flow(projects):
+        return None
+
+    def line_of(node: int) -> int | None:
+        view = None
+        if tree.has_key(node) and tree.is_map(projects):
+            view = tree.key(node)
+        elif tree.has_children(node) and tree.has_key(tree.first_child(node)):
+            view = tree.key(tree.first_child(node))
+        if view is None or not len(view):
+            return None
+        offset = _address(view) - base
+        return raw.rfind(b"\n", 0, offset) + 1
+
+    keys, starts = [], []
+    for position, child in enumerate(ryml.children(tree, projects)):
+        start = line_of(child)
+        if start is None or (starts and start <= starts[-1]):
+            return None
+        keys.append(bytes(tree.key(child)).decode("utf-8") if tree.is_map(projects) else position)
+        starts.append(start)
+    following = tree.next_sibling(projects)
+    end = len(raw)
+    if following != _NONE:
+        end = line_of_key(tree, following, base, raw)
+        if end is None:
+            return None
+    return Blocks(tuple(keys), tuple(starts), end)
+
+
+def line_of_key(tree: Any, node: int, base: int, raw: bytes) -> int | None:
+    view = tree.key(node) if tree.has_key(node) else None
+    if view is None or not len(view):
+        return None
+    return raw.rfind(b"\n", 0, _address(view) - base) + 1
+
+
+def _parse(raw: bytes) -> tuple[str, Blocks | None]:
+    """The file as JSON text, and where its projects are; raises ParseFailure."""
     buffer = bytearray(raw)
     try:
         with _quiet_stderr():
-            tree = ryml.parse_in_place(buffer)
+            tree = ryml.parse_in_place(buffer, tree=_sized_tree(raw))
             root = tree.root_id()
             if tree.is_stream(root) and tree.num_children(root) > 1:
                 second = tree.child(root, 1)
@@ -496,6 +613,7 @@ def _parse(raw: bytes) -> str:
             if tree.is_stream(root) and tree.num_children(root) == 1:  # a leading ---
                 root = tree.first_child(root)
             text = ryml.emit_json_malloc(tree, root)
+            blocks = _blocks(tree, root, _address(memoryview(buffer)), raw)
     except ParseFailure:
         raise
     except ryml.ExceptionParse as exc:
@@ -505,7 +623,7 @@ def _parse(raw: bytes) -> str:
         raise ParseFailure("too deep", None) from exc
     if isinstance(text, (bytes, bytearray, memoryview)):
         text = bytes(text).decode("utf-8", "surrogateescape")
-    return text
+    return text, blocks
 
 
 def _object(pairs: list[tuple[str, Any]], repeats: set[str]) -> dict[str, Any]:
@@ -529,7 +647,7 @@ def parse_bytes(path: str, raw: bytes, lead: int = 0) -> tuple[Document, list[Di
     if _CONTENT.search(raw) is None:  # nothing but blank lines and comments
         return Document(path, None, locator), [error("file.empty", "文件是空的", Position(path, 1, 1))]
     try:
-        text = _parse(raw)
+        text, locator.blocks = _parse(raw)
     except ParseFailure as failure:
         if failure.message == "too deep":
             return Document(path, None, locator), [error(
