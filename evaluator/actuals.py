@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any, NamedTuple
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, Position, error
 from .schema import ExactDecimal, Strict, Year, validate, validate_part
 from .source import Document
 
-Money = Annotated[ExactDecimal, Field(ge=0)]
-Points = Annotated[ExactDecimal, Field(ge=0, le=100)]
+Money = Annotated[ExactDecimal, Field(ge=0, lt=10 ** 15)]  # a quadrillion: surely a typo
+def _cents(value: Decimal) -> Decimal:
+    """分值 and 得分 are written to the cent, as the 自评表 prints them."""
+    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+        raise PydanticCustomError("places", "more than two decimals")
+    return value
+
+
+Points = Annotated[ExactDecimal, Field(ge=0, le=100), AfterValidator(_cents)]
 
 
 class BudgetSpec(Strict):

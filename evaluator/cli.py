@@ -126,6 +126,15 @@ def _progress(lines: Iterable[tuple[str, int]], total: int) -> Iterator[str]:
         click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
 
 
+def _rule_files(reference: str) -> list[Path]:
+    """The rule files a run reads (a file given by path and what it extends), so that -o
+    never writes over one."""
+    from .rules import load_rules
+
+    loaded, _problems = load_rules(reference)
+    return [Path(d.path) for d in loaded.documents]
+
+
 def _load_rules(reference: str):
     try:
         return load_rule_set(reference)
@@ -201,8 +210,10 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
     if output_format == "xlsx" and output is None:
         raise click.UsageError("Excel 格式须用 -o 指定输出文件，如 -o 自评表.xlsx")
     rules, lexicon = _load_rules(rules_ref)
+    inputs = [goals, actuals] + _rule_files(rules_ref) + (
+        [p for p in templates.rglob("*") if p.is_file()] if templates else [])
     if output is not None:
-        _check_output(output, [goals, actuals])
+        _check_output(output, inputs)
     run = prepare(str(goals), str(actuals), rules, lexicon, project=project)
     # The loaded files are millions of long-lived objects; the cyclic collector would walk
     # them again and again while projects are scored (a third of the run, measured). They
@@ -219,7 +230,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
             else:
                 lines = _numbered(project_line(r, rules) for r in run.results())
             _emit(json_chunks(rules, run.goals, _progress(lines, total), run.sorted_diagnostics),
-                  output, [goals, actuals])
+                  output, inputs)
         else:
             evaluation = run.evaluation(tuple(run.results()))
             context = build_context(evaluation, explain=explain)
@@ -232,7 +243,10 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
                 except TemplateError as problem:
                     click.echo(f"模板错误：{problem}", err=True)
                     sys.exit(EXIT_USAGE)
-            _emit([data], output, [goals, actuals])
+                except UnicodeDecodeError:
+                    click.echo("模板错误：模板文件不是 UTF-8 编码", err=True)
+                    sys.exit(EXIT_USAGE)
+            _emit([data], output, inputs)
     sys.exit(_report_diagnostics(run.sorted_diagnostics(), run.sources, strict))
 
 

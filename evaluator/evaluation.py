@@ -68,10 +68,13 @@ class BudgetResult:
     self_score: Decimal | None
     trace: str
     flags: tuple[str, ...]
+    self_rejected: bool = False  # the unit's figure is not the arithmetic: the rule's stands
 
     @property
     def score(self) -> Decimal:
-        return self.self_score if self.self_score is not None else self.rule_score
+        if self.self_score is not None and not self.self_rejected:
+            return self.self_score
+        return self.rule_score
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,8 +395,11 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
             why = "没有实际完成值" if actual is None else "指标值或完成值无法识别"
             outcome = Outcome(ZERO_POINTS, f"{why}：0.00")
             self_score = actual.spec.score if actual is not None else None
-            results.append(IndicatorResult(indicator, actual, target, value, weight,
-                                           outcome.score, self_score, outcome.trace, None, ()))
+            if self_score is not None:
+                self_score = round_half_up(self_score)
+            results.append(IndicatorResult(
+                indicator, actual, target, value, weight, outcome.score, self_score,
+                outcome.trace, None, (), self_score is not None and self_score > weight))
             continue
         key = (indicator.target, actual.spec.actual, weight, indicator.direction)  # type: ignore[union-attr]
         outcome = scores.get(key)  # type: ignore[assignment]
@@ -407,14 +413,14 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
             self_score = round_half_up(self_score)
         result = IndicatorResult(indicator, actual, target, value, weight, outcome.score,
                                  self_score, outcome.trace, outcome.tier, outcome.flags)
+        if self_score is not None and not admissible(self_score, weight, outcome.tier, rules):
+            result = result._replace(self_rejected=True)
         results.append(result)
         if outcome.findings:
             problems += [_finding_diagnostic(f, indicator, actual, project_actuals)
                          for f in outcome.findings]
             if any(f.severity == "error" for f in outcome.findings):
                 continue  # a row in error is reported once, not again as a missing reason
-        if self_score is not None and not admissible(self_score, weight, outcome.tier, rules):
-            result = results[-1] = result._replace(self_rejected=True)
         if self_score is not None or outcome.flags or result.score < weight:
             problems += review_row(result, rules)
     budget, budget_problems = score_budget_row(project, project_actuals, rules)
@@ -450,18 +456,23 @@ def score_budget_row(project: Project, project_actuals: ProjectActuals, rules: R
                              project_actuals.field_position("budget", "adjusted")))
     if weight == 0:
         outcome = Outcome(ZERO, "本规则集不设预算执行率分值")
-    result = BudgetResult(spec.initial if spec.initial is not None else project.funds.total,
-                          spec.adjusted, spec.executed, rate, weight, outcome.score, spec.score,
-                          outcome.trace, outcome.flags)
-    if spec.score is not None:
+    stated = round_half_up(spec.score) if spec.score is not None else None
+    rejected = False
+    if stated is not None:
         score_at = project_actuals.field_position("budget", "score")
-        if spec.score > weight:
+        if stated > weight:
+            rejected = True
             problems.append(error("review.budget_score_above_weight",
-                                  f"预算执行率自评得分 {spec.score} 超过分值 {weight}", score_at))
-        elif abs(spec.score - outcome.score) > rules.review.tolerance:
+                                  f"预算执行率自评得分 {stated} 超过分值 {weight}，按规则得分 {outcome.score} 计",
+                                  score_at))
+        elif abs(stated - outcome.score) > rules.review.tolerance:
+            rejected = True
             problems.append(error("review.budget_score_mismatch",
-                                  f"预算执行率自评得分 {spec.score} 与按执行率计算的 {outcome.score} 不符",
+                                  f"预算执行率自评得分 {stated} 与按执行率计算的 {outcome.score} 不符，按后者计",
                                   score_at, hint=outcome.trace))
+    result = BudgetResult(spec.initial if spec.initial is not None else project.funds.total,
+                          spec.adjusted, spec.executed, rate, weight, outcome.score, stated,
+                          outcome.trace, outcome.flags, rejected)
     return result, problems
 
 
@@ -604,6 +615,9 @@ def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: 
     pairs: dict[int, str] = {}
     if goals is not None and actuals is not None:
         pairs, problems = join_projects(goals, actuals)
+        if project is not None:  # --project: the others' missing entries are not this run's
+            problems = [p for p in problems if p.code not in (
+                "actuals.missing_project", "actuals.unknown_project")]
         diagnostics += problems
     return Run(rules, lexicon, goals, actuals, pairs, diagnostics, sources, project)
 

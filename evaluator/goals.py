@@ -14,7 +14,7 @@ from .diagnostics import Diagnostic, Position, error
 from .schema import ExactDecimal, Strict, Year, validate, validate_part
 from .source import Document
 
-Money = Annotated[ExactDecimal, Field(ge=0)]
+Money = Annotated[ExactDecimal, Field(ge=0, lt=10 ** 15)]  # a quadrillion: surely a typo
 
 
 class FundsSpec(Strict):

@@ -29,7 +29,12 @@ FLAG_LABELS = {"overachieved": "超额完成", "over_budget": "超预算执行"}
 
 
 def money(value: Decimal | None) -> str:
-    return "" if value is None else f"{round_half_up(value):,}"
+    """Amounts with thousands separators, to the cent or as finely as they were written
+    (110.2035 万元 stays 110.2035)."""
+    if value is None:
+        return ""
+    places = max(2, -value.as_tuple().exponent) if isinstance(value.as_tuple().exponent, int) else 2
+    return f"{value:,.{places}f}"
 
 
 def score_text(value: Decimal | None) -> str:

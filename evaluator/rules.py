@@ -161,9 +161,19 @@ class RuleSet(Strict):
         total = self.budget.weight + sum(c.weight for c in self.weights.categories)
         if total != 100:
             raise ValueError(f"预算执行率与各类别分值合计应为 100，现为 {total}")
+        names = [c.name for c in self.weights.categories]
+        if len(set(names)) != len(names):
+            raise ValueError("指标类别的名称不能重复")
+        members = [n for c in self.weights.categories for n in c.level1_names()]
+        if len(set(members)) != len(members):
+            raise ValueError("同一个一级指标不能属于两个类别")
         minimums = [g.minimum for g in self.grades]
-        if minimums != sorted(minimums, reverse=True):
-            raise ValueError("等级应按最低总分从高到低排列")
+        if not minimums or minimums != sorted(minimums, reverse=True) or minimums[-1] != 0:
+            raise ValueError("等级应按最低总分从高到低排列，最后一级的最低总分为 0")
+        q = self.qualitative
+        if not (q.achieved.high == 100 and q.achieved.low == q.partial.high
+                and q.partial.low == q.missed.high and q.missed.low == 0):
+            raise ValueError("三档得分率区间应首尾相接、覆盖 0 到 100（如 100–80、80–60、60–0）")
         return self
 
     def category_of(self, level1: str) -> Category | None:

@@ -145,6 +145,9 @@ def _message(model: type[BaseModel], err: dict[str, Any], where: str = ""
     if kind in ("less_than_equal", "less_than"):
         bound = err.get("ctx", {}).get("le", err.get("ctx", {}).get("lt"))
         return "schema.range", f"“{_label(parent, name)}”不能大于 {bound}", None
+    if kind in ("number", "decimal_parsing", "decimal_type", "finite_number") and (
+            err.get("input") is None):
+        return "schema.empty", f"“{_label(parent, name)}”没有填写", "请填写数字，如 1036500.00"
     if kind in ("number", "decimal_parsing", "decimal_type", "finite_number"):
         shown = shorten(err.get("input"))
         return "schema.number", f"“{_label(parent, name)}”应为数字：“{shown}”不是数字", \
@@ -152,6 +155,9 @@ def _message(model: type[BaseModel], err: dict[str, Any], where: str = ""
     if kind == "value_error":
         message = str(err.get("ctx", {}).get("error", err["msg"]))
         return "schema.value", message, None
+    if kind == "places":
+        return ("schema.places", f"“{_label(parent, name)}”最多保留两位小数：“{shorten(err.get('input'))}”",
+                "分值和得分写到 0.01，如 16.67")
     if kind == "year":
         return "schema.year", f"“{_label(parent, name)}”应为四位数字的年度：“{shorten(err.get('input'))}”", \
             "如 2024"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from .expression import (Comparison, DatePoint, DateTerm, Event, Expression, FreeText, Operator,
                          Quantity, Range, State, Tier, TierWord, Trend, format_date,
@@ -20,13 +20,17 @@ from .rules import RuleSet
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 NIL = Decimal("0.00")  # a score of nothing, printed as 0.00 like every other score
+LATE = frozenset({"延期", "推迟", "逾期", "延迟"})  # manners that say a deadline was missed
 
 # Formulas multiply first and divide once, last: 5.94 × (24 − 23)/12 is exactly 0.495 → 0.50,
 # where 5.94 × (1 − 11/12) carries the 28-digit rounding of 11/12 and gives 0.49.
 
 
+_WIDE = Context(prec=200)  # room for any figure a user can type, so rounding never overflows
+
+
 def round_half_up(value: Decimal, step: Decimal = CENT) -> Decimal:
-    return value.quantize(step, rounding=ROUND_HALF_UP)
+    return value.quantize(step, rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def points(value: Decimal) -> str:
@@ -109,16 +113,17 @@ def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rule
         if met:
             return Outcome(round_half_up(weight), f"完成值 {a_text} {sign} 指标值 {t_text}：得满分 {w}",
                            met=True)
+        over = "未低于" if a == t else "超过"  # <T at A = T: not met, though nothing is over
         if policy.reverse_formula == "ratio":
             score = weight * t / a
             return Outcome(round_half_up(score),
-                           f"完成值 {a_text} 超过指标值 {t_text}（反向指标）：{w} × {_n(t)}/{_n(a)} = "
+                           f"完成值 {a_text} {over}指标值 {t_text}（反向指标）：{w} × {_n(t)}/{_n(a)} = "
                            f"{points(score)}")
         if a >= 2 * t:
             return Outcome(NIL, f"完成值 {a_text} 达到指标值 {t_text} 的两倍及以上（反向指标）：得 0.00")
         score = weight * (2 * t - a) / t
         return Outcome(round_half_up(score),
-                       f"完成值 {a_text} 超过指标值 {t_text}（反向指标）：{w} × (1 − ({_n(a)} − {_n(t)})/{_n(t)})"
+                       f"完成值 {a_text} {over}指标值 {t_text}（反向指标）：{w} × (1 − ({_n(a)} − {_n(t)})/{_n(t)})"
                        f" = {points(score)}")
     if how == "exact":
         if a == t:
@@ -289,6 +294,10 @@ def score_row(target: Expression, actual: Expression, weight: Decimal, rules: Ru
             stated = _polarity(actual)
             if stated is None:
                 return _not_comparable(target, actual)
+            if (isinstance(target, DateTerm) and isinstance(actual, Event) and actual.partial
+                    and actual.manner in LATE and rules.quantitative.deadline_missed == "zero"):
+                return Outcome(NIL, f"完成值“{format_expression(actual)}”晚于截止日期"
+                                    f"“{format_expression(target)}”：得 0.00")  # as a late date
             outcome = score_tier(stated[0], stated[1], weight, rules)
             if isinstance(target, DateTerm) and not isinstance(actual, TierWord):
                 return outcome  # 按时完成 against a deadline says what happened
@@ -307,8 +316,15 @@ def score_row(target: Expression, actual: Expression, weight: Decimal, rules: Ru
         if not isinstance(actual, Comparison):
             return _not_comparable(target, actual)
         findings: tuple[Finding, ...] = ()
+        reference = target.quantity if isinstance(target, Comparison) else target.low
+        if (not actual.quantity.unit and reference.unit in ("%", "百分比")  # 0.9 for 90%?
+                and 0 < actual.quantity.value <= 1 < reference.value):
+            findings += (Finding("warning", "actual.percent_unit",
+                                 f"完成值“{format_number(actual.quantity.value)}”没有单位，按 "
+                                 f"{format_number(actual.quantity.value)}% 计",
+                                 hint=f"如指 {format_number(actual.quantity.value * 100)}%，请写成百分数"),)
         if not actual.implied:
-            findings = (Finding("warning", "actual.has_operator",
+            findings += (Finding("warning", "actual.has_operator",
                                 f"完成值“{format_expression(actual)}”带有比较符号，按 {_quantity_text(actual.quantity)} 计",
                                 hint="完成值请写实际数值，不带 ≥、≤"),)
         if isinstance(target, Range):

@@ -119,6 +119,8 @@ class Lexicon:
                     return Trend(prefix, v.degrees[prefix], word, self.directions[word], rest)
                 if prefix in self.negations:
                     return Trend(prefix, 0, word, self.directions[word], rest)
+                if prefix in self.qualifiers:  # 基本落实: done in part, whatever the degree
+                    return TierWord(text, Tier.PARTIAL)
                 if len(prefix) <= _MAX_MODIFIER:
                     return FreeText(text, prefix, self.suggest(prefix, list(v.degrees)))
         return None

@@ -122,12 +122,11 @@ def allocate(rows: Sequence[Row], rules: RuleSet) -> Allocation:
                 f"{category.name}类分值合计 {given}，与通常的 {category_weight} 不同", explicit[0],
                 severity="warning"))
     indicator_total = sum(result, Decimal(0))
-    if all(row.explicit is not None for row in rows) and rows:
-        expected = Decimal(100) - budget
-        if indicator_total != expected:
-            issues.append(WeightIssue(
-                "weights.total", f"各指标分值合计 {indicator_total}，应为 {expected}"
-                f"（总分 100{'，其中预算执行率 ' + str(budget) if budget else ''}）", None))
+    expected = Decimal(100) - budget
+    if rows and indicator_total != expected:  # unset rows fill their categories: only
+        issues.append(WeightIssue(            # explicit 分值 can break the 100
+            "weights.total", f"各指标分值合计 {indicator_total}，应为 {expected}"
+            f"（总分 100{'，其中预算执行率 ' + str(budget) if budget else ''}）", None))
     return Allocation(budget, tuple(result),
                       tuple((c.name, w) for c, w in effective if c.name in present),
                       tuple(issues))

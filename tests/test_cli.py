@@ -178,3 +178,21 @@ def test_check_reports_diagnostics_as_json(runner, example_copy):
     mismatch = next(d for d in found if d["code"] == "actual.unit_mismatch")
     assert mismatch["severity"] == "error" and mismatch["file"].endswith("actuals.yaml")
     assert mismatch["line"] >= 1 and mismatch["column"] >= 1
+
+
+def test_output_never_overwrites_a_rule_file(runner, example_copy):
+    rules = example_copy / "mine.yaml"
+    rules.write_text("extends: mof-2020\nname: mine\ntitle: 我的\n", encoding="utf-8")
+    before = rules.read_bytes()
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                 "--rules", rules, "-o", rules)
+    assert result.exit_code == 2 and rules.read_bytes() == before
+
+
+def test_project_filter_ignores_the_other_projects_entries(runner, example_copy):
+    actuals = example_copy / "actuals.yaml"
+    text = actuals.read_text(encoding="utf-8")
+    cut = text.index("  涉外资料翻译:")
+    actuals.write_text(text[:cut] + text[text.index("  信息化建设项目:"):], encoding="utf-8")
+    result = run(runner, example_copy / "goals.yaml", actuals, "--project", "课题研究")
+    assert result.exit_code == 0, result.stderr

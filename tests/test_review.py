@@ -113,3 +113,23 @@ def test_a_run_with_errors_still_scores_everything(tmp_path):
     evaluation = evaluate(tmp_path)
     assert evaluation.errors >= 3
     assert len(evaluation.projects) == 1 and len(evaluation.projects[0].indicators) == 5
+
+
+def test_own_scores_that_break_the_rules_are_not_adopted(tmp_path):
+    actuals = ACTUALS.replace("budget: {adjusted: 200000.00, executed: 190000.00, score: 9.50}",
+                              "budget: {adjusted: 200000.00, executed: 190000.00, score: 15}")
+    actuals = actuals.replace("推送篇数: {actual: 6篇, score: 16.67}",
+                              "推送篇数: {actual: 6人次, score: 50}")  # a row in error
+    evaluation = evaluate(tmp_path, actuals=actuals)
+    project = evaluation.projects[0]
+    # budget: 15 > 10 → the rule's 9.50; 推送篇数: unit mismatch → 0.00 by rule, 50 > 16.67
+    assert project.budget.score == Decimal("9.50")
+    assert project.indicators[0].score == Decimal("0.00")
+    assert project.total <= 100
+    assert ("review.budget_score_above_weight", 4) in findings(evaluation)
+
+
+def test_weights_finer_than_a_cent_are_refused(tmp_path):
+    actuals = ACTUALS.replace("推送篇数: {actual: 6篇, score: 16.67}",
+                              "推送篇数: {actual: 6篇, weight: 16.665}")
+    assert ("schema.places", 7) in findings(evaluate(tmp_path, actuals=actuals))

@@ -120,3 +120,22 @@ def test_the_variant_rescores_only_reverse_and_lower_tier_rows(tmp_path):
     assert runs["mof-2020"][("2024年“上海奖”工作", "城市获奖数量")].score == Decimal("1.18")
     partial = runs["local-variant"][("2024年“上海奖”工作", "促进更多国外城市竞选获奖城市")]
     assert partial.score == Decimal("2.44")  # 3.75 × 65% = 2.4375 → 2.44
+
+
+@pytest.mark.parametrize("override", [
+    "grades: [{name: 优, minimum: 90}, {name: 良, minimum: 80}]\n",
+    "weights:\n  categories: [{name: 产出指标, weight: 50}, {name: 产出指标, weight: 40}]\n",
+    "weights:\n  categories: [{name: 产出指标, weight: 50, members: [产出指标, 效益指标]}, "
+    "{name: 效益指标, weight: 30}, {name: 满意度指标, weight: 10}]\n",
+    "qualitative:\n  partial: {low: 50, high: 75, default: 60}\n",
+])
+def test_incoherent_rule_sets_are_refused(tmp_path, override):
+    loaded, problems = load_rules(write(tmp_path, "extends: mof-2020\n" + override))
+    assert loaded.rules is None and [p.code for p in problems] == ["rules.value"]
+
+
+def test_amounts_keep_their_written_precision():
+    from evaluator.report import money
+
+    assert money(Decimal("110.2035")) == "110.2035"
+    assert money(Decimal("1102000")) == "1,102,000.00"

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.scoring import rules_with
 from evaluator.scoring import score_budget, score_row
 from evaluator.parser import ExpressionError
 from evaluator.vocabulary import Lexicon
+from tests.scoring import rules_with
 
 TABLE = yaml.safe_load((Path(__file__).parent / "cases.yaml").read_text(encoding="utf-8"))
 ROW_CASES: list[dict[str, Any]] = TABLE["cases"]
@@ -93,3 +93,32 @@ def test_score_budget(case: dict[str, Any]) -> None:
         assert sorted(outcome.flags) == sorted(case["flags"]), outcome.trace
     _check_findings(case, outcome.findings)
     _check_text(case, outcome.score)
+
+
+def test_late_event_against_a_deadline_scores_like_a_late_date() -> None:
+    rules = rules_with(None)
+    lexicon = Lexicon(rules.vocabulary)
+    late = score_row(lexicon.read("2024年10月底前"), lexicon.read("延期完成"), Decimal("5.00"), rules,
+                     year=2024)
+    dated = score_row(lexicon.read("2024年10月底前"), lexicon.read("2024年11月3日"),
+                      Decimal("5.00"), rules, year=2024)
+    assert late.score == dated.score == Decimal("0.00")
+    partial = rules_with({"quantitative": {"deadline_missed": "partial"}})
+    assert score_row(lexicon.read("2024年10月底前"), lexicon.read("延期完成"), Decimal("5.00"),
+                     partial, year=2024).score == Decimal("3.50")  # 70%
+
+
+def test_a_bare_fraction_against_a_percent_target_is_questioned() -> None:
+    rules = rules_with(None)
+    lexicon = Lexicon(rules.vocabulary)
+    outcome = score_row(lexicon.read("≥90%"), lexicon.read("0.9"), Decimal("6.25"), rules, year=2024)
+    assert "actual.percent_unit" in [f.code for f in outcome.findings]
+
+
+def test_a_qualified_trend_is_partly_achieved() -> None:
+    rules = rules_with(None)
+    lexicon = Lexicon(rules.vocabulary)
+    outcome = score_row(lexicon.read("逐步落实"), lexicon.read("基本落实"), Decimal("6.00"), rules,
+                        year=2024)
+    assert outcome.tier is not None and outcome.tier.value == "部分达成"
+    assert outcome.score == Decimal("4.20")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.scoring import rules_with
 from evaluator.weights import Row, allocate, split_cents
+from tests.scoring import rules_with
 
 CENT = Decimal("0.01")
 TABLE = yaml.safe_load((Path(__file__).parent / "weights.yaml").read_text(encoding="utf-8"))
