@@ -127,7 +127,6 @@ class ShortActual:
         self.actual = actual
 
 
-_plain_actual = ShortActual
 _LONG_FORMS = TypeAdapter(dict[str, ActualSpec])
 
 
@@ -160,7 +159,7 @@ def read_project_actuals(actuals: Actuals, name: str
     for key, entry in project.indicators.items():
         at = where + ("indicators", key)
         if isinstance(entry, str) or entry is None:
-            indicators.append(Actual(key, _plain_actual(entry or ""), document, at, False))
+            indicators.append(Actual(key, ShortActual(entry or ""), document, at, False))
             continue
         if not isinstance(entry, dict):
             diagnostics.append(error(

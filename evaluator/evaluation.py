@@ -15,19 +15,17 @@ from typing import Any, Iterator, NamedTuple
 from .actuals import (Actual, Actuals, ProjectActuals, read_actuals_header,
                       read_project_actuals)
 from .diagnostics import Diagnostic, Position, error, sort_key, warning
-from .expression import (Comparison, Expression, FreeText, Tier, format_expression,
-                         is_quantitative)
+from .expression import Comparison, Expression, FreeText, Tier
 from .goals import Goals, Indicator, Project, read_goals_header, read_project
 from .parser import ExpressionError
 from .rules import DEFAULT_RULES, RuleSet, load_rules
 from .schema import shorten
-from .scoring import (Finding, Outcome, round_half_up, score_budget, score_row)
+from .scoring import NIL, Finding, Outcome, round_half_up, score_budget, score_row
 from .source import load_document
 from .vocabulary import Lexicon
-from .weights import Row, allocate
+from .weights import Allocation, Row, allocate
 
 ZERO = Decimal(0)
-ZERO_POINTS = Decimal("0.00")
 
 
 class IndicatorResult(NamedTuple):
@@ -51,10 +49,6 @@ class IndicatorResult(NamedTuple):
         if self.self_score is not None and not self.self_rejected:
             return self.self_score
         return self.rule_score
-
-    @property
-    def quantitative(self) -> bool:
-        return self.target is not None and is_quantitative(self.target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,20 +341,24 @@ def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
 
 
 def score_project(project: Project, project_actuals: ProjectActuals, rules: RuleSet,
-                  lexicon: Lexicon, year: int, scores: dict[tuple, Outcome] | None = None
+                  lexicon: Lexicon, year: int, scores: dict[tuple, Outcome] | None = None,
+                  allocations: dict[tuple, Allocation] | None = None
                   ) -> tuple[ProjectResult, list[Diagnostic]]:
-    """Score one project. ``scores`` memoizes outcomes by (target, actual, weight, direction):
-    a unit repeats them, and a score depends on nothing else within a run."""
+    """Score one project. ``scores`` memoizes outcomes by (target, actual, weight, direction)
+    and ``allocations`` the 分值 of a project's shape: a unit repeats both, and within a run
+    they depend on nothing else."""
     scores = {} if scores is None else scores
+    allocations = {} if allocations is None else allocations
     problems: list[Diagnostic] = []
     matched, join_problems = join_indicators(project, project_actuals)
     problems += join_problems
     rows = tuple(Row(i.level1, i.level2, matched[n].spec.weight if n in matched else None)
                  for n, i in enumerate(project.indicators))
-    allocation = scores.get(rows)  # type: ignore[assignment]  # projects of one shape share it
+    allocation = allocations.get(rows)
     if allocation is None:
         allocation = allocate(rows, rules)
-        scores[rows] = allocation  # type: ignore[assignment]
+        if len(allocations) < 100_000:
+            allocations[rows] = allocation
     for issue in allocation.issues:
         if issue.row is not None and issue.row in matched:
             actual = matched[issue.row]
@@ -393,7 +391,7 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
                 problems += actual_problems
         if target is None or value is None:
             why = "没有实际完成值" if actual is None else "指标值或完成值无法识别"
-            outcome = Outcome(ZERO_POINTS, f"{why}：0.00")
+            outcome = Outcome(NIL, f"{why}：0.00")
             self_score = actual.spec.score if actual is not None else None
             if self_score is not None:
                 self_score = round_half_up(self_score)
@@ -532,6 +530,7 @@ class Run:
     sources: dict[str, Any]
     only: str | None = None  # --project
     scores: dict[tuple, Outcome] = field(default_factory=dict)  # see score_project
+    allocations: dict[tuple, Allocation] = field(default_factory=dict)
 
     def indexes(self) -> list[int]:
         """The goals projects this run covers, in the 申报表's order."""
@@ -557,7 +556,8 @@ class Run:
         result = None
         if project is not None and project_actuals is not None:
             result, problems = score_project(project, project_actuals, self.rules,
-                                             self.lexicon, goals.year, self.scores)
+                                             self.lexicon, goals.year, self.scores,
+                                             self.allocations)
             self.diagnostics += problems
         elif project is not None:  # nothing to score against: still check the targets
             for indicator in project.indicators:

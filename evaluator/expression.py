@@ -135,8 +135,6 @@ Quantitative = Comparison | Range | DateTerm
 Qualitative = Trend | State | Event | TierWord | FreeText
 Expression = Comparison | Range | DateTerm | Trend | State | Event | TierWord | FreeText
 
-NODE_TYPES = (Operator, Tier, Quantity, Comparison, Range, DatePoint, DateTerm, Phrase, Trend,
-              State, Event, TierWord, FreeText)
 
 
 def is_quantitative(expression: Expression) -> bool:

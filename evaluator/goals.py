@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import NamedTuple
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field
 
@@ -119,10 +117,6 @@ class Goals:
     document: Document
     names: tuple[str | None, ...]  # each project's name as written (None if not text)
 
-    @property
-    def project_count(self) -> int:
-        return len(self.names)
-
 
 def _long_form(entry: Any, document: Document, at: tuple
                ) -> tuple[IndicatorSpec | None, list[Diagnostic]]:
@@ -213,5 +207,4 @@ def read_goals(document: Document) -> tuple[Goals | None, list[Project], list[Di
     return goals, projects, diagnostics
 
 
-__all__ = ["Goals", "Project", "Indicator", "read_goals", "read_goals_header", "read_project",
-           "Decimal"]
+__all__ = ["Goals", "Project", "Indicator", "read_goals", "read_goals_header", "read_project"]

@@ -58,7 +58,6 @@ class Outcome:
     tier: Tier | None = None
     flags: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = ()
-    met: bool = False
 
 
 def _quantity_text(quantity: Quantity) -> str:
@@ -95,7 +94,7 @@ def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rule
                      direction: str | None = None) -> Outcome:
     pair = _scaled_pair(target.quantity, actual)
     if isinstance(pair, Finding):
-        return Outcome(NIL, f"单位不一致，无法比较：0.00", findings=(pair,))
+        return Outcome(NIL, "单位不一致，无法比较：0.00", findings=(pair,))
     t, a = pair
     w = points(weight)
     a_text, t_text = _quantity_text(actual), _quantity_text(target.quantity)
@@ -104,15 +103,13 @@ def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rule
     if t == 0 and target.operator in (Operator.EQ, Operator.LE, Operator.LT) or (
             t == 0 and how == "reverse"):
         if a <= 0:
-            return Outcome(round_half_up(weight), f"完成值 {a_text}，指标值 {t_text}：未发生，得满分 {w}",
-                           met=True)
+            return Outcome(round_half_up(weight), f"完成值 {a_text}，指标值 {t_text}：未发生，得满分 {w}")
         return Outcome(NIL, f"完成值 {a_text}，指标值 {t_text}：零目标未实现，得 0.00")
     if how == "reverse":
         met = a < t if target.operator is Operator.LT else a <= t
         sign = "<" if target.operator is Operator.LT else "≤"
         if met:
-            return Outcome(round_half_up(weight), f"完成值 {a_text} {sign} 指标值 {t_text}：得满分 {w}",
-                           met=True)
+            return Outcome(round_half_up(weight), f"完成值 {a_text} {sign} 指标值 {t_text}：得满分 {w}")
         over = "未低于" if a == t else "超过"  # <T at A = T: not met, though nothing is over
         if policy.reverse_formula == "ratio":
             score = weight * t / a
@@ -127,8 +124,7 @@ def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rule
                        f" = {points(score)}")
     if how == "exact":
         if a == t:
-            return Outcome(round_half_up(weight), f"完成值 {a_text} = 指标值 {t_text}：得满分 {w}",
-                           met=True)
+            return Outcome(round_half_up(weight), f"完成值 {a_text} = 指标值 {t_text}：得满分 {w}")
         score = max(NIL, weight * (t - abs(a - t)) / t)
         return Outcome(round_half_up(score),
                        f"完成值 {a_text} ≠ 指标值 {t_text}：{w} × (1 − |{_n(a)} − {_n(t)}|/{_n(t)}) = "
@@ -150,7 +146,7 @@ def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rule
                          f" = {points(score)}"
             else:
                 trace += f"得满分 {w}，需说明指标值设定是否偏低"
-        return Outcome(round_half_up(score), trace, flags=flags, met=True)
+        return Outcome(round_half_up(score), trace, flags=flags)
     below = "≤" if a == t else "<"  # a > target not met at equality
     if t == 0:  # >0 with nothing achieved: no ratio to take
         return Outcome(NIL, f"完成值 {a_text} {below} 指标值 {t_text}：得 0.00")
@@ -176,7 +172,7 @@ def score_range(target: Range, actual: Quantity, weight: Decimal) -> Outcome:
     a_text = _quantity_text(actual)
     span = f"{_quantity_text(target.low)}~{_quantity_text(target.high)}"
     if lo <= a <= hi:
-        return Outcome(round_half_up(weight), f"完成值 {a_text} 在 {span} 之内：得满分 {w}", met=True)
+        return Outcome(round_half_up(weight), f"完成值 {a_text} 在 {span} 之内：得满分 {w}")
     if a < lo:
         score = max(NIL, weight * a / lo) if lo else NIL
         return Outcome(round_half_up(score),
@@ -205,8 +201,7 @@ def score_deadline(target: DateTerm, actual: DateTerm, weight: Decimal, rules: R
     w = points(weight)
     if done <= deadline:
         return Outcome(round_half_up(weight),
-                       f"完成日期 {format_date(actual.date)} 不晚于 {format_date(target.date)}：得满分 {w}",
-                       met=True)
+                       f"完成日期 {format_date(actual.date)} 不晚于 {format_date(target.date)}：得满分 {w}")
     if rules.quantitative.deadline_missed == "partial":
         band = rules.qualitative.partial
         score = weight * band.default / HUNDRED
@@ -282,7 +277,7 @@ def score_tier(tier: Tier, reason: str, weight: Decimal, rules: RuleSet) -> Outc
     score = weight * band.default / HUNDRED
     return Outcome(round_half_up(score),
                    f"{reason}：{_TIER_NOTE[tier]}，{points(weight)} × {_n(band.default)}% = {points(score)}",
-                   tier=tier, met=tier is Tier.ACHIEVED)
+                   tier=tier)
 
 
 def score_row(target: Expression, actual: Expression, weight: Decimal, rules: RuleSet, *,
@@ -308,8 +303,7 @@ def score_row(target: Expression, actual: Expression, weight: Decimal, rules: Ru
                 finding = Finding("error", "actual.tier_for_quantity", finding.message,
                                   hint="本规则集要求定量指标填写实际数值")
                 return Outcome(NIL, "定量指标缺少实际数值：0.00", findings=(finding,))
-            return Outcome(outcome.score, outcome.trace, outcome.tier, outcome.flags, (finding,),
-                           outcome.met)
+            return Outcome(outcome.score, outcome.trace, outcome.tier, outcome.flags, (finding,))
         if isinstance(target, DateTerm):
             assert isinstance(actual, DateTerm)
             return score_deadline(target, actual, weight, rules, year)
@@ -333,7 +327,7 @@ def score_row(target: Expression, actual: Expression, weight: Decimal, rules: Ru
             outcome = score_comparison(target, actual.quantity, weight, rules, direction)
         if findings:
             outcome = Outcome(outcome.score, outcome.trace, outcome.tier, outcome.flags,
-                              outcome.findings + findings, outcome.met)
+                              outcome.findings + findings)
         return outcome
     if is_quantitative(actual) and not isinstance(target, TierWord):
         return _not_comparable(target, actual)
@@ -371,8 +365,8 @@ def score_budget(adjusted: Decimal, executed: Decimal, weight: Decimal
     if executed > adjusted:
         return rate, Outcome(round_half_up(weight),
                              f"执行率 = {_n(executed)}/{_n(adjusted)} = {percent(rate)}，超过 100% 按 100% 计：得满分 {w}",
-                             flags=("over_budget",), met=True)
+                             flags=("over_budget",))
     score = weight * executed / adjusted
     return rate, Outcome(round_half_up(score),
                          f"执行率 = {_n(executed)}/{_n(adjusted)} = {percent(rate)}：{w} × {_n(executed)}/{_n(adjusted)} = "
-                         f"{points(score)}", met=executed == adjusted)
+                         f"{points(score)}")

@@ -28,8 +28,8 @@ import ryml
 from .diagnostics import Diagnostic, Position, error
 
 _NONE = ryml.NONE if hasattr(ryml, "NONE") else 2 ** 64 - 1
+_CONTENT = re.compile(rb"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not blank or a comment
 # An anchor or alias token: & or * right after a space, a flow indicator or a colon.
-_CONTENT = re.compile(rb"^[ \t]*[^#\s]", re.MULTILINE)
 _ANCHOR_OR_ALIAS = re.compile(rb"(?:^|[\s\[\{,:-])[&*][^\s,\[\]\{\}]", re.MULTILINE)
 
 
@@ -707,6 +707,3 @@ def load_document(path: str | Path, display: str | None = None
         return Document(name, None, None), problems
     return parse_bytes(name, raw, lead)
 
-
-def parse_text(path: str, text: str) -> tuple[Document, list[Diagnostic]]:
-    return parse_bytes(path, text.encode("utf-8"))

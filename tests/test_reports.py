@@ -10,7 +10,6 @@ import subprocess
 from decimal import Decimal
 from pathlib import Path
 
-import jinja2
 import pytest
 from click.testing import CliRunner
 from jinja2 import nodes
