@@ -294,9 +294,11 @@ class Locator:
     def _piece(self, project: Any) -> tuple["Locator", int] | None:
         """A locator over one project's lines, and the line it starts on."""
         blocks = self.blocks
-        if blocks is None or project not in blocks.keys:
+        if blocks is None:
             return None
-        index = blocks.keys.index(project) if not isinstance(project, int) else project
+        index = blocks.index.get(project)
+        if index is None:
+            return None
         if not 0 <= index < len(blocks.starts):
             return None
         start = blocks.starts[index]
@@ -551,6 +553,15 @@ class Blocks:
     keys: tuple[Any, ...]  # list indexes, or mapping keys
     starts: tuple[int, ...]  # byte offset of the line each project starts on
     end: int  # where the projects block ends (the next top-level key's line, or the end)
+
+    @property
+    def index(self) -> dict[Any, int]:
+        """Position of each key (built once: a province has 100 000 of them)."""
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = {key: position for position, key in enumerate(self.keys)}
+            object.__setattr__(self, "_index", cached)
+        return cached
 
 
 def _blocks(tree: Any, root: int, base: int, raw: bytes) -> Blocks | None:
