@@ -101,6 +101,7 @@ def test_reports_show_both_columns(tmp_path):
     assert "| 分值 | 得分 | 规则得分 |" in markdown
     assert "| 活动次数 | ≥4.00(次) | 3次 | 16.67 | 14.00 | 12.50 |" in markdown
     assert "（单位自评 15.00 超出分值或所在档次，未采用）" in markdown  # 管理规范性
+    assert "| 9.50（单位自评 9.50，规则得分 9.50） |" in markdown  # the budget row
     assert "| 总分 | | | | | 100.00 | 81.83 | 81.33 | 自评等级：良 |" in markdown
     project = to_json_data(evaluation)["projects"][0]
     assert project["total"] == "81.83" and project["rule_total"] == "81.33"
