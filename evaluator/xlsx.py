@@ -148,12 +148,7 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
         s.put(row, 4, i.name)
         s.put(row, 5, i.target)
         s.put(row, 6, i.actual)
-        s.put(row, 7, _number(i.weight), align=RIGHT, number_format=POINTS)
-        s.put(row, 8, _number(i.score), align=RIGHT, number_format=POINTS)
-        column = 9
-        if p.has_self_scores:
-            s.put(row, 9, _number(i.rule_score), align=RIGHT, number_format=POINTS)
-            column = 10
+        column = _score_cells(s, row, p, i.weight, i.score, i.rule_score)
         remark = "".join(f"【{f}】" for f in i.flags) + i.remark
         if i.missing_reason:
             remark += "（未填写偏差原因）"
@@ -162,17 +157,23 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
         s.put(row, column, remark)
         row += 1
     s.put(row, 2, "总分", head=True, span=5)
-    s.put(row, 7, _number(p.weight_total), align=RIGHT, number_format=POINTS)
-    s.put(row, 8, _number(p.total), align=RIGHT, number_format=POINTS)
-    column = 9
-    if p.has_self_scores:
-        s.put(row, 9, _number(p.rule_total), align=RIGHT, number_format=POINTS)
-        column = 10
+    column = _score_cells(s, row, p, p.weight_total, p.total, p.rule_total)
     s.put(row, column, f"自评等级：{p.grade}")
     ws.print_area = f"A1:{get_column_letter(cols)}{row}"
     ws.print_title_rows = f"{first}:{first}"
     s.fit_rows()
     _page_setup(ws)
+
+
+def _score_cells(s: _Sheet, row: int, p: ProjectView, weight: str, score: str,
+                 rule_score: str) -> int:
+    """分值, 得分 (and 规则得分 when the unit gave its own) from column 7; the next column."""
+    s.put(row, 7, _number(weight), align=RIGHT, number_format=POINTS)
+    s.put(row, 8, _number(score), align=RIGHT, number_format=POINTS)
+    if not p.has_self_scores:
+        return 9
+    s.put(row, 9, _number(rule_score), align=RIGHT, number_format=POINTS)
+    return 10
 
 
 def _page_setup(ws: Worksheet) -> None:
