@@ -275,6 +275,8 @@ def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagno
     merged: Any = {}
     for layer in reversed(documents):
         merged = _merge(merged, {k: v for k, v in layer.data.items() if k != "extends"})
+    if documents[0].data.get("extends") is not None:  # shown by `evaluate rules`
+        merged["extends"] = documents[0].data["extends"]
     combined = _Layered(documents[0].path, merged, tuple(documents))
     rules, problems = validate(RuleSet, combined)  # type: ignore[arg-type]
     return LoadedRules(rules, tuple(documents)), [_as_rules_error(d) for d in problems]

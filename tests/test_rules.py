@@ -92,7 +92,7 @@ def test_the_variant_changes_exactly_what_it_says():
     assert changed == {("quantitative", "reverse_formula"), ("qualitative", "partial"),
                        ("qualitative", "missed")}
     top = {k for k in base if not isinstance(base[k], dict) and base[k] != variant[k]}
-    assert top == {"name", "title", "source"}
+    assert top == {"name", "title", "source", "extends"}  # the variant extends mof-2020
 
 
 def test_the_variant_rescores_only_reverse_and_lower_tier_rows(tmp_path):
