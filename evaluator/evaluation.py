@@ -78,14 +78,18 @@ class ProjectResult:
     budget: BudgetResult
     indicators: tuple[IndicatorResult, ...]
     categories: tuple[tuple[str, Decimal, Decimal], ...]  # (name, weight, adopted score)
+    # the rows' sums, added once (score_project): adopted, by rule, and their weights
+    indicator_total: Decimal = ZERO
+    indicator_rule_total: Decimal = ZERO
+    indicator_weight: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
-        return self.budget.score + sum((r.score for r in self.indicators), ZERO)
+        return self.budget.score + self.indicator_total
 
     @property
     def rule_total(self) -> Decimal:
-        return self.budget.rule_score + sum((r.rule_score for r in self.indicators), ZERO)
+        return self.budget.rule_score + self.indicator_rule_total
 
     @property
     def self_total(self) -> Decimal | None:
@@ -424,14 +428,20 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
     budget, budget_problems = score_budget_row(project, project_actuals, rules)
     problems += budget_problems
     by_level1: dict[str, Decimal] = {}
+    adopted_sum = rule_sum = weight_sum = ZERO
     for row in results:
-        by_level1[row.indicator.level1] = by_level1.get(row.indicator.level1, ZERO) + row.score
+        adopted = row.score
+        by_level1[row.indicator.level1] = by_level1.get(row.indicator.level1, ZERO) + adopted
+        adopted_sum += adopted
+        rule_sum += row.rule_score
+        weight_sum += row.weight
     categories = []
     for name, category_weight in allocation.categories:
         level1s = next(c.level1_names() for c in rules.weights.categories if c.name == name)
         scored = sum((by_level1.get(level1, ZERO) for level1 in level1s), ZERO)
         categories.append((name, category_weight, scored))
-    result = ProjectResult(project, project_actuals, budget, tuple(results), tuple(categories))
+    result = ProjectResult(project, project_actuals, budget, tuple(results), tuple(categories),
+                           adopted_sum, rule_sum, weight_sum)
     problems += review_project(result, rules)
     return result, problems
 
@@ -482,10 +492,10 @@ def review_project(result: ProjectResult, rules: RuleSet) -> list[Diagnostic]:
                               f"项目“{result.project.name}”填写的总分 {stated} 与各行得分合计 {result.total} 不符",
                               result.actuals.field_position("total"),
                               hint="总分应为预算执行率得分与各指标得分之和"))
-    weights = sum((r.weight for r in result.indicators), ZERO)
+    weights = result.indicator_weight
     rate = result.budget.rate
     if weights > 0 and rate is not None:
-        achievement = sum((r.score for r in result.indicators), ZERO) * 100 / weights
+        achievement = result.indicator_total * 100 / weights
         gap = achievement - min(rate, Decimal(1)) * 100
         if gap > rules.review.achievement_gap:
             problems.append(warning(
