@@ -39,9 +39,9 @@ class ProjectSpec(Strict):
     end: dt.date | None = Field(None, title="计划完成日期")
     funds: FundsSpec = Field(title="项目资金")
     goal: str | None = Field(None, title="年度总体目标")
-    # 一级 → 二级 → 三级: a target string or {target: …}; the leaves are read in read_goals,
-    # where a plain string (nearly all of them) costs no validation at all.
-    indicators: dict[str, dict[str, dict[str, Any]]] = Field(title="绩效指标")
+    # 一级 → 二级 → 三级: a target string or {target: …}. The nesting is checked in
+    # read_project, which walks it anyway: a plain string (nearly every leaf) costs nothing.
+    indicators: dict[str, Any] = Field(title="绩效指标")
 
 
 class GoalsSpec(Strict):
@@ -118,6 +118,11 @@ class Goals:
     names: tuple[str | None, ...]  # each project's name as written (None if not text)
 
 
+def _not_a_level(document: Document, at: tuple, level: str, below: str) -> Diagnostic:
+    return error("schema.type", f"{level}指标“{at[-1]}”下面应是{below}指标（“名称: …”形式的映射）",
+                 document.position(at), hint=f"请按“{level}指标 → {below}指标”逐层缩进")
+
+
 def _long_form(entry: Any, document: Document, at: tuple
                ) -> tuple[IndicatorSpec | None, list[Diagnostic]]:
     if not isinstance(entry, dict):
@@ -163,7 +168,14 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
         return None, diagnostics
     indicators = []
     for level1, groups in project.indicators.items():
+        if not isinstance(groups, dict):
+            diagnostics.append(_not_a_level(document, where + ("indicators", level1), "一级", "二级"))
+            continue
         for level2, entries in groups.items():
+            if not isinstance(entries, dict):
+                diagnostics.append(_not_a_level(document, where + ("indicators", level1, level2),
+                                                "二级", "三级"))
+                continue
             for name, entry in entries.items():
                 at = where + ("indicators", level1, level2, name)
                 if not (level1.strip() and level2.strip() and name.strip()):

@@ -153,3 +153,12 @@ def test_an_unknown_word_in_an_actual_suggests_the_nearest(tmp_path):
     assert (found.position.line, found.position.column) == (7, 13)
     assert "“显着”不是规则集词表中的词" in found.message
     assert found.hint.startswith("是否为“显著”")
+
+
+def test_a_level_that_is_not_a_mapping_is_named(tmp_path):
+    goals = GOALS.replace("      满意度指标:\n        服务对象满意度指标:\n          满意度: ≥80.00(%)\n",
+                          "      满意度指标: 很满意\n")
+    evaluation = run(tmp_path, goals, None)
+    (found,) = [d for d in evaluation.diagnostics if d.code == "schema.type"]
+    assert found.message == "一级指标“满意度指标”下面应是二级指标（“名称: …”形式的映射）"
+    assert (found.position.line, found.position.column) == (11, 14)
