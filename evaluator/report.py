@@ -325,17 +325,21 @@ def project_json(result: ProjectResult, grade: str) -> dict[str, Any]:
 def _rows_json(result: ProjectResult) -> list[dict[str, Any]]:
     """The rows of a project for JSON; written for speed (a province has millions)."""
     rows = []
-    append, text = rows.append, _decimal
+    append = rows.append
+    # weights, rule scores and own scores are rounded to the cent where they are made, so
+    # str() writes them with their two decimals
     for r in result.indicators:
         indicator, actual = r.indicator, r.actual
         spec = actual.spec if actual is not None else None
-        adopted = r.self_score if r.self_score is not None and not r.self_rejected else r.rule_score
+        own = r.self_score
+        adopted = own if own is not None and not r.self_rejected else r.rule_score
         append({
             "path": [indicator.level1, indicator.level2, indicator.name],
             "target": indicator.target, "actual": spec.actual if spec is not None else None,
             "kind": kind_of(r.target) if r.target is not None else None,
-            "weight": text(r.weight), "score": text(adopted), "rule_score": text(r.rule_score),
-            "self_score": text(r.self_score), "tier": r.tier.value if r.tier else None,
+            "weight": str(r.weight), "score": str(adopted), "rule_score": str(r.rule_score),
+            "self_score": str(own) if own is not None else None,
+            "tier": r.tier.value if r.tier else None,
             "trace": r.trace, "flags": list(r.flags),
             "reason": spec.reason if spec is not None else None,
             "measures": spec.measures if spec is not None else None,

@@ -96,7 +96,7 @@ def allocate(rows: Sequence[Row], rules: RuleSet) -> Allocation:
             membership[index] = category
     present = {c.name for c in membership.values()}
     effective = _effective_categories(rules, present)
-    result: list[Decimal] = [Decimal(0)] * len(rows)
+    result: list[Decimal] = [CENT * 0] * len(rows)  # 0.00: every weight is written to the cent
     for category, category_weight in effective:
         members = [i for i in range(len(rows)) if membership.get(i) is category]
         if not members:

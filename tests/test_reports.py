@@ -207,3 +207,16 @@ def test_xlsx_keeps_targets_as_text(context):
     remark = next(c for row in sheet.iter_rows() for c in row
                   if isinstance(c.value, str) and c.value.startswith("微博平台流量分配规则调整"))
     assert sheet.row_dimensions[remark.row].height >= 30  # grown for its wrapped text
+
+
+def test_json_of_a_run_with_errors_follows_the_schema(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    from tests.conftest import evaluate_in
+    from tests.test_diagnostics import ACTUALS, GOALS
+
+    goals = GOALS.replace("满意度指标:", "满意度指数:")  # an unknown level 1: weight 0.00
+    actuals = ACTUALS.replace("6篇", "22人次").replace("3次", "{actual: 3次, score: 99}")
+    evaluation = evaluate_in(tmp_path, goals, actuals)
+    assert evaluation.errors
+    schema = json.loads((resource_dir("reports") / "report.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(json.loads(report_module.render_json(evaluation)), schema)
