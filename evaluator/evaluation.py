@@ -292,10 +292,7 @@ def admissible(self_score: Decimal, weight: Decimal, tier: Tier | None, rules: R
         return False
     if tier is None or weight <= 0:
         return True
-    band = rules.qualitative.band(tier)
-    rate = self_score * 100 / weight
-    top = band.high >= 100
-    return band.low <= rate and (rate <= band.high if top else rate < band.high)
+    return rules.qualitative.band(tier).contains(self_score * 100 / weight)
 
 
 def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
@@ -315,8 +312,8 @@ def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
         elif result.tier is not None and result.weight > 0:
             band = rules.qualitative.band(result.tier)
             rate = result.self_score * 100 / result.weight
-            top = band.high >= 100
-            if rate < band.low or (rate > band.high if top else rate >= band.high):
+            top = band.top
+            if not band.contains(rate):
                 low = round_half_up(result.weight * band.low / 100)
                 high = round_half_up(result.weight * band.high / 100)
                 problems.append(error(

@@ -332,12 +332,11 @@ def _rows_json(result: ProjectResult) -> list[dict[str, Any]]:
         indicator, actual = r.indicator, r.actual
         spec = actual.spec if actual is not None else None
         own = r.self_score
-        adopted = own if own is not None and not r.self_rejected else r.rule_score
         append({
             "path": [indicator.level1, indicator.level2, indicator.name],
             "target": indicator.target, "actual": spec.actual if spec is not None else None,
             "kind": kind_of(r.target) if r.target is not None else None,
-            "weight": str(r.weight), "score": str(adopted), "rule_score": str(r.rule_score),
+            "weight": str(r.weight), "score": str(r.score), "rule_score": str(r.rule_score),
             "self_score": str(own) if own is not None else None,
             "tier": r.tier.value if r.tier else None,
             "trace": r.trace, "flags": list(r.flags),

@@ -85,6 +85,15 @@ class TierBand(Strict):
     default: ExactDecimal = Field(ge=0, le=100, title="默认得分率（%）",
                                   description="没有填写得分时，这一档按分值的这一比例计分。")
 
+    @property
+    def top(self) -> bool:
+        """The 达成 band: its upper bound, 100, is included."""
+        return self.high >= 100
+
+    def contains(self, rate: Decimal) -> bool:
+        """A score rate (in %) in this band: lower bound included, upper only for the top."""
+        return self.low <= rate and (rate <= self.high if self.top else rate < self.high)
+
     @model_validator(mode="after")
     def _ordered(self) -> "TierBand":
         if not self.low <= self.default <= self.high:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, error
-from .source import Document
+from .source import Document, value_at
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -194,7 +194,7 @@ def validate_part(model: type[Model], data: Any, document: Document, prefix: tup
             if missing:  # point at the mapping that lacks the key: its own key, if it has one
                 path = path[:-1]
             position = document.position(path, key=unknown_key or missing)
-            value = _value_at(document.data, path)
+            value = value_at(document.data, path)
             length = 1
             if unknown_key:
                 length = len(str(loc[-1]))
@@ -203,17 +203,6 @@ def validate_part(model: type[Model], data: Any, document: Document, prefix: tup
             code, message, hint = _message(model, err, str(prefix[-1]) if prefix else "")
             diagnostics.append(error(code, message, position, length=length, hint=hint))
         return None, diagnostics
-
-
-def _value_at(data: Any, path: tuple[Any, ...]) -> Any:
-    for step in path:
-        if isinstance(data, dict) and step in data:
-            data = data[step]
-        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
-            data = data[step]
-        else:
-            return None
-    return data
 
 
 def described_fields(model: type[BaseModel], prefix: str = "") -> typing.Iterator[tuple[str, Any]]:

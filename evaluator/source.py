@@ -416,15 +416,22 @@ class Document:
         return self.locator.line(number) if self.locator is not None else None
 
     def has(self, path: tuple[Any, ...]) -> bool:
-        node: Any = self.data
-        for step in path:
-            if isinstance(node, dict) and step in node:
-                node = node[step]
-            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-                node = node[step]
-            else:
-                return False
-        return True
+        return value_at(self.data, path, _MISSING) is not _MISSING
+
+
+_MISSING = object()
+
+
+def value_at(data: Any, path: tuple[Any, ...], default: Any = None) -> Any:
+    """The value at a path of keys and list indexes in loaded data, or ``default``."""
+    for step in path:
+        if isinstance(data, dict) and step in data:
+            data = data[step]
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            return default
+    return data
 
 
 # ---- decoding -----------------------------------------------------------------------------
@@ -572,15 +579,10 @@ def _blocks(tree: Any, root: int, base: int, raw: bytes) -> Blocks | None:
         return None
 
     def line_of(node: int) -> int | None:
-        view = None
-        if tree.has_key(node) and tree.is_map(projects):
-            view = tree.key(node)
-        elif tree.has_children(node) and tree.has_key(tree.first_child(node)):
-            view = tree.key(tree.first_child(node))
-        if view is None or not len(view):
-            return None
-        offset = _address(view) - base
-        return raw.rfind(b"\n", 0, offset) + 1
+        found = _line_of_key(tree, node, base, raw) if tree.is_map(projects) else None
+        if found is None and tree.has_children(node):  # a list item: its first key's line
+            found = _line_of_key(tree, tree.first_child(node), base, raw)
+        return found
 
     keys, starts = [], []
     for position, child in enumerate(ryml.children(tree, projects)):
@@ -592,13 +594,14 @@ def _blocks(tree: Any, root: int, base: int, raw: bytes) -> Blocks | None:
     following = tree.next_sibling(projects)
     end = len(raw)
     if following != _NONE:
-        end = line_of_key(tree, following, base, raw)
+        end = _line_of_key(tree, following, base, raw)
         if end is None:
             return None
     return Blocks(tuple(keys), tuple(starts), end)
 
 
-def line_of_key(tree: Any, node: int, base: int, raw: bytes) -> int | None:
+def _line_of_key(tree: Any, node: int, base: int, raw: bytes) -> int | None:
+    """Byte offset of the start of the line a node's key is on."""
     view = tree.key(node) if tree.has_key(node) else None
     if view is None or not len(view):
         return None
