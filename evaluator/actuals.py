@@ -61,8 +61,13 @@ class Actual(NamedTuple):
     key: str  # as written: a level-3 name, or "二级/三级"
     spec: "ActualSpec | ShortActual"
     document: Document
-    where: tuple  # ("projects", 项目, "indicators", key)
+    project: tuple  # its project's path in the document: ("projects", 项目)
     long_form: bool
+
+    @property
+    def where(self) -> tuple:
+        """Its path in the document: ("projects", 项目, "indicators", key)."""
+        return self.project + ("indicators", self.key)
 
     @property
     def position(self) -> Position:
@@ -157,10 +162,10 @@ def read_project_actuals(actuals: Actuals, name: str
     except ValidationError:
         validated = {}
     for key, entry in project.indicators.items():
-        at = where + ("indicators", key)
-        if isinstance(entry, str) or entry is None:
-            indicators.append(Actual(key, ShortActual(entry or ""), document, at, False))
+        if type(entry) is str or entry is None:
+            indicators.append(Actual(key, ShortActual(entry or ""), document, where, False))
             continue
+        at = where + ("indicators", key)
         if not isinstance(entry, dict):
             diagnostics.append(error(
                 "schema.type", f"“{key}”的完成值应为文字，或 {{actual: …}} 形式的映射",
@@ -172,7 +177,7 @@ def read_project_actuals(actuals: Actuals, name: str
             spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
             diagnostics += problems
         if spec_of_row is not None:
-            indicators.append(Actual(key, spec_of_row, document, at, True))
+            indicators.append(Actual(key, spec_of_row, document, where, True))
         else:
             unreadable.add(key)
     return ProjectActuals(name, project, tuple(indicators), document, where,

@@ -20,7 +20,8 @@ from .goals import Goals, Indicator, Project, read_goals_header, read_project
 from .parser import ExpressionError
 from .rules import DEFAULT_RULES, RuleSet, load_rules
 from .schema import shorten
-from .scoring import NIL, Finding, Outcome, round_half_up, score_budget, score_row
+from .scoring import (NIL, Finding, Outcome, Scorer, compile_target, round_half_up,
+                      score_budget)
 from .source import load_document
 from .vocabulary import Lexicon
 from .weights import Allocation, Row, allocate
@@ -36,19 +37,32 @@ class IndicatorResult(NamedTuple):
     target: Expression | None
     value: Expression | None  # the parsed actual
     weight: Decimal
-    rule_score: Decimal
+    outcome: Outcome  # the rule's score, its trace, tier and flags
     self_score: Decimal | None
-    trace: str
-    tier: Tier | None
-    flags: tuple[str, ...]
     self_rejected: bool = False  # the unit's score breaks the rules (above weight, out of band)
+
+    @property
+    def rule_score(self) -> Decimal:
+        return self.outcome.score
+
+    @property
+    def trace(self) -> str:
+        return self.outcome.trace
+
+    @property
+    def tier(self) -> Tier | None:
+        return self.outcome.tier
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return self.outcome.flags
 
     @property
     def score(self) -> Decimal:
         """The adopted score: the unit's own where given and admissible, else the rule's."""
         if self.self_score is not None and not self.self_rejected:
             return self.self_score
-        return self.rule_score
+        return self.outcome.score
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,24 +204,24 @@ def join_indicators(project: Project, actuals: ProjectActuals
                     ) -> tuple[dict[int, Actual], list[Diagnostic]]:
     """Match each actual to its indicator by level-3 name, or "二级/三级" where a name repeats."""
     indicators = project.indicators
-    by_name: dict[str, list[int]] = {}
-    for index, indicator in enumerate(indicators):
-        by_name.setdefault(indicator.name, []).append(index)
+    names = [i.name for i in indicators]
+    by_name = dict(zip(names, range(len(names))))
+    repeated: set[str] = set()
+    if len(by_name) < len(names):  # such a name must be written "二级/三级"
+        repeated = {name for name in by_name if names.count(name) > 1}
     by_pair: dict[str, int] | None = None  # built only if some key needs it
     matched: dict[int, Actual] = {}
     problems: list[Diagnostic] = []
     for actual in actuals.indicators:
         key = actual.key
-        indexes = by_name.get(key)
-        if indexes is not None and len(indexes) == 1:
-            index = indexes[0]
-        else:
+        index = by_name.get(key)
+        if index is None or key in repeated:
             if by_pair is None:
                 by_pair = {f"{i.level2}/{i.name}": n for n, i in enumerate(indicators)}
             if key in by_pair:
                 index = by_pair[key]
-            elif indexes:
-                options = "、".join(f"{indicators[i].level2}/{key}" for i in indexes)
+            elif key in repeated:
+                options = "、".join(f"{i.level2}/{key}" for i in indicators if i.name == key)
                 problems.append(error("actuals.ambiguous_indicator",
                                       f"三级指标“{key}”在项目“{project.name}”中出现多次",
                                       actual.position, length=len(key),
@@ -273,6 +287,23 @@ def join_projects(goals: Goals, actuals: Actuals) -> tuple[dict[int, str], list[
 
 
 # ---- score and review ---------------------------------------------------------------------
+
+class Scorers:
+    """The compiled targets of a run, by target text and direction."""
+
+    def __init__(self, rules: RuleSet, year: int):
+        self.rules, self.year = rules, year
+        self._compiled: dict[tuple[str, str | None], Scorer] = {}
+
+    def of(self, text: str, direction: str | None, target: Expression) -> Scorer:
+        key = (text, direction)
+        scorer = self._compiled.get(key)
+        if scorer is None:
+            scorer = compile_target(target, self.rules, year=self.year, direction=direction)
+            if len(self._compiled) < 200_000:
+                self._compiled[key] = scorer
+        return scorer
+
 
 def _finding_diagnostic(finding: Finding, indicator: Indicator, actual: Actual | None,
                         project_actuals: ProjectActuals) -> Diagnostic:
@@ -343,84 +374,93 @@ def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
 
 def score_project(project: Project, project_actuals: ProjectActuals, rules: RuleSet,
                   lexicon: Lexicon, year: int, scores: dict[tuple, Outcome] | None = None,
-                  allocations: dict[tuple, Allocation] | None = None
-                  ) -> tuple[ProjectResult, list[Diagnostic]]:
-    """Score one project. ``scores`` memoizes outcomes by (target, actual, weight, direction)
-    and ``allocations`` the 分值 of a project's shape: a unit repeats both, and within a run
-    they depend on nothing else."""
+                  allocations: dict[tuple, Allocation] | None = None,
+                  scorers: "Scorers | None" = None) -> tuple[ProjectResult, list[Diagnostic]]:
+    """Score one project. ``scores`` memoizes outcomes by (target, actual, weight, direction),
+    ``allocations`` the 分值 of a project's shape and ``scorers`` the compiled targets: a unit
+    repeats all three, and within a run they depend on nothing else."""
+    scorer_of = (scorers or Scorers(rules, year)).of
     scores = {} if scores is None else scores
     allocations = {} if allocations is None else allocations
     problems: list[Diagnostic] = []
     matched, join_problems = join_indicators(project, project_actuals)
     problems += join_problems
-    rows = tuple(Row(i.level1, i.level2, matched[n].spec.weight if n in matched else None)
-                 for n, i in enumerate(project.indicators))
-    allocation = allocations.get(rows)
+    indicators = project.indicators
+    # the allocation is remembered by the project's shape: plain tuples, Row records only
+    # when it has to be worked out
+    explicit = tuple([matched[n].spec.weight if n in matched else None
+                      for n in range(len(indicators))] if matched else [None] * len(indicators))
+    shape = (project.shape, explicit)
+    allocation = allocations.get(shape)
     if allocation is None:
-        allocation = allocate(rows, rules)
+        allocation = allocate([Row(i.level1, i.level2, weight)
+                               for i, weight in zip(indicators, explicit)], rules)
         if len(allocations) < 100_000:
-            allocations[rows] = allocation
+            allocations[shape] = allocation
     for issue in allocation.issues:
         if issue.row is not None and issue.row in matched:
             actual = matched[issue.row]
             at = actual.field_position("weight")
         elif issue.row is not None:
-            at = project.indicators[issue.row].position
+            at = indicators[issue.row].position
         else:
             at = project_actuals.position
         make = error if issue.severity == "error" else warning
         problems.append(make(issue.code, f"项目“{project.name}”：{issue.message}", at))
     results: list[IndicatorResult] = []
+    append = results.append
     read = lexicon.read
     weights = allocation.rows
-    # The hot loop of a province: parse (cached by text), score (memoized), and only build
-    # diagnostics, positions and reviews for the rows that need them.
-    for index, indicator in enumerate(project.indicators):
+    # The hot loop of a province: parse (cached by text), score (memoized, through targets
+    # compiled once), and only build diagnostics, positions and reviews for the rows that
+    # need them.
+    for index, indicator in enumerate(indicators):
         weight = weights[index]
-        target = read(indicator.target)
+        target_text = indicator.target
+        target = read(target_text)
         kind = type(target)
         if kind is ExpressionError or (kind is Comparison and target.implied) or (  # type: ignore[union-attr]
                 kind is FreeText and target.unknown):  # type: ignore[union-attr]
             target, target_problems = parse_target(indicator, lexicon)
             problems += target_problems
         actual = matched.get(index)
-        value = None
-        if actual is not None:
-            value = read(actual.spec.actual)
-            if type(value) is ExpressionError:
-                value, actual_problems = parse_actual(actual, lexicon)
-                problems += actual_problems
-        if target is None or value is None:
-            why = "没有实际完成值" if actual is None else "指标值或完成值无法识别"
-            outcome = Outcome(NIL, f"{why}：0.00")
-            self_score = actual.spec.score if actual is not None else None
-            if self_score is not None:
-                self_score = round_half_up(self_score)
-            results.append(IndicatorResult(
-                indicator, actual, target, value, weight, outcome.score, self_score,
-                outcome.trace, None, (), self_score is not None and self_score > weight))
+        if actual is None:
+            append(IndicatorResult(indicator, None, target, None, weight,
+                                   Outcome(NIL, "没有实际完成值：0.00"), None))
             continue
-        key = (indicator.target, actual.spec.actual, weight, indicator.direction)  # type: ignore[union-attr]
-        outcome = scores.get(key)  # type: ignore[assignment]
-        if outcome is None:
-            outcome = score_row(target, value, weight, rules, year=year,
-                                direction=indicator.direction)
-            if len(scores) < 500_000:
-                scores[key] = outcome
-        self_score = actual.spec.score  # type: ignore[union-attr]
+        spec = actual.spec
+        value = read(spec.actual)
+        if type(value) is ExpressionError:
+            value, actual_problems = parse_actual(actual, lexicon)
+            problems += actual_problems
+        self_score = spec.score
         if self_score is not None:  # a score, like every other, to 0.01 half-up
             self_score = round_half_up(self_score)
-        result = IndicatorResult(indicator, actual, target, value, weight, outcome.score,
-                                 self_score, outcome.trace, outcome.tier, outcome.flags)
-        if self_score is not None and not admissible(self_score, weight, outcome.tier, rules):
-            result = result._replace(self_rejected=True)
-        results.append(result)
+        if target is None or value is None:
+            append(IndicatorResult(indicator, actual, target, value, weight,
+                                   Outcome(NIL, "指标值或完成值无法识别：0.00"), self_score,
+                                   self_score is not None and self_score > weight))
+            continue
+        key = (target_text, spec.actual, weight, indicator.direction)
+        outcome = scores.get(key)
+        if outcome is None:
+            outcome = scorer_of(target_text, indicator.direction, target)(value, weight)
+            if len(scores) < 500_000:
+                scores[key] = outcome
+        if self_score is None:
+            result = IndicatorResult(indicator, actual, target, value, weight, outcome, None)
+        else:
+            result = IndicatorResult(indicator, actual, target, value, weight, outcome,
+                                     self_score,
+                                     not admissible(self_score, weight, outcome.tier, rules))
+        append(result)
         if outcome.findings:
             problems += [_finding_diagnostic(f, indicator, actual, project_actuals)
                          for f in outcome.findings]
             if any(f.severity == "error" for f in outcome.findings):
                 continue  # a row in error is reported once, not again as a missing reason
-        if self_score is not None or outcome.flags or result.score < weight:
+        if self_score is not None or (not spec.reason and (
+                outcome.flags or outcome.score < weight)):
             problems += review_row(result, rules)
     budget, budget_problems = score_budget_row(project, project_actuals, rules)
     problems += budget_problems
@@ -538,6 +578,7 @@ class Run:
     only: str | None = None  # --project
     scores: dict[tuple, Outcome] = field(default_factory=dict)  # see score_project
     allocations: dict[tuple, Allocation] = field(default_factory=dict)
+    scorers: Scorers | None = None  # made with the goals' year, on the first project
 
     def indexes(self) -> list[int]:
         """The goals projects this run covers, in the 申报表's order."""
@@ -562,9 +603,11 @@ class Run:
             self.diagnostics += problems
         result = None
         if project is not None and project_actuals is not None:
+            if self.scorers is None:
+                self.scorers = Scorers(self.rules, goals.year)
             result, problems = score_project(project, project_actuals, self.rules,
                                              self.lexicon, goals.year, self.scores,
-                                             self.allocations)
+                                             self.allocations, self.scorers)
             self.diagnostics += problems
         elif project is not None:  # nothing to score against: still check the targets
             for indicator in project.indicators:

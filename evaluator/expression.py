@@ -35,6 +35,28 @@ NOT_SCALED = frozenset({"千克", "千米", "千瓦", "千瓦时", "千帕", "�
 PERCENT_UNITS = {"%": Decimal(1), "百分比": Decimal(1), "‰": Decimal("0.1")}
 
 
+_UNIT_SCALES: dict[str, tuple[Decimal | None, str]] = {}
+
+
+def unit_scale(unit: str) -> tuple[Decimal | None, str]:
+    """(factor, base unit) of a unit as written: 万人次 → (10⁴, 人次), ‰ → (0.1, %), 次 → (None,
+    次). Remembered by unit: a province has millions of quantities and a few hundred units."""
+    known = _UNIT_SCALES.get(unit)
+    if known is not None:
+        return known
+    found: tuple[Decimal | None, str] = (None, unit)
+    if unit in PERCENT_UNITS:
+        found = (PERCENT_UNITS[unit], "%")
+    elif unit not in NOT_SCALED:
+        for prefix, factor in SCALE_PREFIXES:
+            if unit.startswith(prefix):  # 25万人次 → 人次; a lone 万 → a plain number
+                found = (factor, unit[len(prefix):])
+                break
+    if len(_UNIT_SCALES) < 10_000:
+        _UNIT_SCALES[unit] = found
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Quantity:
     value: Decimal
@@ -42,13 +64,8 @@ class Quantity:
 
     def scaled(self) -> tuple[Decimal, str]:
         """The value in the base unit: 25万人次 -> (250000, "人次"); 5‰ -> (0.5, "%")."""
-        if self.unit in PERCENT_UNITS:
-            return self.value * PERCENT_UNITS[self.unit], "%"
-        if self.unit not in NOT_SCALED:
-            for prefix, factor in SCALE_PREFIXES:
-                if self.unit.startswith(prefix):  # 25万人次 → 人次; a lone 万 → a plain number
-                    return self.value * factor, self.unit[len(prefix):]
-        return self.value, self.unit
+        factor, base = unit_scale(self.unit)
+        return (self.value if factor is None else self.value * factor), base
 
     @property
     def base_unit(self) -> str:

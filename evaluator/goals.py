@@ -63,7 +63,7 @@ class Indicator(NamedTuple):
     name: str
     target: str
     document: Document  # where it was read: positions are found only when a message needs one
-    where: tuple  # its path in the document: ("projects", 3, "indicators", 一级, 二级, 三级)
+    project: tuple  # its project's path in the document: ("projects", 3)
     long_form: bool = False
     direction: str | None = None
     note: str | None = None
@@ -71,6 +71,11 @@ class Indicator(NamedTuple):
     @property
     def path(self) -> tuple[str, str, str]:
         return (self.level1, self.level2, self.name)
+
+    @property
+    def where(self) -> tuple:
+        """Its path in the document: ("projects", 3, "indicators", 一级, 二级, 三级)."""
+        return self.project + ("indicators", self.level1, self.level2, self.name)
 
     @property
     def position(self) -> Position:
@@ -97,6 +102,9 @@ class Project:
     funds: FundsSpec
     goal: str
     indicators: tuple[Indicator, ...]
+    # (一级, 二级, rows) of each group in order: with the 分值 written in actuals.yaml, what
+    # the allocation of weights depends on, and so the key it is remembered by
+    shape: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def position(self) -> Position:
@@ -166,7 +174,8 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
     project, diagnostics = validate_part(ProjectSpec, data, document, where)
     if project is None:
         return None, diagnostics
-    indicators = []
+    indicators: list[Indicator] = []
+    shape: list[tuple[str, str, int]] = []
     for level1, groups in project.indicators.items():
         if not isinstance(groups, dict):
             diagnostics.append(_not_a_level(document, where + ("indicators", level1), "一级", "二级"))
@@ -176,22 +185,26 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
                 diagnostics.append(_not_a_level(document, where + ("indicators", level1, level2),
                                                 "二级", "三级"))
                 continue
+            before = len(indicators)
+            named = bool(level1.strip() and level2.strip())
             for name, entry in entries.items():
-                at = where + ("indicators", level1, level2, name)
-                if not (level1.strip() and level2.strip() and name.strip()):
+                if not (named and name.strip()):
                     empty = "一级" if not level1.strip() else "二级" if not level2.strip() else "三级"
+                    at = where + ("indicators", level1, level2, name)
                     diagnostics.append(error(
                         "goals.empty_name", f"{empty}指标名称为空", document.position(at, key=True),
                         hint="请在冒号前写上指标名称"))
                     continue
-                if isinstance(entry, str) or entry is None:
-                    indicators.append(Indicator(level1, level2, name, entry or "", document, at))
+                if type(entry) is str or entry is None:
+                    indicators.append(Indicator(level1, level2, name, entry or "", document, where))
                     continue
-                spec, problems = _long_form(entry, document, at)
+                spec, problems = _long_form(entry, document, where + ("indicators", level1, level2,
+                                                                       name))
                 diagnostics += problems
                 if spec is not None:
-                    indicators.append(Indicator(level1, level2, name, spec.target, document, at,
+                    indicators.append(Indicator(level1, level2, name, spec.target, document, where,
                                                 True, spec.direction, spec.note))
+            shape.append((level1, level2, len(indicators) - before))
     if not indicators:
         diagnostics.append(error("goals.no_indicators", f"项目“{project.name}”没有绩效指标",
                                  document.position(where + ("name",)), length=len(project.name)))
@@ -200,7 +213,8 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
         department=project.department or goals.department, unit=project.unit or goals.unit,
         code=project.code, nature=project.nature, category=project.category,
         start=project.start, end=project.end, funds=project.funds,
-        goal=(project.goal or "").strip(), indicators=tuple(indicators)), diagnostics
+        goal=(project.goal or "").strip(), indicators=tuple(indicators),
+        shape=tuple(shape)), diagnostics
 
 
 def read_goals(document: Document) -> tuple[Goals | None, list[Project], list[Diagnostic]]:

@@ -1,8 +1,11 @@
 """The rules of DESIGN §4.2–4.4: one row's score from its target, actual and weight.
 
-Pure functions of ASTs and the rule set. Each returns an ``Outcome``: the score rounded half-up
-to 0.01, a trace a finance officer can follow, the tier of a qualitative judgement, flags, and
-findings (problems without positions; the evaluation stage knows where they are).
+Pure functions of ASTs and the rule set. A target is compiled once (``compile_target``) into a
+scorer that takes an actual and a weight: what depends only on the target (its scaled value and
+unit, its direction, its canonical text) is worked out once, however many rows share it. Each
+score is an ``Outcome``: the score rounded half-up to 0.01, a trace a finance officer can follow
+(written only when someone reads it), the tier of a qualitative judgement, flags, and findings
+(problems without positions; the evaluation stage knows where they are).
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Callable
 
 from .expression import (Comparison, DatePoint, DateTerm, Event, Expression, FreeText, Operator,
                          Quantity, Range, State, Tier, TierWord, Trend, format_date,
-                         format_expression, format_number, is_quantitative)
+                         format_expression, format_number, is_quantitative, unit_scale)
 from .rules import RuleSet
 
 CENT = Decimal("0.01")
@@ -51,31 +55,64 @@ class Finding:
     hint: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+Trace = str | Callable[[], str]
+
+
 class Outcome:
-    score: Decimal
-    trace: str
-    tier: Tier | None = None
-    flags: tuple[str, ...] = ()
-    findings: tuple[Finding, ...] = ()
+    """A row's score and why. The trace may be given as a function that writes it: a province
+    scores millions of rows, and most traces are read once, or never (a Markdown report
+    without --explain)."""
+
+    __slots__ = ("score", "tier", "flags", "findings", "_trace")
+
+    def __init__(self, score: Decimal, trace: Trace, tier: Tier | None = None,
+                 flags: tuple[str, ...] = (), findings: tuple[Finding, ...] = ()):
+        self.score, self._trace, self.tier = score, trace, tier
+        self.flags, self.findings = flags, findings
+
+    @property
+    def trace(self) -> str:
+        trace = self._trace
+        if type(trace) is not str:
+            trace = self._trace = trace()  # type: ignore[operator]
+        return trace  # type: ignore[return-value]
+
+    def adding(self, findings: tuple[Finding, ...]) -> "Outcome":
+        return Outcome(self.score, self._trace, self.tier, self.flags, self.findings + findings)
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.score}, {self.trace!r}, {self.tier}, {self.flags}, {self.findings})"
+
+
+Scorer = Callable[[Expression, Decimal], Outcome]  # (actual, weight) → outcome
 
 
 def _quantity_text(quantity: Quantity) -> str:
     return format_number(quantity.value) + quantity.unit
 
 
-def _scaled_pair(target: Quantity, actual: Quantity) -> tuple[Decimal, Decimal] | Finding:
-    """Both values in the same base unit, or the mismatch. A bare actual (3.5) is read in the
-    target's unit; a bare scale (25万) or a target without unit compares plain numbers."""
-    t, t_unit = target.scaled()
-    if not actual.unit:
-        return t, Quantity(actual.value, target.unit).scaled()[0]
-    a, a_unit = actual.scaled()
-    if t_unit and a_unit and t_unit != a_unit:
-        return Finding("error", "actual.unit_mismatch",
-                       f"实际完成值单位“{actual.unit}”与指标值单位“{target.unit}”不一致",
-                       hint=f"请按指标值的单位填写，如“{format_number(actual.value)}{target.unit}”")
-    return t, a
+def _unit_mismatch(target: Quantity, actual: Quantity) -> Outcome:
+    finding = Finding("error", "actual.unit_mismatch",
+                      f"实际完成值单位“{actual.unit}”与指标值单位“{target.unit}”不一致",
+                      hint=f"请按指标值的单位填写，如“{format_number(actual.value)}{target.unit}”")
+    return Outcome(NIL, "单位不一致，无法比较：0.00", findings=(finding,))
+
+
+def _in_unit_of(target: Quantity) -> Callable[[Quantity], Decimal | None]:
+    """The actual's value in the target's base unit, or None when the units disagree. A bare
+    actual (3.5) is read in the target's unit; a bare scale (25万) or a target without unit
+    compares plain numbers."""
+    factor, base = unit_scale(target.unit)
+
+    def scale(actual: Quantity) -> Decimal | None:
+        if not actual.unit:
+            return actual.value if factor is None else actual.value * factor
+        a_factor, a_base = unit_scale(actual.unit)
+        if base and a_base and base != a_base:
+            return None
+        return actual.value if a_factor is None else actual.value * a_factor
+
+    return scale
 
 
 def _direction(target: Comparison, override: str | None, rules: RuleSet) -> str:
@@ -90,69 +127,95 @@ def _direction(target: Comparison, override: str | None, rules: RuleSet) -> str:
     return "positive"
 
 
-def score_comparison(target: Comparison, actual: Quantity, weight: Decimal, rules: RuleSet,
-                     direction: str | None = None) -> Outcome:
-    pair = _scaled_pair(target.quantity, actual)
-    if isinstance(pair, Finding):
-        return Outcome(NIL, "单位不一致，无法比较：0.00", findings=(pair,))
-    t, a = pair
-    w = points(weight)
-    a_text, t_text = _quantity_text(actual), _quantity_text(target.quantity)
+def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | None
+                        ) -> Callable[[Quantity, Decimal], Outcome]:
+    """(actual quantity, weight) → outcome against ``≥T``, ``≤T``, ``=T`` and their kin."""
+    t = target.quantity.scaled()[0]
+    scale = _in_unit_of(target.quantity)
+    t_text = _quantity_text(target.quantity)
     how = _direction(target, direction, rules)
+    operator = target.operator
     policy = rules.quantitative
-    if t == 0 and target.operator in (Operator.EQ, Operator.LE, Operator.LT) or (
-            t == 0 and how == "reverse"):
-        if a <= 0:
-            return Outcome(round_half_up(weight), f"完成值 {a_text}，指标值 {t_text}：未发生，得满分 {w}")
-        return Outcome(NIL, f"完成值 {a_text}，指标值 {t_text}：零目标未实现，得 0.00")
-    if how == "reverse":
-        met = a < t if target.operator is Operator.LT else a <= t
-        sign = "<" if target.operator is Operator.LT else "≤"
-        if met:
-            return Outcome(round_half_up(weight), f"完成值 {a_text} {sign} 指标值 {t_text}：得满分 {w}")
-        over = "未低于" if a == t else "超过"  # <T at A = T: not met, though nothing is over
-        if policy.reverse_formula == "ratio":
-            score = weight * t / a
+    threshold = policy.overachievement_threshold
+    zero_target = t == 0 and (operator in (Operator.EQ, Operator.LE, Operator.LT)
+                              or how == "reverse")
+    strict = operator is Operator.LT if how == "reverse" else operator is Operator.GT
+
+    def measure(actual: Quantity, weight: Decimal) -> Outcome:
+        a = scale(actual)
+        if a is None:
+            return _unit_mismatch(target.quantity, actual)
+        a_text = _quantity_text(actual)
+        if zero_target:
+            if a <= 0:
+                return Outcome(round_half_up(weight),
+                               lambda: f"完成值 {a_text}，指标值 {t_text}：未发生，得满分 {points(weight)}")
+            return Outcome(NIL, lambda: f"完成值 {a_text}，指标值 {t_text}：零目标未实现，得 0.00")
+        if how == "reverse":
+            return _reverse(a, t, a_text, t_text, weight, strict, policy.reverse_formula)
+        if how == "exact":
+            if a == t:
+                return Outcome(round_half_up(weight),
+                               lambda: f"完成值 {a_text} = 指标值 {t_text}：得满分 {points(weight)}")
+            score = max(NIL, weight * (t - abs(a - t)) / t)
             return Outcome(round_half_up(score),
-                           f"完成值 {a_text} {over}指标值 {t_text}（反向指标）：{w} × {_n(t)}/{_n(a)} = "
-                           f"{points(score)}")
-        if a >= 2 * t:
-            return Outcome(NIL, f"完成值 {a_text} 达到指标值 {t_text} 的两倍及以上（反向指标）：得 0.00")
-        score = weight * (2 * t - a) / t
+                           lambda: f"完成值 {a_text} ≠ 指标值 {t_text}：{points(weight)} × (1 − |{_n(a)} − "
+                                   f"{_n(t)}|/{_n(t)}) = {points(score)}")
+        if a > t if strict else a >= t:
+            if t > 0 and a > t * (1 + threshold):
+                return _overachieved(a, t, a_text, t_text, weight, threshold,
+                                     policy.overachievement_deduction)
+            return Outcome(round_half_up(weight),
+                           lambda: f"完成值 {a_text} {'>' if a > t else '='} 指标值 {t_text}：得满分 "
+                                   f"{points(weight)}")
+        below = "≤" if a == t else "<"  # a > target not met at equality
+        if t == 0:  # >0 with nothing achieved: no ratio to take
+            return Outcome(NIL, lambda: f"完成值 {a_text} {below} 指标值 {t_text}：得 0.00")
+        score = max(NIL, weight * a / t)
         return Outcome(round_half_up(score),
-                       f"完成值 {a_text} {over}指标值 {t_text}（反向指标）：{w} × (1 − ({_n(a)} − {_n(t)})/{_n(t)})"
-                       f" = {points(score)}")
-    if how == "exact":
-        if a == t:
-            return Outcome(round_half_up(weight), f"完成值 {a_text} = 指标值 {t_text}：得满分 {w}")
-        score = max(NIL, weight * (t - abs(a - t)) / t)
+                       lambda: f"完成值 {a_text} {below} 指标值 {t_text}：{points(weight)} × {_n(a)}/{_n(t)}"
+                               f" = {points(score)}")
+
+    return measure
+
+
+def _reverse(a: Decimal, t: Decimal, a_text: str, t_text: str, weight: Decimal, strict: bool,
+             formula: str) -> Outcome:
+    sign = "<" if strict else "≤"
+    if a < t if strict else a <= t:
+        return Outcome(round_half_up(weight),
+                       lambda: f"完成值 {a_text} {sign} 指标值 {t_text}：得满分 {points(weight)}")
+    over = "未低于" if a == t else "超过"  # <T at A = T: not met, though nothing is over
+    if formula == "ratio":
+        score = weight * t / a
         return Outcome(round_half_up(score),
-                       f"完成值 {a_text} ≠ 指标值 {t_text}：{w} × (1 − |{_n(a)} − {_n(t)}|/{_n(t)}) = "
-                       f"{points(score)}")
-    met = a > t if target.operator is Operator.GT else a >= t
-    if met:
-        flags: tuple[str, ...] = ()
-        trace = f"完成值 {a_text} {'>' if a > t else '='} 指标值 {t_text}：得满分 {w}"
-        score = weight
-        if t > 0 and a > t * (1 + policy.overachievement_threshold):
-            flags = ("overachieved",)
-            excess = a / t - 1
-            trace = (f"完成值 {a_text} 超出指标值 {t_text} {percent(excess)}"
-                     f"（超过 {percent(policy.overachievement_threshold)} 阈值）：")
-            if policy.overachievement_deduction:
-                limit = 2 + policy.overachievement_threshold  # W × (1 − (A/T − 1 − 阈值))
-                score = max(NIL, weight * (limit * t - a) / t)
-                trace += f"{w} × (1 − ({percent(excess)} − {percent(policy.overachievement_threshold)}))" \
-                         f" = {points(score)}"
-            else:
-                trace += f"得满分 {w}，需说明指标值设定是否偏低"
-        return Outcome(round_half_up(score), trace, flags=flags)
-    below = "≤" if a == t else "<"  # a > target not met at equality
-    if t == 0:  # >0 with nothing achieved: no ratio to take
-        return Outcome(NIL, f"完成值 {a_text} {below} 指标值 {t_text}：得 0.00")
-    score = max(NIL, weight * a / t)
+                       lambda: f"完成值 {a_text} {over}指标值 {t_text}（反向指标）：{points(weight)} × "
+                               f"{_n(t)}/{_n(a)} = {points(score)}")
+    if a >= 2 * t:
+        return Outcome(NIL, lambda: f"完成值 {a_text} 达到指标值 {t_text} 的两倍及以上（反向指标）：得 0.00")
+    score = weight * (2 * t - a) / t
     return Outcome(round_half_up(score),
-                   f"完成值 {a_text} {below} 指标值 {t_text}：{w} × {_n(a)}/{_n(t)} = {points(score)}")
+                   lambda: f"完成值 {a_text} {over}指标值 {t_text}（反向指标）：{points(weight)} × (1 − "
+                           f"({_n(a)} − {_n(t)})/{_n(t)}) = {points(score)}")
+
+
+def _overachieved(a: Decimal, t: Decimal, a_text: str, t_text: str, weight: Decimal,
+                  threshold: Decimal, deduction: bool) -> Outcome:
+    score = weight
+    if deduction:
+        limit = 2 + threshold  # W × (1 − (A/T − 1 − 阈值))
+        score = max(NIL, weight * (limit * t - a) / t)
+
+    def trace() -> str:
+        excess = a / t - 1
+        head = (f"完成值 {a_text} 超出指标值 {t_text} {percent(excess)}"
+                f"（超过 {percent(threshold)} 阈值）：")
+        if deduction:
+            return head + (f"{points(weight)} × (1 − ({percent(excess)} − {percent(threshold)}))"
+                           f" = {points(score)}")
+        return head + f"得满分 {points(weight)}，需说明指标值设定是否偏低"
+
+    return Outcome(round_half_up(score), trace, flags=("overachieved",))
 
 
 def _n(value: Decimal) -> str:
@@ -161,27 +224,32 @@ def _n(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def score_range(target: Range, actual: Quantity, weight: Decimal) -> Outcome:
-    low = _scaled_pair(target.low, actual)
-    high = _scaled_pair(target.high, actual)
-    for pair in (low, high):
-        if isinstance(pair, Finding):
-            return Outcome(NIL, "单位不一致，无法比较：0.00", findings=(pair,))
-    (lo, a), (hi, _) = low, high  # type: ignore[misc]
-    w = points(weight)
-    a_text = _quantity_text(actual)
-    span = f"{_quantity_text(target.low)}~{_quantity_text(target.high)}"
-    if lo <= a <= hi:
-        return Outcome(round_half_up(weight), f"完成值 {a_text} 在 {span} 之内：得满分 {w}")
-    if a < lo:
-        score = max(NIL, weight * a / lo) if lo else NIL
+def _range_measure(target: Range) -> Callable[[Quantity, Decimal], Outcome]:
+    lo, hi = target.low.scaled()[0], target.high.scaled()[0]
+    scale_low, scale_high = _in_unit_of(target.low), _in_unit_of(target.high)
+    low_text, high_text = _quantity_text(target.low), _quantity_text(target.high)
+
+    def measure(actual: Quantity, weight: Decimal) -> Outcome:
+        a = scale_low(actual)
+        if a is None:
+            return _unit_mismatch(target.low, actual)
+        if scale_high(actual) is None:
+            return _unit_mismatch(target.high, actual)
+        a_text = _quantity_text(actual)
+        if lo <= a <= hi:
+            return Outcome(round_half_up(weight),
+                           lambda: f"完成值 {a_text} 在 {low_text}~{high_text} 之内：得满分 {points(weight)}")
+        if a < lo:
+            score = max(NIL, weight * a / lo) if lo else NIL
+            return Outcome(round_half_up(score),
+                           lambda: f"完成值 {a_text} 低于下限 {low_text}：{points(weight)} × {_n(a)}/{_n(lo)}"
+                                   f" = {points(score)}")
+        score = weight * hi / a
         return Outcome(round_half_up(score),
-                       f"完成值 {a_text} 低于下限 {_quantity_text(target.low)}：{w} × {_n(a)}/{_n(lo)} = "
-                       f"{points(score)}")
-    score = weight * hi / a
-    return Outcome(round_half_up(score),
-                   f"完成值 {a_text} 高于上限 {_quantity_text(target.high)}：{w} × {_n(hi)}/{_n(a)} = "
-                   f"{points(score)}")
+                       lambda: f"完成值 {a_text} 高于上限 {high_text}：{points(weight)} × {_n(hi)}/{_n(a)}"
+                               f" = {points(score)}")
+
+    return measure
 
 
 def last_day(point: DatePoint, year: int) -> dt.date:
@@ -198,17 +266,17 @@ def score_deadline(target: DateTerm, actual: DateTerm, weight: Decimal, rules: R
                    year: int) -> Outcome:
     deadline = last_day(target.date, year)
     done = last_day(actual.date, year)
-    w = points(weight)
+    when, by = format_date(actual.date), format_date(target.date)
     if done <= deadline:
         return Outcome(round_half_up(weight),
-                       f"完成日期 {format_date(actual.date)} 不晚于 {format_date(target.date)}：得满分 {w}")
+                       lambda: f"完成日期 {when} 不晚于 {by}：得满分 {points(weight)}")
     if rules.quantitative.deadline_missed == "partial":
         band = rules.qualitative.partial
         score = weight * band.default / HUNDRED
         return Outcome(round_half_up(score),
-                       f"完成日期 {format_date(actual.date)} 晚于 {format_date(target.date)}：部分达成，"
-                       f"{w} × {_n(band.default)}% = {points(score)}", tier=Tier.PARTIAL)
-    return Outcome(NIL, f"完成日期 {format_date(actual.date)} 晚于 {format_date(target.date)}：得 0.00")
+                       lambda: f"完成日期 {when} 晚于 {by}：部分达成，{points(weight)} × "
+                               f"{_n(band.default)}% = {points(score)}", tier=Tier.PARTIAL)
+    return Outcome(NIL, lambda: f"完成日期 {when} 晚于 {by}：得 0.00")
 
 
 # ---- qualitative --------------------------------------------------------------------------
@@ -216,51 +284,54 @@ def score_deadline(target: DateTerm, actual: DateTerm, weight: Decimal, rules: R
 _TIER_NOTE = {Tier.ACHIEVED: "达成年度指标", Tier.PARTIAL: "部分达成年度指标并具有一定效果",
               Tier.MISSED: "未达成年度指标且效果较差"}
 
+Reason = Callable[[], str]  # why a tier was given, written when the trace is
 
-def _polarity(actual: Expression) -> tuple[Tier, str] | None:
+
+def _polarity(actual: Expression) -> tuple[Tier, Reason] | None:
     """The tier an actual states by itself, without looking at the target."""
     match actual:
         case TierWord(tier=tier, word=word):
-            return tier, f"完成值“{word}”"
+            return tier, lambda: f"完成值“{word}”"
         case Event(negation=n, manner=m) if n and m:  # 未按时完成: done, but not as planned
-            return Tier.PARTIAL, f"完成值“{format_expression(actual)}”为未按要求完成"
+            return Tier.PARTIAL, lambda: f"完成值“{format_expression(actual)}”为未按要求完成"
         case Event(negation=n) if n:
-            return Tier.MISSED, f"完成值“{format_expression(actual)}”为未完成"
+            return Tier.MISSED, lambda: f"完成值“{format_expression(actual)}”为未完成"
         case Event(partial=True):
-            return Tier.PARTIAL, f"完成值“{format_expression(actual)}”为部分完成"
+            return Tier.PARTIAL, lambda: f"完成值“{format_expression(actual)}”为部分完成"
         case Event():
-            return Tier.ACHIEVED, f"完成值“{format_expression(actual)}”为已完成"
+            return Tier.ACHIEVED, lambda: f"完成值“{format_expression(actual)}”为已完成"
     return None
 
 
-def judge(target: Expression, actual: Expression) -> tuple[Tier, str] | Finding:
+def judge(target: Expression, actual: Expression) -> tuple[Tier, Reason] | Finding:
     """The tier of a qualitative row, and why."""
-    if format_expression(actual) == format_expression(target):
-        return Tier.ACHIEVED, f"完成值与指标值“{format_expression(target)}”一致"
+    t_word = format_expression(target)
+    a_word = format_expression(actual)
+    if a_word == t_word:
+        return Tier.ACHIEVED, lambda: f"完成值与指标值“{t_word}”一致"
     stated = _polarity(actual)
     if stated is not None and (isinstance(actual, TierWord) or not isinstance(target, (Trend, State))):
         return stated
     if isinstance(target, Trend) and isinstance(actual, Trend):
-        t_word, a_word = format_expression(target), format_expression(actual)
         if target.direction == 0:
             if actual.direction >= 0:
-                return Tier.ACHIEVED, f"完成值“{a_word}”不低于指标值“{t_word}”"
-            return Tier.MISSED, f"完成值“{a_word}”与指标值“{t_word}”方向相反"
+                return Tier.ACHIEVED, lambda: f"完成值“{a_word}”不低于指标值“{t_word}”"
+            return Tier.MISSED, lambda: f"完成值“{a_word}”与指标值“{t_word}”方向相反"
         if actual.direction != target.direction:
             if actual.direction == 0:
-                return Tier.MISSED, f"完成值“{a_word}”没有变化，指标值要求“{t_word}”"
-            return Tier.MISSED, f"完成值“{a_word}”与指标值“{t_word}”方向相反"
+                return Tier.MISSED, lambda: f"完成值“{a_word}”没有变化，指标值要求“{t_word}”"
+            return Tier.MISSED, lambda: f"完成值“{a_word}”与指标值“{t_word}”方向相反"
         if actual.degree >= target.degree:
-            return Tier.ACHIEVED, f"完成值“{a_word}”达到指标值“{t_word}”的程度"
+            return Tier.ACHIEVED, lambda: f"完成值“{a_word}”达到指标值“{t_word}”的程度"
         if actual.degree > 0:
-            return Tier.PARTIAL, f"完成值“{a_word}”的程度低于指标值“{t_word}”"
-        return Tier.MISSED, f"完成值“{a_word}”没有变化，指标值要求“{t_word}”"
+            return Tier.PARTIAL, lambda: f"完成值“{a_word}”的程度低于指标值“{t_word}”"
+        return Tier.MISSED, lambda: f"完成值“{a_word}”没有变化，指标值要求“{t_word}”"
     if isinstance(target, State) and isinstance(actual, State) and actual.word == target.word:
         if actual.negation:
-            return Tier.MISSED, f"完成值“{format_expression(actual)}”为否定"
+            return Tier.MISSED, lambda: f"完成值“{a_word}”为否定"
         if actual.qualifier:
-            return Tier.PARTIAL, f"完成值“{format_expression(actual)}”为部分达到“{target.word}”"
-        return Tier.ACHIEVED, f"完成值“{actual.word}”与指标值一致"
+            return Tier.PARTIAL, lambda: f"完成值“{a_word}”为部分达到“{target.word}”"
+        return Tier.ACHIEVED, lambda: f"完成值“{actual.word}”与指标值一致"
     if isinstance(actual, FreeText) and actual.unknown:
         close = f"是否为“{'”“'.join(actual.suggestions)}”？" if actual.suggestions else ""
         return Finding("error", "actual.unknown_word",
@@ -268,73 +339,111 @@ def judge(target: Expression, actual: Expression) -> tuple[Tier, str] | Finding:
                        hint=f"{close}也可以直接写“达成”“部分达成”或“未达成”")
     hint = "请写“达成”“部分达成”或“未达成”"
     return Finding("error", "actual.cannot_judge",
-                   f"无法判断完成值“{format_expression(actual)}”相对于指标值“{format_expression(target)}”的达成程度",
-                   hint=hint)
+                   f"无法判断完成值“{a_word}”相对于指标值“{t_word}”的达成程度", hint=hint)
 
 
-def score_tier(tier: Tier, reason: str, weight: Decimal, rules: RuleSet) -> Outcome:
+def score_tier(tier: Tier, reason: Reason, weight: Decimal, rules: RuleSet) -> Outcome:
     band = rules.qualitative.band(tier)
     score = weight * band.default / HUNDRED
     return Outcome(round_half_up(score),
-                   f"{reason}：{_TIER_NOTE[tier]}，{points(weight)} × {_n(band.default)}% = {points(score)}",
-                   tier=tier)
+                   lambda: f"{reason()}：{_TIER_NOTE[tier]}，{points(weight)} × {_n(band.default)}% = "
+                           f"{points(score)}", tier=tier)
+
+
+# ---- compiled targets ---------------------------------------------------------------------
+
+def compile_target(target: Expression, rules: RuleSet, *, year: int,
+                   direction: str | None = None) -> Scorer:
+    """The scorer of every row with this target: ``scorer(actual, weight)``."""
+    if isinstance(target, Comparison):
+        return _quantitative(target, rules, year, _comparison_measure(target, rules, direction))
+    if isinstance(target, Range):
+        return _quantitative(target, rules, year, _range_measure(target))
+    if isinstance(target, DateTerm):
+        return _deadline(target, rules, year)
+    return _qualitative(target, rules)
 
 
 def score_row(target: Expression, actual: Expression, weight: Decimal, rules: RuleSet, *,
               year: int, direction: str | None = None) -> Outcome:
     """Score one indicator row by the kind of its target."""
-    if is_quantitative(target):
-        if isinstance(actual, TierWord) or (isinstance(target, DateTerm) and not
-                                            isinstance(actual, DateTerm)):
-            stated = _polarity(actual)
-            if stated is None:
-                return _not_comparable(target, actual)
-            if (isinstance(target, DateTerm) and isinstance(actual, Event) and actual.partial
-                    and actual.manner in LATE and rules.quantitative.deadline_missed == "zero"):
-                return Outcome(NIL, f"完成值“{format_expression(actual)}”晚于截止日期"
-                                    f"“{format_expression(target)}”：得 0.00")  # as a late date
-            outcome = score_tier(stated[0], stated[1], weight, rules)
-            if isinstance(target, DateTerm) and not isinstance(actual, TierWord):
-                return outcome  # 按时完成 against a deadline says what happened
-            finding = Finding("warning", "actual.tier_for_quantity",
-                              f"指标值“{format_expression(target)}”是定量指标，完成值却写了档次词“{format_expression(actual)}”",
-                              hint="请尽量填写实际数值")
-            if not rules.quantitative.tier_word_accepted:
-                finding = Finding("error", "actual.tier_for_quantity", finding.message,
-                                  hint="本规则集要求定量指标填写实际数值")
-                return Outcome(NIL, "定量指标缺少实际数值：0.00", findings=(finding,))
-            return Outcome(outcome.score, outcome.trace, outcome.tier, outcome.flags, (finding,))
-        if isinstance(target, DateTerm):
-            assert isinstance(actual, DateTerm)
-            return score_deadline(target, actual, weight, rules, year)
-        if not isinstance(actual, Comparison):
-            return _not_comparable(target, actual)
+    return compile_target(target, rules, year=year, direction=direction)(actual, weight)
+
+
+def _quantitative(target: Comparison | Range, rules: RuleSet, year: int,
+                  measure: Callable[[Quantity, Decimal], Outcome]) -> Scorer:
+    reference = target.quantity if isinstance(target, Comparison) else target.low
+    percent_target = reference.unit in ("%", "百分比")
+
+    def score(actual: Expression, weight: Decimal) -> Outcome:
+        if type(actual) is not Comparison:
+            return _stated_for_quantity(target, actual, weight, rules)
+        quantity = actual.quantity  # type: ignore[union-attr]
         findings: tuple[Finding, ...] = ()
-        reference = target.quantity if isinstance(target, Comparison) else target.low
-        if (not actual.quantity.unit and reference.unit in ("%", "百分比")  # 0.9 for 90%?
-                and 0 < actual.quantity.value <= 1 < reference.value):
+        if (percent_target and not quantity.unit  # 0.9 for 90%?
+                and 0 < quantity.value <= 1 < reference.value):
             findings += (Finding("warning", "actual.percent_unit",
-                                 f"完成值“{format_number(actual.quantity.value)}”没有单位，按 "
-                                 f"{format_number(actual.quantity.value)}% 计",
-                                 hint=f"如指 {format_number(actual.quantity.value * 100)}%，请写成百分数"),)
-        if not actual.implied:
+                                 f"完成值“{format_number(quantity.value)}”没有单位，按 "
+                                 f"{format_number(quantity.value)}% 计",
+                                 hint=f"如指 {format_number(quantity.value * 100)}%，请写成百分数"),)
+        if not actual.implied:  # type: ignore[union-attr]
             findings += (Finding("warning", "actual.has_operator",
-                                f"完成值“{format_expression(actual)}”带有比较符号，按 {_quantity_text(actual.quantity)} 计",
-                                hint="完成值请写实际数值，不带 ≥、≤"),)
-        if isinstance(target, Range):
-            outcome = score_range(target, actual.quantity, weight)
-        else:
-            outcome = score_comparison(target, actual.quantity, weight, rules, direction)
-        if findings:
-            outcome = Outcome(outcome.score, outcome.trace, outcome.tier, outcome.flags,
-                              outcome.findings + findings)
-        return outcome
-    if is_quantitative(actual) and not isinstance(target, TierWord):
+                                 f"完成值“{format_expression(actual)}”带有比较符号，按 {_quantity_text(quantity)} 计",
+                                 hint="完成值请写实际数值，不带 ≥、≤"),)
+        outcome = measure(quantity, weight)
+        return outcome.adding(findings) if findings else outcome
+
+    return score
+
+
+def _deadline(target: DateTerm, rules: RuleSet, year: int) -> Scorer:
+    def score(actual: Expression, weight: Decimal) -> Outcome:
+        if type(actual) is DateTerm:
+            return score_deadline(target, actual, weight, rules, year)  # type: ignore[arg-type]
+        return _stated_for_quantity(target, actual, weight, rules)
+
+    return score
+
+
+def _stated_for_quantity(target: Expression, actual: Expression, weight: Decimal,
+                         rules: RuleSet) -> Outcome:
+    """A quantitative target with a word for its actual: a tier word (accepted with a warning,
+    by policy), or an event against a deadline (按时完成 says what happened)."""
+    deadline = isinstance(target, DateTerm)
+    if not (isinstance(actual, TierWord) or deadline):
         return _not_comparable(target, actual)
-    verdict = judge(target, actual)
-    if isinstance(verdict, Finding):
-        return Outcome(NIL, "无法判断达成程度：0.00", findings=(verdict,))
-    return score_tier(verdict[0], verdict[1], weight, rules)
+    stated = _polarity(actual)
+    if stated is None:
+        return _not_comparable(target, actual)
+    if (deadline and isinstance(actual, Event) and actual.partial
+            and actual.manner in LATE and rules.quantitative.deadline_missed == "zero"):
+        return Outcome(NIL, lambda: f"完成值“{format_expression(actual)}”晚于截止日期"
+                                    f"“{format_expression(target)}”：得 0.00")  # as a late date
+    outcome = score_tier(stated[0], stated[1], weight, rules)
+    if deadline and not isinstance(actual, TierWord):
+        return outcome
+    finding = Finding("warning", "actual.tier_for_quantity",
+                      f"指标值“{format_expression(target)}”是定量指标，完成值却写了档次词“{format_expression(actual)}”",
+                      hint="请尽量填写实际数值")
+    if not rules.quantitative.tier_word_accepted:
+        finding = Finding("error", "actual.tier_for_quantity", finding.message,
+                          hint="本规则集要求定量指标填写实际数值")
+        return Outcome(NIL, "定量指标缺少实际数值：0.00", findings=(finding,))
+    return outcome.adding((finding,))
+
+
+def _qualitative(target: Expression, rules: RuleSet) -> Scorer:
+    tier_target = isinstance(target, TierWord)
+
+    def score(actual: Expression, weight: Decimal) -> Outcome:
+        if not tier_target and is_quantitative(actual):
+            return _not_comparable(target, actual)
+        verdict = judge(target, actual)
+        if isinstance(verdict, Finding):
+            return Outcome(NIL, "无法判断达成程度：0.00", findings=(verdict,))
+        return score_tier(verdict[0], verdict[1], weight, rules)
+
+    return score
 
 
 def _not_comparable(target: Expression, actual: Expression) -> Outcome:
