@@ -59,7 +59,7 @@ class Actual(NamedTuple):
     """One row of actuals.yaml (a named tuple, like goals.Indicator, for the same reason)."""
 
     key: str  # as written: a level-3 name, or "二级/三级"
-    spec: "ActualSpec | ShortActual"
+    spec: "ActualSpec | TextActual"
     document: Document
     project: tuple  # its project's path in the document: ("projects", 项目)
     long_form: bool
@@ -121,15 +121,34 @@ class Actuals:
         return self.document.position(("year",))
 
 
-class ShortActual:
-    """The short form ``指标: 3.5次``: just the actual, so no validation (it is text already)
-    and none of a model's cost, for the many rows written this way."""
+class TextActual:
+    """A row that is all text: the short form ``指标: 3.5次``, or a long form with nothing but
+    ``actual``, ``reason``, ``measures`` and ``evidence``. Text needs no validation beyond being
+    text, so such rows skip a model's cost; a row with a number in it (分值, 得分) is validated
+    as an ``ActualSpec``."""
 
-    __slots__ = ("actual",)
-    weight = score = reason = measures = evidence = None
+    __slots__ = ("actual", "reason", "measures", "evidence")
+    weight = score = None
 
-    def __init__(self, actual: str):
-        self.actual = actual
+    def __init__(self, actual: str, reason: str | None = None, measures: str | None = None,
+                 evidence: str | None = None):
+        self.actual, self.reason, self.measures, self.evidence = actual, reason, measures, evidence
+
+
+_TEXT_FIELDS = frozenset({"reason", "measures", "evidence"})
+
+
+def text_actual(entry: dict[str, Any]) -> TextActual | None:
+    """The row as a TextActual when it is one (what ``ActualSpec`` would accept, all text),
+    else None."""
+    actual = entry.get("actual")
+    if type(actual) is not str:
+        return None
+    for key, value in entry.items():
+        if key != "actual" and (key not in _TEXT_FIELDS or (
+                value is not None and type(value) is not str)):
+            return None
+    return TextActual(actual, entry.get("reason"), entry.get("measures"), entry.get("evidence"))
 
 
 _LONG_FORMS = TypeAdapter(dict[str, ActualSpec])
@@ -156,14 +175,21 @@ def read_project_actuals(actuals: Actuals, name: str
         return None, diagnostics
     indicators = []
     unreadable: set[str] = set()
-    long_forms = {k: v for k, v in project.indicators.items() if isinstance(v, dict)}
-    try:  # all long forms of a project in one call; one by one only to report mistakes
-        validated = _LONG_FORMS.validate_python(long_forms)
+    # long forms: those all of text are read as they are, the others validated together in
+    # one call (and one by one only to report mistakes)
+    long_forms: dict[str, TextActual | dict] = {}
+    for key, entry in project.indicators.items():
+        if type(entry) is dict:
+            plain = text_actual(entry)
+            long_forms[key] = entry if plain is None else plain
+    to_validate = {k: v for k, v in long_forms.items() if type(v) is dict}
+    try:
+        validated = _LONG_FORMS.validate_python(to_validate) if to_validate else {}
     except ValidationError:
         validated = {}
     for key, entry in project.indicators.items():
         if type(entry) is str or entry is None:
-            indicators.append(Actual(key, ShortActual(entry or ""), document, where, False))
+            indicators.append(Actual(key, TextActual(entry or ""), document, where, False))
             continue
         at = where + ("indicators", key)
         if not isinstance(entry, dict):
@@ -172,7 +198,9 @@ def read_project_actuals(actuals: Actuals, name: str
                 document.position(at), hint="如“3.5次”“98%”“达成”"))
             unreadable.add(key)
             continue
-        spec_of_row = validated.get(key)
+        spec_of_row = long_forms.get(key)
+        if type(spec_of_row) is not TextActual:
+            spec_of_row = validated.get(key)
         if spec_of_row is None:
             spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
             diagnostics += problems

@@ -409,7 +409,7 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
         problems.append(make(issue.code, f"项目“{project.name}”：{issue.message}", at))
     results: list[IndicatorResult] = []
     append = results.append
-    read = lexicon.read
+    read, known = lexicon.read, lexicon.known
     weights = allocation.rows
     # The hot loop of a province: parse (cached by text), score (memoized, through targets
     # compiled once), and only build diagnostics, positions and reviews for the rows that
@@ -417,7 +417,7 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
     for index, indicator in enumerate(indicators):
         weight = weights[index]
         target_text = indicator.target
-        target = read(target_text)
+        target = known(target_text) or read(target_text)
         kind = type(target)
         if kind is ExpressionError or (kind is Comparison and target.implied) or (  # type: ignore[union-attr]
                 kind is FreeText and target.unknown):  # type: ignore[union-attr]
@@ -429,7 +429,7 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
                                    Outcome(NIL, "没有实际完成值：0.00"), None))
             continue
         spec = actual.spec
-        value = read(spec.actual)
+        value = known(spec.actual) or read(spec.actual)
         if type(value) is ExpressionError:
             value, actual_problems = parse_actual(actual, lexicon)
             problems += actual_problems
@@ -466,12 +466,13 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
     problems += budget_problems
     by_level1: dict[str, Decimal] = {}
     adopted_sum = rule_sum = weight_sum = ZERO
-    for row in results:
-        adopted = row.score
-        by_level1[row.indicator.level1] = by_level1.get(row.indicator.level1, ZERO) + adopted
+    for indicator, _actual, _target, _value, weight, outcome, own, rejected in results:
+        adopted = own if own is not None and not rejected else outcome.score  # row.score
+        level1 = indicator.level1
+        by_level1[level1] = by_level1.get(level1, ZERO) + adopted
         adopted_sum += adopted
-        rule_sum += row.rule_score
-        weight_sum += row.weight
+        rule_sum += outcome.score
+        weight_sum += weight
     categories = []
     for name, category_weight in allocation.categories:
         level1s = next(c.level1_names() for c in rules.weights.categories if c.name == name)

@@ -34,7 +34,7 @@ _WIDE = Context(prec=200)  # room for any figure a user can type, so rounding ne
 
 
 def round_half_up(value: Decimal, step: Decimal = CENT) -> Decimal:
-    return value.quantize(step, rounding=ROUND_HALF_UP, context=_WIDE)
+    return value.quantize(step, ROUND_HALF_UP, _WIDE)
 
 
 def points(value: Decimal) -> str:
@@ -145,61 +145,60 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
         a = scale(actual)
         if a is None:
             return _unit_mismatch(target.quantity, actual)
-        a_text = _quantity_text(actual)
         if zero_target:
             if a <= 0:
                 return Outcome(round_half_up(weight),
-                               lambda: f"完成值 {a_text}，指标值 {t_text}：未发生，得满分 {points(weight)}")
-            return Outcome(NIL, lambda: f"完成值 {a_text}，指标值 {t_text}：零目标未实现，得 0.00")
+                               lambda: f"完成值 {_quantity_text(actual)}，指标值 {t_text}：未发生，得满分 {points(weight)}")
+            return Outcome(NIL, lambda: f"完成值 {_quantity_text(actual)}，指标值 {t_text}：零目标未实现，得 0.00")
         if how == "reverse":
-            return _reverse(a, t, a_text, t_text, weight, strict, policy.reverse_formula)
+            return _reverse(a, t, actual, t_text, weight, strict, policy.reverse_formula)
         if how == "exact":
             if a == t:
                 return Outcome(round_half_up(weight),
-                               lambda: f"完成值 {a_text} = 指标值 {t_text}：得满分 {points(weight)}")
+                               lambda: f"完成值 {_quantity_text(actual)} = 指标值 {t_text}：得满分 {points(weight)}")
             score = max(NIL, weight * (t - abs(a - t)) / t)
             return Outcome(round_half_up(score),
-                           lambda: f"完成值 {a_text} ≠ 指标值 {t_text}：{points(weight)} × (1 − |{_n(a)} − "
+                           lambda: f"完成值 {_quantity_text(actual)} ≠ 指标值 {t_text}：{points(weight)} × (1 − |{_n(a)} − "
                                    f"{_n(t)}|/{_n(t)}) = {points(score)}")
         if a > t if strict else a >= t:
             if t > 0 and a > t * (1 + threshold):
-                return _overachieved(a, t, a_text, t_text, weight, threshold,
+                return _overachieved(a, t, actual, t_text, weight, threshold,
                                      policy.overachievement_deduction)
             return Outcome(round_half_up(weight),
-                           lambda: f"完成值 {a_text} {'>' if a > t else '='} 指标值 {t_text}：得满分 "
+                           lambda: f"完成值 {_quantity_text(actual)} {'>' if a > t else '='} 指标值 {t_text}：得满分 "
                                    f"{points(weight)}")
         below = "≤" if a == t else "<"  # a > target not met at equality
         if t == 0:  # >0 with nothing achieved: no ratio to take
-            return Outcome(NIL, lambda: f"完成值 {a_text} {below} 指标值 {t_text}：得 0.00")
+            return Outcome(NIL, lambda: f"完成值 {_quantity_text(actual)} {below} 指标值 {t_text}：得 0.00")
         score = max(NIL, weight * a / t)
         return Outcome(round_half_up(score),
-                       lambda: f"完成值 {a_text} {below} 指标值 {t_text}：{points(weight)} × {_n(a)}/{_n(t)}"
+                       lambda: f"完成值 {_quantity_text(actual)} {below} 指标值 {t_text}：{points(weight)} × {_n(a)}/{_n(t)}"
                                f" = {points(score)}")
 
     return measure
 
 
-def _reverse(a: Decimal, t: Decimal, a_text: str, t_text: str, weight: Decimal, strict: bool,
+def _reverse(a: Decimal, t: Decimal, actual: Quantity, t_text: str, weight: Decimal, strict: bool,
              formula: str) -> Outcome:
     sign = "<" if strict else "≤"
     if a < t if strict else a <= t:
         return Outcome(round_half_up(weight),
-                       lambda: f"完成值 {a_text} {sign} 指标值 {t_text}：得满分 {points(weight)}")
+                       lambda: f"完成值 {_quantity_text(actual)} {sign} 指标值 {t_text}：得满分 {points(weight)}")
     over = "未低于" if a == t else "超过"  # <T at A = T: not met, though nothing is over
     if formula == "ratio":
         score = weight * t / a
         return Outcome(round_half_up(score),
-                       lambda: f"完成值 {a_text} {over}指标值 {t_text}（反向指标）：{points(weight)} × "
+                       lambda: f"完成值 {_quantity_text(actual)} {over}指标值 {t_text}（反向指标）：{points(weight)} × "
                                f"{_n(t)}/{_n(a)} = {points(score)}")
     if a >= 2 * t:
-        return Outcome(NIL, lambda: f"完成值 {a_text} 达到指标值 {t_text} 的两倍及以上（反向指标）：得 0.00")
+        return Outcome(NIL, lambda: f"完成值 {_quantity_text(actual)} 达到指标值 {t_text} 的两倍及以上（反向指标）：得 0.00")
     score = weight * (2 * t - a) / t
     return Outcome(round_half_up(score),
-                   lambda: f"完成值 {a_text} {over}指标值 {t_text}（反向指标）：{points(weight)} × (1 − "
+                   lambda: f"完成值 {_quantity_text(actual)} {over}指标值 {t_text}（反向指标）：{points(weight)} × (1 − "
                            f"({_n(a)} − {_n(t)})/{_n(t)}) = {points(score)}")
 
 
-def _overachieved(a: Decimal, t: Decimal, a_text: str, t_text: str, weight: Decimal,
+def _overachieved(a: Decimal, t: Decimal, actual: Quantity, t_text: str, weight: Decimal,
                   threshold: Decimal, deduction: bool) -> Outcome:
     score = weight
     if deduction:
@@ -208,7 +207,7 @@ def _overachieved(a: Decimal, t: Decimal, a_text: str, t_text: str, weight: Deci
 
     def trace() -> str:
         excess = a / t - 1
-        head = (f"完成值 {a_text} 超出指标值 {t_text} {percent(excess)}"
+        head = (f"完成值 {_quantity_text(actual)} 超出指标值 {t_text} {percent(excess)}"
                 f"（超过 {percent(threshold)} 阈值）：")
         if deduction:
             return head + (f"{points(weight)} × (1 − ({percent(excess)} − {percent(threshold)}))"
@@ -235,18 +234,17 @@ def _range_measure(target: Range) -> Callable[[Quantity, Decimal], Outcome]:
             return _unit_mismatch(target.low, actual)
         if scale_high(actual) is None:
             return _unit_mismatch(target.high, actual)
-        a_text = _quantity_text(actual)
         if lo <= a <= hi:
             return Outcome(round_half_up(weight),
-                           lambda: f"完成值 {a_text} 在 {low_text}~{high_text} 之内：得满分 {points(weight)}")
+                           lambda: f"完成值 {_quantity_text(actual)} 在 {low_text}~{high_text} 之内：得满分 {points(weight)}")
         if a < lo:
             score = max(NIL, weight * a / lo) if lo else NIL
             return Outcome(round_half_up(score),
-                           lambda: f"完成值 {a_text} 低于下限 {low_text}：{points(weight)} × {_n(a)}/{_n(lo)}"
+                           lambda: f"完成值 {_quantity_text(actual)} 低于下限 {low_text}：{points(weight)} × {_n(a)}/{_n(lo)}"
                                    f" = {points(score)}")
         score = weight * hi / a
         return Outcome(round_half_up(score),
-                       lambda: f"完成值 {a_text} 高于上限 {high_text}：{points(weight)} × {_n(hi)}/{_n(a)}"
+                       lambda: f"完成值 {_quantity_text(actual)} 高于上限 {high_text}：{points(weight)} × {_n(hi)}/{_n(a)}"
                                f" = {points(score)}")
 
     return measure
@@ -343,10 +341,14 @@ def judge(target: Expression, actual: Expression) -> tuple[Tier, Reason] | Findi
 
 
 def score_tier(tier: Tier, reason: Reason, weight: Decimal, rules: RuleSet) -> Outcome:
-    band = rules.qualitative.band(tier)
-    score = weight * band.default / HUNDRED
+    return _tier_outcome(tier, reason, weight, rules.qualitative.band(tier).default)
+
+
+def _tier_outcome(tier: Tier, reason: Reason, weight: Decimal, default: Decimal) -> Outcome:
+    """The tier's default point (a percentage of the weight)."""
+    score = weight * default / HUNDRED
     return Outcome(round_half_up(score),
-                   lambda: f"{reason()}：{_TIER_NOTE[tier]}，{points(weight)} × {_n(band.default)}% = "
+                   lambda: f"{reason()}：{_TIER_NOTE[tier]}，{points(weight)} × {_n(default)}% = "
                            f"{points(score)}", tier=tier)
 
 
@@ -433,15 +435,30 @@ def _stated_for_quantity(target: Expression, actual: Expression, weight: Decimal
 
 
 def _qualitative(target: Expression, rules: RuleSet) -> Scorer:
+    """Against a word: the tier of each actual is judged once (its outcome, when it cannot be
+    judged at all), then every weight takes the tier's default point."""
     tier_target = isinstance(target, TierWord)
+    defaults = {tier: rules.qualitative.band(tier).default for tier in Tier}
+    verdicts: dict[Expression, tuple[Tier, Reason] | Outcome] = {}
 
-    def score(actual: Expression, weight: Decimal) -> Outcome:
+    def verdict_of(actual: Expression) -> tuple[Tier, Reason] | Outcome:
         if not tier_target and is_quantitative(actual):
             return _not_comparable(target, actual)
         verdict = judge(target, actual)
         if isinstance(verdict, Finding):
             return Outcome(NIL, "无法判断达成程度：0.00", findings=(verdict,))
-        return score_tier(verdict[0], verdict[1], weight, rules)
+        return verdict
+
+    def score(actual: Expression, weight: Decimal) -> Outcome:
+        verdict = verdicts.get(actual)
+        if verdict is None:
+            verdict = verdict_of(actual)
+            if len(verdicts) < 1_000:
+                verdicts[actual] = verdict
+        if type(verdict) is Outcome:
+            return verdict  # type: ignore[return-value]
+        tier, reason = verdict  # type: ignore[misc]
+        return _tier_outcome(tier, reason, weight, defaults[tier])
 
     return score
 

@@ -41,6 +41,8 @@ class Lexicon:
         self.qualifiers = _longest_first(v.qualifiers)
         self.all_words = sorted(set(self.tiers) | self.steady | set(self.directions)
                                 | self.states | set(v.event_verbs) | set(v.degrees))
+        # a text already read, or None: the hot loop's way past ``read``'s call
+        self.known = self._cache.get
 
     def read(self, text: str) -> Expression | ExpressionError:
         """Parse a target or actual and give its words their meaning (cached by text)."""
