@@ -260,10 +260,25 @@ def last_day(point: DatePoint, year: int) -> dt.date:
     return dt.date(y, point.month, day)
 
 
+def _day(point: DatePoint, year: int, role: str) -> dt.date | Finding:
+    """The date, or the finding that the year has no such day (2月29日 read in 2023)."""
+    try:
+        return last_day(point, year)
+    except ValueError:
+        y = point.year or year
+        label = "年度指标值" if role == "target" else "实际完成值"
+        return Finding("error", f"{role}.bad_date",
+                       f"{label}中的日期 {y}年{point.month}月{point.day}日不存在", about=role,
+                       hint=f"{y}年 2 月只有 {calendar.monthrange(y, 2)[1]} 天")
+
+
 def score_deadline(target: DateTerm, actual: DateTerm, weight: Decimal, rules: RuleSet,
                    year: int) -> Outcome:
-    deadline = last_day(target.date, year)
-    done = last_day(actual.date, year)
+    deadline = _day(target.date, year, "target")
+    done = _day(actual.date, year, "actual")
+    for day in (deadline, done):
+        if isinstance(day, Finding):
+            return Outcome(NIL, "日期不存在，无法比较：0.00", findings=(day,))
     when, by = format_date(actual.date), format_date(target.date)
     if done <= deadline:
         return Outcome(round_half_up(weight),

@@ -400,6 +400,10 @@ CASES: tuple[Case, ...] = (
           about="the same under `--strict`: exit 1"),
     both("actual_free_text", exit=1, expect=(A("actual_free_text", 20, "actual.cannot_judge"),),
          about="free text `宣传推广效果良好` against the free-text target `有利于宣传推广《上海手册》`"),
+    both("date_not_in_year", exit=1,
+         expect=(G("date_not_in_year", 9, "target.bad_date"),
+                 A("date_not_in_year", 7, "actual.bad_date")),
+         about="`2月29日` with no year of its own, in 2023 (once a traceback)"),
 
     # ---- the unit's own scores
     both("score_above_weight", exit=1,
