@@ -11,6 +11,7 @@ files are cached under benchmarks/.data/ (not committed). Prints a Markdown tabl
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -71,6 +72,13 @@ def loader_time(name: str, files: tuple[Path, Path]) -> float | None:
     return seconds if status == 0 else None
 
 
+def scoring_rates(files: tuple[Path, Path]) -> dict[str, float] | None:
+    """Scoring alone, in its own process (benchmarks/scoring_rate.py)."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.scoring_rate", *map(str, files)],
+                          capture_output=True, text=True, cwd=ROOT)
+    return json.loads(done.stdout) if done.returncode == 0 else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
@@ -95,16 +103,20 @@ def main() -> None:
                 continue
             loads[name] = loader_time(name, files)
         floor = min(v for v in loads.values() if v is not None)
-        rows.append((count, size, seconds, memory, status, loads, floor))
+        scoring = scoring_rates(files)
+        rows.append((count, size, seconds, memory, status, loads, floor, scoring))
         print(f"N={count}: {size:.1f} MB, evaluate {seconds:.2f} s (exit {status}), "
-              f"peak {memory:.0f} MB; loads {loads}", file=sys.stderr)
+              f"peak {memory:.0f} MB; loads {loads}; scoring alone {scoring}", file=sys.stderr)
     print("| projects | input MB | evaluate s | peak MB | peak / input | rapidyaml load s | "
-          "yaml-rs load s | PyYAML C load s | evaluate / floor |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for count, size, seconds, memory, _status, loads, floor in rows:
+          "yaml-rs load s | PyYAML C load s | evaluate / floor | scoring alone, rows/s "
+          "(memo / every row) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for count, size, seconds, memory, _status, loads, floor, scoring in rows:
         cells = [f"{loads[n]:.2f}" if loads[n] is not None else "—" for n in LOADERS]
+        rate = (f"{scoring['memo_per_s']:,.0f} / {scoring['every_row_per_s']:,.0f}"
+                if scoring else "—")
         print(f"| {count:,} | {size:.1f} | {seconds:.2f} | {memory:.0f} | {memory / size:.1f}× | "
-              + " | ".join(cells) + f" | {seconds / floor:.1f}× |")
+              + " | ".join(cells) + f" | {seconds / floor:.1f}× | {rate} |")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,56 @@
+"""Scoring alone: how many indicators a second the engine scores, once the files are read.
+
+    python -m benchmarks.scoring_rate GOALS ACTUALS
+
+Every row of the unit is read, joined and parsed first (not timed); then the rows are scored
+twice, each from cold: as a run scores them (each distinct target compiled once, each distinct
+target/actual/weight/direction scored once, the other rows from that memo) and with no memo at
+all (every row through its target's compiled scorer). Traces are not written: a run writes one
+only when a report shows it. Prints one JSON line; the scale script reads it.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import time
+
+from evaluator.evaluation import Scorers, load_rule_set, prepare
+
+
+def scorable_rows(goals: str, actuals: str) -> tuple[list[tuple], int]:
+    rules, lexicon = load_rule_set()
+    run = prepare(goals, actuals, rules, lexicon)
+    rows = []
+    for result in run.results():
+        for row in result.indicators:
+            if row.target is not None and row.value is not None:
+                rows.append((row.indicator.target, row.actual.spec.actual, row.weight,
+                             row.indicator.direction, row.target, row.value))
+    return rows, run.goals.year
+
+
+def rates(goals: str, actuals: str) -> dict[str, float]:
+    rows, year = scorable_rows(goals, actuals)
+    rules, _lexicon = load_rule_set()
+    gc.collect()
+    gc.freeze()  # as the command does: the read data is not the collector's to walk
+    start = time.perf_counter()
+    scorers, memo = Scorers(rules, year), {}
+    for target_text, actual_text, weight, direction, target, value in rows:
+        key = (target_text, actual_text, weight, direction)
+        if key not in memo:
+            memo[key] = scorers.of(target_text, direction, target)(value, weight)
+    memoized = time.perf_counter() - start
+    compiled = [(scorers.of(t, d, target), value, weight) for t, _a, weight, d, target, value in rows]
+    start = time.perf_counter()
+    for scorer, value, weight in compiled:
+        scorer(value, weight)
+    every = time.perf_counter() - start
+    return {"rows": len(rows), "distinct": len(memo), "targets": len(scorers._compiled),
+            "memo_per_s": len(rows) / memoized, "every_row_per_s": len(rows) / every}
+
+
+if __name__ == "__main__":
+    print(json.dumps(rates(sys.argv[1], sys.argv[2])))
