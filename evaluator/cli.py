@@ -16,16 +16,13 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import click
-from jinja2 import TemplateError
 
 from . import __version__
 from .diagnostics import Diagnostic, format_all, format_diagnostic
 from .evaluation import RulesProblem, evaluate_files, load_rule_set, prepare
 from .expression import format_expression, kind_of
 from .parser import ExpressionError
-from .parallel import rendered_in_parallel
 from .report import build_context, diagnostic_json, json_chunks, project_line, render
-from .xlsx import render_xlsx
 from .rules import DEFAULT_RULES, describe, shipped_rule_sets
 from .scaffold import scaffold_actuals
 
@@ -226,6 +223,8 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
         if output_format == "json":  # streamed: a province need not fit in memory twice
             total = len(run.indexes())
             if jobs > 1:
+                from .parallel import rendered_in_parallel
+
                 lines = rendered_in_parallel(run, partial(project_line, rules=rules), jobs)
             else:
                 lines = _numbered(project_line(r, rules) for r in run.results())
@@ -235,8 +234,12 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
             evaluation = run.evaluation(tuple(run.results()))
             context = build_context(evaluation, explain=explain)
             if output_format == "xlsx":
+                from .xlsx import render_xlsx  # openpyxl (and numpy under it): a quarter second
+
                 data = render_xlsx(context)
             else:
+                from jinja2 import TemplateError
+
                 try:
                     data = render(context, output_format,
                                   str(templates) if templates else None).encode("utf-8")

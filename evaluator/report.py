@@ -11,10 +11,8 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Iterable, Iterator
-
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .charts import Chart, budget_chart, category_chart, grade_chart
 from .diagnostics import Diagnostic, format_diagnostic
@@ -24,6 +22,9 @@ from .rules import RuleSet
 from .expression import kind_of
 from .resources import resource_dir
 from .scoring import round_half_up
+
+if TYPE_CHECKING:
+    import jinja2
 
 FLAG_LABELS = {"overachieved": "超额完成", "over_budget": "超预算执行"}
 
@@ -268,6 +269,9 @@ TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2"}
 def environment(html: bool = False, templates: str | None = None) -> jinja2.Environment:
     """Shipped templates, optionally overridden by a user folder (``--templates``). Templates
     may come from someone else (a reviewer renders what a unit sent), so they run sandboxed."""
+    import jinja2  # here, not at the top: JSON and XLSX runs need none of it
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     folders = [str(resource_dir("reports"))]
     if templates is not None:
         folders.insert(0, templates)
@@ -305,45 +309,66 @@ def _decimal(value: Decimal | None) -> str | None:
     return format(round_half_up(value), "f")
 
 
-def project_json(result: ProjectResult, grade: str) -> dict[str, Any]:
-    budget = result.budget
-    return {
-        "name": result.project.name, "department": result.project.department,
-        "unit": result.project.unit, "total": _decimal(result.total),
-        "rule_total": _decimal(result.rule_total), "grade": grade,
-        "self_total": _decimal(result.self_total),
-        "budget": {"initial": format(budget.initial, "f"), "adjusted": format(budget.adjusted, "f"),
-                   "executed": format(budget.executed, "f"), "rate": rate_json(budget.rate),
-                   "weight": _decimal(budget.weight), "score": _decimal(budget.score),
-                   "rule_score": _decimal(budget.rule_score),
-                   "self_score": _decimal(budget.self_score), "trace": budget.trace,
-                   "flags": list(budget.flags)},
-        "indicators": _rows_json(result),
-    }
+def _nullable(text: str | None) -> str:
+    return "null" if text is None else encode_basestring(text)
 
 
-def _rows_json(result: ProjectResult) -> list[dict[str, Any]]:
-    """The rows of a project for JSON; written for speed (a province has millions)."""
+def _head_text(result: ProjectResult, grade: str) -> str:
+    """A project's fields before its rows, as JSON text (see ``_rows_text``)."""
+    project, budget, text = result.project, result.budget, encode_basestring
+    return (f'{{"name": {text(project.name)}, "department": {text(project.department)}, '
+            f'"unit": {text(project.unit)}, "total": {_nullable(_decimal(result.total))}, '
+            f'"rule_total": {_nullable(_decimal(result.rule_total))}, "grade": {text(grade)}, '
+            f'"self_total": {_nullable(_decimal(result.self_total))}, '
+            f'"budget": {{"initial": {text(format(budget.initial, "f"))}, '
+            f'"adjusted": {text(format(budget.adjusted, "f"))}, '
+            f'"executed": {text(format(budget.executed, "f"))}, '
+            f'"rate": {_nullable(rate_json(budget.rate))}, '
+            f'"weight": {_nullable(_decimal(budget.weight))}, '
+            f'"score": {_nullable(_decimal(budget.score))}, '
+            f'"rule_score": {_nullable(_decimal(budget.rule_score))}, '
+            f'"self_score": {_nullable(_decimal(budget.self_score))}, '
+            f'"trace": {text(budget.trace)}, "flags": [{", ".join(map(text, budget.flags))}]}}')
+
+
+# a tier's JSON text: an Enum's .value is slow to read, and there are a handful of tiers
+_TIER_TEXTS: dict[Any, str] = {None: "null"}
+
+
+def _rows_text(result: ProjectResult) -> str:
+    """The rows of a project as JSON text, written from pieces: a province has millions of
+    rows, and a dict a row handed to the encoder costs twice the time. The text is what
+    ``_DUMPS`` would write: its own string escaping, the same keys, order and separators."""
     rows = []
     append = rows.append
-    # weights, rule scores and own scores are rounded to the cent where they are made, so
-    # str() writes them with their two decimals
+    text = encode_basestring
+    tiers = _TIER_TEXTS
     for r in result.indicators:
-        indicator, actual = r.indicator, r.actual
-        spec = actual.spec if actual is not None else None
-        own = r.self_score
-        append({
-            "path": [indicator.level1, indicator.level2, indicator.name],
-            "target": indicator.target, "actual": spec.actual if spec is not None else None,
-            "kind": kind_of(r.target) if r.target is not None else None,
-            "weight": str(r.weight), "score": str(r.score), "rule_score": str(r.rule_score),
-            "self_score": str(own) if own is not None else None,
-            "tier": r.tier.value if r.tier else None,
-            "trace": r.trace, "flags": list(r.flags),
-            "reason": spec.reason if spec is not None else None,
-            "measures": spec.measures if spec is not None else None,
-        })
-    return rows
+        indicator, actual, target, own, tier, flags = (r.indicator, r.actual, r.target,
+                                                       r.self_score, r.tier, r.flags)
+        if actual is not None:
+            spec = actual.spec
+            value, reason, measures = text(spec.actual), spec.reason, spec.measures
+            reason = "null" if reason is None else text(reason)
+            measures = "null" if measures is None else text(measures)
+        else:
+            value = reason = measures = "null"
+        own = "null" if own is None else f'"{str(own)}"'
+        tier_text = tiers.get(tier)
+        if tier_text is None:
+            tier_text = tiers[tier] = text(tier.value) if tier else "null"
+        # weights and scores are rounded to the cent where they are made, so str() writes
+        # them with their two decimals; and a number's str() holds nothing JSON escapes
+        append(f'{{"path": [{text(indicator.level1)}, {text(indicator.level2)}, '
+               f'{text(indicator.name)}], "target": {text(indicator.target)}, "actual": {value}, '
+               f'"kind": {"null" if target is None else text(kind_of(target))}, '
+               f'"weight": "{str(r.weight)}", "score": "{str(r.score)}", '
+               f'"rule_score": "{str(r.rule_score)}", '
+               f'"self_score": {own}, '
+               f'"tier": {tier_text}, "trace": {text(r.trace)}, '
+               f'"flags": [{", ".join(map(text, flags)) if flags else ""}], '
+               f'"reason": {reason}, "measures": {measures}}}')
+    return ", ".join(rows)
 
 
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
@@ -351,25 +376,51 @@ _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 def project_line(result: ProjectResult, rules: RuleSet | None) -> str:
     """One project of the JSON contract, as one line."""
-    return _DUMPS(project_json(result, rules.grade(result.total) if rules else ""))
+    head = _head_text(result, rules.grade(result.total) if rules else "")
+    return f'{head}, "indicators": [{_rows_text(result)}]}}'
 
 
 def json_chunks(rules: RuleSet | None, goals: Goals | None, project_lines: Iterable[str],
                 diagnostics: Callable[[], Iterable[Diagnostic]]) -> Iterator[str]:
     """The JSON contract of DESIGN §7 (decimals as strings), one project a line, written as the
-    projects are scored; ``diagnostics`` is asked for after the last project."""
+    projects are scored; ``diagnostics`` is asked for after the last project. The text comes in
+    chunks of about a million characters: a province is some 10 000 lines, and each write and
+    each encoding has its cost."""
+    return _batched(_json_pieces(rules, goals, project_lines, diagnostics))
+
+
+_BATCH = 1 << 20  # characters
+
+
+def _batched(pieces: Iterable[str]) -> Iterator[str]:
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= _BATCH:
+            yield "".join(batch)
+            batch, size = [], 0
+    if batch:
+        yield "".join(batch)
+
+
+def _json_pieces(rules: RuleSet | None, goals: Goals | None, project_lines: Iterable[str],
+                 diagnostics: Callable[[], Iterable[Diagnostic]]) -> Iterator[str]:
     head = {"rules": rules.name if rules else None, "year": goals.year if goals else None,
             "unit": goals.unit if goals else None,
             "funds_unit": goals.funds_unit if goals else None}
     yield _DUMPS(head)[:-1] + ', "projects": ['
     separator = "\n"
     for line in project_lines:
-        yield separator + line
+        yield separator
+        yield line
         separator = ",\n"
     yield '\n], "diagnostics": ['
     separator = "\n"
     for diagnostic in diagnostics():
-        yield separator + _DUMPS(diagnostic_json(diagnostic))
+        yield separator
+        yield _DUMPS(diagnostic_json(diagnostic))
         separator = ",\n"
     yield "\n]}\n"
 
