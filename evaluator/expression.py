@@ -158,12 +158,15 @@ def is_quantitative(expression: Expression) -> bool:
     return isinstance(expression, (Comparison, Range, DateTerm))
 
 
+_KINDS = {Range: "range", DateTerm: "date", Trend: "trend", State: "state", Event: "event",
+          TierWord: "tier", FreeText: "text", Phrase: "phrase"}
+
+
 def kind_of(expression: Expression) -> str:
     """A short English name of the node kind, used in JSON output and counts."""
-    if isinstance(expression, Comparison):
+    if type(expression) is Comparison:
         return "implied" if expression.implied else "comparison"
-    return {Range: "range", DateTerm: "date", Trend: "trend", State: "state", Event: "event",
-            TierWord: "tier", FreeText: "text", Phrase: "phrase"}[type(expression)]
+    return _KINDS[type(expression)]
 
 
 def format_number(value: Decimal) -> str:

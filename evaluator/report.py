@@ -335,6 +335,28 @@ def _head_text(result: ProjectResult, grade: str) -> str:
 _TIER_TEXTS: dict[Any, str] = {None: "null"}
 
 
+# The part of a row from "kind" to "flags" is the same for every row scored the same way: by
+# the same outcome (a run's outcomes are memoized: a province's 250 000 rows have some 16 000)
+# at the same weight, with no score of the unit's own. Weights are written to the cent, so
+# equal weights print alike.
+_SCORED: dict[Any, tuple[Decimal, str]] = {}
+
+
+def _scored_text(r: IndicatorResult, text: Callable[[str], str]) -> str:
+    own, tier, flags, target = r.self_score, r.tier, r.flags, r.target
+    own_text = "null" if own is None else f'"{str(own)}"'
+    tier_text = _TIER_TEXTS.get(tier)
+    if tier_text is None:
+        tier_text = _TIER_TEXTS[tier] = text(tier.value) if tier else "null"
+    # weights and scores are rounded to the cent where they are made, so str() writes them
+    # with their two decimals; and a number's str() holds nothing JSON escapes
+    return (f'"kind": {"null" if target is None else text(kind_of(target))}, '
+            f'"weight": "{str(r.weight)}", "score": "{str(r.score)}", '
+            f'"rule_score": "{str(r.rule_score)}", "self_score": {own_text}, '
+            f'"tier": {tier_text}, "trace": {text(r.trace)}, '
+            f'"flags": [{", ".join(map(text, flags)) if flags else ""}]')
+
+
 def _rows_text(result: ProjectResult) -> str:
     """The rows of a project as JSON text, written from pieces: a province has millions of
     rows, and a dict a row handed to the encoder costs twice the time. The text is what
@@ -342,10 +364,11 @@ def _rows_text(result: ProjectResult) -> str:
     rows = []
     append = rows.append
     text = encode_basestring
-    tiers = _TIER_TEXTS
+    scored = _SCORED
+    if len(scored) > 100_000:
+        scored.clear()
     for r in result.indicators:
-        indicator, actual, target, own, tier, flags = (r.indicator, r.actual, r.target,
-                                                       r.self_score, r.tier, r.flags)
+        indicator, actual, outcome, weight = r.indicator, r.actual, r.outcome, r.weight
         if actual is not None:
             spec = actual.spec
             value, reason, measures = text(spec.actual), spec.reason, spec.measures
@@ -353,21 +376,18 @@ def _rows_text(result: ProjectResult) -> str:
             measures = "null" if measures is None else text(measures)
         else:
             value = reason = measures = "null"
-        own = "null" if own is None else f'"{str(own)}"'
-        tier_text = tiers.get(tier)
-        if tier_text is None:
-            tier_text = tiers[tier] = text(tier.value) if tier else "null"
-        # weights and scores are rounded to the cent where they are made, so str() writes
-        # them with their two decimals; and a number's str() holds nothing JSON escapes
+        if r.self_score is None:
+            known = scored.get(outcome)
+            if known is not None and known[0] == weight:
+                middle = known[1]
+            else:
+                middle = _scored_text(r, text)
+                scored[outcome] = (weight, middle)
+        else:
+            middle = _scored_text(r, text)
         append(f'{{"path": [{text(indicator.level1)}, {text(indicator.level2)}, '
                f'{text(indicator.name)}], "target": {text(indicator.target)}, "actual": {value}, '
-               f'"kind": {"null" if target is None else text(kind_of(target))}, '
-               f'"weight": "{str(r.weight)}", "score": "{str(r.score)}", '
-               f'"rule_score": "{str(r.rule_score)}", '
-               f'"self_score": {own}, '
-               f'"tier": {tier_text}, "trace": {text(r.trace)}, '
-               f'"flags": [{", ".join(map(text, flags)) if flags else ""}], '
-               f'"reason": {reason}, "measures": {measures}}}')
+               f'{middle}, "reason": {reason}, "measures": {measures}}}')
     return ", ".join(rows)
 
 
@@ -380,23 +400,31 @@ def project_line(result: ProjectResult, rules: RuleSet | None) -> str:
     return f'{head}, "indicators": [{_rows_text(result)}]}}'
 
 
-def json_chunks(rules: RuleSet | None, goals: Goals | None, project_lines: Iterable[str],
-                diagnostics: Callable[[], Iterable[Diagnostic]]) -> Iterator[str]:
+def json_chunks(rules: RuleSet | None, goals: Goals | None,
+                project_lines: Iterable[str | bytes],
+                diagnostics: Callable[[], Iterable[Diagnostic]]) -> Iterator[str | bytes]:
     """The JSON contract of DESIGN §7 (decimals as strings), one project a line, written as the
     projects are scored; ``diagnostics`` is asked for after the last project. The text comes in
     chunks of about a million characters: a province is some 10 000 lines, and each write and
-    each encoding has its cost."""
+    each encoding has its cost. An item of ``project_lines`` may be bytes: several lines,
+    joined by ",\n" and encoded already (a worker's slice, see parallel.py)."""
     return _batched(_json_pieces(rules, goals, project_lines, diagnostics))
 
 
 _BATCH = 1 << 20  # characters
 
 
-def _batched(pieces: Iterable[str]) -> Iterator[str]:
+def _batched(pieces: Iterable[str | bytes]) -> Iterator[str | bytes]:
     batch: list[str] = []
     size = 0
     for piece in pieces:
-        batch.append(piece)
+        if type(piece) is bytes:  # encoded already: passed on as it is, in its place
+            if batch:
+                yield "".join(batch)
+                batch, size = [], 0
+            yield piece
+            continue
+        batch.append(piece)  # type: ignore[arg-type]
         size += len(piece)
         if size >= _BATCH:
             yield "".join(batch)
@@ -405,8 +433,9 @@ def _batched(pieces: Iterable[str]) -> Iterator[str]:
         yield "".join(batch)
 
 
-def _json_pieces(rules: RuleSet | None, goals: Goals | None, project_lines: Iterable[str],
-                 diagnostics: Callable[[], Iterable[Diagnostic]]) -> Iterator[str]:
+def _json_pieces(rules: RuleSet | None, goals: Goals | None,
+                 project_lines: Iterable[str | bytes],
+                 diagnostics: Callable[[], Iterable[Diagnostic]]) -> Iterator[str | bytes]:
     head = {"rules": rules.name if rules else None, "year": goals.year if goals else None,
             "unit": goals.unit if goals else None,
             "funds_unit": goals.funds_unit if goals else None}

@@ -152,6 +152,39 @@ def test_jobs_give_the_same_bytes(runner, example_copy):
     assert outputs[0] == outputs[1]
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 4])
+def test_slices_of_workers_give_the_same_bytes(example_copy, chunk):
+    """Several slices a worker, one of them with no project to score (three projects lack
+    their actuals): the slices land in the 申报表's order, with the same separators."""
+    from functools import partial
+
+    from evaluator.evaluation import load_rule_set, prepare
+    from evaluator.parallel import rendered_in_parallel
+    from evaluator.report import json_chunks, project_line
+
+    actuals = yaml.safe_load((example_copy / "actuals.yaml").read_text(encoding="utf-8"))
+    names = list(actuals["projects"])
+    for name in names[3:6]:
+        del actuals["projects"][name]
+    (example_copy / "actuals.yaml").write_text(yaml.safe_dump(actuals, allow_unicode=True),
+                                               encoding="utf-8")
+    rules, lexicon = load_rule_set()
+
+    def report(lines_of) -> tuple[bytes, list]:
+        run = prepare(str(example_copy / "goals.yaml"), str(example_copy / "actuals.yaml"),
+                      rules, lexicon)
+        chunks = json_chunks(rules, run.goals, lines_of(run), run.sorted_diagnostics)
+        return (b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in chunks),
+                [d.code for d in run.sorted_diagnostics()])
+
+    alone = report(lambda run: (project_line(r, rules) for r in run.results()))
+    spread = report(lambda run: (blob for blob, _done in rendered_in_parallel(
+        run, partial(project_line, rules=rules), 2, chunk=chunk)))
+    assert spread == alone
+    assert len(json.loads(alone[0])["projects"]) == len(names) - 3
+    assert alone[1].count("actuals.missing_project") == 3
+
+
 def test_progress_only_on_a_terminal(monkeypatch, capsys):
     from evaluator import cli
 
