@@ -11,12 +11,11 @@ only when a report shows it. Prints one JSON line; the scale script reads it.
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 import time
 
-from evaluator.evaluation import Scorers, load_rule_set, prepare
+from evaluator.evaluation import Scorers, load_rule_set, loaded_data_settled, prepare
 
 
 def scorable_rows(goals: str, actuals: str) -> tuple[list[tuple], int]:
@@ -34,8 +33,7 @@ def scorable_rows(goals: str, actuals: str) -> tuple[list[tuple], int]:
 def rates(goals: str, actuals: str) -> dict[str, float]:
     rows, year = scorable_rows(goals, actuals)
     rules, _lexicon = load_rule_set()
-    gc.collect()
-    gc.freeze()  # as the command does: the read data is not the collector's to walk
+    loaded_data_settled()  # as the command does
     start = time.perf_counter()
     scorers, memo = Scorers(rules, year), {}
     for target_text, actual_text, weight, direction, target, value in rows:

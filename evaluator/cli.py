@@ -5,7 +5,6 @@ Exit codes: 0 clean, 1 diagnostics (or warnings under --strict), 2 usage, IO or 
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -19,7 +18,8 @@ import click
 
 from . import __version__
 from .diagnostics import Diagnostic, format_all, format_diagnostic
-from .evaluation import RulesProblem, evaluate_files, load_rule_set, prepare
+from .evaluation import (RulesProblem, evaluate_files, load_rule_set, loaded_data_settled,
+                         prepare)
 from .expression import format_expression, kind_of
 from .parser import ExpressionError
 from .report import build_context, diagnostic_json, json_chunks, project_line, render
@@ -212,11 +212,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
     if output is not None:
         _check_output(output, inputs)
     run = prepare(str(goals), str(actuals), rules, lexicon, project=project)
-    # The loaded files are millions of long-lived objects; the cyclic collector would walk
-    # them again and again while projects are scored (a third of the run, measured). They
-    # hold no cycles: move them out of its sight, and let it run less often.
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 1000)
+    loaded_data_settled()
     if project is not None and run.goals is not None and project not in run.goals.names:
         raise click.UsageError(f"申报表中没有项目“{project}”")
     if run.goals is not None and run.actuals is not None:  # no half report from a bad file

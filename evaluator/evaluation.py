@@ -7,6 +7,7 @@ Each stage is a function over immutable records that returns its diagnostics bes
 from __future__ import annotations
 
 import difflib
+import gc
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -641,6 +642,14 @@ class Run:
     def evaluation(self, projects: tuple[ProjectResult, ...]) -> Evaluation:
         return Evaluation(self.rules, self.goals, projects, self.sorted_diagnostics(),
                           self.sources)
+
+
+def loaded_data_settled() -> None:
+    """Call once the files are loaded. They are millions of long-lived objects; the cyclic
+    collector would walk them again and again while projects are scored (a third of the run,
+    measured). They hold no cycles: move them out of its sight, and let it run less often."""
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
 
 
 def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,
