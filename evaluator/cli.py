@@ -94,7 +94,7 @@ def _emit(chunks: Iterable[str | bytes], output: Path | None, inputs: list[Path]
     if output is not None:
         _write_atomically(output, encoded, inputs)
         return
-    stream = click.get_binary_stream("stdout")
+    stream = sys.stdout.buffer  # click.get_binary_stream is deprecated
     for chunk in encoded:
         stream.write(chunk)
     stream.flush()
