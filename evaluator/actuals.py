@@ -14,11 +14,16 @@ from .schema import ExactDecimal, Strict, Year, validate, validate_part
 from .source import Document
 
 Money = Annotated[ExactDecimal, Field(ge=0, lt=10 ** 15)]  # a quadrillion: surely a typo
+_CENT = Decimal("0.01")
+
+
 def _cents(value: Decimal) -> Decimal:
-    """分值 and 得分 are written to the cent, as the 自评表 prints them."""
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+    """分值 and 得分 are written to the cent, as the 自评表 prints them, and read so: 14 and
+    14.00 are one figure, printed alike wherever they are quoted."""
+    cents = value.quantize(_CENT)
+    if value.as_tuple().exponent < -2 and value != cents:
         raise PydanticCustomError("places", "more than two decimals")
-    return value
+    return cents
 
 
 Points = Annotated[ExactDecimal, Field(ge=0, le=100), AfterValidator(_cents)]

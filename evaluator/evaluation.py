@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -209,7 +210,7 @@ def join_indicators(project: Project, actuals: ProjectActuals
     by_name = dict(zip(names, range(len(names))))
     repeated: set[str] = set()
     if len(by_name) < len(names):  # such a name must be written "二级/三级"
-        repeated = {name for name in by_name if names.count(name) > 1}
+        repeated = {name for name, count in Counter(names).items() if count > 1}
     by_pair: dict[str, int] | None = None  # built only if some key needs it
     matched: dict[int, Actual] = {}
     problems: list[Diagnostic] = []
@@ -581,6 +582,7 @@ class Run:
     scores: dict[tuple, Outcome] = field(default_factory=dict)  # see score_project
     allocations: dict[tuple, Allocation] = field(default_factory=dict)
     scorers: Scorers | None = None  # made with the goals' year, on the first project
+    releases_read_data: bool = True  # a project's raw data is let go once it is scored
 
     def indexes(self) -> list[int]:
         """The goals projects this run covers, in the 申报表's order."""
@@ -614,9 +616,10 @@ class Run:
         elif project is not None:  # nothing to score against: still check the targets
             for indicator in project.indicators:
                 self.diagnostics += parse_target(indicator, self.lexicon)[1]
-        goals.document.data["projects"][index] = None
-        if key is not None and actuals is not None:
-            actuals.document.data["projects"][key] = None
+        if self.releases_read_data:
+            goals.document.data["projects"][index] = None
+            if key is not None and actuals is not None:
+                actuals.document.data["projects"][key] = None
         return result
 
     def check_unmatched(self) -> None:

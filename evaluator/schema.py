@@ -39,9 +39,11 @@ def _exact_decimal(value: Any) -> Any:
         return value
     text = value.strip()
     if "," in text and _THOUSANDS.match(text):
-        return text.replace(",", "")
-    if not _PLAIN_NUMBER.match(text):
+        text = text.replace(",", "")
+    elif not _PLAIN_NUMBER.match(text):
         raise PydanticCustomError("number", "“{text}”不是数字", {"text": text})
+    if text[0] == "-" and not text.strip("-0."):  # -0 is 0, and must not print as -0.00
+        text = text[1:]
     return text
 
 

@@ -468,7 +468,10 @@ def _qualitative(target: Expression, rules: RuleSet) -> Scorer:
         verdict = verdicts.get(actual)
         if verdict is None:
             verdict = verdict_of(actual)
-            if len(verdicts) < 1_000:
+            # a number is not remembered: 95% and 95.00% are equal, yet a message quotes each
+            # as written
+            if len(verdicts) < 1_000 and type(actual) is not Comparison and (
+                    type(actual) is not Range):
                 verdicts[actual] = verdict
         if type(verdict) is Outcome:
             return verdict  # type: ignore[return-value]
