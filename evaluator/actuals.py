@@ -140,20 +140,23 @@ class TextActual:
         self.actual, self.reason, self.measures, self.evidence = actual, reason, measures, evidence
 
 
-_TEXT_FIELDS = frozenset({"reason", "measures", "evidence"})
+_TEXT_KEYS = frozenset({"actual", "reason", "measures", "evidence"})
+
+
+def _text_or_none(value: Any) -> bool:
+    return value is None or type(value) is str
 
 
 def text_actual(entry: dict[str, Any]) -> TextActual | None:
     """The row as a TextActual when it is one (what ``ActualSpec`` would accept, all text),
     else None."""
     actual = entry.get("actual")
-    if type(actual) is not str:
+    if type(actual) is not str or not entry.keys() <= _TEXT_KEYS:
         return None
-    for key, value in entry.items():
-        if key != "actual" and (key not in _TEXT_FIELDS or (
-                value is not None and type(value) is not str)):
-            return None
-    return TextActual(actual, entry.get("reason"), entry.get("measures"), entry.get("evidence"))
+    reason, measures, evidence = entry.get("reason"), entry.get("measures"), entry.get("evidence")
+    if _text_or_none(reason) and _text_or_none(measures) and _text_or_none(evidence):
+        return TextActual(actual, reason, measures, evidence)
+    return None
 
 
 _LONG_FORMS = TypeAdapter(dict[str, ActualSpec])
