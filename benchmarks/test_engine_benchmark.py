@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import generate
+from benchmarks.scoring_rate import scorable_rows
 from evaluator.evaluation import (Scorers, evaluate_files, load_rule_set, loaded_data_settled,
                                   prepare)
 from evaluator.scoring import score_row
@@ -62,18 +63,9 @@ def unit_files(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def unit_rows(engine, unit_files):
-    """A unit's 25 000 scorable rows as a run sees them: (target text, actual text, weight,
-    direction, parsed target, parsed actual)."""
-    rules, lexicon = engine
-    run = prepare(str(unit_files[0]), str(unit_files[1]), rules, lexicon)
-    rows = []
-    for result in run.results():
-        for row in result.indicators:
-            if row.target is not None and row.value is not None:
-                rows.append((row.indicator.target, row.actual.spec.actual, row.weight,
-                             row.indicator.direction, row.target, row.value))
-    return rows
+def unit_rows(unit_files):
+    """A unit's 25 000 scorable rows as a run sees them (see benchmarks/scoring_rate.py)."""
+    return scorable_rows(str(unit_files[0]), str(unit_files[1]))[0]
 
 
 @pytest.fixture
