@@ -652,11 +652,11 @@ def _load_json(text: str, nodes: int, repeats: set[str]) -> Any:
     The C decoder keeps the last of a repeated key without a word, and handing it a hook to
     hear of them costs a Python call a mapping: so the decoded entries are counted against the
     tree's nodes, and only a file with fewer is decoded again, mapping by mapping."""
-    data = json.loads(text, parse_float=str, parse_int=str)
+    data = json.loads(text, parse_float=str, parse_int=str, strict=False)
     if _entries(data) == nodes:
         return data
     del data  # a province's data is not to be held twice
-    return json.loads(text, parse_float=str, parse_int=str,
+    return json.loads(text, parse_float=str, parse_int=str, strict=False,
                       object_pairs_hook=lambda pairs: _object(pairs, repeats))
 
 

@@ -70,3 +70,12 @@ def test_a_big_mapping_is_indexed_and_a_small_one_is_not():
     assert locator._index(root) is not None and locator._index(small) is None
     assert locator.position(("k64",)).line == 65
     assert locator.position(("small", "b")).column == 18
+
+
+def test_escaped_control_characters_are_text():
+    """YAML may write any character as an escape in double quotes; rapidyaml hands some of
+    them to the JSON decoder as they are, which must take them as text, not a syntax error
+    (with an English hint)."""
+    document, problems = source.parse_bytes("a.yaml", b'a: "x\\u0001y"\nb: "\\t"\n')
+    assert problems == []
+    assert document.data == {"a": "x\x01y", "b": "\t"}
