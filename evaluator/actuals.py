@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, Position, error
 from .schema import ExactDecimal, Strict, Year, validate, validate_part
-from .source import Document
+from .source import Document, new_record
 
 Money = Annotated[ExactDecimal, Field(ge=0, lt=10 ** 15)]  # a quadrillion: surely a typo
 _CENT = Decimal("0.01")
@@ -197,7 +197,8 @@ def read_project_actuals(actuals: Actuals, name: str
         validated = {}
     for key, entry in project.indicators.items():
         if type(entry) is str or entry is None:
-            indicators.append(Actual(key, TextActual(entry or ""), document, where, False))
+            indicators.append(new_record(Actual, (key, TextActual(entry or ""), document, where,
+                                                  False)))
             continue
         at = where + ("indicators", key)
         if not isinstance(entry, dict):

@@ -24,7 +24,7 @@ from .rules import DEFAULT_RULES, RuleSet, load_rules
 from .schema import shorten
 from .scoring import (NIL, Finding, Outcome, Scorer, compile_target, round_half_up,
                       score_budget)
-from .source import load_document
+from .source import load_document, new_record
 from .vocabulary import Lexicon
 from .weights import Allocation, Row, allocate
 
@@ -449,12 +449,10 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
             outcome = scorer_of(target_text, indicator.direction, target)(value, weight)
             if len(scores) < 500_000:
                 scores[key] = outcome
-        if self_score is None:
-            result = IndicatorResult(indicator, actual, target, value, weight, outcome, None)
-        else:
-            result = IndicatorResult(indicator, actual, target, value, weight, outcome,
-                                     self_score,
-                                     not admissible(self_score, weight, outcome.tier, rules))
+        rejected = self_score is not None and not admissible(self_score, weight, outcome.tier,
+                                                             rules)
+        result = new_record(IndicatorResult, (indicator, actual, target, value, weight, outcome,
+                                              self_score, rejected))
         append(result)
         if outcome.findings:
             problems += [_finding_diagnostic(f, indicator, actual, project_actuals)

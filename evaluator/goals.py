@@ -10,7 +10,7 @@ from pydantic import Field
 
 from .diagnostics import Diagnostic, Position, error
 from .schema import ExactDecimal, Strict, Year, validate, validate_part
-from .source import Document
+from .source import Document, new_record
 
 Money = Annotated[ExactDecimal, Field(ge=0, lt=10 ** 15)]  # a quadrillion: surely a typo
 
@@ -196,7 +196,8 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
                         hint="请在冒号前写上指标名称"))
                     continue
                 if type(entry) is str or entry is None:
-                    indicators.append(Indicator(level1, level2, name, entry or "", document, where))
+                    indicators.append(new_record(Indicator, (level1, level2, name, entry or "",
+                                                             document, where, False, None, None)))
                     continue
                 spec, problems = _long_form(entry, document, where + ("indicators", level1, level2,
                                                                        name))

@@ -425,6 +425,10 @@ class Document:
 
 _MISSING = object()
 
+# A named tuple built from a tuple of all its fields, without its generated __new__ (a Python
+# function with defaults): a province builds millions of rows, at 0.10 µs each instead of 0.28.
+new_record = tuple.__new__
+
 
 def value_at(data: Any, path: tuple[Any, ...], default: Any = None) -> Any:
     """The value at a path of keys and list indexes in loaded data, or ``default``."""
