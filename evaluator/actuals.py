@@ -185,16 +185,21 @@ def read_project_actuals(actuals: Actuals, name: str
     unreadable: set[str] = set()
     # long forms: those all of text are read as they are, the others validated together in
     # one call (and one by one only to report mistakes)
-    long_forms: dict[str, TextActual | dict] = {}
+    plain: dict[str, TextActual] = {}
+    to_validate: dict[str, dict] = {}
     for key, entry in project.indicators.items():
         if type(entry) is dict:
-            plain = text_actual(entry)
-            long_forms[key] = entry if plain is None else plain
-    to_validate = {k: v for k, v in long_forms.items() if type(v) is dict}
-    try:
-        validated = _LONG_FORMS.validate_python(to_validate) if to_validate else {}
-    except ValidationError:
-        validated = {}
+            row = text_actual(entry)
+            if row is None:
+                to_validate[key] = entry
+            else:
+                plain[key] = row
+    validated: dict[str, ActualSpec] = {}
+    if to_validate:
+        try:
+            validated = _LONG_FORMS.validate_python(to_validate)
+        except ValidationError:
+            pass
     for key, entry in project.indicators.items():
         if type(entry) is str or entry is None:
             indicators.append(new_record(Actual, (key, TextActual(entry or ""), document, where,
@@ -207,9 +212,7 @@ def read_project_actuals(actuals: Actuals, name: str
                 document.position(at), hint="如“3.5次”“98%”“达成”"))
             unreadable.add(key)
             continue
-        spec_of_row = long_forms.get(key)
-        if type(spec_of_row) is not TextActual:
-            spec_of_row = validated.get(key)
+        spec_of_row = plain.get(key) or validated.get(key)
         if spec_of_row is None:
             spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
             diagnostics += problems

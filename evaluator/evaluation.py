@@ -390,8 +390,8 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
     indicators = project.indicators
     # the allocation is remembered by the project's shape: plain tuples, Row records only
     # when it has to be worked out
-    explicit = tuple([matched[n].spec.weight if n in matched else None
-                      for n in range(len(indicators))] if matched else [None] * len(indicators))
+    explicit = tuple(matched[n].spec.weight if n in matched else None
+                     for n in range(len(indicators)))
     shape = (project.shape, explicit)
     allocation = allocations.get(shape)
     if allocation is None:

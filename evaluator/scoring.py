@@ -373,9 +373,9 @@ def compile_target(target: Expression, rules: RuleSet, *, year: int,
                    direction: str | None = None) -> Scorer:
     """The scorer of every row with this target: ``scorer(actual, weight)``."""
     if isinstance(target, Comparison):
-        return _quantitative(target, rules, year, _comparison_measure(target, rules, direction))
+        return _quantitative(target, rules, _comparison_measure(target, rules, direction))
     if isinstance(target, Range):
-        return _quantitative(target, rules, year, _range_measure(target))
+        return _quantitative(target, rules, _range_measure(target))
     if isinstance(target, DateTerm):
         return _deadline(target, rules, year)
     return _qualitative(target, rules)
@@ -387,7 +387,7 @@ def score_row(target: Expression, actual: Expression, weight: Decimal, rules: Ru
     return compile_target(target, rules, year=year, direction=direction)(actual, weight)
 
 
-def _quantitative(target: Comparison | Range, rules: RuleSet, year: int,
+def _quantitative(target: Comparison | Range, rules: RuleSet,
                   measure: Callable[[Quantity, Decimal], Outcome]) -> Scorer:
     reference = target.quantity if isinstance(target, Comparison) else target.low
     percent_target = reference.unit in ("%", "百分比")

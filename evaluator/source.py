@@ -669,12 +669,15 @@ def _entries(value: Any) -> int:
     false has them made words, as ``_object`` does."""
     if type(value) is dict:
         count = len(value)
+        words = False
         for item in value.values():
             kind = type(item)
             if kind is dict or kind is list:
                 count += _entries(item)
             elif kind is bool:
-                _as_words(value)
+                words = True
+        if words:
+            _as_words(value)
         return count
     if type(value) is list:
         count = len(value)

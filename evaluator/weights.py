@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 from .rules import Category, RuleSet
 
 CENT = Decimal("0.01")
 
 
-class Row(NamedTuple):
-    """What the allocation needs to know of one indicator (a named tuple: a project's rows are
-    the key its allocation is remembered by)."""
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What the allocation needs to know of one indicator."""
 
     level1: str
     level2: str
