@@ -14,7 +14,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import Callable
+from typing import Any, Callable
 
 from .expression import (Comparison, DatePoint, DateTerm, Event, Expression, FreeText, Operator,
                          Quantity, Range, State, Tier, TierWord, Trend, format_date,
@@ -37,6 +37,14 @@ def round_half_up(value: Decimal, step: Decimal = CENT) -> Decimal:
     return value.quantize(step, ROUND_HALF_UP, _WIDE)
 
 
+def _remember(known: dict, key: Any, value: Any) -> Any:
+    """Keep a figure worked out for a weight or a unit (up to a bound). Not for a zero weight:
+    equal to -0, which rounds to a different text."""
+    if len(known) < 256 and (type(key) is not Decimal or key):
+        known[key] = value
+    return value
+
+
 def points(value: Decimal) -> str:
     return format(round_half_up(value), "f")
 
@@ -55,13 +63,15 @@ class Finding:
     hint: str = ""
 
 
-Trace = str | Callable[[], str]
+# A trace, or how to write it when it is read: a function, or, for the kinds of row a province
+# has millions of, a writer and its arguments (a tuple costs less to make than a closure).
+Trace = str | Callable[[], str] | tuple
 
 
 class Outcome:
-    """A row's score and why. The trace may be given as a function that writes it: a province
-    scores millions of rows, and most traces are read once, or never (a Markdown report
-    without --explain)."""
+    """A row's score and why. The trace may be given as how to write it: a province scores
+    millions of rows, and most traces are read once, or never (a Markdown report without
+    --explain)."""
 
     __slots__ = ("score", "tier", "flags", "findings", "_trace")
 
@@ -73,7 +83,9 @@ class Outcome:
     @property
     def trace(self) -> str:
         trace = self._trace
-        if type(trace) is not str:
+        if type(trace) is tuple:
+            trace = self._trace = trace[0](*trace[1:])
+        elif type(trace) is not str:
             trace = self._trace = trace()  # type: ignore[operator]
         return trace  # type: ignore[return-value]
 
@@ -98,19 +110,41 @@ def _unit_mismatch(target: Quantity, actual: Quantity) -> Outcome:
     return Outcome(NIL, "单位不一致，无法比较：0.00", findings=(finding,))
 
 
-def _in_unit_of(target: Quantity) -> Callable[[Quantity], Decimal | None]:
-    """The actual's value in the target's base unit, or None when the units disagree. A bare
-    actual (3.5) is read in the target's unit; a bare scale (25万) or a target without unit
-    compares plain numbers."""
+_UNSEEN = object()
+
+
+def _unit_factors(target: Quantity) -> tuple[dict[str, Decimal | bool | None],
+                                              Callable[[str], Decimal | bool | None]]:
+    """By the unit an actual is written in, the factor that brings its value into the target's
+    base unit (None: as it is; False: the units disagree), and how to learn a unit not yet
+    seen. A bare actual (3.5) is read in the target's unit; a bare scale (25万) or a target
+    without unit compares plain numbers."""
     factor, base = unit_scale(target.unit)
+    factors: dict[str, Decimal | bool | None] = {"": factor}
+
+    def learn(unit: str) -> Decimal | bool | None:
+        a_factor, a_base = unit_scale(unit)
+        return _remember(factors, unit,
+                         False if base and a_base and base != a_base else a_factor)
+
+    return factors, learn
+
+
+def _in_unit_of(target: Quantity, known: tuple | None = None
+                ) -> Callable[[Quantity], Decimal | None]:
+    """The actual's value in the target's base unit, or None when the units disagree (what
+    each unit means is worked out once: a target's rows use a handful)."""
+    factors, learn = known or _unit_factors(target)
 
     def scale(actual: Quantity) -> Decimal | None:
-        if not actual.unit:
-            return actual.value if factor is None else actual.value * factor
-        a_factor, a_base = unit_scale(actual.unit)
-        if base and a_base and base != a_base:
+        found = factors.get(actual.unit, _UNSEEN)
+        if found is _UNSEEN:
+            found = learn(actual.unit)
+        if found is None:
+            return actual.value
+        if found is False:
             return None
-        return actual.value if a_factor is None else actual.value * a_factor
+        return actual.value * found  # type: ignore[operator]
 
     return scale
 
@@ -127,32 +161,48 @@ def _direction(target: Comparison, override: str | None, rules: RuleSet) -> str:
     return "positive"
 
 
-def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | None
-                        ) -> Callable[[Quantity, Decimal], Outcome]:
-    """(actual quantity, weight) → outcome against ``≥T``, ``≤T``, ``=T`` and their kin."""
+Measure = Callable[[Quantity, Decimal], Outcome]  # (actual quantity, weight) → outcome
+
+
+def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | None) -> Measure:
+    """The measure of ``≥T``, ``≤T``, ``=T`` and their kin: one function for each way of
+    measuring, so that a row pays for no decision its target has already made."""
     t = target.quantity.scaled()[0]
-    scale = _in_unit_of(target.quantity)
+    factors, learn = units = _unit_factors(target.quantity)
+    scale = _in_unit_of(target.quantity, units)
     t_text = _quantity_text(target.quantity)
     how = _direction(target, direction, rules)
     operator = target.operator
     policy = rules.quantitative
     threshold = policy.overachievement_threshold
-    zero_target = t == 0 and (operator in (Operator.EQ, Operator.LE, Operator.LT)
-                              or how == "reverse")
     strict = operator is Operator.LT if how == "reverse" else operator is Operator.GT
 
-    def measure(actual: Quantity, weight: Decimal) -> Outcome:
-        a = scale(actual)
-        if a is None:
-            return _unit_mismatch(target.quantity, actual)
-        if zero_target:
+    if t == 0 and (operator in (Operator.EQ, Operator.LE, Operator.LT) or how == "reverse"):
+        def zero(actual: Quantity, weight: Decimal) -> Outcome:
+            a = scale(actual)
+            if a is None:
+                return _unit_mismatch(target.quantity, actual)
             if a <= 0:
                 return Outcome(round_half_up(weight),
                                lambda: f"完成值 {_quantity_text(actual)}，指标值 {t_text}：未发生，得满分 {points(weight)}")
             return Outcome(NIL, lambda: f"完成值 {_quantity_text(actual)}，指标值 {t_text}：零目标未实现，得 0.00")
-        if how == "reverse":
-            return _reverse(a, t, actual, t_text, weight, strict, policy.reverse_formula)
-        if how == "exact":
+        return zero
+
+    if how == "reverse":
+        formula = policy.reverse_formula
+
+        def reverse(actual: Quantity, weight: Decimal) -> Outcome:
+            a = scale(actual)
+            if a is None:
+                return _unit_mismatch(target.quantity, actual)
+            return _reverse(a, t, actual, t_text, weight, strict, formula)
+        return reverse
+
+    if how == "exact":
+        def exact(actual: Quantity, weight: Decimal) -> Outcome:
+            a = scale(actual)
+            if a is None:
+                return _unit_mismatch(target.quantity, actual)
             if a == t:
                 return Outcome(round_half_up(weight),
                                lambda: f"完成值 {_quantity_text(actual)} = 指标值 {t_text}：得满分 {points(weight)}")
@@ -160,30 +210,56 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
             return Outcome(round_half_up(score),
                            lambda: f"完成值 {_quantity_text(actual)} ≠ 指标值 {t_text}：{points(weight)} × (1 − |{_n(a)} − "
                                    f"{_n(t)}|/{_n(t)}) = {points(score)}")
+        return exact
+
+    ceiling = t * (1 + threshold) if t > 0 else None  # above it, the target was set too low
+    deduction = policy.overachievement_deduction
+    fulls: dict[Decimal, Decimal] = {}  # each weight rounded: the target's rows share a few
+
+    def positive(actual: Quantity, weight: Decimal) -> Outcome:
+        factor = factors.get(actual.unit, _UNSEEN)  # scale(actual), inline: nearly every row
+        if factor is _UNSEEN:
+            factor = learn(actual.unit)
+        if factor is False:
+            return _unit_mismatch(target.quantity, actual)
+        a = actual.value if factor is None else actual.value * factor  # type: ignore[operator]
         if a > t if strict else a >= t:
-            if t > 0 and a > t * (1 + threshold):
-                return _overachieved(a, t, actual, t_text, weight, threshold,
-                                     policy.overachievement_deduction)
-            return Outcome(round_half_up(weight),
-                           lambda: f"完成值 {_quantity_text(actual)} {'>' if a > t else '='} 指标值 {t_text}：得满分 "
-                                   f"{points(weight)}")
+            if ceiling is not None and a > ceiling:
+                return _overachieved(a, t, actual, t_text, weight, threshold, deduction)
+            full = fulls.get(weight)
+            if full is None:
+                full = _remember(fulls, weight, round_half_up(weight))
+            return Outcome(full, (_met, actual, ">" if a > t else "=", t_text, weight))
         below = "≤" if a == t else "<"  # a > target not met at equality
         if t == 0:  # >0 with nothing achieved: no ratio to take
-            return Outcome(NIL, lambda: f"完成值 {_quantity_text(actual)} {below} 指标值 {t_text}：得 0.00")
-        score = max(NIL, weight * a / t)
-        return Outcome(round_half_up(score),
-                       lambda: f"完成值 {_quantity_text(actual)} {below} 指标值 {t_text}：{points(weight)} × {_n(a)}/{_n(t)}"
-                               f" = {points(score)}")
+            return Outcome(NIL, (_nothing, actual, below, t_text))
+        score = weight * a / t
+        if score <= 0:  # nothing, or a negative count: as max(0, …)
+            score = NIL
+        return Outcome(round_half_up(score), (_short, actual, below, t_text, weight, a, t, score))
 
-    return measure
+    return positive
+
+
+def _met(actual: Quantity, sign: str, t_text: str, weight: Decimal) -> str:
+    return f"完成值 {_quantity_text(actual)} {sign} 指标值 {t_text}：得满分 {points(weight)}"
+
+
+def _nothing(actual: Quantity, sign: str, t_text: str) -> str:
+    return f"完成值 {_quantity_text(actual)} {sign} 指标值 {t_text}：得 0.00"
+
+
+def _short(actual: Quantity, sign: str, t_text: str, weight: Decimal, a: Decimal, t: Decimal,
+           score: Decimal) -> str:
+    return (f"完成值 {_quantity_text(actual)} {sign} 指标值 {t_text}：{points(weight)} × {_n(a)}/{_n(t)}"
+            f" = {points(score)}")
 
 
 def _reverse(a: Decimal, t: Decimal, actual: Quantity, t_text: str, weight: Decimal, strict: bool,
              formula: str) -> Outcome:
     sign = "<" if strict else "≤"
     if a < t if strict else a <= t:
-        return Outcome(round_half_up(weight),
-                       lambda: f"完成值 {_quantity_text(actual)} {sign} 指标值 {t_text}：得满分 {points(weight)}")
+        return Outcome(round_half_up(weight), (_met, actual, sign, t_text, weight))
     over = "未低于" if a == t else "超过"  # <T at A = T: not met, though nothing is over
     if formula == "ratio":
         score = weight * t / a
@@ -223,7 +299,7 @@ def _n(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _range_measure(target: Range) -> Callable[[Quantity, Decimal], Outcome]:
+def _range_measure(target: Range) -> Measure:
     lo, hi = target.low.scaled()[0], target.high.scaled()[0]
     scale_low, scale_high = _in_unit_of(target.low), _in_unit_of(target.high)
     low_text, high_text = _quantity_text(target.low), _quantity_text(target.high)
@@ -361,10 +437,13 @@ def score_tier(tier: Tier, reason: Reason, weight: Decimal, rules: RuleSet) -> O
 
 def _tier_outcome(tier: Tier, reason: Reason, weight: Decimal, default: Decimal) -> Outcome:
     """The tier's default point (a percentage of the weight)."""
-    score = weight * default / HUNDRED
-    return Outcome(round_half_up(score),
-                   lambda: f"{reason()}：{_TIER_NOTE[tier]}，{points(weight)} × {_n(default)}% = "
-                           f"{points(score)}", tier=tier)
+    score = round_half_up(weight * default / HUNDRED)
+    return Outcome(score, (_tier_trace, reason, tier, weight, default, score), tier)
+
+
+def _tier_trace(reason: Reason, tier: Tier, weight: Decimal, default: Decimal, score: Decimal
+                ) -> str:
+    return f"{reason()}：{_TIER_NOTE[tier]}，{points(weight)} × {_n(default)}% = {points(score)}"
 
 
 # ---- compiled targets ---------------------------------------------------------------------
@@ -387,18 +466,20 @@ def score_row(target: Expression, actual: Expression, weight: Decimal, rules: Ru
     return compile_target(target, rules, year=year, direction=direction)(actual, weight)
 
 
-def _quantitative(target: Comparison | Range, rules: RuleSet,
-                  measure: Callable[[Quantity, Decimal], Outcome]) -> Scorer:
+def _quantitative(target: Comparison | Range, rules: RuleSet, measure: Measure) -> Scorer:
     reference = target.quantity if isinstance(target, Comparison) else target.low
-    percent_target = reference.unit in ("%", "百分比")
+    # 0.9 against a target of 90%: perhaps meant as 90%, said in a warning
+    fraction_doubt = reference.unit in ("%", "百分比") and 1 < reference.value
 
     def score(actual: Expression, weight: Decimal) -> Outcome:
         if type(actual) is not Comparison:
             return _stated_for_quantity(target, actual, weight, rules)
         quantity = actual.quantity  # type: ignore[union-attr]
+        doubt = fraction_doubt and not quantity.unit and 0 < quantity.value <= 1
+        if actual.implied and not doubt:  # type: ignore[union-attr]
+            return measure(quantity, weight)  # nearly every row
         findings: tuple[Finding, ...] = ()
-        if (percent_target and not quantity.unit  # 0.9 for 90%?
-                and 0 < quantity.value <= 1 < reference.value):
+        if doubt:
             findings += (Finding("warning", "actual.percent_unit",
                                  f"完成值“{format_number(quantity.value)}”没有单位，按 "
                                  f"{format_number(quantity.value)}% 计",
@@ -407,8 +488,7 @@ def _quantitative(target: Comparison | Range, rules: RuleSet,
             findings += (Finding("warning", "actual.has_operator",
                                  f"完成值“{format_expression(actual)}”带有比较符号，按 {_quantity_text(quantity)} 计",
                                  hint="完成值请写实际数值，不带 ≥、≤"),)
-        outcome = measure(quantity, weight)
-        return outcome.adding(findings) if findings else outcome
+        return measure(quantity, weight).adding(findings)
 
     return score
 
@@ -453,30 +533,37 @@ def _qualitative(target: Expression, rules: RuleSet) -> Scorer:
     """Against a word: the tier of each actual is judged once (its outcome, when it cannot be
     judged at all), then every weight takes the tier's default point."""
     tier_target = isinstance(target, TierWord)
-    defaults = {tier: rules.qualitative.band(tier).default for tier in Tier}
-    verdicts: dict[Expression, tuple[Tier, Reason] | Outcome] = {}
+    # each tier's default, and what it gives each weight (a target's rows share a few weights)
+    tiers = {tier: (rules.qualitative.band(tier).default, {}) for tier in Tier}
+    # By the actual itself, not by equality: the reader hands one object for each text, and a
+    # message quotes the actual as written (95% and 95.00% are equal, yet each is quoted as is).
+    # The actual is kept beside its verdict, so its id is not reused while it is remembered.
+    verdicts: dict[int, tuple[Expression, tuple | Outcome]] = {}
 
-    def verdict_of(actual: Expression) -> tuple[Tier, Reason] | Outcome:
+    def verdict_of(actual: Expression) -> tuple | Outcome:
         if not tier_target and is_quantitative(actual):
             return _not_comparable(target, actual)
         verdict = judge(target, actual)
         if isinstance(verdict, Finding):
             return Outcome(NIL, "无法判断达成程度：0.00", findings=(verdict,))
-        return verdict
+        tier, reason = verdict
+        return (tier, reason) + tiers[tier]
 
     def score(actual: Expression, weight: Decimal) -> Outcome:
-        verdict = verdicts.get(actual)
-        if verdict is None:
+        known = verdicts.get(id(actual))
+        if known is not None and known[0] is actual:
+            verdict = known[1]
+        else:
             verdict = verdict_of(actual)
-            # a number is not remembered: 95% and 95.00% are equal, yet a message quotes each
-            # as written
-            if len(verdicts) < 1_000 and type(actual) is not Comparison and (
-                    type(actual) is not Range):
-                verdicts[actual] = verdict
+            if len(verdicts) < 1_000:
+                verdicts[id(actual)] = (actual, verdict)
         if type(verdict) is Outcome:
             return verdict  # type: ignore[return-value]
-        tier, reason = verdict  # type: ignore[misc]
-        return _tier_outcome(tier, reason, weight, defaults[tier])
+        tier, reason, default, given = verdict  # type: ignore[misc]
+        share = given.get(weight)
+        if share is None:
+            share = _remember(given, weight, round_half_up(weight * default / HUNDRED))
+        return Outcome(share, (_tier_trace, reason, tier, weight, default, share), tier)
 
     return score
 

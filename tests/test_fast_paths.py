@@ -61,14 +61,16 @@ def test_rows_with_numbers_are_left_to_the_model():
 
 _ACTUALS = ["达成", "部分达成", "未达成", "规范", "基本规范", "不规范", "逐渐提升", "显著提升", "持平",
             "按时完成", "延期完成", "未完成", "3次", "3.0次", "98%", "98.00%", "2024年11月30日",
-            "达程"]
+            "达程", "0次", "5人", "0.9", "3万次", "60人", "≥4次"]
 _TARGETS = ["规范", "显著提升", "按时完成", "有利于宣传推广《上海手册》", "≥3.00(次)", "=100.00(%)",
-            "2024年12月底前", "80%-90%"]
+            "2024年12月底前", "80%-90%", "≤50.00(人)", "=0.00(次)", ">0", "≥90%", ">3次"]
+# equal weights written apart, and zeros whose sign a remembered rounding must not lose
+_WEIGHTS = ["3.75", "3.750", "10.00", "0.50", "0", "0.00", "-0"]
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(_TARGETS), st.lists(st.tuples(st.sampled_from(_ACTUALS),
-                                                   st.sampled_from(["3.75", "10.00", "0.50"])),
+                                                   st.sampled_from(_WEIGHTS)),
                                          min_size=1, max_size=12))
 def test_a_compiled_target_scores_each_row_as_if_alone(default_rules, target_text, rows):
     rules, lexicon = default_rules
@@ -78,8 +80,20 @@ def test_a_compiled_target_scores_each_row_as_if_alone(default_rules, target_tex
         actual, weight = lexicon.read(actual_text), Decimal(weight_text)
         reused = scorer(actual, weight)
         alone = score_row(target, actual, weight, rules, year=2024)
-        assert (reused.score, reused.tier, reused.flags, reused.findings, reused.trace) == (
-            alone.score, alone.tier, alone.flags, alone.findings, alone.trace)
+        assert (str(reused.score), reused.tier, reused.flags, reused.findings,
+                reused.trace) == (str(alone.score), alone.tier, alone.flags, alone.findings,
+                                  alone.trace)
+
+
+def test_what_a_target_remembers_of_a_weight_keeps_the_weight_as_written(default_rules):
+    """A scorer rounds each weight once; 3.750 is 3.75, but -0 rounds to -0.00, not to the
+    0.00 a zero weight before it gave."""
+    rules, lexicon = default_rules
+    for target_text, actual_text in (("≥3.00(次)", "3次"), ("规范", "规范")):
+        scorer = compile_target(lexicon.read(target_text), rules, year=2024)
+        actual = lexicon.read(actual_text)
+        scored = [str(scorer(actual, Decimal(w)).score) for w in ("0", "-0", "3.750", "3.75")]
+        assert scored == ["0.00", "-0.00", "3.75", "3.75"]
 
 
 def test_a_number_against_a_word_is_quoted_as_written(default_rules):
