@@ -94,6 +94,9 @@ class ParseFailure(Exception):
         self.message, self.offset = message, offset
 
 
+_SMALL = 1 << 16  # bytes: below this, lines are counted when asked for, without an index
+
+
 @dataclass(eq=False)
 class Locator:
     """Byte offsets, lines and node positions of one file, computed only when asked for."""
@@ -119,17 +122,46 @@ class Locator:
         return self._line_starts
 
     def line(self, number: int) -> str | None:
+        found = self._line_in_block(number) if self._line_starts is None else None
+        if found is not None:
+            return found
         starts = self.line_starts()
         if not 1 <= number <= len(starts):
             return None
         end = starts[number] - 1 if number < len(starts) else len(self.raw)
         return self.raw[starts[number - 1]:end].decode("utf-8", "replace").rstrip("\r")
 
+    def _line_in_block(self, number: int) -> str | None:
+        """A line of a project, found from where the project starts: an excerpt under a
+        diagnostic needs no index of the whole file's lines."""
+        blocks = self.blocks
+        if blocks is None or not blocks.lines:
+            return None
+        if number < 1:
+            return None
+        index = bisect.bisect_left(blocks.lines, number) - 1  # the last project starting before
+        if index < 0:  # the header, above the first project
+            start, end, before = 0, blocks.starts[0], 0
+        else:
+            start, before = blocks.starts[index], blocks.lines[index]
+            end = blocks.starts[index + 1] if index + 1 < len(blocks.starts) else blocks.end
+        lines = self.raw[start:end].split(b"\n")
+        within = number - 1 - before
+        if within >= len(lines) - 1:  # at or past the block's end
+            return None
+        return lines[within].decode("utf-8", "replace").rstrip("\r")
+
     def at_offset(self, offset: int) -> Position:
-        starts = self.line_starts()
-        offset = max(0, min(offset, len(self.raw)))
-        index = bisect.bisect_right(starts, offset) - 1
-        column = len(self.raw[starts[index]:offset].decode("utf-8", "replace")) + 1
+        raw = self.raw
+        offset = max(0, min(offset, len(raw)))
+        if self._line_starts is None and len(raw) <= _SMALL:  # a project's lines: count them
+            index = raw.count(b"\n", 0, offset)
+            start = raw.rfind(b"\n", 0, offset) + 1
+        else:
+            starts = self.line_starts()
+            index = bisect.bisect_right(starts, offset) - 1
+            start = starts[index]
+        column = len(raw[start:offset].decode("utf-8", "replace")) + 1
         return Position(self.path, index + 1, column + (self.lead if index == 0 else 0))
 
     # ---- the tree ------------------------------------------------------------------------
@@ -315,8 +347,7 @@ class Locator:
                     self._pieces["header"] = header
             self._pieces[index] = Locator(self.path, self.raw[start:end])
         piece = self._pieces[index]
-        lines_before = bisect.bisect_right(self.line_starts(), start) - 1
-        return (piece, lines_before) if piece is not None else None
+        return (piece, blocks.lines[index]) if piece is not None else None
 
     def _position_in_piece(self, path: tuple[Any, ...], *, key: bool, offset: int
                            ) -> Position | None:
@@ -568,6 +599,7 @@ class Blocks:
     keys: tuple[Any, ...]  # list indexes, or mapping keys
     starts: tuple[int, ...]  # byte offset of the line each project starts on
     end: int  # where the projects block ends (the next top-level key's line, or the end)
+    lines: tuple[int, ...] = ()  # how many lines come before each project's first
 
     @property
     def index(self) -> dict[Any, int]:
@@ -605,7 +637,12 @@ def _blocks(tree: Any, root: int, base: int, raw: bytes) -> Blocks | None:
         end = _line_of_key(tree, following, base, raw)
         if end is None:
             return None
-    return Blocks(tuple(keys), tuple(starts), end)
+    lines, counted, at = [], 0, 0
+    for start in starts:  # newlines counted between one start and the next: the file once, in C
+        counted += raw.count(b"\n", at, start)
+        lines.append(counted)
+        at = start
+    return Blocks(tuple(keys), tuple(starts), end, tuple(lines))
 
 
 def _line_of_key(tree: Any, node: int, base: int, raw: bytes) -> int | None:

@@ -79,3 +79,45 @@ def test_escaped_control_characters_are_text():
     document, problems = source.parse_bytes("a.yaml", b'a: "x\\u0001y"\nb: "\\t"\n')
     assert problems == []
     assert document.data == {"a": "x\x01y", "b": "\t"}
+
+
+_PROJECTS = [  # block-style projects: a list, a mapping, CRLF, no newline at the end, a header
+    "year: 2024\nprojects:\n  - name: 甲\n    goal: |\n      一\n      二\n  - name: 乙\n",
+    "year: 2024\nprojects:\n  项目甲:\n    indicators:\n      指标: 3次\n  项目乙:\n    budget: {}\nnote: 末\n",
+    "year: 2024\r\nprojects:\r\n  - name: 甲\r\n    unit: 某\r\n  - name: 乙\r\n    unit: 某\r\n",
+    "projects:\n  - name: 甲\n  - name: 乙\n    goal: 无换行结尾",
+]
+
+
+@pytest.mark.parametrize("yaml", _PROJECTS)
+def test_a_line_found_from_its_project_is_the_line_the_index_finds(yaml):
+    """Excerpts are cut from a project's own lines; the whole file's line index is built only
+    when a line lies outside every project."""
+    raw = yaml.encode("utf-8")
+    document, problems = source.parse_bytes("a.yaml", raw, 0)
+    assert not problems and document.locator.blocks is not None
+    within = range(1, raw[:document.locator.blocks.end].count(b"\n") + 1)  # header, projects
+    fast = [document.line(n) for n in within]
+    assert document.locator._line_starts is None  # found without the index
+    fast += [document.line(n) for n in range(within.stop, raw.count(b"\n") + 3)] + [
+        document.line(0)]
+    slow = source.Locator("a.yaml", raw)
+    assert fast == [slow.line(n) for n in within] + [
+        slow.line(n) for n in range(within.stop, raw.count(b"\n") + 3)] + [slow.line(0)]
+
+
+@pytest.mark.parametrize("yaml", _PROJECTS)
+def test_a_position_counted_in_its_project_is_the_position_the_index_gives(yaml):
+    raw = yaml.encode("utf-8")
+    document, _problems = source.parse_bytes("a.yaml", raw, 0)
+    whole = source.Locator("a.yaml", raw)  # no blocks: the whole file's tree and line index
+    projects = document.data["projects"]
+    keys = range(len(projects)) if isinstance(projects, list) else list(projects)
+    for key in keys:
+        for path, as_key in ((("projects", key), True), (("projects", key), False)):
+            assert document.position(path, key=as_key) == whole.position(path, key=as_key)
+        inner = projects[key]
+        for field in inner or {}:
+            path = ("projects", key, field)
+            assert document.position(path) == whole.position(path)
+            assert document.position(path, key=True) == whole.position(path, key=True)
