@@ -10,17 +10,16 @@ from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import ExactDecimal, Strict, Year, validate, validate_part
+from .schema import (CENT, MONEY_LIMIT, ExactDecimal, Money, NotPlain, Strict, Year,
+                     plain_amount, plain_points, plain_text, validate, validate_part)
 from .source import Document, new_record
 
-Money = Annotated[ExactDecimal, Field(ge=0, lt=10 ** 15)]  # a quadrillion: surely a typo
-_CENT = Decimal("0.01")
 
 
 def _cents(value: Decimal) -> Decimal:
     """分值 and 得分 are written to the cent, as the 自评表 prints them, and read so: 14 and
     14.00 are one figure, printed alike wherever they are quoted."""
-    cents = value.quantize(_CENT)
+    cents = value.quantize(CENT)
     if value.as_tuple().exponent < -2 and value != cents:
         raise PydanticCustomError("places", "more than two decimals")
     return cents
@@ -60,6 +59,52 @@ class ActualsSpec(Strict):
     projects: dict[str, Any] = Field(title="项目")
 
 
+class Budget(NamedTuple):
+    """预算执行, as read (``BudgetSpec`` is its schema)."""
+
+    initial: Decimal | None
+    adjusted: Decimal
+    executed: Decimal
+    score: Decimal | None
+
+
+class ActualsHeader(NamedTuple):
+    """A project's entry but its rows, as read (``ProjectActualsSpec`` is its schema)."""
+
+    budget: Budget
+    summary: str | None
+    total: Decimal | None
+    indicators: dict[str, Any]
+
+
+_PROJECT_KEYS = frozenset(ProjectActualsSpec.model_fields)
+_BUDGET_KEYS = frozenset(BudgetSpec.model_fields)
+
+
+def plain_project_actuals(data: dict[str, Any]) -> ActualsHeader | None:
+    """The entry of a project that is plainly valid, read as ``ProjectActualsSpec`` reads it;
+    None for any other (the model then says what is wrong)."""
+    budget, indicators = data.get("budget"), data.get("indicators", {})
+    if not (data.keys() <= _PROJECT_KEYS and type(budget) is dict
+            and budget.keys() <= _BUDGET_KEYS and type(indicators) is dict):
+        return None
+    try:
+        figures = new_record(Budget, (plain_amount(budget.get("initial"), MONEY_LIMIT),
+                                      plain_amount(budget.get("adjusted"), MONEY_LIMIT, True),
+                                      plain_amount(budget.get("executed"), MONEY_LIMIT, True),
+                                      plain_points(budget.get("score"))))
+        return new_record(ActualsHeader, (figures, plain_text(data.get("summary")),
+                                          plain_points(data.get("total")), indicators))
+    except NotPlain:
+        return None
+
+
+def _header_of(spec: ProjectActualsSpec) -> ActualsHeader:
+    budget = spec.budget
+    return ActualsHeader(Budget(budget.initial, budget.adjusted, budget.executed, budget.score),
+                         spec.summary, spec.total, spec.indicators)
+
+
 class Actual(NamedTuple):
     """One row of actuals.yaml (a named tuple, like goals.Indicator, for the same reason)."""
 
@@ -92,7 +137,7 @@ class Actual(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class ProjectActuals:
     name: str
-    spec: ProjectActualsSpec
+    spec: ActualsHeader
     indicators: tuple[Actual, ...]
     document: Document
     where: tuple  # ("projects", 项目)
@@ -178,9 +223,12 @@ def read_project_actuals(actuals: Actuals, name: str
         return None, [error("actuals.empty_project", f"项目“{name}”下面没有填写内容",
                             document.position(where, key=True), length=len(name),
                             hint="请填写 budget（预算执行）和 indicators（指标完成值）")]
-    project, diagnostics = validate_part(ProjectActualsSpec, data, document, where)
+    project, diagnostics = plain_project_actuals(data), []
     if project is None:
-        return None, diagnostics
+        spec, diagnostics = validate_part(ProjectActualsSpec, data, document, where)
+        if spec is None:
+            return None, diagnostics
+        project = _header_of(spec)
     indicators = []
     unreadable: set[str] = set()
     # long forms: those all of text are read as they are, the others validated together in

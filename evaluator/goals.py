@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, NamedTuple
+from decimal import Decimal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import Field
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import ExactDecimal, Strict, Year, validate, validate_part
+from .schema import (MONEY_LIMIT, Money, NotPlain, Strict, Year, plain_amount, plain_date,
+                     plain_text, validate, validate_part)
 from .source import Document, new_record
 
-Money = Annotated[ExactDecimal, Field(ge=0, lt=10 ** 15)]  # a quadrillion: surely a typo
 
 
 class FundsSpec(Strict):
@@ -52,6 +53,64 @@ class GoalsSpec(Strict):
     unit: str = Field(min_length=1, title="实施单位")
     funds_unit: Literal["元", "万元"] = Field("元", title="金额单位")
     projects: list[Any] = Field(min_length=1, title="项目")
+
+
+class Funds(NamedTuple):
+    """项目资金, as read (``FundsSpec`` is its schema)."""
+
+    total: Decimal
+    fiscal: Decimal | None
+    carryover: Decimal | None
+    other: Decimal | None
+
+
+class ProjectHeader(NamedTuple):
+    """A project's fields but its indicators' meaning, as read (``ProjectSpec`` is its schema)."""
+
+    name: str
+    code: str | None
+    nature: str | None
+    category: str | None
+    department: str | None
+    unit: str | None
+    start: dt.date | None
+    end: dt.date | None
+    funds: Funds
+    goal: str | None
+    indicators: dict[str, Any]
+
+
+_PROJECT_KEYS = frozenset(ProjectSpec.model_fields)
+_FUNDS_KEYS = frozenset(FundsSpec.model_fields)
+
+
+def plain_project(data: dict[str, Any]) -> ProjectHeader | None:
+    """The header of a project that is plainly valid, read as ``ProjectSpec`` reads it; None
+    for any other (the model then says what is wrong)."""
+    funds, indicators, get = data.get("funds"), data.get("indicators"), data.get
+    if not (data.keys() <= _PROJECT_KEYS and type(funds) is dict and funds.keys() <= _FUNDS_KEYS
+            and type(indicators) is dict):
+        return None
+    try:
+        money = new_record(Funds, (plain_amount(funds.get("total"), MONEY_LIMIT, required=True),
+                                   plain_amount(funds.get("fiscal"), MONEY_LIMIT),
+                                   plain_amount(funds.get("carryover"), MONEY_LIMIT),
+                                   plain_amount(funds.get("other"), MONEY_LIMIT)))
+        return new_record(ProjectHeader, (
+            plain_text(get("name"), required=True), plain_text(get("code")),
+            plain_text(get("nature")), plain_text(get("category")), plain_text(get("department")),
+            plain_text(get("unit")), plain_date(get("start")), plain_date(get("end")), money,
+            plain_text(get("goal")), indicators))
+    except NotPlain:
+        return None
+
+
+def _header_of(spec: ProjectSpec) -> ProjectHeader:
+    funds = spec.funds
+    return ProjectHeader(spec.name, spec.code, spec.nature, spec.category, spec.department,
+                         spec.unit, spec.start, spec.end,
+                         Funds(funds.total, funds.fiscal, funds.carryover, funds.other),
+                         spec.goal, spec.indicators)
 
 
 class Indicator(NamedTuple):
@@ -99,7 +158,7 @@ class Project:
     category: str | None
     start: dt.date | None
     end: dt.date | None
-    funds: FundsSpec
+    funds: Funds
     goal: str
     indicators: tuple[Indicator, ...]
     # (一级, 二级, rows) of each group in order: with the 分值 written in actuals.yaml, what
@@ -171,9 +230,12 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
         return None, [error("goals.empty_project", f"第 {index + 1} 个项目没有内容",
                             document.position(where),
                             hint="每个项目应写成“- name: 项目名称”，下面再写 funds 和 indicators")]
-    project, diagnostics = validate_part(ProjectSpec, data, document, where)
+    project, diagnostics = plain_project(data), []
     if project is None:
-        return None, diagnostics
+        spec, diagnostics = validate_part(ProjectSpec, data, document, where)
+        if spec is None:
+            return None, diagnostics
+        project = _header_of(spec)
     indicators: list[Indicator] = []
     shape: list[tuple[str, str, int]] = []
     for level1, groups in project.indicators.items():
@@ -234,4 +296,5 @@ def read_goals(document: Document) -> tuple[Goals | None, list[Project], list[Di
     return goals, projects, diagnostics
 
 
-__all__ = ["Goals", "Project", "Indicator", "read_goals", "read_goals_header", "read_project"]
+__all__ = ["Funds", "Goals", "Project", "Indicator", "read_goals", "read_goals_header",
+           "read_project"]

@@ -6,6 +6,7 @@ to the FILE:LINE:COL the user typed, and say what is wrong in words a finance of
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import types
@@ -48,6 +49,75 @@ def _exact_decimal(value: Any) -> Any:
 
 
 ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal), Field(allow_inf_nan=False)]
+MONEY_LIMIT = Decimal(10) ** 15  # a quadrillion: surely a typo
+Money = Annotated[ExactDecimal, Field(ge=0, lt=MONEY_LIMIT)]
+
+
+# ---- plain values: what a clean file holds, read without a model ----------------------------
+# A province's 10 000 project headers cost 0.2 s through pydantic, most of it in the models
+# themselves. Each reader below takes a value only when it is plainly valid, the way the model
+# would read it, and raises NotPlain otherwise: the model then reads the part, and says what
+# is wrong. (tests/test_fast_paths.py holds each to what the model reads.)
+
+CENT = Decimal("0.01")  # scores, weights and points are written to the cent
+
+
+class NotPlain(Exception):
+    """Not plainly valid: leave it to the model."""
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # isdigit alone takes ١٢ and ²
+
+
+def _plain_number(value: Any, places: int | None = None) -> Decimal:
+    """Digits, or digits, a point and digits (at most ``places`` of them), as Decimal."""
+    if type(value) is str:
+        whole, point, fraction = value.partition(".")
+        if _digits(whole) and (not point or _digits(fraction) and (
+                places is None or len(fraction) <= places)):
+            return Decimal(value)
+    raise NotPlain
+
+
+def plain_text(value: Any, required: bool = False) -> str | None:
+    if type(value) is str and (value or not required):
+        return value
+    if value is None and not required:
+        return None
+    raise NotPlain
+
+
+def plain_amount(value: Any, limit: Decimal, required: bool = False) -> Decimal | None:
+    """0 or more, below ``limit``."""
+    if value is None and not required:
+        return None
+    amount = _plain_number(value)
+    if amount < limit:
+        return amount
+    raise NotPlain
+
+
+def plain_points(value: Any) -> Decimal | None:
+    """0 to 100 with at most two decimals, read to the cent."""
+    if value is None:
+        return None
+    points = _plain_number(value, places=2)
+    if points <= 100:
+        return points.quantize(CENT)
+    raise NotPlain
+
+
+def plain_date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-" and (
+            _digits(value[:4] + value[5:7] + value[8:])):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise NotPlain
 
 
 def _year(value: Any) -> Any:

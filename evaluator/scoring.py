@@ -20,8 +20,8 @@ from .expression import (Comparison, DatePoint, DateTerm, Event, Expression, Fre
                          Quantity, Range, State, Tier, TierWord, Trend, format_date,
                          format_expression, format_number, is_quantitative, unit_scale)
 from .rules import RuleSet
+from .schema import CENT
 
-CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 NIL = Decimal("0.00")  # a score of nothing, printed as 0.00 like every other score
 LATE = frozenset({"延期", "推迟", "逾期", "延迟"})  # manners that say a deadline was missed

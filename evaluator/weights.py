@@ -13,8 +13,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Sequence
 
 from .rules import Category, RuleSet
+from .schema import CENT
 
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
