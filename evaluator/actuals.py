@@ -171,18 +171,17 @@ class Actuals:
         return self.document.position(("year",))
 
 
-class TextActual:
+class TextActual(NamedTuple):
     """A row that is all text: the short form ``指标: 3.5次``, or a long form with nothing but
     ``actual``, ``reason``, ``measures`` and ``evidence``. Text needs no validation beyond being
     text, so such rows skip a model's cost; a row with a number in it (分值, 得分) is validated
     as an ``ActualSpec``."""
 
-    __slots__ = ("actual", "reason", "measures", "evidence")
-    weight = score = None
-
-    def __init__(self, actual: str, reason: str | None = None, measures: str | None = None,
-                 evidence: str | None = None):
-        self.actual, self.reason, self.measures, self.evidence = actual, reason, measures, evidence
+    actual: str
+    reason: str | None = None
+    measures: str | None = None
+    evidence: str | None = None
+    weight = score = None  # not fields: such a row has neither
 
 
 _TEXT_KEYS = frozenset({"actual", "reason", "measures", "evidence"})
@@ -200,7 +199,7 @@ def text_actual(entry: dict[str, Any]) -> TextActual | None:
         return None
     reason, measures, evidence = entry.get("reason"), entry.get("measures"), entry.get("evidence")
     if _text_or_none(reason) and _text_or_none(measures) and _text_or_none(evidence):
-        return TextActual(actual, reason, measures, evidence)
+        return new_record(TextActual, (actual, reason, measures, evidence))
     return None
 
 
@@ -229,30 +228,33 @@ def read_project_actuals(actuals: Actuals, name: str
         if spec is None:
             return None, diagnostics
         project = _header_of(spec)
-    indicators = []
+    indicators: list[Actual | None] = []
+    append = indicators.append
     unreadable: set[str] = set()
-    # long forms: those all of text are read as they are, the others validated together in
-    # one call (and one by one only to report mistakes)
-    plain: dict[str, TextActual] = {}
+    # Rows of text are read as they come; the others are validated together in one call (one
+    # by one only to report mistakes), and take their places after.
+    later: list[tuple[int, str, Any]] = []
     to_validate: dict[str, dict] = {}
     for key, entry in project.indicators.items():
+        if type(entry) is str or entry is None:
+            row = new_record(TextActual, (entry or "", None, None, None))
+            append(new_record(Actual, (key, row, document, where, False)))
+            continue
         if type(entry) is dict:
             row = text_actual(entry)
-            if row is None:
-                to_validate[key] = entry
-            else:
-                plain[key] = row
+            if row is not None:
+                append(new_record(Actual, (key, row, document, where, True)))
+                continue
+            to_validate[key] = entry
+        later.append((len(indicators), key, entry))
+        append(None)
     validated: dict[str, ActualSpec] = {}
     if to_validate:
         try:
             validated = _LONG_FORMS.validate_python(to_validate)
         except ValidationError:
             pass
-    for key, entry in project.indicators.items():
-        if type(entry) is str or entry is None:
-            indicators.append(new_record(Actual, (key, TextActual(entry or ""), document, where,
-                                                  False)))
-            continue
+    for place, key, entry in later:
         at = where + ("indicators", key)
         if not isinstance(entry, dict):
             diagnostics.append(error(
@@ -260,13 +262,14 @@ def read_project_actuals(actuals: Actuals, name: str
                 document.position(at), hint="如“3.5次”“98%”“达成”"))
             unreadable.add(key)
             continue
-        spec_of_row = plain.get(key) or validated.get(key)
+        spec_of_row = validated.get(key)
         if spec_of_row is None:
             spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
             diagnostics += problems
         if spec_of_row is not None:
-            indicators.append(Actual(key, spec_of_row, document, where, True))
+            indicators[place] = Actual(key, spec_of_row, document, where, True)
         else:
             unreadable.add(key)
-    return ProjectActuals(name, project, tuple(indicators), document, where,
+    rows = tuple(indicators) if not later else tuple(i for i in indicators if i is not None)
+    return ProjectActuals(name, project, rows, document, where,  # type: ignore[arg-type]
                           frozenset(unreadable)), diagnostics
