@@ -390,8 +390,8 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
     indicators = project.indicators
     # the allocation is remembered by the project's shape: plain tuples, Row records only
     # when it has to be worked out
-    explicit = tuple(matched[n].spec.weight if n in matched else None
-                     for n in range(len(indicators)))
+    explicit = tuple([matched[n].spec.weight if n in matched else None
+                      for n in range(len(indicators))])
     shape = (project.shape, explicit)
     allocation = allocations.get(shape)
     if allocation is None:
@@ -474,9 +474,11 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
         rule_sum += outcome.score
         weight_sum += weight
     categories = []
+    level1s = {c.name: c.level1_names() for c in rules.weights.categories}
     for name, category_weight in allocation.categories:
-        level1s = next(c.level1_names() for c in rules.weights.categories if c.name == name)
-        scored = sum((by_level1.get(level1, ZERO) for level1 in level1s), ZERO)
+        scored = ZERO
+        for level1 in level1s[name]:
+            scored += by_level1.get(level1, ZERO)
         categories.append((name, category_weight, scored))
     result = ProjectResult(project, project_actuals, budget, tuple(results), tuple(categories),
                            adopted_sum, rule_sum, weight_sum)
