@@ -618,18 +618,18 @@ def _blocks(tree: Any, root: int, base: int, raw: bytes) -> Blocks | None:
     if projects == _NONE or not tree.is_container(projects) or tree.is_flow(projects):
         return None
 
-    def line_of(node: int) -> int | None:
-        found = _line_of_key(tree, node, base, raw) if tree.is_map(projects) else None
-        if found is None and tree.has_children(node):  # a list item: its first key's line
-            found = _line_of_key(tree, tree.first_child(node), base, raw)
-        return found
-
+    mapping = tree.is_map(projects)
     keys, starts = [], []
     for position, child in enumerate(ryml.children(tree, projects)):
-        start = line_of(child)
+        # a project under its name: the name's line; a list item (or a name with no text):
+        # its first key's line
+        view = tree.key(child) if mapping else None
+        start = _line_of(view, base, raw)
+        if start is None and tree.has_children(child):
+            start = _line_of_key(tree, tree.first_child(child), base, raw)
         if start is None or (starts and start <= starts[-1]):
             return None
-        keys.append(bytes(tree.key(child)).decode("utf-8") if tree.is_map(projects) else position)
+        keys.append(bytes(view).decode("utf-8") if mapping else position)
         starts.append(start)
     following = tree.next_sibling(projects)
     end = len(raw)
@@ -647,7 +647,11 @@ def _blocks(tree: Any, root: int, base: int, raw: bytes) -> Blocks | None:
 
 def _line_of_key(tree: Any, node: int, base: int, raw: bytes) -> int | None:
     """Byte offset of the start of the line a node's key is on."""
-    view = tree.key(node) if tree.has_key(node) else None
+    return _line_of(tree.key(node) if tree.has_key(node) else None, base, raw)
+
+
+def _line_of(view: Any, base: int, raw: bytes) -> int | None:
+    """Byte offset of the start of the line a view into the parsed buffer is on."""
     if view is None or not len(view):
         return None
     return raw.rfind(b"\n", 0, _address(view) - base) + 1
