@@ -199,7 +199,7 @@ def main() -> None:
 @click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="自定义模板目录（同名文件覆盖内置模板；在沙箱中渲染）。")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="JSON 输出时用几个进程评分（结果与单进程逐字节相同）。")
+              help="用几个进程：两个文件同时解析，JSON 输出时各进程分担项目（结果与单进程逐字节相同）。")
 def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: Path | None,
         project: str | None, explain: bool, strict: bool, templates: Path | None,
         jobs: int) -> None:
@@ -211,7 +211,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
         [p for p in templates.rglob("*") if p.is_file()] if templates else [])
     if output is not None:
         _check_output(output, inputs)
-    run = prepare(str(goals), str(actuals), rules, lexicon, project=project)
+    run = prepare(str(goals), str(actuals), rules, lexicon, project=project, processes=jobs)
     loaded_data_settled()
     if project is not None and run.goals is not None and project not in run.goals.names:
         raise click.UsageError(f"申报表中没有项目“{project}”")

@@ -24,7 +24,7 @@ from .rules import DEFAULT_RULES, RuleSet, load_rules
 from .schema import shorten
 from .scoring import (NIL, Finding, Outcome, Scorer, compile_target, round_half_up,
                       score_budget)
-from .source import load_document, new_record
+from .source import load_documents, new_record
 from .vocabulary import Lexicon
 from .weights import Allocation, Row, allocate
 
@@ -656,11 +656,14 @@ def loaded_data_settled() -> None:
 
 
 def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,
-            *, project: str | None = None) -> Run:
-    """Load both files and read their headers; join projects by name."""
+            *, project: str | None = None, processes: int = 1) -> Run:
+    """Load both files (parsing them side by side with ``processes`` > 1) and read their
+    headers; join projects by name."""
     diagnostics: list[Diagnostic] = []
     sources: dict[str, Any] = {}
-    goals_doc, problems = load_document(goals_path)
+    paths = [goals_path] if actuals_path is None else [goals_path, actuals_path]
+    loaded = load_documents(paths, processes=processes)
+    goals_doc, problems = loaded[0]
     sources[goals_doc.path] = goals_doc
     diagnostics += problems
     goals = None
@@ -669,7 +672,7 @@ def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: 
         diagnostics += problems
     actuals = None
     if actuals_path is not None:
-        actuals_doc, problems = load_document(actuals_path)
+        actuals_doc, problems = loaded[1]
         sources[actuals_doc.path] = actuals_doc
         diagnostics += problems
         if actuals_doc.data is not None:

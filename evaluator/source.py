@@ -18,11 +18,12 @@ import ctypes
 import functools
 import json
 import os
+import pickle
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import ryml
 
@@ -750,12 +751,18 @@ def _object(pairs: list[tuple[str, Any]], repeats: set[str]) -> dict[str, Any]:
     return result
 
 
-def parse_bytes(path: str, raw: bytes, lead: int = 0) -> tuple[Document, list[Diagnostic]]:
+Parsed = Callable[[], tuple[str, "Blocks | None", int]]  # _parse's answer, when it is ready
+
+
+def parse_bytes(path: str, raw: bytes, lead: int = 0, parsed: Parsed | None = None
+                ) -> tuple[Document, list[Diagnostic]]:
+    """The document of a file's bytes; ``parsed`` gives ``_parse(raw)`` when another process
+    has been parsing it (see ``load_documents``)."""
     locator = Locator(path, raw, lead)
     if _CONTENT.search(raw) is None:  # nothing but blank lines and comments
         return Document(path, None, locator), [error("file.empty", "文件是空的", Position(path, 1, 1))]
     try:
-        text, locator.blocks, nodes = _parse(raw)
+        text, locator.blocks, nodes = parsed() if parsed is not None else _parse(raw)
     except ParseFailure as failure:
         if failure.message == "too deep":
             return Document(path, None, locator), [error(
@@ -807,10 +814,68 @@ def _plain(value: Any) -> Any:
 def load_document(path: str | Path, display: str | None = None
                   ) -> tuple[Document, list[Diagnostic]]:
     """Read and parse one file. ``display`` is the name used in messages (default: the path)."""
-    name = display or str(path)
-    data = Path(path).read_bytes()
-    raw, lead, problems = decode(name, data)
-    if raw is None:
-        return Document(name, None, None), problems
-    return parse_bytes(name, raw, lead)
+    return load_documents([path], display=[display])[0]
+
+
+def load_documents(paths: Sequence[str | Path], *, display: Sequence[str | None] = (),
+                   processes: int = 1) -> list[tuple[Document, list[Diagnostic]]]:
+    """Read and parse files. With ``processes`` > 1, the files after the first are parsed by
+    rapidyaml in forked processes while this one parses the first (rapidyaml holds the GIL, and
+    a province's two files take half a second each); their JSON text comes back through a pipe
+    and is decoded here. What is read is the same either way."""
+    names = [(display[i] if i < len(display) else None) or str(p) for i, p in enumerate(paths)]
+    decoded = [decode(name, Path(path).read_bytes()) for name, path in zip(names, paths)]
+    elsewhere: dict[int, Parsed] = {}
+    if processes > 1:
+        for index, (raw, _lead, _problems) in enumerate(decoded):
+            if (index > 0 and raw is not None and len(elsewhere) < processes - 1
+                    and _CONTENT.search(raw) is not None):  # parse_bytes will ask for it
+                elsewhere[index] = _parsed_in_a_child(raw)
+    loaded = []
+    for index, (name, (raw, lead, problems)) in enumerate(zip(names, decoded)):
+        if raw is None:
+            loaded.append((Document(name, None, None), problems))
+        else:
+            loaded.append(parse_bytes(name, raw, lead, elsewhere.get(index)))
+    return loaded
+
+
+def _parsed_in_a_child(raw: bytes) -> Parsed:
+    """Start ``_parse(raw)`` in a forked process; the function returned waits for its answer
+    (or parses here, if the child could not give one)."""
+    try:
+        reading, writing = os.pipe()
+        pid = os.fork()
+    except (AttributeError, OSError):  # no fork on this platform, or no room for a process
+        return lambda: _parse(raw)
+    if pid == 0:  # the child: parse, answer, and leave without running the parent's exit code
+        status = 1
+        try:
+            os.close(reading)
+            try:
+                answer: tuple[bool, Any] = (True, _parse(raw))
+            except ParseFailure as failure:
+                answer = (False, (failure.message, failure.offset))
+            with os.fdopen(writing, "wb") as pipe:
+                pickle.dump(answer, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writing)
+
+    def answer() -> tuple[str, Blocks | None, int]:
+        try:
+            with os.fdopen(reading, "rb") as pipe:
+                ok, value = pickle.load(pipe)
+        except Exception:  # the child died before answering
+            ok, value = None, None
+        finally:
+            os.waitpid(pid, 0)
+        if ok is None:
+            return _parse(raw)
+        if not ok:
+            raise ParseFailure(*value)
+        return value
+
+    return answer
 

@@ -121,3 +121,55 @@ def test_a_position_counted_in_its_project_is_the_position_the_index_gives(yaml)
             path = ("projects", key, field)
             assert document.position(path) == whole.position(path)
             assert document.position(path, key=True) == whole.position(path, key=True)
+
+
+_SECOND_FILES = [  # what the second file of a run may hold: the child's answer must be the same
+    "year: 2024\nprojects:\n  甲:\n    budget: {adjusted: 1, executed: 1}\n",  # clean
+    "year: 2024\nprojects:\n  甲: [\n",  # a syntax error: the child's ParseFailure
+    "year: 2024\nyear: 2025\n",  # a repeated key: found here, after the child's parse
+    "# 只有注释\n\n",  # nothing to parse: no child at all
+    "a: &x 1\nb: *x\n",  # an alias
+    "---\na: 1\n---\nb: 2\n",  # two documents
+    "a: " + "[" * 3000 + "]" * 3000 + "\n",  # too deep for the emitter
+]
+
+
+def _described(loaded):
+    return [(document.data, [(d.code, d.message, str(d.position)) for d in problems])
+            for document, problems in loaded]
+
+
+@pytest.mark.parametrize("second", _SECOND_FILES)
+def test_files_parsed_side_by_side_read_as_one_by_one(tmp_path, second):
+    first = tmp_path / "goals.yaml"
+    first.write_text("year: 2024\nunit: 某单位\nprojects:\n  - name: 甲\n", encoding="utf-8")
+    other = tmp_path / "actuals.yaml"
+    other.write_text(second, encoding="utf-8")
+    serial = source.load_documents([first, other])
+    side_by_side = source.load_documents([first, other], processes=2)
+    assert _described(side_by_side) == _described(serial)
+
+
+def test_a_child_that_cannot_answer_leaves_the_parse_to_the_parent(tmp_path, monkeypatch):
+    path = tmp_path / "actuals.yaml"
+    path.write_text("year: 2024\nprojects:\n  甲: {}\n", encoding="utf-8")
+
+    def broken(*_args, **_kwargs):  # the child dies before its answer is written
+        raise OSError("no room")
+
+    monkeypatch.setattr(source.pickle, "dump", broken)
+    loaded = source.load_documents([path, path], processes=2)
+    assert _described(loaded) == _described(source.load_documents([path, path]))
+
+
+def test_the_second_file_is_parsed_by_the_child(tmp_path, monkeypatch):
+    paths = []
+    for name in ("goals.yaml", "actuals.yaml"):
+        paths.append(tmp_path / name)
+        paths[-1].write_text("year: 2024\n", encoding="utf-8")
+    here = []
+    parse = source._parse
+    monkeypatch.setattr(source, "_parse", lambda raw: here.append(raw) or parse(raw))
+    loaded = source.load_documents(paths, processes=2)
+    assert here == [b"year: 2024\n"]  # the first file only: the child parsed the other
+    assert [document.data for document, _ in loaded] == [{"year": "2024"}] * 2
