@@ -207,6 +207,10 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
     if output_format == "xlsx" and output is None:
         raise click.UsageError("Excel 格式须用 -o 指定输出文件，如 -o 自评表.xlsx")
     rules, lexicon = _load_rules(rules_ref)
+    if jobs > 1:
+        from .parallel import can_fork
+
+        jobs = jobs if can_fork() else 1
     inputs = [goals, actuals] + _rule_files(rules_ref) + (
         [p for p in templates.rglob("*") if p.is_file()] if templates else [])
     if output is not None:

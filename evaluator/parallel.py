@@ -35,6 +35,12 @@ def _work(indexes: list[int]) -> tuple[bytes, list[Diagnostic]]:
     return ",\n".join(lines).encode("utf-8"), found
 
 
+def can_fork() -> bool:
+    """Workers are forked (they share the loaded files); where a process cannot fork
+    (Windows), a run takes one process."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
                          ) -> Iterator[tuple[bytes, int]]:
     """(a slice's projects as encoded JSON lines, projects done so far), in order; diagnostics

@@ -229,3 +229,21 @@ def test_project_filter_ignores_the_other_projects_entries(runner, example_copy)
     actuals.write_text(text[:cut] + text[text.index("  信息化建设项目:"):], encoding="utf-8")
     result = run(runner, example_copy / "goals.yaml", actuals, "--project", "课题研究")
     assert result.exit_code == 0, result.stderr
+
+
+def test_jobs_without_fork_take_one_process(runner, example_copy, monkeypatch):
+    """Where a process cannot fork (Windows), --jobs still runs, in one process."""
+    import multiprocessing
+
+    from evaluator import source
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.delattr(source.os, "fork")  # the side-by-side parse, too
+    outputs = []
+    for jobs in ("1", "2"):
+        out = example_copy / f"jobs{jobs}.json"
+        result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                     "--format", "json", "-o", out, "--jobs", jobs)
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
