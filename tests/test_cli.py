@@ -141,15 +141,16 @@ def test_python_dash_m_from_another_directory(tmp_path):
     assert ROOT.exists()
 
 
+def _json_with_jobs(runner, folder, jobs: str) -> bytes:
+    out = folder / f"jobs{jobs}.json"
+    result = run(runner, folder / "goals.yaml", folder / "actuals.yaml", "--format", "json",
+                 "-o", out, "--jobs", jobs)
+    assert result.exit_code == 0, result.output
+    return out.read_bytes()
+
+
 def test_jobs_give_the_same_bytes(runner, example_copy):
-    outputs = []
-    for jobs in ("1", "2"):
-        out = example_copy / f"jobs{jobs}.json"
-        result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
-                     "--format", "json", "-o", out, "--jobs", jobs)
-        assert result.exit_code == 0, result.output
-        outputs.append(out.read_bytes())
-    assert outputs[0] == outputs[1]
+    assert _json_with_jobs(runner, example_copy, "1") == _json_with_jobs(runner, example_copy, "2")
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 4])
@@ -239,11 +240,4 @@ def test_jobs_without_fork_take_one_process(runner, example_copy, monkeypatch):
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     monkeypatch.delattr(source.os, "fork")  # the side-by-side parse, too
-    outputs = []
-    for jobs in ("1", "2"):
-        out = example_copy / f"jobs{jobs}.json"
-        result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
-                     "--format", "json", "-o", out, "--jobs", jobs)
-        assert result.exit_code == 0, result.output
-        outputs.append(out.read_bytes())
-    assert outputs[0] == outputs[1]
+    assert _json_with_jobs(runner, example_copy, "1") == _json_with_jobs(runner, example_copy, "2")
