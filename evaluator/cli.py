@@ -19,7 +19,7 @@ import click
 from . import __version__
 from .diagnostics import Diagnostic, format_all, format_diagnostic
 from .evaluation import (RulesProblem, evaluate_files, load_rule_set, loaded_data_settled,
-                         prepare)
+                         loading_data, prepare)
 from .expression import format_expression, kind_of
 from .parser import ExpressionError
 from .report import build_context, diagnostic_json, json_chunks, project_line, render
@@ -215,6 +215,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
         [p for p in templates.rglob("*") if p.is_file()] if templates else [])
     if output is not None:
         _check_output(output, inputs)
+    loading_data()
     run = prepare(str(goals), str(actuals), rules, lexicon, project=project, processes=jobs)
     loaded_data_settled()
     if project is not None and run.goals is not None and project not in run.goals.names:
