@@ -234,7 +234,7 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
         if t == 0:  # >0 with nothing achieved: no ratio to take
             return Outcome(NIL, (_nothing, actual, below, t_text))
         score = weight * a / t
-        if score <= 0:  # nothing, or a negative count: as max(0, …)
+        if score <= 0:  # nothing achieved: the 0.00 that max(NIL, …) gives
             score = NIL
         return Outcome(round_half_up(score), (_short, actual, below, t_text, weight, a, t, score))
 
