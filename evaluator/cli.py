@@ -5,10 +5,13 @@ Exit codes: 0 clean, 1 diagnostics (or warnings under --strict), 2 usage, IO or 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -77,7 +80,7 @@ def _write_atomically(path: Path, chunks: Iterable[bytes], inputs: list[Path]) -
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                          suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb") as out:
+        with _removed_if_terminated(temporary), os.fdopen(handle, "wb") as out:
             for chunk in chunks:
                 out.write(chunk)
         umask = os.umask(0)
@@ -87,6 +90,31 @@ def _write_atomically(path: Path, chunks: Iterable[bytes], inputs: list[Path]) -
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def _removed_if_terminated(temporary: str) -> Iterator[None]:
+    """While a report is written, SIGTERM (a scheduler's kill, ``timeout``) first stops the
+    --jobs workers and removes the temporary file, then ends the process as the signal would
+    have (exit 143). Not by unwinding: a pool whose workers died mid-task can hang on its way
+    out. Forked workers put the default back (parallel.py)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, _frame: object) -> None:
+        processes = sys.modules.get("multiprocessing")
+        for child in processes.active_children() if processes else ():
+            child.kill()
+        Path(temporary).unlink(missing_ok=True)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _emit(chunks: Iterable[str | bytes], output: Path | None, inputs: list[Path]) -> None:

@@ -10,6 +10,7 @@ so the bytes are the same as with one process.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from typing import Callable, Iterator
 
 from .diagnostics import Diagnostic
@@ -35,6 +36,12 @@ def _work(indexes: list[int]) -> tuple[bytes, list[Diagnostic]]:
     return ",\n".join(lines).encode("utf-8"), found
 
 
+def _default_signals() -> None:
+    """A worker ends at SIGTERM (the pool's own way to stop it), leaving the parent's
+    temporary file to the parent."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def can_fork() -> bool:
     """Workers are forked (they share the loaded files); where a process cannot fork
     (Windows), a run takes one process."""
@@ -54,7 +61,7 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
     run.releases_read_data = False
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(jobs) as pool:
+        with context.Pool(jobs, initializer=_default_signals) as pool:
             done = 0
             for (data, found), part in zip(pool.imap(_work, slices), slices):
                 run.diagnostics += found

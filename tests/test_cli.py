@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
@@ -241,3 +243,57 @@ def test_jobs_without_fork_take_one_process(runner, example_copy, monkeypatch):
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     monkeypatch.delattr(source.os, "fork")  # the side-by-side parse, too
     assert _json_with_jobs(runner, example_copy, "1") == _json_with_jobs(runner, example_copy, "2")
+
+
+_TERMINATED_MIDWAY = """
+import multiprocessing, os, signal, sys, time
+from pathlib import Path
+from evaluator.cli import _write_atomically
+
+def sleeper():
+    time.sleep(60)
+
+def chunks():
+    yield b"half of a report"
+    worker = multiprocessing.get_context("fork").Process(target=sleeper)
+    worker.start()  # as a --jobs worker would be
+    Path(sys.argv[2]).write_text(str(worker.pid))
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(5)
+    yield b"the rest"
+
+_write_atomically(Path(sys.argv[1]), chunks(), [])
+"""
+
+
+def test_a_terminated_run_leaves_no_temporary_file_nor_worker(tmp_path):
+    """SIGTERM while the report is written: the old report stays as it was, the temporary
+    file goes, the workers are stopped, and the run ends as the signal ends it."""
+    target, worker = tmp_path / "report.json", tmp_path / "worker.pid"
+    target.write_text("the old report", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", _TERMINATED_MIDWAY, target, worker],
+                          cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.returncode == -15, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "worker.pid"]
+    assert target.read_text(encoding="utf-8") == "the old report"
+    pid = int(worker.read_text())
+    for _ in range(50):  # killed, and perhaps not yet reaped by whoever adopted it
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the worker outlived the run")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
