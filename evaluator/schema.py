@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, error
-from .source import Document, value_at
+from .source import Document, value_at, whole_unicode
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -49,8 +49,9 @@ def _exact_decimal(value: Any) -> Any:
 
 
 ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_decimal), Field(allow_inf_nan=False)]
-MONEY_LIMIT = Decimal(10) ** 15  # a quadrillion: surely a typo
-Money = Annotated[ExactDecimal, Field(ge=0, lt=MONEY_LIMIT)]
+# a quadrillion: surely a typo (an int in the model: its messages print the bound as written)
+Money = Annotated[ExactDecimal, Field(ge=0, lt=10 ** 15)]
+MONEY_LIMIT = Decimal(10 ** 15)
 
 
 # ---- plain values: what a clean file holds, read without a model ----------------------------
@@ -81,11 +82,15 @@ def _plain_number(value: Any, places: int | None = None) -> Decimal:
 
 
 def plain_text(value: Any, required: bool = False) -> str | None:
-    if type(value) is str and (value or not required):
-        return value
-    if value is None and not required:
+    """Text; a required one (``min_length=1`` in the model) must also be whole Unicode, as the
+    model checks it: ``"\\ud800"`` in YAML is a lone surrogate."""
+    if type(value) is str:
+        if not required or value and (value.isascii() or whole_unicode(value)):
+            return value
+    elif value is None and not required:
         return None
     raise NotPlain
+
 
 
 def plain_amount(value: Any, limit: Decimal, required: bool = False) -> Decimal | None:

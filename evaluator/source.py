@@ -20,6 +20,7 @@ import json
 import os
 import pickle
 import re
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -686,11 +687,35 @@ def _parse(raw: bytes) -> tuple[str, Blocks | None, int]:
     except ryml.ExceptionParse as exc:
         location = exc.errdata_parse.ymlloc
         raise ParseFailure(str(exc.msg if hasattr(exc, "msg") else exc), int(location.offset))
-    except Exception as exc:  # rapidyaml's emitter refuses very deep trees (ExceptionVisit)
+    except Exception as exc:  # rapidyaml's emitter refuses very deep trees (ExceptionVisit),
+        escape = _NOT_A_CHARACTER.search(raw)  # and, in a block key, an escape of no character
+        if escape is not None:
+            raise ParseFailure("bad escape", escape.start()) from exc
         raise ParseFailure("too deep", None) from exc
     if isinstance(text, (bytes, bytearray, memoryview)):
         text = bytes(text).decode("utf-8", "surrogateescape")
+    # The file is UTF-8 (decode checked it), so text that is not comes from an escape
+    if (b"\\u" in raw or b"\\U" in raw) and not whole_unicode(text):
+        escape = _NOT_A_CHARACTER.search(raw)
+        raise ParseFailure("bad escape", escape.start() if escape else None)
     return text, blocks, nodes
+
+
+def whole_unicode(text: str) -> bool:
+    """Text that UTF-8 can write: no lone surrogate (``"\\ud800"`` in YAML makes one)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# An escape in a double-quoted scalar that names no character: half of a surrogate pair, or
+# past U+10FFFF. Written as text, it would break every later step that encodes the text.
+_NOT_A_CHARACTER = re.compile(
+    rb"\\(?:u[dD][89a-fA-F][0-9a-fA-F]{2}|U0000[dD][89a-fA-F][0-9a-fA-F]{2}"
+    rb"|U(?:00(?:1[1-9a-fA-F]|[2-9a-fA-F][0-9a-fA-F])|0[1-9a-fA-F][0-9a-fA-F]{2}"
+    rb"|[1-9a-fA-F][0-9a-fA-F]{3})[0-9a-fA-F]{4})")
 
 
 def _load_json(text: str, nodes: int, repeats: set[str]) -> Any:
@@ -768,6 +793,12 @@ def parse_bytes(path: str, raw: bytes, lead: int = 0, parsed: Parsed | None = No
             return Document(path, None, locator), [error(
                 "yaml.too_deep", "嵌套层数过多，无法读取", Position(path, 1, 1),
                 hint="请检查缩进和括号：申报表最多只有几层")]
+        if failure.message == "bad escape":
+            where = (locator.at_offset(failure.offset) if failure.offset is not None
+                     else Position(path, 1, 1))
+            return Document(path, None, locator), [error(
+                "yaml.bad_escape", "转义序列不代表任何文字（如单独的 \\ud800）", where, length=6,
+                hint="请直接写出要写的字，或删去这个转义序列")]
         if failure.message == "multiple documents":
             where = (locator.at_offset(failure.offset) if failure.offset is not None
                      else Position(path, 1, 1))
@@ -832,21 +863,31 @@ def load_documents(paths: Sequence[str | Path], *, display: Sequence[str | None]
                     and _CONTENT.search(raw) is not None):  # parse_bytes will ask for it
                 elsewhere[index] = _parsed_in_a_child(raw)
     loaded = []
-    for index, (name, (raw, lead, problems)) in enumerate(zip(names, decoded)):
-        if raw is None:
-            loaded.append((Document(name, None, None), problems))
-        else:
-            loaded.append(parse_bytes(name, raw, lead, elsewhere.get(index)))
+    try:
+        for index, (name, (raw, lead, problems)) in enumerate(zip(names, decoded)):
+            if raw is None:
+                loaded.append((Document(name, None, None), problems))
+            else:
+                loaded.append(parse_bytes(name, raw, lead, elsewhere.get(index)))
+    finally:
+        for child in elsewhere.values():
+            if isinstance(child, _ChildParse):
+                child.close()
     return loaded
 
 
 def _parsed_in_a_child(raw: bytes) -> Parsed:
-    """Start ``_parse(raw)`` in a forked process; the function returned waits for its answer
-    (or parses here, if the child could not give one)."""
+    """Start ``_parse(raw)`` in a forked process: the answer, when asked for, is the child's
+    (or this process's own parse, if the child could not give one)."""
     try:
         reading, writing = os.pipe()
+    except OSError:  # no descriptors left: parse here
+        return lambda: _parse(raw)
+    try:
         pid = os.fork()
     except (AttributeError, OSError):  # no fork on this platform, or no room for a process
+        os.close(reading)
+        os.close(writing)
         return lambda: _parse(raw)
     if pid == 0:  # the child: parse, answer, and leave without running the parent's exit code
         status = 1
@@ -862,20 +903,37 @@ def _parsed_in_a_child(raw: bytes) -> Parsed:
         finally:
             os._exit(status)
     os.close(writing)
+    return _ChildParse(raw, pid, reading)
 
-    def answer() -> tuple[str, Blocks | None, int]:
+
+class _ChildParse:
+    """The answer of a child parsing ``raw``; ``close`` stops a child whose answer is no
+    longer wanted (this process failed first), so that none is left behind."""
+
+    def __init__(self, raw: bytes, pid: int, reading: int):
+        self.raw, self.pid, self.reading = raw, pid, reading
+        self.done = False
+
+    def __call__(self) -> tuple[str, Blocks | None, int]:
+        self.done = True
         try:
-            with os.fdopen(reading, "rb") as pipe:
+            with os.fdopen(self.reading, "rb") as pipe:
                 ok, value = pickle.load(pipe)
         except Exception:  # the child died before answering
             ok, value = None, None
         finally:
-            os.waitpid(pid, 0)
+            os.waitpid(self.pid, 0)
         if ok is None:
-            return _parse(raw)
+            return _parse(self.raw)
         if not ok:
             raise ParseFailure(*value)
         return value
 
-    return answer
+    def close(self) -> None:
+        if not self.done:
+            self.done = True
+            os.close(self.reading)
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
 

@@ -222,7 +222,7 @@ def test_a_plain_project_entry_is_what_the_model_reads(data):
 _DOUBTS = ["-0", "-5", "1,000.00", " 5", "5 ", "1e5", "5.", ".5", "inf", "NaN", "0", "100",
            "1000000000000000", "999999999999999.99", "100.001", "100.01", "3.333", "101",
            "١٢", "", " ", "2024-02-29", "2023-02-29", "2024-1-1", "2024-01-01T00:00:00",
-           "1700000000", None, 3, [], {}]
+           "1700000000", None, 3, [], {}, "甲\ud800", "\udcff"]  # lone surrogates: "\ud800" in YAML
 _PROJECT = {"name": "项目", "code": "A1", "start": "2024-01-01", "end": "2024-12-31",
             "funds": {"total": "100.00", "fiscal": "50", "carryover": "0", "other": "0.00"},
             "goal": "目标", "indicators": {"产出指标": {}}}
@@ -257,3 +257,13 @@ def test_the_shipped_example_is_read_without_a_model():
     entries, _ = load_document(root / "actuals.yaml")
     assert all(goals_module.plain_project(p) for p in goals.data["projects"])
     assert all(actuals_module.plain_project_actuals(p) for p in entries.data["projects"].values())
+
+
+def test_an_amount_too_large_is_told_as_the_number_it_must_stay_below():
+    from evaluator.schema import validate_part  # noqa: F401 - the model's own message
+    from evaluator.source import parse_bytes
+    document, _ = parse_bytes("goals.yaml", "projects:\n  - funds: {total: 1000000000000000}\n"
+                              .encode(), 0)
+    _spec, problems = validate_part(goals_module.FundsSpec, document.data["projects"][0]["funds"],
+                                    document, ("projects", 0, "funds"))
+    assert [p.message for p in problems] == ["“total（年度资金申请总额）”不能大于 1000000000000000"]

@@ -4,6 +4,7 @@ entries counted against the tree, the newline scan of line_starts, the child ind
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -173,3 +174,66 @@ def test_the_second_file_is_parsed_by_the_child(tmp_path, monkeypatch):
     loaded = source.load_documents(paths, processes=2)
     assert here == [b"year: 2024\n"]  # the first file only: the child parsed the other
     assert [document.data for document, _ in loaded] == [{"year": "2024"}] * 2
+
+
+def _two_files(tmp_path):
+    paths = []
+    for name in ("goals.yaml", "actuals.yaml"):
+        paths.append(tmp_path / name)
+        paths[-1].write_text("year: 2024\n", encoding="utf-8")
+    return paths
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+def test_no_descriptor_is_left_when_a_process_cannot_fork(tmp_path, monkeypatch):
+    paths = _two_files(tmp_path)
+
+    def refused():
+        raise OSError("no room for a process")
+
+    monkeypatch.setattr(source.os, "fork", refused)
+    before = _open_descriptors()
+    loaded = source.load_documents(paths, processes=2)
+    assert _open_descriptors() == before
+    assert [document.data for document, _ in loaded] == [{"year": "2024"}] * 2
+
+
+def test_no_child_is_left_when_this_process_fails_first(tmp_path, monkeypatch):
+    paths = _two_files(tmp_path)
+
+    def failing(*_args):
+        raise MemoryError
+
+    monkeypatch.setattr(source, "_load_json", failing)  # the first file, read here, fails
+    with pytest.raises(MemoryError):
+        source.load_documents(paths, processes=2)
+    with pytest.raises(ChildProcessError):  # none to wait for: the child was stopped and reaped
+        os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.parametrize("yaml, line, column", [
+    ('unit: "某\\ud800"\n', 1, 9),  # a value
+    ('projects: {"乙\\udcff": {a: 1}}\n', 1, 14),  # a key in flow style
+    ('projects:\n  "乙\\ud800":\n    a: 1\n', 2, 5),  # a key in block style
+    ('a: "\\U0000D800"\n', 1, 5),
+])
+def test_an_escape_of_no_character_is_named_where_it_is(yaml, line, column):
+    """It would become a lone surrogate, which no later step can encode: it is refused."""
+    document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"), 0)
+    assert document.data is None
+    assert [(p.code, p.position.line, p.position.column) for p in problems] == [
+        ("yaml.bad_escape", line, column)]
+
+
+def test_escapes_of_characters_are_text():
+    """A character outside the BMP is written \\U0001F600 in YAML; two \\u halves of a pair
+    are two lone surrogates to rapidyaml, refused as above."""
+    document, problems = source.parse_bytes(
+        "a.yaml", 'a: "\\x80 \\u00e9 \\U0001F600"\n'.encode("utf-8"), 0)
+    assert not problems and document.data == {"a": "\x80 é 😀"}
+    _document, problems = source.parse_bytes("a.yaml", b'a: "\\ud83d\\ude00"\n', 0)
+    assert [p.code for p in problems] == ["yaml.bad_escape"]
