@@ -77,40 +77,52 @@ def _write_atomically(path: Path, chunks: Iterable[bytes], inputs: list[Path]) -
     """Write to a temporary file beside the target, then rename: a reader never sees half a
     report, and a failure leaves the old file as it was."""
     target = _check_output(path, inputs)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".tmp")
-    try:
-        with _removed_if_terminated(temporary), os.fdopen(handle, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    pending: list[str] = []  # the temporary file, until it is renamed
+    with _removed_if_terminated(pending):
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                             suffix=".tmp")
+        pending.append(temporary)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+            umask = os.umask(0)  # mkstemp makes 0600; a report is an ordinary file
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+            os.replace(temporary, target)
+            pending.clear()
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
 
 @contextlib.contextmanager
-def _removed_if_terminated(temporary: str) -> Iterator[None]:
+def _removed_if_terminated(pending: list[str]) -> Iterator[None]:
     """While a report is written, SIGTERM (a scheduler's kill, ``timeout``) first stops the
-    --jobs workers and removes the temporary file, then ends the process as the signal would
-    have (exit 143). Not by unwinding: a pool whose workers died mid-task can hang on its way
-    out. Forked workers put the default back (parallel.py)."""
+    --jobs workers and removes the temporary file (``pending``, until it is renamed), then ends
+    the process as the signal would have (exit 143). Not by unwinding: a pool whose workers died
+    mid-task can hang on its way out. A SIGTERM the caller ignores stays ignored; a process
+    forked meanwhile (a worker not yet past its initializer, parallel.py) only ends."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_IGN or previous is None:  # ignored, or set outside Python
+        yield
+        return
+    owner = os.getpid()
 
     def terminated(signum: int, _frame: object) -> None:
-        processes = sys.modules.get("multiprocessing")
-        for child in processes.active_children() if processes else ():
-            child.kill()
-        Path(temporary).unlink(missing_ok=True)
+        if os.getpid() == owner:
+            processes = sys.modules.get("multiprocessing")
+            for child in processes.active_children() if processes else ():
+                child.kill()
+            for temporary in pending:
+                Path(temporary).unlink(missing_ok=True)
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
-    previous = signal.signal(signal.SIGTERM, terminated)
+    signal.signal(signal.SIGTERM, terminated)
     try:
         yield
     finally:

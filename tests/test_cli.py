@@ -297,3 +297,44 @@ def _alive(pid: int) -> bool:
         except ProcessLookupError:
             return False
         return True
+
+
+_TERMINATED_AT = """
+import os, signal, sys
+from pathlib import Path
+from evaluator import cli
+
+where = sys.argv[2]
+if where == "ignored":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+chmod = os.chmod
+
+def chmod_then_terminated(*args):  # the last moment before the rename
+    os.kill(os.getpid(), signal.SIGTERM)
+    chmod(*args)
+
+if where == "chmod":
+    cli.os.chmod = chmod_then_terminated
+
+def chunks():
+    yield b"the new "
+    if where == "ignored":
+        os.kill(os.getpid(), signal.SIGTERM)
+    yield b"report"
+
+cli._write_atomically(Path(sys.argv[1]), chunks(), [])
+"""
+
+
+@pytest.mark.parametrize("where, code, report", [
+    ("chmod", -15, "the old report"),  # after the writing, before the rename: still removed
+    ("ignored", 0, "the new report"),  # a SIGTERM the caller ignores stays ignored
+])
+def test_terminated_at_the_edges_of_the_write(tmp_path, where, code, report):
+    target = tmp_path / "report.json"
+    target.write_text("the old report", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", _TERMINATED_AT, target, where], cwd=ROOT,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == code, done.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+    assert target.read_text(encoding="utf-8") == report
