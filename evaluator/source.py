@@ -688,17 +688,25 @@ def _parse(raw: bytes) -> tuple[str, Blocks | None, int]:
         location = exc.errdata_parse.ymlloc
         raise ParseFailure(str(exc.msg if hasattr(exc, "msg") else exc), int(location.offset))
     except Exception as exc:  # rapidyaml's emitter refuses very deep trees (ExceptionVisit),
-        escape = _NOT_A_CHARACTER.search(raw)  # and, in a block key, an escape of no character
+        escape = _first_bad_escape(raw)  # and, in a block key, an escape of no character
         if escape is not None:
-            raise ParseFailure("bad escape", escape.start()) from exc
+            raise ParseFailure("bad escape", escape) from exc
         raise ParseFailure("too deep", None) from exc
     if isinstance(text, (bytes, bytearray, memoryview)):
         text = bytes(text).decode("utf-8", "surrogateescape")
-    # The file is UTF-8 (decode checked it), so text that is not comes from an escape
+    # The file is UTF-8 (decode checked it), so text that is not comes from an escape: the two
+    # halves of a pair (rapidyaml writes each alone), or half of one, which names no character
     if (b"\\u" in raw or b"\\U" in raw) and not whole_unicode(text):
-        escape = _NOT_A_CHARACTER.search(raw)
-        raise ParseFailure("bad escape", escape.start() if escape else None)
+        text = _pairs_joined(text)
+        if not whole_unicode(text):
+            raise ParseFailure("bad escape", _first_bad_escape(raw))
     return text, blocks, nodes
+
+
+def _pairs_joined(text: str) -> str:
+    """Each surrogate pair as the one character it stands for; a lone half stays as it is."""
+    halves = text.encode("utf-8", "surrogateescape").decode("utf-8", "surrogatepass")
+    return halves.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
 
 def whole_unicode(text: str) -> bool:
@@ -710,12 +718,31 @@ def whole_unicode(text: str) -> bool:
     return True
 
 
-# An escape in a double-quoted scalar that names no character: half of a surrogate pair, or
-# past U+10FFFF. Written as text, it would break every later step that encodes the text.
-_NOT_A_CHARACTER = re.compile(
-    rb"\\(?:u[dD][89a-fA-F][0-9a-fA-F]{2}|U0000[dD][89a-fA-F][0-9a-fA-F]{2}"
-    rb"|U(?:00(?:1[1-9a-fA-F]|[2-9a-fA-F][0-9a-fA-F])|0[1-9a-fA-F][0-9a-fA-F]{2}"
-    rb"|[1-9a-fA-F][0-9a-fA-F]{3})[0-9a-fA-F]{4})")
+_ESCAPE = re.compile(rb"(\\+)(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+_COMMENT = re.compile(rb"(?:^|\s)#")
+
+
+def _first_bad_escape(raw: bytes) -> int | None:
+    """Where the first escape naming no character is: half of a surrogate pair alone, or past
+    U+10FFFF. Escaped backslashes (``\\\\ud800`` is text) and comments are passed over."""
+    after_pair = -1
+    for match in _ESCAPE.finditer(raw):
+        backslash = match.end(1) - 1
+        if len(match.group(1)) % 2 == 0 or match.start() < after_pair:
+            continue
+        line = raw.rfind(b"\n", 0, match.start()) + 1
+        if _COMMENT.search(raw, line, match.start()):
+            continue
+        value = int(match.group(2)[1:], 16)
+        if 0xD800 <= value <= 0xDBFF:
+            low = _ESCAPE.match(raw, match.end())
+            if low and len(low.group(1)) == 1 and 0xDC00 <= int(low.group(2)[1:], 16) <= 0xDFFF:
+                after_pair = low.end()
+                continue
+            return backslash
+        if 0xDC00 <= value <= 0xDFFF or value > 0x10FFFF:
+            return backslash
+    return None
 
 
 def _load_json(text: str, nodes: int, repeats: set[str]) -> Any:
@@ -797,7 +824,9 @@ def parse_bytes(path: str, raw: bytes, lead: int = 0, parsed: Parsed | None = No
             where = (locator.at_offset(failure.offset) if failure.offset is not None
                      else Position(path, 1, 1))
             return Document(path, None, locator), [error(
-                "yaml.bad_escape", "转义序列不代表任何文字（如单独的 \\ud800）", where, length=6,
+                "yaml.bad_escape", "转义序列不代表任何文字（如单独的 \\ud800）", where,
+                length=10 if failure.offset is not None and raw[failure.offset + 1:failure.offset + 2]
+                == b"U" else 6,
                 hint="请直接写出要写的字，或删去这个转义序列")]
         if failure.message == "multiple documents":
             where = (locator.at_offset(failure.offset) if failure.offset is not None

@@ -230,10 +230,21 @@ def test_an_escape_of_no_character_is_named_where_it_is(yaml, line, column):
 
 
 def test_escapes_of_characters_are_text():
-    """A character outside the BMP is written \\U0001F600 in YAML; two \\u halves of a pair
-    are two lone surrogates to rapidyaml, refused as above."""
+    """A character outside the BMP may be written \\U0001F600 or as a pair's two halves
+    (JSON's way, which json.dump writes for 𠮷): rapidyaml writes each half alone, and they are
+    joined again."""
     document, problems = source.parse_bytes(
-        "a.yaml", 'a: "\\x80 \\u00e9 \\U0001F600"\n'.encode("utf-8"), 0)
-    assert not problems and document.data == {"a": "\x80 é 😀"}
-    _document, problems = source.parse_bytes("a.yaml", b'a: "\\ud83d\\ude00"\n', 0)
-    assert [p.code for p in problems] == ["yaml.bad_escape"]
+        "a.yaml", 'a: "\\x80 \\u00e9 \\U0001F600 \\ud83d\\ude00 \\ud842\\udfb7"\n'.encode(), 0)
+    assert not problems and document.data == {"a": "\x80 é 😀 😀 𠮷"}
+
+
+@pytest.mark.parametrize("yaml, line, column, length", [
+    ('# C:\\ud800 in a comment\nunit: "中心\\udc00"\n', 2, 10, 6),  # not the comment's
+    ('a: "a\\\\ud800 b\\udc00"\n', 1, 15, 6),  # "\\\\ud800" is a backslash and text
+    ('a: "\\U0000DC00"\n', 1, 5, 10),
+    ('a: "\\ud83d\\ud83d\\ude00"\n', 1, 5, 6),  # a high half, then a whole pair
+])
+def test_the_bad_escape_is_the_one_pointed_at(yaml, line, column, length):
+    _document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"), 0)
+    assert [(p.code, p.position.line, p.position.column, p.length) for p in problems] == [
+        ("yaml.bad_escape", line, column, length)]
