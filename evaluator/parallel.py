@@ -38,8 +38,10 @@ def _work(indexes: list[int]) -> tuple[bytes, list[Diagnostic]]:
 
 def _default_signals() -> None:
     """A worker ends at SIGTERM (the pool's own way to stop it), leaving the parent's
-    temporary file to the parent."""
+    temporary file to the parent; Ctrl-C is the parent's to handle (it stops the pool), so a
+    worker does not print a traceback of its own."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def can_fork() -> bool:
