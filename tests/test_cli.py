@@ -338,3 +338,44 @@ def test_terminated_at_the_edges_of_the_write(tmp_path, where, code, report):
     assert done.returncode == code, done.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
     assert target.read_text(encoding="utf-8") == report
+
+
+_INTERRUPTED = """
+import os, signal, sys, time
+from pathlib import Path
+from benchmarks.generate import generate
+from evaluator import cli
+
+folder = Path(sys.argv[1])
+goals, actuals = generate(300)  # three slices of 100 projects
+(folder / "goals.yaml").write_text(goals, encoding="utf-8")
+(folder / "actuals.yaml").write_text(actuals, encoding="utf-8")
+line = cli.project_line
+
+def slow_line(*args, **kwargs):  # in the workers: they are mid-slice when Ctrl-C comes
+    time.sleep(0.01)
+    return line(*args, **kwargs)
+
+cli.project_line = slow_line
+shown = cli._progress
+
+def interrupted_after_the_first_slice(lines, total):
+    for number, piece in enumerate(shown(lines, total)):
+        if number == 0:
+            os.killpg(0, signal.SIGINT)  # Ctrl-C: the whole foreground group
+        yield piece
+
+cli._progress = interrupted_after_the_first_slice
+cli.entry([str(folder / "goals.yaml"), str(folder / "actuals.yaml"), "--format", "json",
+           "-o", str(folder / "out.json"), "--jobs", "2"])
+"""
+
+
+def test_ctrl_c_during_jobs_ends_the_run_cleanly(tmp_path):
+    """The workers leave Ctrl-C to the parent: no hang in the pool's terminate, no worker
+    tracebacks, no temporary file."""
+    done = subprocess.run([sys.executable, "-c", _INTERRUPTED, tmp_path], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, start_new_session=True)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["actuals.yaml", "goals.yaml"]
