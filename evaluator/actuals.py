@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import (CENT, MONEY_LIMIT, ExactDecimal, Money, NotPlain, Strict, Year,
+from .schema import (CENT, ExactDecimal, Money, NotPlain, Strict, Year,
                      plain_amount, plain_points, plain_text, validate, validate_part)
 from .source import Document, new_record
 
@@ -89,9 +89,9 @@ def plain_project_actuals(data: dict[str, Any]) -> ActualsHeader | None:
             and budget.keys() <= _BUDGET_KEYS and type(indicators) is dict):
         return None
     try:
-        figures = new_record(Budget, (plain_amount(budget.get("initial"), MONEY_LIMIT),
-                                      plain_amount(budget.get("adjusted"), MONEY_LIMIT, True),
-                                      plain_amount(budget.get("executed"), MONEY_LIMIT, True),
+        figures = new_record(Budget, (plain_amount(budget.get("initial")),
+                                      plain_amount(budget.get("adjusted"), required=True),
+                                      plain_amount(budget.get("executed"), required=True),
                                       plain_points(budget.get("score"))))
         return new_record(ActualsHeader, (figures, plain_text(data.get("summary")),
                                           plain_points(data.get("total")), indicators))

@@ -10,7 +10,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import Field
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import (MONEY_LIMIT, Money, NotPlain, Strict, Year, plain_amount, plain_date,
+from .schema import (Money, NotPlain, Strict, Year, plain_amount, plain_date,
                      plain_text, validate, validate_part)
 from .source import Document, new_record
 
@@ -92,10 +92,10 @@ def plain_project(data: dict[str, Any]) -> ProjectHeader | None:
             and type(indicators) is dict):
         return None
     try:
-        money = new_record(Funds, (plain_amount(funds.get("total"), MONEY_LIMIT, required=True),
-                                   plain_amount(funds.get("fiscal"), MONEY_LIMIT),
-                                   plain_amount(funds.get("carryover"), MONEY_LIMIT),
-                                   plain_amount(funds.get("other"), MONEY_LIMIT)))
+        money = new_record(Funds, (plain_amount(funds.get("total"), required=True),
+                                   plain_amount(funds.get("fiscal")),
+                                   plain_amount(funds.get("carryover")),
+                                   plain_amount(funds.get("other"))))
         return new_record(ProjectHeader, (
             plain_text(get("name"), required=True), plain_text(get("code")),
             plain_text(get("nature")), plain_text(get("category")), plain_text(get("department")),

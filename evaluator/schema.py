@@ -92,13 +92,12 @@ def plain_text(value: Any, required: bool = False) -> str | None:
     raise NotPlain
 
 
-
-def plain_amount(value: Any, limit: Decimal, required: bool = False) -> Decimal | None:
-    """0 or more, below ``limit``."""
+def plain_amount(value: Any, required: bool = False) -> Decimal | None:
+    """Money: 0 or more, below ``MONEY_LIMIT``."""
     if value is None and not required:
         return None
     amount = _plain_number(value)
-    if amount < limit:
+    if amount < MONEY_LIMIT:
         return amount
     raise NotPlain
 

@@ -816,21 +816,18 @@ def parse_bytes(path: str, raw: bytes, lead: int = 0, parsed: Parsed | None = No
     try:
         text, locator.blocks, nodes = parsed() if parsed is not None else _parse(raw)
     except ParseFailure as failure:
+        where = (locator.at_offset(failure.offset) if failure.offset is not None
+                 else Position(path, 1, 1))
         if failure.message == "too deep":
             return Document(path, None, locator), [error(
                 "yaml.too_deep", "嵌套层数过多，无法读取", Position(path, 1, 1),
                 hint="请检查缩进和括号：申报表最多只有几层")]
-        if failure.message == "bad escape":
-            where = (locator.at_offset(failure.offset) if failure.offset is not None
-                     else Position(path, 1, 1))
+        if failure.message == "bad escape":  # \\uXXXX, or \\UXXXXXXXX
             return Document(path, None, locator), [error(
                 "yaml.bad_escape", "转义序列不代表任何文字（如单独的 \\ud800）", where,
-                length=10 if failure.offset is not None and raw[failure.offset + 1:failure.offset + 2]
-                == b"U" else 6,
+                length=10 if raw.startswith(b"\\U", failure.offset or 0) else 6,
                 hint="请直接写出要写的字，或删去这个转义序列")]
         if failure.message == "multiple documents":
-            where = (locator.at_offset(failure.offset) if failure.offset is not None
-                     else Position(path, 1, 1))
             return Document(path, None, locator), [error(
                 "yaml.multiple_documents", "文件中有多个 YAML 文档（“---”分隔）", where,
                 hint="一个文件只写一个文档")]
@@ -885,12 +882,14 @@ def load_documents(paths: Sequence[str | Path], *, display: Sequence[str | None]
     and is decoded here. What is read is the same either way."""
     names = [(display[i] if i < len(display) else None) or str(p) for i, p in enumerate(paths)]
     decoded = [decode(name, Path(path).read_bytes()) for name, path in zip(names, paths)]
-    elsewhere: dict[int, Parsed] = {}
+    elsewhere: dict[int, _ChildParse] = {}
     if processes > 1:
         for index, (raw, _lead, _problems) in enumerate(decoded):
             if (index > 0 and raw is not None and len(elsewhere) < processes - 1
                     and _CONTENT.search(raw) is not None):  # parse_bytes will ask for it
-                elsewhere[index] = _parsed_in_a_child(raw)
+                child = _parsed_in_a_child(raw)
+                if child is not None:
+                    elsewhere[index] = child
     loaded = []
     try:
         for index, (name, (raw, lead, problems)) in enumerate(zip(names, decoded)):
@@ -900,24 +899,24 @@ def load_documents(paths: Sequence[str | Path], *, display: Sequence[str | None]
                 loaded.append(parse_bytes(name, raw, lead, elsewhere.get(index)))
     finally:
         for child in elsewhere.values():
-            if isinstance(child, _ChildParse):
-                child.close()
+            child.close()
     return loaded
 
 
-def _parsed_in_a_child(raw: bytes) -> Parsed:
+def _parsed_in_a_child(raw: bytes) -> "_ChildParse | None":
     """Start ``_parse(raw)`` in a forked process: the answer, when asked for, is the child's
-    (or this process's own parse, if the child could not give one)."""
+    (or this process's own parse, if the child could not give one). None when no child could
+    be started: the file is parsed here."""
     try:
         reading, writing = os.pipe()
-    except OSError:  # no descriptors left: parse here
-        return lambda: _parse(raw)
+    except OSError:  # no descriptors left
+        return None
     try:
         pid = os.fork()
     except (AttributeError, OSError):  # no fork on this platform, or no room for a process
         os.close(reading)
         os.close(writing)
-        return lambda: _parse(raw)
+        return None
     if pid == 0:  # the child: parse, answer, and leave without running the parent's exit code
         status = 1
         try:
