@@ -1,11 +1,15 @@
 """Scale: wall time and peak memory of a whole evaluate run, beside the time merely to load
 the same two YAML files with each candidate loader.
 
-    python -m benchmarks.scale                    # N = 1 000, 10 000, 100 000
-    python -m benchmarks.scale --sizes 1000 10000 --jobs 2
+    python -m benchmarks.scale                    # N = 1 000, 10 000, 100 000; --jobs auto
+    python -m benchmarks.scale --sizes 1000 10000 --jobs 1
 
-Every measurement runs in a fresh process (``os.wait4`` gives its own peak RSS). Generated
-files are cached under benchmarks/.data/ (not committed). Prints a Markdown table.
+Every measurement runs in a fresh process. In one process, ``os.wait4`` gives its peak RSS. A
+run that forks workers is run a second time for its memory: the peak of the summed PSS of the
+process and all its descendants, read from /proc every 20 ms (RSS would count the pages the
+workers share with the parent once in each; ``wait4`` gives only the largest process's). The
+time comes from the first run, which nothing samples. Generated files are cached under
+benchmarks/.data/ (not committed). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -55,6 +59,46 @@ def measure(command: list[str]) -> tuple[float, float, int]:
     return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat:
+                    parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            tree.setdefault(parent, []).append(int(entry))
+    return tree
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass  # gone meanwhile
+    return 0
+
+
+def tree_peak(command: list[str]) -> float:
+    """Peak of the summed PSS (MB) of a command and its descendants, sampled every 20 ms."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               cwd=ROOT)
+    peak = 0
+    while process.poll() is None:
+        tree, family, total = _children(), [process.pid], 0
+        while family:
+            pid = family.pop()
+            total += _pss_kb(pid)
+            family += tree.get(pid, [])
+        peak = max(peak, total)
+        time.sleep(0.02)
+    return peak / 1024
+
+
 def files_for(count: int) -> tuple[Path, Path]:
     folder = DATA / str(count)
     goals, actuals = folder / "goals.yaml", folder / "actuals.yaml"
@@ -82,7 +126,7 @@ def scoring_rates(files: tuple[Path, Path]) -> dict[str, float] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
-    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--jobs", default="auto", help="evaluate's --jobs: auto (its default) or N")
     parser.add_argument("--pyyaml-up-to", type=int, default=10_000,
                         help="skip PyYAML above this many projects (it needs minutes)")
     options = parser.parse_args()
@@ -93,9 +137,11 @@ def main() -> None:
         out = DATA / str(count) / "out.json"
         command = [sys.executable, "-m", "evaluator", str(files[0]), str(files[1]),
                    "--format", "json", "-o", str(out)]
-        if options.jobs > 1:
-            command += ["--jobs", str(options.jobs)]
+        if options.jobs != "auto":
+            command += ["--jobs", options.jobs]
         seconds, memory, status = measure(command)
+        if options.jobs != "1":  # it may have forked: the whole tree's memory
+            memory = max(tree_peak(command), memory)
         loads = {}
         for name in LOADERS:
             if name == "PyYAML C" and count > options.pyyaml_up_to:

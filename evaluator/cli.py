@@ -211,6 +211,31 @@ class _InputFile(click.ParamType):
 _input = _InputFile()
 
 
+class _Jobs(click.ParamType):
+    """``auto`` (None: chosen by ``parallel.automatic_jobs``) or a number of processes, 1–64."""
+
+    name = "jobs"
+
+    def get_metavar(self, param, ctx=None) -> str:  # click would write it in capitals
+        return "auto|N"
+
+    def convert(self, value, param, ctx) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return None
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            self.fail(f"“{value}”不是 auto，也不是整数", param, ctx)
+        if not 1 <= number <= 64:
+            self.fail(f"{number} 不在 1 到 64 之间", param, ctx)
+        return number
+
+
+_JOBS = _Jobs()
+
+
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="evaluate")
 def main() -> None:
@@ -238,16 +263,22 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
 @click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="自定义模板目录（同名文件覆盖内置模板；在沙箱中渲染）。")
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="用几个进程：两个文件同时解析，JSON 输出时各进程分担项目（结果与单进程逐字节相同）。")
+@click.option("--jobs", type=_JOBS, default="1", show_default=True,
+              help="用几个进程：两个文件同时解析，JSON 输出时各进程分担项目（结果与单进程逐字节"
+                   "相同；内存约多用三分之一）。auto：在 Linux 上输入合计不小于 2 MB 时，本进程"
+                   "可用几个 CPU 就用几个（至多 4 个），否则 1 个。")
 def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: Path | None,
         project: str | None, explain: bool, strict: bool, templates: Path | None,
-        jobs: int) -> None:
+        jobs: int | None) -> None:
     """生成项目支出绩效自评表和单位汇总。"""
     if output_format == "xlsx" and output is None:
         raise click.UsageError("Excel 格式须用 -o 指定输出文件，如 -o 自评表.xlsx")
     rules, lexicon = _load_rules(rules_ref)
-    if jobs > 1:
+    if jobs is None:
+        from .parallel import automatic_jobs
+
+        jobs = automatic_jobs([goals, actuals])
+    elif jobs > 1:
         from .parallel import can_fork
 
         jobs = jobs if can_fork() else 1

@@ -9,9 +9,11 @@ so the bytes are the same as with one process.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import signal
-from typing import Callable, Iterator
+import sys
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
 
 from .diagnostics import Diagnostic
 from .evaluation import Run
@@ -47,7 +49,37 @@ def _default_signals() -> None:
 def can_fork() -> bool:
     """Workers are forked (they share the loaded files); where a process cannot fork
     (Windows), a run takes one process."""
+    import multiprocessing  # a tenth of the start-up of a small run: only when asked
+
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+AUTO_FROM_BYTES = 2 << 20  # inputs of about 500 projects: below, forking costs what it saves
+AUTO_AT_MOST = 4  # the loading and the writing stay in one process: more gain little
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container's or ``taskset``'s share, not the
+    machine's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def automatic_jobs(paths: Sequence[Path]) -> int:
+    """``--jobs auto``: one process for a small unit; for a big one on Linux, a process a
+    usable CPU, at most ``AUTO_AT_MOST``. Elsewhere one: macOS can fork, but forking a process
+    that has loaded system libraries is not safe there, so it is left to an explicit --jobs."""
+    if not sys.platform.startswith("linux"):
+        return 1
+    try:
+        size = sum(path.stat().st_size for path in paths)
+    except OSError:  # gone since the arguments were checked: the loader will say so
+        return 1
+    if size < AUTO_FROM_BYTES:
+        return 1
+    jobs = min(usable_cpus(), AUTO_AT_MOST)
+    return jobs if jobs > 1 and can_fork() else 1
 
 
 def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
@@ -61,6 +93,8 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
     # A worker's copy of the read data is the parent's pages, shared until written to: letting
     # a project's data go there would write to, copy and free every page of it, for nothing.
     run.releases_read_data = False
+    import multiprocessing
+
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs, initializer=_default_signals) as pool:

@@ -155,6 +155,85 @@ def test_jobs_give_the_same_bytes(runner, example_copy):
     assert _json_with_jobs(runner, example_copy, "1") == _json_with_jobs(runner, example_copy, "2")
 
 
+@pytest.mark.parametrize("cpus, platform, jobs", [
+    (2, "linux", 2),  # this project's machine
+    (8, "linux", 4),  # at most four: the loading and the writing stay in one process
+    (1, "linux", 1),
+    (8, "darwin", 1),  # macOS forks unsafely once system libraries are loaded
+    (8, "win32", 1),
+])
+def test_automatic_jobs_for_a_big_unit(example_copy, monkeypatch, cpus, platform, jobs):
+    from evaluator import parallel
+
+    monkeypatch.setattr(parallel, "AUTO_FROM_BYTES", 1000)  # the example counts as big
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: cpus)
+    monkeypatch.setattr(parallel.sys, "platform", platform)
+    files = [example_copy / "goals.yaml", example_copy / "actuals.yaml"]
+    assert parallel.automatic_jobs(files) == jobs
+
+
+def test_automatic_jobs_for_a_small_unit_or_without_fork(example_copy, monkeypatch):
+    import multiprocessing
+
+    from evaluator import parallel
+
+    files = [example_copy / "goals.yaml", example_copy / "actuals.yaml"]
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 8)
+    monkeypatch.setattr(parallel.sys, "platform", "linux")
+    assert sum(f.stat().st_size for f in files) < parallel.AUTO_FROM_BYTES
+    assert parallel.automatic_jobs(files) == 1  # forking would cost more than it saves
+    monkeypatch.setattr(parallel, "AUTO_FROM_BYTES", 1000)
+    assert parallel.automatic_jobs(files) == 4
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert parallel.automatic_jobs(files) == 1
+
+
+def test_usable_cpus_are_this_process_share(monkeypatch):
+    from evaluator import parallel
+
+    if hasattr(os, "sched_getaffinity"):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3, 5})
+        assert parallel.usable_cpus() == 3
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert parallel.usable_cpus() == 1
+
+
+def test_jobs_auto_spreads_a_big_unit(runner, example_copy, monkeypatch):
+    """With --jobs auto, a unit counted as big is scored by workers, to the same bytes; with
+    no --jobs, by this process."""
+    from evaluator import parallel
+
+    monkeypatch.setattr(parallel, "AUTO_FROM_BYTES", 1000)
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(parallel.sys, "platform", "linux")
+    spread = []
+    real = parallel.rendered_in_parallel
+    monkeypatch.setattr(parallel, "rendered_in_parallel",
+                        lambda run, render, jobs: spread.append(jobs) or real(run, render, jobs))
+    out = example_copy / "default.json"
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                 "--format", "json", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert spread == []
+    assert _json_with_jobs(runner, example_copy, "auto") == out.read_bytes()
+    assert spread == [2]
+    assert _json_with_jobs(runner, example_copy, "1") == out.read_bytes()
+
+
+@pytest.mark.parametrize("value, message", [
+    ("0", "错误：参数 --jobs 不正确：0 不在 1 到 64 之间"),
+    ("65", "错误：参数 --jobs 不正确：65 不在 1 到 64 之间"),
+    ("两个", "错误：参数 --jobs 不正确：“两个”不是 auto，也不是整数"),
+    ("", "错误：参数 --jobs 不正确：“”不是 auto，也不是整数"),
+])
+def test_jobs_out_of_range_is_a_usage_error(runner, example_copy, value, message):
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                 "--jobs", value)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == message
+
+
 @pytest.mark.parametrize("chunk", [1, 3, 4])
 def test_slices_of_workers_give_the_same_bytes(example_copy, chunk):
     """Several slices a worker, one of them with no project to score (three projects lack
