@@ -6,7 +6,7 @@ the same two YAML files with each candidate loader.
 
 Every measurement runs in a fresh process. In one process, ``os.wait4`` gives its peak RSS. A
 run that forks workers is run a second time for its memory: the peak of the summed PSS of the
-process and all its descendants, read from /proc every 20 ms (RSS would count the pages the
+process and all its descendants, read from /proc every 5 ms (RSS would count the pages the
 workers share with the parent once in each; ``wait4`` gives only the largest process's). The
 time comes from the first run, which nothing samples. Generated files are cached under
 benchmarks/.data/ (not committed). Prints a Markdown table.
@@ -84,7 +84,7 @@ def _pss_kb(pid: int) -> int:
 
 
 def tree_peak(command: list[str]) -> float:
-    """Peak of the summed PSS (MB) of a command and its descendants, sampled every 20 ms."""
+    """Peak of the summed PSS (MB) of a command and its descendants, sampled every 5 ms."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                cwd=ROOT)
     peak = 0
@@ -95,7 +95,7 @@ def tree_peak(command: list[str]) -> float:
             total += _pss_kb(pid)
             family += tree.get(pid, [])
         peak = max(peak, total)
-        time.sleep(0.02)
+        time.sleep(0.005)
     return peak / 1024
 
 

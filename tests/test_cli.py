@@ -267,6 +267,44 @@ def test_slices_of_workers_give_the_same_bytes(example_copy, chunk):
     assert alone[1].count("actuals.missing_project") == 3
 
 
+@pytest.mark.parametrize("marshals", [True, False])
+def test_workers_are_handed_their_projects(example_copy, monkeypatch, marshals):
+    """The parent marshals each slice's projects for the workers and lets go of its own copy,
+    but for an actuals project goals.yaml lacks, which it checks itself at the end; where the
+    data will not marshal, the workers share it as it is. The report is the same each way."""
+    from functools import partial
+
+    from evaluator import parallel
+    from evaluator.evaluation import load_rule_set, prepare
+    from evaluator.report import json_chunks, project_line
+
+    actuals = example_copy / "actuals.yaml"
+    actuals.write_text(actuals.read_text(encoding="utf-8") + (
+        "  不在申报表中的项目:\n    budget: {adjusted: 100.00, executed: 120.00}\n"
+        "    indicators: {甲: {actual: 1次, weight: 101}}\n"), encoding="utf-8")
+    if not marshals:
+        def refused(_data):
+            raise ValueError("too deep")
+
+        monkeypatch.setattr(parallel.marshal, "dumps", refused)
+    rules, lexicon = load_rule_set()
+
+    def report(lines_of):
+        run = prepare(str(example_copy / "goals.yaml"), str(actuals), rules, lexicon)
+        chunks = json_chunks(rules, run.goals, lines_of(run), run.sorted_diagnostics)
+        text = b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in chunks)
+        return run, text, [(d.code, str(d.position)) for d in run.sorted_diagnostics()]
+
+    _run, alone, found = report(lambda run: (project_line(r, rules) for r in run.results()))
+    run, spread, spread_found = report(lambda run: (blob for blob, _done in (
+        parallel.rendered_in_parallel(run, partial(project_line, rules=rules), 2, chunk=3))))
+    assert (spread, spread_found) == (alone, found)
+    assert ("actuals.unknown_project" in {code for code, _ in found}
+            and "schema.range" in {code for code, _ in found})  # the unmatched one's own error
+    held = [p for p in run.goals.document.data["projects"] if p is not None]
+    assert (held == []) is marshals  # let go of, when handed over
+
+
 def test_progress_only_on_a_terminal(monkeypatch, capsys):
     from evaluator import cli
 

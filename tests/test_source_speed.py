@@ -163,17 +163,39 @@ def test_a_child_that_cannot_answer_leaves_the_parse_to_the_parent(tmp_path, mon
     assert _described(loaded) == _described(source.load_documents([path, path]))
 
 
-def test_the_second_file_is_parsed_by_the_child(tmp_path, monkeypatch):
+def test_the_files_are_parsed_by_the_child_one_after_the_other(tmp_path, monkeypatch):
     paths = []
-    for name in ("goals.yaml", "actuals.yaml"):
+    for name, text in (("goals.yaml", "year: 2024\n"), ("actuals.yaml", "year: 2025\n")):
         paths.append(tmp_path / name)
-        paths[-1].write_text("year: 2024\n", encoding="utf-8")
+        paths[-1].write_text(text, encoding="utf-8")
     here = []
     parse = source._parse
     monkeypatch.setattr(source, "_parse", lambda raw: here.append(raw) or parse(raw))
     loaded = source.load_documents(paths, processes=2)
-    assert here == [b"year: 2024\n"]  # the first file only: the child parsed the other
-    assert [document.data for document, _ in loaded] == [{"year": "2024"}] * 2
+    assert here == []  # nothing parsed here: the child parsed both
+    assert [document.data for document, _ in loaded] == [{"year": "2024"}, {"year": "2025"}]
+
+
+def test_a_child_that_dies_after_one_answer_leaves_the_rest_to_the_parent(tmp_path,
+                                                                          monkeypatch):
+    paths = []
+    for name, text in (("goals.yaml", "year: 2024\n"), ("actuals.yaml", "year: 2025\n")):
+        paths.append(tmp_path / name)
+        paths[-1].write_text(text, encoding="utf-8")
+    emitted, parent = source._emitted, os.getpid()
+
+    def dying(raw):  # in the child: the second file kills it mid-way
+        if raw == b"year: 2025\n" and os.getpid() != parent:
+            os._exit(3)
+        return emitted(raw)
+
+    here = []
+    parse = source._parse
+    monkeypatch.setattr(source, "_emitted", dying)
+    monkeypatch.setattr(source, "_parse", lambda raw: here.append(raw) or parse(raw))
+    loaded = source.load_documents(paths, processes=2)
+    assert here == [b"year: 2025\n"]  # the first answer was the child's
+    assert [document.data for document, _ in loaded] == [{"year": "2024"}, {"year": "2025"}]
 
 
 def _two_files(tmp_path):
