@@ -21,13 +21,11 @@ import click
 
 from . import __version__
 from .diagnostics import Diagnostic, format_all, format_diagnostic
-from .evaluation import (RulesProblem, evaluate_files, load_rule_set, loaded_data_settled,
-                         loading_data, prepare)
-from .expression import format_expression, kind_of
-from .parser import ExpressionError
-from .report import build_context, diagnostic_json, json_chunks, project_line, render
-from .rules import DEFAULT_RULES, describe, shipped_rule_sets
-from .scaffold import scaffold_actuals
+from .resources import DEFAULT_RULES
+
+# The engine (pydantic, lark and the stages) is imported by each command as it needs it: a run
+# of --jobs N has a child parsing the files meanwhile (source.Loading), and `evaluate --help`
+# need not wait for it.
 
 EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
 
@@ -173,6 +171,8 @@ def _rule_files(reference: str) -> list[Path]:
 
 
 def _load_rules(reference: str):
+    from .evaluation import RulesProblem, load_rule_set
+
     try:
         return load_rule_set(reference)
     except RulesProblem as problem:
@@ -273,7 +273,6 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
     """生成项目支出绩效自评表和单位汇总。"""
     if output_format == "xlsx" and output is None:
         raise click.UsageError("Excel 格式须用 -o 指定输出文件，如 -o 自评表.xlsx")
-    rules, lexicon = _load_rules(rules_ref)
     if jobs is None:
         from .parallel import automatic_jobs
 
@@ -282,12 +281,23 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
         from .parallel import can_fork
 
         jobs = jobs if can_fork() else 1
-    inputs = [goals, actuals] + _rule_files(rules_ref) + (
-        [p for p in templates.rglob("*") if p.is_file()] if templates else [])
-    if output is not None:
-        _check_output(output, inputs)
-    loading_data()
-    run = prepare(str(goals), str(actuals), rules, lexicon, project=project, processes=jobs)
+    from .source import Loading
+
+    loading = Loading([str(goals), str(actuals)], processes=jobs)  # a child parses meanwhile
+    try:
+        from .evaluation import loaded_data_settled, loading_data, prepare
+        from .report import build_context, json_chunks, project_line, render
+
+        rules, lexicon = _load_rules(rules_ref)
+        inputs = [goals, actuals] + _rule_files(rules_ref) + (
+            [p for p in templates.rglob("*") if p.is_file()] if templates else [])
+        if output is not None:
+            _check_output(output, inputs)
+        loading_data()
+        run = prepare(str(goals), str(actuals), rules, lexicon, project=project,
+                      loading=loading)
+    finally:
+        loading.close()  # done with already, unless this run ended before it was read
     loaded_data_settled()
     if project is not None and run.goals is not None and project not in run.goals.names:
         raise click.UsageError(f"申报表中没有项目“{project}”")
@@ -336,6 +346,9 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
 def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool,
           output_format: str) -> None:
     """只检查申报表（和完成值文件），不生成报告。"""
+    from .evaluation import evaluate_files
+    from .report import diagnostic_json
+
     rules, lexicon = _load_rules(rules_ref)
     evaluation = evaluate_files(str(goals), str(actuals) if actuals else None, rules, lexicon)
     if output_format == "json":
@@ -353,6 +366,8 @@ def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool,
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件。")
 def scaffold(goals: Path, output: Path | None, force: bool) -> None:
     """按申报表生成 actuals.yaml 模板：每个指标一行，指标值写在注释里。"""
+    from .scaffold import scaffold_actuals
+
     text, diagnostics, sources = scaffold_actuals(str(goals))
     if text is None:
         click.echo(format_all(diagnostics, sources), err=True)
@@ -373,6 +388,9 @@ def scaffold(goals: Path, output: Path | None, force: bool) -> None:
               help="提供词表的规则集。")
 def parse_command(expression: str, as_json: bool, rules_ref: str) -> None:
     """显示一个指标值或完成值的解析结果。"""
+    from .expression import format_expression, kind_of
+    from .parser import ExpressionError
+
     _rules, lexicon = _load_rules(rules_ref)
     result = lexicon.read(expression)
     if isinstance(result, ExpressionError):
@@ -393,6 +411,8 @@ def parse_command(expression: str, as_json: bool, rules_ref: str) -> None:
 
 def ast_to_data(node) -> dict:
     from dataclasses import fields, is_dataclass
+
+    from .expression import kind_of
     from decimal import Decimal
     from enum import Enum
 
@@ -414,6 +434,8 @@ def ast_to_data(node) -> dict:
 @click.argument("name", required=False)
 def rules_command(name: str | None) -> None:
     """列出内置规则集；给出名称（或文件）时显示它的每个选项、说明和取值。"""
+    from .rules import describe, shipped_rule_sets
+
     if name is None:
         for shipped in shipped_rule_sets():
             rules, _ = _load_rules(shipped)

@@ -24,7 +24,7 @@ from .rules import DEFAULT_RULES, RuleSet, load_rules
 from .schema import shorten
 from .scoring import (NIL, Finding, Outcome, Scorer, compile_target, round_half_up,
                       score_budget)
-from .source import load_documents, new_record
+from .source import Loading, new_record
 from .vocabulary import Lexicon
 from .weights import Allocation, Row, allocate
 
@@ -664,13 +664,17 @@ def loaded_data_settled() -> None:
 
 
 def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,
-            *, project: str | None = None, processes: int = 1) -> Run:
-    """Load both files (parsing them side by side with ``processes`` > 1) and read their
-    headers; join projects by name."""
+            *, project: str | None = None, processes: int = 1,
+            loading: Loading | None = None) -> Run:
+    """Load both files (parsed by a child with ``processes`` > 1; ``loading`` when their
+    loading was begun already, for the same paths) and read their headers; join projects by
+    name."""
     diagnostics: list[Diagnostic] = []
     sources: dict[str, Any] = {}
     paths = [goals_path] if actuals_path is None else [goals_path, actuals_path]
-    loaded = load_documents(paths, processes=processes)
+    if loading is None:
+        loading = Loading(paths, processes=processes)
+    loaded = loading.documents()
     goals_doc, problems = loaded[0]
     sources[goals_doc.path] = goals_doc
     diagnostics += problems

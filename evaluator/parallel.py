@@ -1,10 +1,12 @@
 """``--jobs N``: the projects of a run spread over worker processes.
 
-The workers are forked after the files are loaded, so they share the parent's data without
-copying it; each scores a slice of project indexes and sends back the slice's JSON lines,
-joined and encoded (bytes cross the pipe as they are: no text to pickle, nothing to encode again
-in the parent), with the slice's diagnostics. The parent writes the slices in the 申报表's order,
-so the bytes are the same as with one process.
+The workers are forked after the files are loaded and their headers read; the projects' data
+is handed to them marshalled, slice by slice (``_hand_over``). Each scores a slice of project
+indexes and sends back the slice's JSON lines, joined and encoded (bytes cross the pipe as they
+are: no text to pickle, nothing to encode again in the parent), with the slice's diagnostics.
+The parent writes the slices in the 申报表's order, so the bytes are the same as with one
+process. The module is light (no engine imported): the command asks it how many processes to
+use before it imports the rest.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from .diagnostics import Diagnostic
-from .evaluation import Run
+
+if TYPE_CHECKING:
+    from .evaluation import Run
 
 _RUN: Run | None = None  # the run a forked worker inherits
 _RENDER: Callable | None = None

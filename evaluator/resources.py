@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+DEFAULT_RULES = "mof-2020"  # the rule set of a run that names none
+
 _PACKAGE = Path(__file__).resolve().parent
 _KINDS = ("grammar", "rules", "reports")
 

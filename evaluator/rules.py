@@ -16,11 +16,9 @@ from pydantic import Field, model_validator
 
 from .diagnostics import Diagnostic, Position, error
 from .expression import Tier
-from .resources import resource_dir
+from .resources import DEFAULT_RULES, resource_dir
 from .schema import ExactDecimal, Strict, validate
 from .source import Document, load_document
-
-DEFAULT_RULES = "mof-2020"
 
 
 class BudgetRule(Strict):

@@ -903,41 +903,63 @@ def load_document(path: str | Path, display: str | None = None
 
 def load_documents(paths: Sequence[str | Path], *, display: Sequence[str | None] = (),
                    processes: int = 1) -> list[tuple[Document, list[Diagnostic]]]:
-    """Read and parse files. With ``processes`` > 1 and two files or more, one forked process
-    parses them with rapidyaml, one after the other, the biggest first, while this one decodes
-    the JSON of each as it comes through a pipe (rapidyaml holds the GIL, and a province's two files take a quarter
-    of a second each to parse and as long again to decode). One parse at a time: a parse's tree
-    is the most memory a run takes at once, and two made side by side took a third more than a
-    whole run in one process (measured). What is read is the same either way."""
-    names = [(display[i] if i < len(display) else None) or str(p) for i, p in enumerate(paths)]
-    decoded = [decode(name, Path(path).read_bytes()) for name, path in zip(names, paths)]
-    elsewhere: dict[int, Parsed] = {}
-    order = list(range(len(decoded)))
-    child = None
-    if processes > 1:
-        # the biggest first: while its JSON is decoded here, the child parses the next, and the
-        # last to be decoded here, after the child is done, is the smallest
-        wanted = sorted((index for index, (raw, _lead, _problems) in enumerate(decoded)
-                         if raw is not None and _CONTENT.search(raw) is not None),
-                        key=lambda index: -len(decoded[index][0] or b""))
-        if len(wanted) > 1:
-            child = _ParsingChild.start([decoded[index][0] for index in wanted])
-            if child is not None:
-                elsewhere = {index: functools.partial(child.answer, number)
-                             for number, index in enumerate(wanted)}
-                order = wanted + [index for index in order if index not in elsewhere]
-    loaded: dict[int, tuple[Document, list[Diagnostic]]] = {}
-    try:
-        for index in order:
-            name, (raw, lead, problems) = names[index], decoded[index]
-            if raw is None:
-                loaded[index] = (Document(name, None, None), problems)
-            else:
-                loaded[index] = parse_bytes(name, raw, lead, elsewhere.get(index))
-    finally:
-        if child is not None:
-            child.close()
-    return [loaded[index] for index in range(len(decoded))]
+    """Read and parse files (see ``Loading``)."""
+    return Loading(paths, display=display, processes=processes).documents()
+
+
+class Loading:
+    """Files being read. With ``processes`` > 1 and two files or more, one forked process
+    parses them with rapidyaml as soon as this object is made, one after the other, the
+    biggest first, while this one goes on (importing what the rest of the run needs, say) and
+    then decodes the JSON of each as it comes through a pipe (rapidyaml holds the GIL, and a
+    province's two files take a third of a second each to parse and a fifth to decode). One
+    parse at a time: a parse's tree is the most memory a run takes at once, and two made side
+    by side took a third more than a whole run in one process (measured). What is read is the
+    same either way. ``documents`` gives the result once; ``close`` stops a child whose answers
+    are no longer wanted."""
+
+    def __init__(self, paths: Sequence[str | Path], *, display: Sequence[str | None] = (),
+                 processes: int = 1):
+        self.names = [(display[i] if i < len(display) else None) or str(p)
+                      for i, p in enumerate(paths)]
+        self.decoded = [decode(name, Path(path).read_bytes())
+                        for name, path in zip(self.names, paths)]
+        self.elsewhere: dict[int, Parsed] = {}
+        self.order = list(range(len(self.decoded)))
+        self.child: _ParsingChild | None = None
+        if processes > 1:
+            # the biggest first: while its JSON is decoded here, the child parses the next, and
+            # the last to be decoded here, after the child is done, is the smallest
+            decoded = self.decoded
+            wanted = sorted((index for index, (raw, _lead, _problems) in enumerate(decoded)
+                             if raw is not None and _CONTENT.search(raw) is not None),
+                            key=lambda index: -len(decoded[index][0] or b""))
+            if len(wanted) > 1:
+                self.child = _ParsingChild.start([decoded[index][0] for index in wanted])
+            if self.child is not None:
+                self.elsewhere = {index: functools.partial(self.child.answer, number)
+                                  for number, index in enumerate(wanted)}
+                self.order = wanted + [i for i in self.order if i not in self.elsewhere]
+
+    def documents(self) -> list[tuple[Document, list[Diagnostic]]]:
+        loaded: dict[int, tuple[Document, list[Diagnostic]]] = {}
+        try:
+            for index in self.order:
+                name, (raw, lead, problems) = self.names[index], self.decoded[index]
+                if raw is None:
+                    loaded[index] = (Document(name, None, None), problems)
+                else:
+                    loaded[index] = parse_bytes(name, raw, lead, self.elsewhere.get(index))
+        finally:
+            self.close()
+        self.decoded = []  # the bytes live on in the documents' locators only
+        return [loaded[index] for index in range(len(loaded))]
+
+    def close(self) -> None:
+        if self.child is not None:
+            self.child.close()
+            self.child = None
+        self.elsewhere = {}
 
 
 class _ParsingChild:

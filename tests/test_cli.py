@@ -234,6 +234,29 @@ def test_jobs_out_of_range_is_a_usage_error(runner, example_copy, value, message
     assert result.stderr.splitlines()[0] == message
 
 
+def test_the_command_module_imports_no_engine():
+    """`evaluate --help` is quick, and a --jobs run has its child parsing the files while the
+    engine (pydantic, lark, the stages) is imported."""
+    code = ("import sys, evaluator.cli; print(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('pydantic', 'lark', 'jinja2', 'ryml')))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_run_refused_after_its_files_began_to_load_leaves_no_child(runner, example_copy):
+    """The child parsing the files is started before the rule set is read: a broken rule set
+    still ends the run with exit 2 and the child stopped and reaped."""
+    broken = example_copy / "broken.yaml"
+    broken.write_text("extends: mof-2020\nname: x\ntitle: 坏\nbudget: {weight: 200}\n",
+                      encoding="utf-8")
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                 "--rules", broken, "--jobs", "2")
+    assert result.exit_code == 2, result.output
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
 @pytest.mark.parametrize("chunk", [1, 3, 4])
 def test_slices_of_workers_give_the_same_bytes(example_copy, chunk):
     """Several slices a worker, one of them with no project to score (three projects lack
@@ -461,19 +484,19 @@ _INTERRUPTED = """
 import os, signal, sys, time
 from pathlib import Path
 from benchmarks.generate import generate
-from evaluator import cli
+from evaluator import cli, report
 
 folder = Path(sys.argv[1])
 goals, actuals = generate(300)  # three slices of 100 projects
 (folder / "goals.yaml").write_text(goals, encoding="utf-8")
 (folder / "actuals.yaml").write_text(actuals, encoding="utf-8")
-line = cli.project_line
+line = report.project_line
 
 def slow_line(*args, **kwargs):  # in the workers: they are mid-slice when Ctrl-C comes
     time.sleep(0.01)
     return line(*args, **kwargs)
 
-cli.project_line = slow_line
+report.project_line = slow_line  # the command imports it as it runs
 shown = cli._progress
 
 def interrupted_after_the_first_slice(lines, total):
