@@ -481,13 +481,22 @@ def value_at(data: Any, path: tuple[Any, ...], default: Any = None) -> Any:
 def decode(path: str, data: bytes) -> tuple[bytes | None, int, list[Diagnostic]]:
     """UTF-8 bytes without a BOM (and whether one was dropped); GBK and binary files are named,
     not guessed."""
-    start = Position(path, 1, 1)
+    sniffed = _sniffed(path, data)
+    return _validated(path, *sniffed) if sniffed[0] is not None else sniffed
+
+
+def _sniffed(path: str, data: bytes) -> tuple[bytes | None, int, list[Diagnostic]]:
+    """``decode`` but the UTF-8 check: the bytes a parse may begin on."""
     if b"\x00" in data[:8192]:
-        return None, 0, [error("file.binary", "这不是文本文件（含有二进制内容）", start,
+        return None, 0, [error("file.binary", "这不是文本文件（含有二进制内容）", Position(path, 1, 1),
                                hint="请提供 UTF-8 编码的 YAML 文件")]
-    lead = 0
     if data.startswith(b"\xef\xbb\xbf"):
-        data, lead = data[3:], 1
+        return data[3:], 1, []
+    return data, 0, []
+
+
+def _validated(path: str, data: bytes, lead: int, _problems: list[Diagnostic]
+               ) -> tuple[bytes | None, int, list[Diagnostic]]:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -925,24 +934,26 @@ class Loading:
                  processes: int = 1):
         self.names = [(display[i] if i < len(display) else None) or str(p)
                       for i, p in enumerate(paths)]
-        self.decoded = [decode(name, Path(path).read_bytes())
-                        for name, path in zip(self.names, paths)]
+        sniffed = [_sniffed(name, Path(path).read_bytes())
+                   for name, path in zip(self.names, paths)]
         self.elsewhere: dict[int, Parsed] = {}
-        self.order = list(range(len(self.decoded)))
+        self.order = list(range(len(sniffed)))
         self.child: _ParsingChild | None = None
         if processes > 1:
             # the biggest first: while its JSON is decoded here, the child parses the next, and
             # the last to be decoded here, after the child is done, is the smallest
-            decoded = self.decoded
-            wanted = sorted((index for index, (raw, _lead, _problems) in enumerate(decoded)
+            wanted = sorted((index for index, (raw, _lead, _problems) in enumerate(sniffed)
                              if raw is not None and _CONTENT.search(raw) is not None),
-                            key=lambda index: -len(decoded[index][0] or b""))
+                            key=lambda index: -len(sniffed[index][0] or b""))
             if len(wanted) > 1:
-                self.child = _ParsingChild.start([decoded[index][0] for index in wanted])
+                self.child = _ParsingChild.start([sniffed[index][0] for index in wanted])
             if self.child is not None:
                 self.elsewhere = {index: functools.partial(self.child.answer, number)
                                   for number, index in enumerate(wanted)}
                 self.order = wanted + [i for i in self.order if i not in self.elsewhere]
+        # checked while the child parses (a file that is not UTF-8 is then never asked for)
+        self.decoded = [_validated(name, *found) if found[0] is not None else found
+                        for name, found in zip(self.names, sniffed)]
 
     def documents(self) -> list[tuple[Document, list[Diagnostic]]]:
         loaded: dict[int, tuple[Document, list[Diagnostic]]] = {}

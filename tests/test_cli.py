@@ -199,9 +199,9 @@ def test_usable_cpus_are_this_process_share(monkeypatch):
     assert parallel.usable_cpus() == 1
 
 
-def test_jobs_auto_spreads_a_big_unit(runner, example_copy, monkeypatch):
-    """With --jobs auto, a unit counted as big is scored by workers, to the same bytes; with
-    no --jobs, by this process."""
+def test_jobs_auto_is_the_default_and_spreads_a_big_unit(runner, example_copy, monkeypatch):
+    """With no --jobs (auto), a unit counted as big is scored by workers, to the same bytes;
+    with --jobs 1, by this process."""
     from evaluator import parallel
 
     monkeypatch.setattr(parallel, "AUTO_FROM_BYTES", 1000)
@@ -215,10 +215,11 @@ def test_jobs_auto_spreads_a_big_unit(runner, example_copy, monkeypatch):
     result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
                  "--format", "json", "-o", out)
     assert result.exit_code == 0, result.output
-    assert spread == []
-    assert _json_with_jobs(runner, example_copy, "auto") == out.read_bytes()
     assert spread == [2]
     assert _json_with_jobs(runner, example_copy, "1") == out.read_bytes()
+    assert spread == [2]  # not again
+    assert _json_with_jobs(runner, example_copy, "auto") == out.read_bytes()
+    assert spread == [2, 2]
 
 
 @pytest.mark.parametrize("value, message", [

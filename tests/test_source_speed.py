@@ -132,6 +132,9 @@ _SECOND_FILES = [  # what the second file of a run may hold: the child's answer 
     "a: &x 1\nb: *x\n",  # an alias
     "---\na: 1\n---\nb: 2\n",  # two documents
     "a: " + "[" * 3000 + "]" * 3000 + "\n",  # too deep for the emitter
+    "year: 2024\nunit: 某单位\n".encode("gb18030"),  # not UTF-8: found here, while the child parses
+    "\ufeffyear: 2024\n".encode("utf-8"),  # a byte-order mark
+    b"year: 2024\n\x00\x01binary",  # binary: never given to the child
 ]
 
 
@@ -145,10 +148,23 @@ def test_files_parsed_side_by_side_read_as_one_by_one(tmp_path, second):
     first = tmp_path / "goals.yaml"
     first.write_text("year: 2024\nunit: 某单位\nprojects:\n  - name: 甲\n", encoding="utf-8")
     other = tmp_path / "actuals.yaml"
-    other.write_text(second, encoding="utf-8")
+    other.write_bytes(second if isinstance(second, bytes) else second.encode("utf-8"))
     serial = source.load_documents([first, other])
     side_by_side = source.load_documents([first, other], processes=2)
     assert _described(side_by_side) == _described(serial)
+
+
+def test_a_biggest_file_that_is_not_utf8_leaves_the_other_to_be_read(tmp_path):
+    """The child parses the biggest file first, before this process finds it is not UTF-8:
+    its answer is passed over, and the next one read."""
+    big = tmp_path / "goals.yaml"
+    big.write_bytes(("year: 2024\nunit: 某单位\n" + "# 注释\n" * 5000).encode("gb18030"))
+    small = tmp_path / "actuals.yaml"
+    small.write_text("year: 2024\n", encoding="utf-8")
+    side_by_side = source.load_documents([big, small], processes=2)
+    assert _described(side_by_side) == _described(source.load_documents([big, small]))
+    assert [d.code for d in side_by_side[0][1]] == ["file.encoding"]
+    assert side_by_side[1][0].data == {"year": "2024"}
 
 
 def test_a_child_that_cannot_answer_leaves_the_parse_to_the_parent(tmp_path, monkeypatch):
