@@ -245,17 +245,25 @@ def test_the_command_module_imports_no_engine():
     assert done.stdout.strip() == "[]"
 
 
-def test_a_run_refused_after_its_files_began_to_load_leaves_no_child(runner, example_copy):
+def test_a_run_refused_after_its_files_began_to_load_leaves_no_child(runner, example_copy,
+                                                                     monkeypatch):
     """The child parsing the files is started before the rule set is read: a broken rule set
     still ends the run with exit 2 and the child stopped and reaped."""
+    from evaluator import source
+
+    started = []
+    start = source._ParsingChild.start
+    monkeypatch.setattr(source._ParsingChild, "start",
+                        staticmethod(lambda raws: started.append(start(raws)) or started[-1]))
     broken = example_copy / "broken.yaml"
     broken.write_text("extends: mof-2020\nname: x\ntitle: 坏\nbudget: {weight: 200}\n",
                       encoding="utf-8")
     result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
                  "--rules", broken, "--jobs", "2")
     assert result.exit_code == 2, result.output
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
+    assert len(started) == 1 and started[0] is not None
+    with pytest.raises(ChildProcessError):  # reaped already
+        os.waitpid(started[0].pid, os.WNOHANG)
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 4])
