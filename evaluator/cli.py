@@ -264,9 +264,9 @@ def main() -> None:
 @click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="自定义模板目录（同名文件覆盖内置模板；在沙箱中渲染）。")
 @click.option("--jobs", type=_JOBS, default="auto", show_default=True,
-              help="用几个进程：一个进程解析文件，其余读取项目；JSON 输出时各进程分担项目（结果与"
-                   "单进程逐字节相同）。auto：在 Linux 上输入合计不小于 2 MB 时，本进程可用几个 CPU"
-                   "就用几个（至多 4 个），否则 1 个。")
+              help="用几个进程：多于 1 个时，另起一个进程解析文件，JSON 输出时由这么多个进程分担"
+                   "项目（结果与单进程逐字节相同）。auto：在 Linux 上输入合计不小于 2 MB 时，"
+                   "本进程可用几个 CPU 就用几个（至多 4 个），否则 1 个。")
 def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: Path | None,
         project: str | None, explain: bool, strict: bool, templates: Path | None,
         jobs: int | None) -> None:
