@@ -48,6 +48,10 @@ class _DefaultGroup(click.Group):
             click.echo(f"错误：{_usage_message(problem)}", err=True)
             click.echo("提示：运行 evaluate --help 查看用法", err=True)
             sys.exit(EXIT_USAGE)
+        except MemoryError:
+            click.echo("错误：内存不足，未能完成", err=True)
+            click.echo("提示：可试 --jobs 1，或把项目分成几个文件分别评分", err=True)
+            sys.exit(EXIT_USAGE)
         except OSError as problem:  # a file that vanished or could not be written mid-run
             click.echo(f"错误：读写文件失败：{problem.strerror or problem}（{problem.filename}）",
                        err=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from .diagnostics import Diagnostic
+from .source import held_signals, let_signals_through
 
 if TYPE_CHECKING:
     from .evaluation import Run
@@ -83,6 +84,17 @@ def _hand_over(run: Run, slices: list[list[int]]) -> list[bytes] | None:
     return parcels
 
 
+def _here(run: Run, render: Callable, slices: list[list[int]]) -> Iterator[tuple[bytes, int]]:
+    """The slices scored in this process, as a worker would send them."""
+    done = 0
+    for number, part in enumerate(slices):
+        data, found = _work((number, part))
+        run.diagnostics += found
+        done += len(part)
+        if data:
+            yield data, done
+
+
 def _unpack(run: Run, indexes: list[int], parcel: bytes) -> None:
     assert run.goals is not None and run.actuals is not None
     projects, entries = marshal.loads(parcel)
@@ -104,6 +116,7 @@ def _default_signals() -> None:
     worker does not print a traceback of its own."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    let_signals_through()  # held while the pool forked (see rendered_in_parallel)
 
 
 def can_fork() -> bool:
@@ -119,8 +132,8 @@ AUTO_AT_MOST = 4  # the loading and the writing stay in one process: more gain l
 
 
 def usable_cpus() -> int:
-    """The CPUs this process may run on (a container's or ``taskset``'s share, not the
-    machine's)."""
+    """The CPUs this process may run on (its affinity: ``taskset``, a cpuset), not the
+    machine's; a CPU quota (cgroup ``cpu.max``) is not looked at."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
@@ -158,13 +171,22 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
 
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(jobs, initializer=_default_signals) as pool:
-            done = 0
-            for (data, found), part in zip(pool.imap(_work, enumerate(slices)), slices):
-                run.diagnostics += found
-                done += len(part)
-                if data:
-                    yield data, done
+        try:
+            # a signal mid-fork would find a worker its handler does not know of yet
+            with held_signals():
+                pool = context.Pool(jobs, initializer=_default_signals)
+        except OSError:  # no room for another process: this one scores the slices
+            pool = None
+        if pool is None:
+            yield from _here(run, render, slices)
+        else:
+            with pool:
+                done = 0
+                for (data, found), part in zip(pool.imap(_work, enumerate(slices)), slices):
+                    run.diagnostics += found
+                    done += len(part)
+                    if data:
+                        yield data, done
     finally:
         _RUN = _RENDER = _PARCELS = None
         run.releases_read_data = True

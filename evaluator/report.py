@@ -439,6 +439,7 @@ def _json_pieces(rules: RuleSet | None, goals: Goals | None,
     head = {"rules": rules.name if rules else None, "year": goals.year if goals else None,
             "unit": goals.unit if goals else None,
             "funds_unit": goals.funds_unit if goals else None}
+    del goals  # its names would pin the memory --jobs hands over (parallel._hand_over)
     yield _DUMPS(head)[:-1] + ', "projects": ['
     separator = "\n"
     for line in project_lines:

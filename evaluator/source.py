@@ -56,6 +56,29 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+@contextlib.contextmanager
+def held_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back while a process forks: one that lands mid-fork would be
+    swallowed by a fork hook (with a traceback), or find a child not yet known to its parent
+    and leave it behind. They are delivered as this ends; a child lets them through with
+    ``let_signals_through``."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def let_signals_through() -> None:
+    """In a child forked under ``held_signals``."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 @functools.cache
 def _sink() -> int:
     """/dev/null, opened once: every position parses its project's lines again, and opening it
@@ -601,8 +624,12 @@ def _sized_tree(raw: bytes) -> Any:
     90 MB, measured). A node a line, and one more for each list item that starts with a key on
     its dash's line and each further entry of a flow collection: a 申报表's projects are such
     items, and one node too few doubles the tree (72 MB more for 10 000 projects, measured)."""
+    lines = raw.count(b"\n")
+    # never more than two a line: "- " and ", " in comments and text would otherwise reserve
+    # memory for nodes no file structure makes
+    extra = min(raw.count(b"- ") + raw.count(b", "), lines)
     tree = ryml.Tree()
-    tree.reserve(raw.count(b"\n") + raw.count(b"- ") + raw.count(b", ") + 16)
+    tree.reserve(lines + extra + 16)
     return tree
 
 
@@ -702,7 +729,7 @@ def _emitted(raw: bytes) -> tuple[memoryview, Blocks | None, int]:
             emitted = _json_of(tree, root, len(raw))
             blocks = _blocks(tree, root, _address(memoryview(buffer)), raw)
             nodes = tree.size() - 1 - (root != tree.root_id())  # not the top, nor a stream above
-    except ParseFailure:
+    except (ParseFailure, MemoryError):  # no room is not a mistake in the file
         raise
     except ryml.ExceptionParse as exc:
         location = exc.errdata_parse.ymlloc
@@ -927,8 +954,8 @@ class Loading:
     province's two files take a third of a second each to parse and a fifth to decode). One
     parse at a time: a parse's tree is the most memory a run takes at once, and two made side
     by side took a third more than a whole run in one process (measured). What is read is the
-    same either way. ``documents`` gives the result once; ``close`` stops a child whose answers
-    are no longer wanted."""
+    same either way. ``documents`` gives the result (the same each time it is asked); ``close``
+    stops a child whose answers are no longer wanted."""
 
     def __init__(self, paths: Sequence[str | Path], *, display: Sequence[str | None] = (),
                  processes: int = 1):
@@ -939,6 +966,7 @@ class Loading:
         self.elsewhere: dict[int, Parsed] = {}
         self.order = list(range(len(sniffed)))
         self.child: _ParsingChild | None = None
+        self.result: list[tuple[Document, list[Diagnostic]]] | None = None
         if processes > 1:
             # the biggest first: while its JSON is decoded here, the child parses the next, and
             # the last to be decoded here, after the child is done, is the smallest
@@ -956,6 +984,8 @@ class Loading:
                         for name, found in zip(self.names, sniffed)]
 
     def documents(self) -> list[tuple[Document, list[Diagnostic]]]:
+        if self.result is not None:
+            return self.result
         loaded: dict[int, tuple[Document, list[Diagnostic]]] = {}
         try:
             for index in self.order:
@@ -967,7 +997,8 @@ class Loading:
         finally:
             self.close()
         self.decoded = []  # the bytes live on in the documents' locators only
-        return [loaded[index] for index in range(len(loaded))]
+        self.result = [loaded[index] for index in range(len(loaded))]
+        return self.result
 
     def close(self) -> None:
         if self.child is not None:
@@ -997,7 +1028,8 @@ class _ParsingChild:
         except OSError:  # no descriptors left
             return None
         try:
-            pid = os.fork()
+            with held_signals():
+                pid = os.fork()
         except (AttributeError, OSError):  # no fork on this platform, or no room for a process
             os.close(reading)
             os.close(writing)
@@ -1005,6 +1037,7 @@ class _ParsingChild:
         if pid == 0:  # the child: parse, answer, and leave without running the parent's exit code
             status = 1
             try:
+                let_signals_through()
                 os.close(reading)
                 with os.fdopen(writing, "wb") as pipe:
                     for raw in raws:

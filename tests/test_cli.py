@@ -489,6 +489,100 @@ def test_terminated_at_the_edges_of_the_write(tmp_path, where, code, report):
     assert target.read_text(encoding="utf-8") == report
 
 
+_TERMINATED_AS_A_WORKER_IS_FORKED = """
+import os, signal, sys
+from pathlib import Path
+from benchmarks.generate import generate
+from evaluator import cli
+
+folder = Path(sys.argv[1])
+goals, actuals = generate(300)
+(folder / "goals.yaml").write_text(goals, encoding="utf-8")
+(folder / "actuals.yaml").write_text(actuals, encoding="utf-8")
+forked, real_fork = [], os.fork
+
+def fork():  # the parse child, then the workers: SIGTERM as the second worker's fork returns
+    pid = real_fork()
+    if pid:
+        forked.append(pid)
+        (folder / "forked.txt").write_text(" ".join(map(str, forked)))
+        if len(forked) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+    return pid
+
+os.fork = fork
+cli.entry([str(folder / "goals.yaml"), str(folder / "actuals.yaml"), "--format", "json",
+           "-o", str(folder / "out.json"), "--jobs", "2"])
+"""
+
+
+def test_a_sigterm_while_the_workers_are_forked_leaves_none_behind(tmp_path):
+    """Signals are held while the pool forks: the handler then knows every worker (one forked
+    but not yet known to it used to be left waiting for ever on a lock)."""
+    done = subprocess.run([sys.executable, "-c", _TERMINATED_AS_A_WORKER_IS_FORKED, tmp_path],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == -15, done.stderr
+    assert "Traceback" not in done.stderr
+    forked = [int(pid) for pid in (tmp_path / "forked.txt").read_text().split()]
+    assert len(forked) == 3
+    for _ in range(50):
+        if not any(_alive(pid) for pid in forked):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"left running: {[pid for pid in forked if _alive(pid)]}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["actuals.yaml", "forked.txt",
+                                                          "goals.yaml"]
+
+
+def test_workers_that_cannot_be_forked_leave_the_slices_to_this_process(example_copy,
+                                                                        monkeypatch):
+    """No room for another process (EAGAIN, ENOMEM) once the data was handed over: the slices
+    are scored here, to the same bytes."""
+    import errno
+    import multiprocessing
+    from functools import partial
+
+    from evaluator import parallel
+    from evaluator.evaluation import load_rule_set, prepare
+    from evaluator.report import json_chunks, project_line
+
+    rules, lexicon = load_rule_set()
+
+    def report(lines_of):
+        run = prepare(str(example_copy / "goals.yaml"), str(example_copy / "actuals.yaml"),
+                      rules, lexicon)
+        chunks = json_chunks(rules, run.goals, lines_of(run), run.sorted_diagnostics)
+        return (b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in chunks),
+                [(d.code, str(d.position)) for d in run.sorted_diagnostics()])
+
+    alone = report(lambda run: (project_line(r, rules) for r in run.results()))
+
+    class NoRoom:
+        def Pool(self, *_args, **_kwargs):  # noqa: N802 - multiprocessing's name
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda _method: NoRoom())
+    spread = report(lambda run: (blob for blob, _done in parallel.rendered_in_parallel(
+        run, partial(project_line, rules=rules), 2, chunk=3)))
+    assert spread == alone
+
+
+def test_no_room_is_told_as_such(runner, example_copy, monkeypatch):
+    """Running out of memory is not a mistake in the file (it once read as "too deep")."""
+    from evaluator import source
+
+    def no_room(_raw):
+        raise MemoryError
+
+    monkeypatch.setattr(source.ryml, "emit_json_to_substr", lambda *_args: no_room(None))
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                 "--jobs", "1")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "错误：内存不足，未能完成"
+    assert "too_deep" not in result.stderr
+
+
 _INTERRUPTED = """
 import os, signal, sys, time
 from pathlib import Path
