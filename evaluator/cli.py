@@ -415,10 +415,10 @@ def parse_command(expression: str, as_json: bool, rules_ref: str) -> None:
 
 def ast_to_data(node) -> dict:
     from dataclasses import fields, is_dataclass
-
-    from .expression import kind_of
     from decimal import Decimal
     from enum import Enum
+
+    from .expression import kind_of
 
     def plain(value):
         if is_dataclass(value):

@@ -664,16 +664,14 @@ def loaded_data_settled() -> None:
 
 
 def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,
-            *, project: str | None = None, processes: int = 1,
-            loading: Loading | None = None) -> Run:
-    """Load both files (parsed by a child with ``processes`` > 1; ``loading`` when their
-    loading was begun already, for the same paths) and read their headers; join projects by
-    name."""
+            *, project: str | None = None, loading: Loading | None = None) -> Run:
+    """Load both files (``loading``: their loading begun already, for the same paths, perhaps
+    by a child; see source.Loading) and read their headers; join projects by name."""
     diagnostics: list[Diagnostic] = []
     sources: dict[str, Any] = {}
     paths = [goals_path] if actuals_path is None else [goals_path, actuals_path]
     if loading is None:
-        loading = Loading(paths, processes=processes)
+        loading = Loading(paths)
     loaded = loading.documents()
     goals_doc, problems = loaded[0]
     sources[goals_doc.path] = goals_doc

@@ -11,6 +11,7 @@ use before it imports the rest.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import signal
@@ -80,19 +81,7 @@ def _hand_over(run: Run, slices: list[list[int]]) -> list[bytes] | None:
     # projects no worker scores (those without a match, checked here at the end) stay
     actuals.document.data["projects"] = {
         names[name]: None if name in paired else value for name, value in entries.items()}
-    del entries, names, paired
     return parcels
-
-
-def _here(run: Run, render: Callable, slices: list[list[int]]) -> Iterator[tuple[bytes, int]]:
-    """The slices scored in this process, as a worker would send them."""
-    done = 0
-    for number, part in enumerate(slices):
-        data, found = _work((number, part))
-        run.diagnostics += found
-        done += len(part)
-        if data:
-            yield data, done
 
 
 def _unpack(run: Run, indexes: list[int], parcel: bytes) -> None:
@@ -177,16 +166,14 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
                 pool = context.Pool(jobs, initializer=_default_signals)
         except OSError:  # no room for another process: this one scores the slices
             pool = None
-        if pool is None:
-            yield from _here(run, render, slices)
-        else:
-            with pool:
-                done = 0
-                for (data, found), part in zip(pool.imap(_work, enumerate(slices)), slices):
-                    run.diagnostics += found
-                    done += len(part)
-                    if data:
-                        yield data, done
+        with contextlib.nullcontext() if pool is None else pool:
+            answers = (map if pool is None else pool.imap)(_work, enumerate(slices))
+            done = 0
+            for (data, found), part in zip(answers, slices):
+                run.diagnostics += found
+                done += len(part)
+                if data:
+                    yield data, done
     finally:
         _RUN = _RENDER = _PARCELS = None
         run.releases_read_data = True

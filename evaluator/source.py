@@ -56,17 +56,19 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
 @contextlib.contextmanager
 def held_signals() -> Iterator[None]:
     """Ctrl-C and SIGTERM held back while a process forks: one that lands mid-fork would be
     swallowed by a fork hook (with a traceback), or find a child not yet known to its parent
     and leave it behind. They are delivered as this ends; a child lets them through with
     ``let_signals_through``."""
-    held = {signal.SIGINT, signal.SIGTERM}
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         yield
     finally:
@@ -76,7 +78,7 @@ def held_signals() -> Iterator[None]:
 def let_signals_through() -> None:
     """In a child forked under ``held_signals``."""
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
 
 @functools.cache
@@ -501,15 +503,9 @@ def value_at(data: Any, path: tuple[Any, ...], default: Any = None) -> Any:
 
 # ---- decoding -----------------------------------------------------------------------------
 
-def decode(path: str, data: bytes) -> tuple[bytes | None, int, list[Diagnostic]]:
-    """UTF-8 bytes without a BOM (and whether one was dropped); GBK and binary files are named,
-    not guessed."""
-    sniffed = _sniffed(path, data)
-    return _validated(path, *sniffed) if sniffed[0] is not None else sniffed
-
-
 def _sniffed(path: str, data: bytes) -> tuple[bytes | None, int, list[Diagnostic]]:
-    """``decode`` but the UTF-8 check: the bytes a parse may begin on."""
+    """The bytes a parse may begin on, without a BOM (and whether one was dropped); a binary
+    file is named. Whether they are UTF-8 is ``_validated``'s to say, after."""
     if b"\x00" in data[:8192]:
         return None, 0, [error("file.binary", "这不是文本文件（含有二进制内容）", Position(path, 1, 1),
                                hint="请提供 UTF-8 编码的 YAML 文件")]
@@ -518,8 +514,8 @@ def _sniffed(path: str, data: bytes) -> tuple[bytes | None, int, list[Diagnostic
     return data, 0, []
 
 
-def _validated(path: str, data: bytes, lead: int, _problems: list[Diagnostic]
-               ) -> tuple[bytes | None, int, list[Diagnostic]]:
+def _validated(path: str, data: bytes, lead: int) -> tuple[bytes | None, int, list[Diagnostic]]:
+    """``_sniffed``'s bytes if they are UTF-8; GBK and other files are named, not guessed."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -760,7 +756,7 @@ def _json_of(tree: Any, root: int, size: int) -> memoryview:
 def _json_text(raw: bytes, emitted: Any) -> str:
     """The emitted JSON as text; raises ParseFailure at an escape that names no character."""
     text = str(emitted, "utf-8", "surrogateescape")
-    # The file is UTF-8 (decode checked it), so text that is not comes from an escape: the two
+    # The file is UTF-8 (_validated checked it), so text that is not comes from an escape: the two
     # halves of a pair (rapidyaml writes each alone), or half of one, which names no character
     if (b"\\u" in raw or b"\\U" in raw) and not whole_unicode(text):
         text = _pairs_joined(text)
@@ -980,8 +976,8 @@ class Loading:
                                   for number, index in enumerate(wanted)}
                 self.order = wanted + [i for i in self.order if i not in self.elsewhere]
         # checked while the child parses (a file that is not UTF-8 is then never asked for)
-        self.decoded = [_validated(name, *found) if found[0] is not None else found
-                        for name, found in zip(self.names, sniffed)]
+        self.decoded = [_validated(name, raw, lead) if raw is not None else (raw, lead, problems)
+                        for name, (raw, lead, problems) in zip(self.names, sniffed)]
 
     def documents(self) -> list[tuple[Document, list[Diagnostic]]]:
         if self.result is not None:

@@ -266,37 +266,44 @@ def test_a_run_refused_after_its_files_began_to_load_leaves_no_child(runner, exa
         os.waitpid(started[0].pid, os.WNOHANG)
 
 
+def _alone_and_spread(folder, chunk: int):
+    """The JSON report of the files in ``folder`` and its diagnostics (code, position), made in
+    this process and spread over two workers in slices of ``chunk`` projects; and the spread
+    run, to look into after."""
+    from functools import partial
+
+    from evaluator import parallel
+    from evaluator.evaluation import load_rule_set, prepare
+    from evaluator.report import json_chunks, project_line
+
+    rules, lexicon = load_rule_set()
+
+    def report(lines_of):
+        run = prepare(str(folder / "goals.yaml"), str(folder / "actuals.yaml"), rules, lexicon)
+        chunks = json_chunks(rules, run.goals, lines_of(run), run.sorted_diagnostics)
+        text = b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in chunks)
+        return run, (text, [(d.code, str(d.position)) for d in run.sorted_diagnostics()])
+
+    _run, alone = report(lambda run: (project_line(r, rules) for r in run.results()))
+    run, spread = report(lambda run: (blob for blob, _done in parallel.rendered_in_parallel(
+        run, partial(project_line, rules=rules), 2, chunk=chunk)))
+    return alone, spread, run
+
+
 @pytest.mark.parametrize("chunk", [1, 3, 4])
 def test_slices_of_workers_give_the_same_bytes(example_copy, chunk):
     """Several slices a worker, one of them with no project to score (three projects lack
     their actuals): the slices land in the 申报表's order, with the same separators."""
-    from functools import partial
-
-    from evaluator.evaluation import load_rule_set, prepare
-    from evaluator.parallel import rendered_in_parallel
-    from evaluator.report import json_chunks, project_line
-
     actuals = yaml.safe_load((example_copy / "actuals.yaml").read_text(encoding="utf-8"))
     names = list(actuals["projects"])
     for name in names[3:6]:
         del actuals["projects"][name]
     (example_copy / "actuals.yaml").write_text(yaml.safe_dump(actuals, allow_unicode=True),
                                                encoding="utf-8")
-    rules, lexicon = load_rule_set()
-
-    def report(lines_of) -> tuple[bytes, list]:
-        run = prepare(str(example_copy / "goals.yaml"), str(example_copy / "actuals.yaml"),
-                      rules, lexicon)
-        chunks = json_chunks(rules, run.goals, lines_of(run), run.sorted_diagnostics)
-        return (b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in chunks),
-                [d.code for d in run.sorted_diagnostics()])
-
-    alone = report(lambda run: (project_line(r, rules) for r in run.results()))
-    spread = report(lambda run: (blob for blob, _done in rendered_in_parallel(
-        run, partial(project_line, rules=rules), 2, chunk=chunk)))
+    alone, spread, _run = _alone_and_spread(example_copy, chunk)
     assert spread == alone
     assert len(json.loads(alone[0])["projects"]) == len(names) - 3
-    assert alone[1].count("actuals.missing_project") == 3
+    assert [code for code, _ in alone[1]].count("actuals.missing_project") == 3
 
 
 @pytest.mark.parametrize("marshals", [True, False])
@@ -304,11 +311,7 @@ def test_workers_are_handed_their_projects(example_copy, monkeypatch, marshals):
     """The parent marshals each slice's projects for the workers and lets go of its own copy,
     but for an actuals project goals.yaml lacks, which it checks itself at the end; where the
     data will not marshal, the workers share it as it is. The report is the same each way."""
-    from functools import partial
-
     from evaluator import parallel
-    from evaluator.evaluation import load_rule_set, prepare
-    from evaluator.report import json_chunks, project_line
 
     actuals = example_copy / "actuals.yaml"
     actuals.write_text(actuals.read_text(encoding="utf-8") + (
@@ -319,20 +322,10 @@ def test_workers_are_handed_their_projects(example_copy, monkeypatch, marshals):
             raise ValueError("too deep")
 
         monkeypatch.setattr(parallel.marshal, "dumps", refused)
-    rules, lexicon = load_rule_set()
-
-    def report(lines_of):
-        run = prepare(str(example_copy / "goals.yaml"), str(actuals), rules, lexicon)
-        chunks = json_chunks(rules, run.goals, lines_of(run), run.sorted_diagnostics)
-        text = b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in chunks)
-        return run, text, [(d.code, str(d.position)) for d in run.sorted_diagnostics()]
-
-    _run, alone, found = report(lambda run: (project_line(r, rules) for r in run.results()))
-    run, spread, spread_found = report(lambda run: (blob for blob, _done in (
-        parallel.rendered_in_parallel(run, partial(project_line, rules=rules), 2, chunk=3))))
-    assert (spread, spread_found) == (alone, found)
-    assert ("actuals.unknown_project" in {code for code, _ in found}
-            and "schema.range" in {code for code, _ in found})  # the unmatched one's own error
+    alone, spread, run = _alone_and_spread(example_copy, 3)
+    assert spread == alone
+    found = {code for code, _ in alone[1]}  # the unmatched project's own error among them
+    assert "actuals.unknown_project" in found and "schema.range" in found
     held = [p for p in run.goals.document.data["projects"] if p is not None]
     assert (held == []) is marshals  # let go of, when handed over
 
@@ -541,30 +534,13 @@ def test_workers_that_cannot_be_forked_leave_the_slices_to_this_process(example_
     are scored here, to the same bytes."""
     import errno
     import multiprocessing
-    from functools import partial
-
-    from evaluator import parallel
-    from evaluator.evaluation import load_rule_set, prepare
-    from evaluator.report import json_chunks, project_line
-
-    rules, lexicon = load_rule_set()
-
-    def report(lines_of):
-        run = prepare(str(example_copy / "goals.yaml"), str(example_copy / "actuals.yaml"),
-                      rules, lexicon)
-        chunks = json_chunks(rules, run.goals, lines_of(run), run.sorted_diagnostics)
-        return (b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in chunks),
-                [(d.code, str(d.position)) for d in run.sorted_diagnostics()])
-
-    alone = report(lambda run: (project_line(r, rules) for r in run.results()))
 
     class NoRoom:
         def Pool(self, *_args, **_kwargs):  # noqa: N802 - multiprocessing's name
             raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
     monkeypatch.setattr(multiprocessing, "get_context", lambda _method: NoRoom())
-    spread = report(lambda run: (blob for blob, _done in parallel.rendered_in_parallel(
-        run, partial(project_line, rules=rules), 2, chunk=3)))
+    alone, spread, _run = _alone_and_spread(example_copy, 3)
     assert spread == alone
 
 
