@@ -37,10 +37,10 @@ def round_half_up(value: Decimal, step: Decimal = CENT) -> Decimal:
     return value.quantize(step, ROUND_HALF_UP, _WIDE)
 
 
-def _remember(known: dict, key: Any, value: Any) -> Any:
+def _remember(known: dict, key: Any, value: Any, bound: int = 256) -> Any:
     """Keep a figure worked out for a weight or a unit (up to a bound). Not for a zero weight:
     equal to -0, which rounds to a different text."""
-    if len(known) < 256 and (type(key) is not Decimal or key):
+    if len(known) < bound and (type(key) is not Decimal or key):
         known[key] = value
     return value
 
@@ -112,14 +112,21 @@ def _unit_mismatch(target: Quantity, actual: Quantity) -> Outcome:
 
 _UNSEEN = object()
 
+Factors = tuple[dict[str, Decimal | bool | None], Callable[[str], Decimal | bool | None]]
+_FACTORS_BY_UNIT: dict[str, Factors] = {}
+_ROUNDED: dict[Decimal, Decimal] = {}  # each weight to 0.01: a province has a few hundred
 
-def _unit_factors(target: Quantity) -> tuple[dict[str, Decimal | bool | None],
-                                              Callable[[str], Decimal | bool | None]]:
-    """By the unit an actual is written in, the factor that brings its value into the target's
-    base unit (None: as it is; False: the units disagree), and how to learn a unit not yet
-    seen. A bare actual (3.5) is read in the target's unit; a bare scale (25万) or a target
-    without unit compares plain numbers."""
-    factor, base = unit_scale(target.unit)
+
+def _unit_factors(unit: str) -> Factors:
+    """By the unit an actual is written in, the factor that brings its value into the base unit
+    of a target written in ``unit`` (None: as it is; False: the units disagree), and how to
+    learn a unit not yet seen. A bare actual (3.5) is read in the target's unit; a bare scale
+    (25万) or a target without unit compares plain numbers. Shared by every target in that
+    unit: a province has a million targets and a few hundred units."""
+    known = _FACTORS_BY_UNIT.get(unit)
+    if known is not None:
+        return known
+    factor, base = unit_scale(unit)
     factors: dict[str, Decimal | bool | None] = {"": factor}
 
     def learn(unit: str) -> Decimal | bool | None:
@@ -127,14 +134,21 @@ def _unit_factors(target: Quantity) -> tuple[dict[str, Decimal | bool | None],
         return _remember(factors, unit,
                          False if base and a_base and base != a_base else a_factor)
 
-    return factors, learn
+    known = factors, learn
+    if len(_FACTORS_BY_UNIT) < 10_000:
+        _FACTORS_BY_UNIT[unit] = known
+    return known
 
 
-def _in_unit_of(target: Quantity, known: tuple | None = None
-                ) -> Callable[[Quantity], Decimal | None]:
-    """The actual's value in the target's base unit, or None when the units disagree (what
-    each unit means is worked out once: a target's rows use a handful)."""
-    factors, learn = known or _unit_factors(target)
+def _rounded(weight: Decimal) -> Decimal:
+    """A full score: the weight to 0.01, remembered."""
+    full = _ROUNDED.get(weight)
+    return full if full is not None else _remember(_ROUNDED, weight, round_half_up(weight), 4096)
+
+
+def _in_unit_of(target: Quantity) -> Callable[[Quantity], Decimal | None]:
+    """The actual's value in the target's base unit, or None when the units disagree."""
+    factors, learn = _unit_factors(target.unit)
 
     def scale(actual: Quantity) -> Decimal | None:
         found = factors.get(actual.unit, _UNSEEN)
@@ -166,26 +180,27 @@ Measure = Callable[[Quantity, Decimal], Outcome]  # (actual quantity, weight) �
 
 def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | None) -> Measure:
     """The measure of ``≥T``, ``≤T``, ``=T`` and their kin: one function for each way of
-    measuring, so that a row pays for no decision its target has already made."""
-    t = target.quantity.scaled()[0]
-    factors, learn = units = _unit_factors(target.quantity)
-    scale = _in_unit_of(target.quantity, units)
-    t_text = _quantity_text(target.quantity)
+    measuring, so that a row pays for no decision its target has already made. What is
+    written only in a trace (the target's text) is worked out when the trace is read."""
+    quantity = target.quantity
+    t = quantity.scaled()[0]
+    factors, learn = _unit_factors(quantity.unit)
     how = _direction(target, direction, rules)
     operator = target.operator
     policy = rules.quantitative
     threshold = policy.overachievement_threshold
     strict = operator is Operator.LT if how == "reverse" else operator is Operator.GT
+    scale = _in_unit_of(quantity)
 
     if t == 0 and (operator in (Operator.EQ, Operator.LE, Operator.LT) or how == "reverse"):
         def zero(actual: Quantity, weight: Decimal) -> Outcome:
             a = scale(actual)
             if a is None:
-                return _unit_mismatch(target.quantity, actual)
+                return _unit_mismatch(quantity, actual)
             if a <= 0:
-                return Outcome(round_half_up(weight),
-                               lambda: f"完成值 {_quantity_text(actual)}，指标值 {t_text}：未发生，得满分 {points(weight)}")
-            return Outcome(NIL, lambda: f"完成值 {_quantity_text(actual)}，指标值 {t_text}：零目标未实现，得 0.00")
+                return Outcome(_rounded(weight),
+                               lambda: f"完成值 {_quantity_text(actual)}，指标值 {_quantity_text(quantity)}：未发生，得满分 {points(weight)}")
+            return Outcome(NIL, lambda: f"完成值 {_quantity_text(actual)}，指标值 {_quantity_text(quantity)}：零目标未实现，得 0.00")
         return zero
 
     if how == "reverse":
@@ -194,87 +209,87 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
         def reverse(actual: Quantity, weight: Decimal) -> Outcome:
             a = scale(actual)
             if a is None:
-                return _unit_mismatch(target.quantity, actual)
-            return _reverse(a, t, actual, t_text, weight, strict, formula)
+                return _unit_mismatch(quantity, actual)
+            return _reverse(a, t, actual, quantity, weight, strict, formula)
         return reverse
 
     if how == "exact":
         def exact(actual: Quantity, weight: Decimal) -> Outcome:
             a = scale(actual)
             if a is None:
-                return _unit_mismatch(target.quantity, actual)
+                return _unit_mismatch(quantity, actual)
             if a == t:
-                return Outcome(round_half_up(weight),
-                               lambda: f"完成值 {_quantity_text(actual)} = 指标值 {t_text}：得满分 {points(weight)}")
+                return Outcome(_rounded(weight),
+                               lambda: f"完成值 {_quantity_text(actual)} = 指标值 {_quantity_text(quantity)}：得满分 {points(weight)}")
             score = max(NIL, weight * (t - abs(a - t)) / t)
             return Outcome(round_half_up(score),
-                           lambda: f"完成值 {_quantity_text(actual)} ≠ 指标值 {t_text}：{points(weight)} × (1 − |{_n(a)} − "
+                           lambda: f"完成值 {_quantity_text(actual)} ≠ 指标值 {_quantity_text(quantity)}：{points(weight)} × (1 − |{_n(a)} − "
                                    f"{_n(t)}|/{_n(t)}) = {points(score)}")
         return exact
 
     ceiling = t * (1 + threshold) if t > 0 else None  # above it, the target was set too low
     deduction = policy.overachievement_deduction
-    fulls: dict[Decimal, Decimal] = {}  # each weight rounded: the target's rows share a few
+    rounded = _ROUNDED
 
     def positive(actual: Quantity, weight: Decimal) -> Outcome:
         factor = factors.get(actual.unit, _UNSEEN)  # scale(actual), inline: nearly every row
         if factor is _UNSEEN:
             factor = learn(actual.unit)
         if factor is False:
-            return _unit_mismatch(target.quantity, actual)
+            return _unit_mismatch(quantity, actual)
         a = actual.value if factor is None else actual.value * factor  # type: ignore[operator]
         if a > t if strict else a >= t:
             if ceiling is not None and a > ceiling:
-                return _overachieved(a, t, actual, t_text, weight, threshold, deduction)
-            full = fulls.get(weight)
+                return _overachieved(a, t, actual, quantity, weight, threshold, deduction)
+            full = rounded.get(weight)
             if full is None:
-                full = _remember(fulls, weight, round_half_up(weight))
-            return Outcome(full, (_met, actual, ">" if a > t else "=", t_text, weight))
+                full = _rounded(weight)
+            return Outcome(full, (_met, actual, ">" if a > t else "=", quantity, weight))
         below = "≤" if a == t else "<"  # a > target not met at equality
         if t == 0:  # >0 with nothing achieved: no ratio to take
-            return Outcome(NIL, (_nothing, actual, below, t_text))
+            return Outcome(NIL, (_nothing, actual, below, quantity))
         score = weight * a / t
         if score <= 0:  # nothing achieved: the 0.00 that max(NIL, …) gives
             score = NIL
-        return Outcome(round_half_up(score), (_short, actual, below, t_text, weight, a, t, score))
+        return Outcome(round_half_up(score), (_short, actual, below, quantity, weight, a, t, score))
 
     return positive
 
 
-def _met(actual: Quantity, sign: str, t_text: str, weight: Decimal) -> str:
-    return f"完成值 {_quantity_text(actual)} {sign} 指标值 {t_text}：得满分 {points(weight)}"
+def _met(actual: Quantity, sign: str, target: Quantity, weight: Decimal) -> str:
+    return f"完成值 {_quantity_text(actual)} {sign} 指标值 {_quantity_text(target)}：得满分 {points(weight)}"
 
 
-def _nothing(actual: Quantity, sign: str, t_text: str) -> str:
-    return f"完成值 {_quantity_text(actual)} {sign} 指标值 {t_text}：得 0.00"
+def _nothing(actual: Quantity, sign: str, target: Quantity) -> str:
+    return f"完成值 {_quantity_text(actual)} {sign} 指标值 {_quantity_text(target)}：得 0.00"
 
 
-def _short(actual: Quantity, sign: str, t_text: str, weight: Decimal, a: Decimal, t: Decimal,
-           score: Decimal) -> str:
-    return (f"完成值 {_quantity_text(actual)} {sign} 指标值 {t_text}：{points(weight)} × {_n(a)}/{_n(t)}"
-            f" = {points(score)}")
+def _short(actual: Quantity, sign: str, target: Quantity, weight: Decimal, a: Decimal,
+           t: Decimal, score: Decimal) -> str:
+    return (f"完成值 {_quantity_text(actual)} {sign} 指标值 {_quantity_text(target)}：{points(weight)} × "
+            f"{_n(a)}/{_n(t)} = {points(score)}")
 
 
-def _reverse(a: Decimal, t: Decimal, actual: Quantity, t_text: str, weight: Decimal, strict: bool,
-             formula: str) -> Outcome:
+def _reverse(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, weight: Decimal,
+             strict: bool, formula: str) -> Outcome:
     sign = "<" if strict else "≤"
     if a < t if strict else a <= t:
-        return Outcome(round_half_up(weight), (_met, actual, sign, t_text, weight))
+        return Outcome(_rounded(weight), (_met, actual, sign, target, weight))
     over = "未低于" if a == t else "超过"  # <T at A = T: not met, though nothing is over
     if formula == "ratio":
         score = weight * t / a
         return Outcome(round_half_up(score),
-                       lambda: f"完成值 {_quantity_text(actual)} {over}指标值 {t_text}（反向指标）：{points(weight)} × "
+                       lambda: f"完成值 {_quantity_text(actual)} {over}指标值 {_quantity_text(target)}（反向指标）：{points(weight)} × "
                                f"{_n(t)}/{_n(a)} = {points(score)}")
     if a >= 2 * t:
-        return Outcome(NIL, lambda: f"完成值 {_quantity_text(actual)} 达到指标值 {t_text} 的两倍及以上（反向指标）：得 0.00")
+        return Outcome(NIL, lambda: f"完成值 {_quantity_text(actual)} 达到指标值 {_quantity_text(target)} 的两倍及以上（反向指标）：得 0.00")
     score = weight * (2 * t - a) / t
     return Outcome(round_half_up(score),
-                   lambda: f"完成值 {_quantity_text(actual)} {over}指标值 {t_text}（反向指标）：{points(weight)} × (1 − "
+                   lambda: f"完成值 {_quantity_text(actual)} {over}指标值 {_quantity_text(target)}（反向指标）：{points(weight)} × (1 − "
                            f"({_n(a)} − {_n(t)})/{_n(t)}) = {points(score)}")
 
 
-def _overachieved(a: Decimal, t: Decimal, actual: Quantity, t_text: str, weight: Decimal,
+def _overachieved(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, weight: Decimal,
                   threshold: Decimal, deduction: bool) -> Outcome:
     score = weight
     if deduction:
@@ -283,7 +298,7 @@ def _overachieved(a: Decimal, t: Decimal, actual: Quantity, t_text: str, weight:
 
     def trace() -> str:
         excess = a / t - 1
-        head = (f"完成值 {_quantity_text(actual)} 超出指标值 {t_text} {percent(excess)}"
+        head = (f"完成值 {_quantity_text(actual)} 超出指标值 {_quantity_text(target)} {percent(excess)}"
                 f"（超过 {percent(threshold)} 阈值）：")
         if deduction:
             return head + (f"{points(weight)} × (1 − ({percent(excess)} − {percent(threshold)}))"
@@ -302,7 +317,6 @@ def _n(value: Decimal) -> str:
 def _range_measure(target: Range) -> Measure:
     lo, hi = target.low.scaled()[0], target.high.scaled()[0]
     scale_low, scale_high = _in_unit_of(target.low), _in_unit_of(target.high)
-    low_text, high_text = _quantity_text(target.low), _quantity_text(target.high)
 
     def measure(actual: Quantity, weight: Decimal) -> Outcome:
         a = scale_low(actual)
@@ -311,16 +325,16 @@ def _range_measure(target: Range) -> Measure:
         if scale_high(actual) is None:
             return _unit_mismatch(target.high, actual)
         if lo <= a <= hi:
-            return Outcome(round_half_up(weight),
-                           lambda: f"完成值 {_quantity_text(actual)} 在 {low_text}~{high_text} 之内：得满分 {points(weight)}")
+            return Outcome(_rounded(weight),
+                           lambda: f"完成值 {_quantity_text(actual)} 在 {_quantity_text(target.low)}~{_quantity_text(target.high)} 之内：得满分 {points(weight)}")
         if a < lo:
             score = max(NIL, weight * a / lo) if lo else NIL
             return Outcome(round_half_up(score),
-                           lambda: f"完成值 {_quantity_text(actual)} 低于下限 {low_text}：{points(weight)} × {_n(a)}/{_n(lo)}"
+                           lambda: f"完成值 {_quantity_text(actual)} 低于下限 {_quantity_text(target.low)}：{points(weight)} × {_n(a)}/{_n(lo)}"
                                    f" = {points(score)}")
         score = weight * hi / a
         return Outcome(round_half_up(score),
-                       lambda: f"完成值 {_quantity_text(actual)} 高于上限 {high_text}：{points(weight)} × {_n(hi)}/{_n(a)}"
+                       lambda: f"完成值 {_quantity_text(actual)} 高于上限 {_quantity_text(target.high)}：{points(weight)} × {_n(hi)}/{_n(a)}"
                                f" = {points(score)}")
 
     return measure

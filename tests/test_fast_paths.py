@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from evaluator import actuals as actuals_module
+from evaluator import expression, scoring
 from evaluator import goals as goals_module
 from evaluator.actuals import ActualSpec, ProjectActualsSpec, TextActual, text_actual
 from evaluator.goals import ProjectSpec
@@ -90,6 +91,29 @@ def test_a_compiled_target_scores_each_row_as_if_alone(default_rules, target_tex
         assert (str(reused.score), reused.tier, reused.flags, reused.findings,
                 reused.trace) == (str(alone.score), alone.tier, alone.flags, alone.findings,
                                   alone.trace)
+
+
+def test_targets_in_one_unit_share_what_they_learn_and_still_score_as_if_alone(
+        default_rules, monkeypatch):
+    """Targets written in one unit share how each actual's unit converts, and every weight's
+    rounding: what one target learnt must give another target's rows the score a fresh
+    process gives them."""
+    rules, lexicon = default_rules
+    targets = ["≥3.00(万人次)", "≥20000(人次)", "≤5(万人次)", "80%-90%", "≥90%", "=100(%)", "≥3(次)"]
+    actuals = ["3万人次", "25000人次", "2.5万次", "95%", "0.9", "9‰", "3次", "3千人次", "3", "0.95"]
+    weights = ["3.75", "10.00", "2.5", "-0", "0"]
+    scorers = [compile_target(lexicon.read(t), rules, year=2024) for t in targets]
+    shared = [(t, a, w, scorer(lexicon.read(a), Decimal(w)))
+              for w in weights for a in actuals for t, scorer in zip(targets, scorers)]
+    for target_text, actual_text, weight, outcome in shared:
+        for module, cache in ((scoring, "_FACTORS_BY_UNIT"), (scoring, "_ROUNDED"),
+                              (expression, "_UNIT_SCALES")):
+            monkeypatch.setattr(module, cache, {})
+        alone = score_row(lexicon.read(target_text), lexicon.read(actual_text), Decimal(weight),
+                          rules, year=2024)
+        assert (str(outcome.score), outcome.flags, outcome.findings, outcome.trace) == (
+            str(alone.score), alone.flags, alone.findings, alone.trace), (target_text, actual_text)
+    assert str(shared[0][3].score) == "3.75"  # 3万人次 against ≥3.00(万人次): met
 
 
 def test_what_a_target_remembers_of_a_weight_keeps_the_weight_as_written(default_rules):
