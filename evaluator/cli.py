@@ -270,7 +270,7 @@ def main() -> None:
 @click.option("--jobs", type=_JOBS, default="auto", show_default=True,
               help="用几个进程：多于 1 个时，另起一个进程解析文件，JSON 输出时由这么多个进程分担"
                    "项目（结果与单进程逐字节相同）。auto：在 Linux 上输入合计不小于 2 MB 时，"
-                   "本进程可用几个 CPU 就用几个（至多 4 个），否则 1 个。")
+                   "本进程可用几个 CPU（含 cgroup 配额的限制）就用几个（至多 4 个），否则 1 个。")
 def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: Path | None,
         project: str | None, explain: bool, strict: bool, templates: Path | None,
         jobs: int | None) -> None:

@@ -120,12 +120,63 @@ AUTO_FROM_BYTES = 2 << 20  # inputs of about 500 projects: below, forking costs 
 AUTO_AT_MOST = 4  # the loading and the writing stay in one process: more gain little
 
 
-def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity: ``taskset``, a cpuset), not the
-    machine's; a CPU quota (cgroup ``cpu.max``) is not looked at."""
+def usable_cpus(cgroups: Path = Path("/sys/fs/cgroup"),
+                membership: Path = Path("/proc/self/cgroup")) -> int:
+    """The CPUs this process may run on: its affinity (``taskset``, a cpuset), within the whole
+    CPUs its CPU quota grants (``docker --cpus``, a CI runner's limit), not the machine's."""
     if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+        cpus = len(os.sched_getaffinity(0))
+    else:
+        cpus = os.cpu_count() or 1
+    quota = cpu_quota(cgroups, membership)
+    return cpus if quota is None else max(1, min(cpus, int(quota)))
+
+
+def cpu_quota(cgroups: Path, membership: Path) -> float | None:
+    """The CPUs a cgroup quota lets this process use (1.5 for ``--cpus 1.5``), the tightest
+    of its cgroup's and every ancestor's, in cgroup v2 (``cpu.max``) or v1
+    (``cpu.cfs_quota_us``); None when there is none, or none can be read (not Linux)."""
+    try:
+        lines = membership.read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    tightest: float | None = None
+    for line in lines:
+        _hierarchy, _, rest = line.partition(":")
+        controllers, _, where = rest.partition(":")
+        if controllers == "":  # v2: one hierarchy, cpu.max reads "max 100000" or "150000 100000"
+            bases, read = [cgroups], _v2_quota
+        elif "cpu" in controllers.split(","):
+            bases, read = [cgroups / controllers, cgroups / "cpu"], _v1_quota
+        else:
+            continue
+        for base in bases:
+            # in a container the cgroup is often mounted as the root: its own path is not there
+            node = base / where.strip("/")
+            for folder in (node, *node.parents):
+                if folder == base.parent:
+                    break
+                quota = read(folder)
+                if quota is not None and (tightest is None or quota < tightest):
+                    tightest = quota
+    return tightest
+
+
+def _v2_quota(folder: Path) -> float | None:
+    try:
+        limit, period = (folder / "cpu.max").read_text().split()
+        return int(limit) / int(period) if limit != "max" and int(period) > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def _v1_quota(folder: Path) -> float | None:
+    try:
+        limit = int((folder / "cpu.cfs_quota_us").read_text())
+        period = int((folder / "cpu.cfs_period_us").read_text())
+        return limit / period if limit > 0 and period > 0 else None
+    except (OSError, ValueError):
+        return None
 
 
 def automatic_jobs(paths: Sequence[Path]) -> int:

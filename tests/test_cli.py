@@ -188,15 +188,60 @@ def test_automatic_jobs_for_a_small_unit_or_without_fork(example_copy, monkeypat
     assert parallel.automatic_jobs(files) == 1
 
 
-def test_usable_cpus_are_this_process_share(monkeypatch):
+def test_usable_cpus_are_this_process_share(monkeypatch, tmp_path):
     from evaluator import parallel
 
+    no_cgroup = {"cgroups": tmp_path, "membership": tmp_path / "absent"}
     if hasattr(os, "sched_getaffinity"):
         monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3, 5})
-        assert parallel.usable_cpus() == 3
+        assert parallel.usable_cpus(**no_cgroup) == 3
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: None)
-    assert parallel.usable_cpus() == 1
+    assert parallel.usable_cpus(**no_cgroup) == 1
+
+
+def _cgroup_tree(root, membership: str, files: dict[str, str]):
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / "proc-self-cgroup").write_text(membership)
+    return {"cgroups": root, "membership": root / "proc-self-cgroup"}
+
+
+@pytest.mark.parametrize("membership, files, quota, cpus", [
+    # cgroup v2: the tightest of the process's cgroup and its ancestors (1.5 CPUs: one process)
+    ("0::/user.slice/app\n", {"user.slice/app/cpu.max": "max 100000\n",
+                               "user.slice/cpu.max": "150000 100000\n"}, 1.5, 1),
+    # a container: its own cgroup mounted as the root, the host's path not there
+    ("0::/docker/4f1c\n", {"cpu.max": "200000 100000\n"}, 2.0, 2),
+    # cgroup v1, the cpu controller beside others; the affinity (8) is looser
+    ("4:cpu,cpuacct:/ci/job\n3:memory:/ci/job\n",
+     {"cpu,cpuacct/ci/job/cpu.cfs_quota_us": "300000\n",
+      "cpu,cpuacct/ci/job/cpu.cfs_period_us": "100000\n"}, 3.0, 3),
+    # no limit written, an unreadable one, a hierarchy without cpu: the affinity decides
+    ("0::/\n", {"cpu.max": "max 100000\n"}, None, 8),
+    ("0::/a\n", {"a/cpu.max": "lots\n"}, None, 8),
+    ("1:cpu:/\n", {"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"},
+     None, 8),
+    ("2:memory:/x\n", {"memory/x/cpu.max": "100000 100000\n"}, None, 8),
+])
+def test_usable_cpus_keep_within_a_cpu_quota(monkeypatch, tmp_path, membership, files, quota,
+                                             cpus):
+    from evaluator import parallel
+
+    where = _cgroup_tree(tmp_path, membership, files)
+    assert parallel.cpu_quota(where["cgroups"], where["membership"]) == quota
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert parallel.usable_cpus(**where) == cpus
+
+
+def test_a_quota_below_one_cpu_still_leaves_one(monkeypatch, tmp_path):
+    from evaluator import parallel
+
+    where = _cgroup_tree(tmp_path, "0::/\n", {"cpu.max": "50000 100000\n"})
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert parallel.usable_cpus(**where) == 1
+    assert parallel.cpu_quota(tmp_path, tmp_path / "absent") is None
 
 
 def test_jobs_auto_is_the_default_and_spreads_a_big_unit(runner, example_copy, monkeypatch):
