@@ -1,3 +1,3 @@
-from .cli import entry
+from . import command_line
 
-entry()
+command_line()

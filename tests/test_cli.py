@@ -643,3 +643,32 @@ def test_ctrl_c_during_jobs_ends_the_run_cleanly(tmp_path):
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["actuals.yaml", "goals.yaml"]
+
+
+_INTERRUPTED_WHILE_LOADING = """
+import builtins
+
+real_import = builtins.__import__
+
+def interrupted(name, globals=None, locals=None, fromlist=(), level=0):
+    if (name, level) == ("cli", 1):  # the command's own import: Ctrl-C comes in the middle
+        raise KeyboardInterrupt
+    return real_import(name, globals, locals, fromlist, level)
+
+builtins.__import__ = interrupted
+from evaluator import command_line
+command_line()
+"""
+
+
+def test_ctrl_c_while_the_command_is_imported_says_aborted_without_a_traceback():
+    done = subprocess.run([sys.executable, "-c", _INTERRUPTED_WHILE_LOADING], cwd=ROOT,
+                          capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert (done.returncode, done.stderr) == (1, "已中止\n")
+
+
+def test_the_installed_command_is_the_guarded_one():
+    from importlib.metadata import entry_points
+
+    (command,) = entry_points(group="console_scripts", name="evaluate")
+    assert command.value == "evaluator:command_line"
