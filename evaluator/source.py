@@ -23,6 +23,7 @@ import pickle
 import re
 import signal
 import sys
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -1015,6 +1016,9 @@ class _ParsingChild:
         self.pipe: Any = os.fdopen(reading, "rb")
         self.answers: list[Any] = []  # read so far, in order
         self.broken = False
+        # a caller that never reads nor closes (the library used directly) leaves no child
+        # running, nor a zombie, once it lets go of this object
+        self._stop = weakref.finalize(self, _stopped, self.pipe, pid)
 
     @classmethod
     def start(cls, raws: list[bytes]) -> "_ParsingChild | None":
@@ -1023,6 +1027,7 @@ class _ParsingChild:
             reading, writing = os.pipe()
         except OSError:  # no descriptors left
             return None
+        parent = os.getpid()
         try:
             with held_signals():
                 pid = os.fork()
@@ -1033,6 +1038,7 @@ class _ParsingChild:
         if pid == 0:  # the child: parse, answer, and leave without running the parent's exit code
             status = 1
             try:
+                _dies_with(parent)
                 let_signals_through()
                 os.close(reading)
                 with os.fdopen(writing, "wb") as pipe:
@@ -1067,10 +1073,26 @@ class _ParsingChild:
         return _json_text(self.raws[number], emitted), blocks, nodes
 
     def close(self) -> None:
-        self.pipe.close()
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)  # gone already if it answered everything
-        os.waitpid(self.pid, 0)
+        self._stop()
+
+
+def _stopped(pipe: Any, pid: int) -> None:
+    pipe.close()
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)  # gone already if it answered everything
+    with contextlib.suppress(ChildProcessError):  # reaped already (a SIGCHLD handler, say)
+        os.waitpid(pid, 0)
+
+
+def _dies_with(parent: int) -> None:
+    """In the parsing child: on Linux, be killed when the parent dies (a SIGTERM while the files
+    load ends it at once), rather than parse on until the answer finds no one to read it."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that took hold
+        os._exit(1)
 
 
 def _answer(raw: bytes, pipe: Any) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -311,3 +314,61 @@ def test_documents_asked_for_again_are_the_same():
             loading = source.Loading(paths, processes=processes)
             first = loading.documents()
             assert loading.documents() is first
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (a zombie not yet reaped by whoever adopted it counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal")
+def test_the_parsing_child_ends_with_the_process_that_started_it(tmp_path):
+    """A SIGTERM while the files load ends the run at once: its child does not parse on."""
+    script = """
+import sys, time
+from evaluator import source
+def slow(raw):
+    time.sleep(60)  # a province's parse, drawn out: the child is mid-parse when the run ends
+source._emitted = slow
+loading = source.Loading(sys.argv[1:], processes=2)
+print(loading.child.pid, flush=True)
+time.sleep(60)
+"""
+    paths = [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+    for path in paths:
+        path.write_text("year: 2024\n", encoding="utf-8")
+    run = subprocess.Popen([sys.executable, "-c", script, *map(str, paths)],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(run.stdout.readline())
+        assert not _gone(child)
+        run.terminate()
+        run.wait(timeout=30)
+        for _ in range(300):  # ends within moments; without the signal, only after a minute
+            if _gone(child):
+                break
+            time.sleep(0.1)
+        assert _gone(child)
+    finally:
+        run.kill()
+        run.wait()
+
+
+def test_a_loading_let_go_unread_leaves_no_child_behind(tmp_path):
+    import gc
+
+    paths = [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+    for path in paths:
+        path.write_text("year: 2024\n", encoding="utf-8")
+    loading = source.Loading(paths, processes=2)
+    if loading.child is None:
+        pytest.skip("no fork here")
+    pid = loading.child.pid
+    del loading
+    gc.collect()
+    with pytest.raises(ChildProcessError):  # stopped and reaped: not even a zombie is left
+        os.waitpid(pid, os.WNOHANG)
