@@ -4,12 +4,13 @@ the same two YAML files with each candidate loader.
     python -m benchmarks.scale                    # N = 1 000, 10 000, 100 000; --jobs auto
     python -m benchmarks.scale --sizes 1000 10000 --jobs 1
 
-Every measurement runs in a fresh process. In one process, ``os.wait4`` gives its peak RSS. A
-run that forks workers is run a second time for its memory: the peak of the summed PSS of the
-process and all its descendants, read from /proc every 5 ms (RSS would count the pages the
-workers share with the parent once in each; ``wait4`` gives only the largest process's). The
-time comes from the first run, which nothing samples. Generated files are cached under
-benchmarks/.data/ (not committed). Prints a Markdown table.
+Every measurement runs in a fresh process; evaluate and the fast loaders are timed three times
+each (interleaved) up to 10 000 projects and the fastest run is kept, PyYAML once. In one
+process, ``os.wait4`` gives its peak RSS. A run that forks workers is run once more for its
+memory: the peak of the summed PSS of the process and all its descendants, read from /proc
+every 5 ms (RSS would count the pages the workers share with the parent once in each;
+``wait4`` gives only the largest process's). The times come from the runs nothing samples.
+Generated files are cached under benchmarks/.data/ (not committed). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -130,6 +131,12 @@ def main() -> None:
     parser.add_argument("--jobs", default="auto", help="evaluate's --jobs: auto (its default) or N")
     parser.add_argument("--pyyaml-up-to", type=int, default=10_000,
                         help="skip PyYAML above this many projects (it needs minutes)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="time evaluate and the fast loaders this many times, taking the "
+                             "fastest (this machine's neighbours slow a single run by up to a "
+                             "third); PyYAML, several times slower than the rest, runs once")
+    parser.add_argument("--repeat-up-to", type=int, default=10_000,
+                        help="above this many projects, run everything once")
     options = parser.parse_args()
     # as installed: pip compiles a package's bytecode, and a run that compiled the engine's
     # source anew each time (PYTHONDONTWRITEBYTECODE, as on this machine) would pay 0.1 s more
@@ -143,15 +150,20 @@ def main() -> None:
                    "--format", "json", "-o", str(out)]
         if options.jobs != "auto":
             command += ["--jobs", options.jobs]
-        seconds, memory, status = measure(command)
+        repeats = options.repeat if count <= options.repeat_up_to else 1
+        times: dict[str, list[float | None]] = {name: [] for name in LOADERS}
+        seconds, memory, status = float("inf"), 0.0, 0
+        for repeat in range(repeats):  # interleaved, so that a slow spell slows each a little
+            elapsed, peak, code = measure(command)
+            seconds, memory, status = min(seconds, elapsed), max(memory, peak), status or code
+            for name in LOADERS:
+                if name != "PyYAML C" or (repeat == 0 and count <= options.pyyaml_up_to):
+                    times[name].append(loader_time(name, files))
+        # the fastest run of each; a loader that failed once (None) is not counted at all
+        loads = {name: min(took) if took and None not in took else None  # type: ignore[type-var]
+                 for name, took in times.items()}
         if options.jobs != "1":  # it may have forked: the whole tree's memory
             memory = max(tree_peak(command), memory)
-        loads = {}
-        for name in LOADERS:
-            if name == "PyYAML C" and count > options.pyyaml_up_to:
-                loads[name] = None
-                continue
-            loads[name] = loader_time(name, files)
         floor = min(v for v in loads.values() if v is not None)
         scoring = scoring_rates(files)
         rows.append((count, size, seconds, memory, status, loads, floor, scoring))
