@@ -150,7 +150,7 @@ def main() -> None:
                    "--format", "json", "-o", str(out)]
         if options.jobs != "auto":
             command += ["--jobs", options.jobs]
-        repeats = options.repeat if count <= options.repeat_up_to else 1
+        repeats = max(1, options.repeat) if count <= options.repeat_up_to else 1
         times: dict[str, list[float | None]] = {name: [] for name in LOADERS}
         seconds, memory, status = float("inf"), 0.0, 0
         for repeat in range(repeats):  # interleaved, so that a slow spell slows each a little

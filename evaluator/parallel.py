@@ -137,8 +137,8 @@ def cpu_quota(cgroups: Path, membership: Path) -> float | None:
     of its cgroup's and every ancestor's, in cgroup v2 (``cpu.max``) or v1
     (``cpu.cfs_quota_us``); None when there is none, or none can be read (not Linux)."""
     try:
-        lines = membership.read_text().splitlines()
-    except (OSError, UnicodeDecodeError):
+        lines = os.fsdecode(membership.read_bytes()).splitlines()
+    except OSError:
         return None
     tightest: float | None = None
     for line in lines:
@@ -165,18 +165,24 @@ def cpu_quota(cgroups: Path, membership: Path) -> float | None:
 def _v2_quota(folder: Path) -> float | None:
     try:
         limit, period = (folder / "cpu.max").read_text().split()
-        return int(limit) / int(period) if limit != "max" and int(period) > 0 else None
-    except (OSError, ValueError):
+        return _ratio(int(limit), int(period)) if limit != "max" else None
+    except (OSError, ValueError, UnicodeDecodeError):
         return None
 
 
 def _v1_quota(folder: Path) -> float | None:
     try:
-        limit = int((folder / "cpu.cfs_quota_us").read_text())
-        period = int((folder / "cpu.cfs_period_us").read_text())
-        return limit / period if limit > 0 and period > 0 else None
-    except (OSError, ValueError):
+        return _ratio(int((folder / "cpu.cfs_quota_us").read_text()),
+                      int((folder / "cpu.cfs_period_us").read_text()))
+    except (OSError, ValueError, UnicodeDecodeError):
         return None
+
+
+def _ratio(limit: int, period: int) -> float | None:
+    """CPUs of a quota; none for an unlimited one (-1) or one no kernel writes."""
+    if limit <= 0 or period <= 0 or limit > 2**64 or period > 2**64:
+        return None
+    return limit / period
 
 
 def automatic_jobs(paths: Sequence[Path]) -> int:

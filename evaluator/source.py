@@ -23,6 +23,7 @@ import pickle
 import re
 import signal
 import sys
+import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1018,7 +1019,7 @@ class _ParsingChild:
         self.broken = False
         # a caller that never reads nor closes (the library used directly) leaves no child
         # running, nor a zombie, once it lets go of this object
-        self._stop = weakref.finalize(self, _stopped, self.pipe, pid)
+        self._stop = weakref.finalize(self, _stopped, self.pipe, pid, os.getpid())
 
     @classmethod
     def start(cls, raws: list[bytes]) -> "_ParsingChild | None":
@@ -1028,6 +1029,7 @@ class _ParsingChild:
         except OSError:  # no descriptors left
             return None
         parent = os.getpid()
+        from_main_thread = threading.current_thread() is threading.main_thread()
         try:
             with held_signals():
                 pid = os.fork()
@@ -1038,7 +1040,7 @@ class _ParsingChild:
         if pid == 0:  # the child: parse, answer, and leave without running the parent's exit code
             status = 1
             try:
-                _dies_with(parent)
+                _dies_with(parent, from_main_thread)
                 let_signals_through()
                 os.close(reading)
                 with os.fdopen(writing, "wb") as pipe:
@@ -1076,21 +1078,33 @@ class _ParsingChild:
         self._stop()
 
 
-def _stopped(pipe: Any, pid: int) -> None:
+def _stopped(pipe: Any, pid: int, owner: int) -> None:
+    """Stop and reap the child, in the process that started it only: a copy forked from it
+    later runs the same finalizer at its exit, and the child is not its to stop."""
+    if os.getpid() != owner:
+        return
     pipe.close()
+    try:  # reaped first if it is done: once reaped, its pid may be another process's
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return
+    except ChildProcessError:  # reaped already (SIGCHLD ignored, or a reaper of the caller's)
+        return
     with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)  # gone already if it answered everything
-    with contextlib.suppress(ChildProcessError):  # reaped already (a SIGCHLD handler, say)
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
 
 
-def _dies_with(parent: int) -> None:
+def _dies_with(parent: int, from_main_thread: bool) -> None:
     """In the parsing child: on Linux, be killed when the parent dies (a SIGTERM while the files
-    load ends it at once), rather than parse on until the answer finds no one to read it."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            PR_SET_PDEATHSIG = 1
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    load ends it at once), rather than parse on until the answer finds no one to read it. Only
+    when forked by the main thread: the signal comes when the forking *thread* ends, and a
+    Loading made in a thread that then ended would lose its child (not its documents: they
+    would be parsed in the parent)."""
+    if sys.platform.startswith("linux") and from_main_thread:
+        PR_SET_PDEATHSIG = 1
+        with contextlib.suppress(AttributeError, OSError):  # no prctl in this libc
+            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # -1: left as before
     if os.getppid() != parent:  # it died before that took hold
         os._exit(1)
 

@@ -224,6 +224,10 @@ def _cgroup_tree(root, membership: str, files: dict[str, str]):
     ("1:cpu:/\n", {"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"},
      None, 8),
     ("2:memory:/x\n", {"memory/x/cpu.max": "100000 100000\n"}, None, 8),
+    # what no kernel writes: a negative limit, a period of 0, 400 digits
+    ("0::/\n", {"cpu.max": "-100000 100000\n"}, None, 8),
+    ("0::/\n", {"cpu.max": "100000 0\n"}, None, 8),
+    ("0::/\n", {"cpu.max": "9" * 400 + " 100000\n"}, None, 8),
 ])
 def test_usable_cpus_keep_within_a_cpu_quota(monkeypatch, tmp_path, membership, files, quota,
                                              cpus):
@@ -667,8 +671,9 @@ def test_ctrl_c_while_the_command_is_imported_says_aborted_without_a_traceback()
     assert (done.returncode, done.stderr) == (1, "已中止\n")
 
 
-def test_the_installed_command_is_the_guarded_one():
-    from importlib.metadata import entry_points
+def test_the_command_is_the_guarded_one():
+    import tomllib
 
-    (command,) = entry_points(group="console_scripts", name="evaluate")
-    assert command.value == "evaluator:command_line"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"] == {"evaluate": "evaluator:command_line"}
+    assert "command_line()" in (ROOT / "evaluator" / "__main__.py").read_text(encoding="utf-8")

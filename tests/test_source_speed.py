@@ -343,6 +343,7 @@ time.sleep(60)
         path.write_text("year: 2024\n", encoding="utf-8")
     run = subprocess.Popen([sys.executable, "-c", script, *map(str, paths)],
                            stdout=subprocess.PIPE, text=True)
+    child = None
     try:
         child = int(run.stdout.readline())
         assert not _gone(child)
@@ -356,6 +357,8 @@ time.sleep(60)
     finally:
         run.kill()
         run.wait()
+        if child is not None and not _gone(child):  # failed: not left asleep for a minute
+            os.kill(child, 9)
 
 
 def test_a_loading_let_go_unread_leaves_no_child_behind(tmp_path):
@@ -372,3 +375,66 @@ def test_a_loading_let_go_unread_leaves_no_child_behind(tmp_path):
     gc.collect()
     with pytest.raises(ChildProcessError):  # stopped and reaped: not even a zombie is left
         os.waitpid(pid, os.WNOHANG)
+
+
+_FORKED_COPY_EXITS = """
+import os, sys, time
+from evaluator import source
+def slow(raw):
+    time.sleep(60)
+source._emitted = slow
+loading = source.Loading(sys.argv[1:], processes=2)
+copy = os.fork()
+if copy == 0:
+    sys.exit(0)  # a copy of this process ends as a program does: its exit runs finalizers
+os.waitpid(copy, 0)
+with open(f"/proc/{loading.child.pid}/stat") as stat:
+    print(stat.read().rsplit(")", 1)[1].split()[0], flush=True)
+loading.close()
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_forked_copy_ending_leaves_the_parsing_child_alone(tmp_path):
+    """The child is stopped by the process that started it only: a copy forked from that
+    process (a library user's own fork) runs the same finalizer as it exits."""
+    paths = [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+    for path in paths:
+        path.write_text("year: 2024\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", _FORKED_COPY_EXITS, *map(str, paths)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "S"  # asleep in its parse, not killed (Z)
+
+
+def test_a_loading_made_in_a_thread_keeps_its_child_and_its_documents(tmp_path, monkeypatch):
+    """The parent-death signal comes when the forking thread ends: a Loading made in a thread
+    that has ended must still be answered by its child."""
+    import threading
+
+    emitted = source._emitted
+
+    def slow(raw):  # the child is still parsing when the thread that made it ends
+        time.sleep(0.3)
+        return emitted(raw)
+
+    monkeypatch.setattr(source, "_emitted", slow)
+    paths = [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+    paths[0].write_text("year: 2024\nunit: 中心\n", encoding="utf-8")
+    paths[1].write_text("projects:\n  甲: {}\n", encoding="utf-8")
+    made: list[source.Loading] = []
+    def make() -> None:
+        made.append(source.Loading(paths, processes=2))
+        time.sleep(0.1)  # the thread ends after the child has set whatever it sets
+
+    thread = threading.Thread(target=make)
+    thread.start()
+    thread.join()
+    (loading,) = made
+    if loading.child is None:
+        pytest.skip("no fork here")
+    child = loading.child
+    documents = loading.documents()
+    assert child.answers == [None, None] and not child.broken  # both answered by the child
+    assert [d.data for d, _problems in documents] == [{"year": "2024", "unit": "中心"},
+                                                       {"projects": {"甲": {}}}]
