@@ -149,3 +149,28 @@ def test_scoring_rate_is_reported(engine, unit_files, capsys):
     elapsed = time.perf_counter() - start
     print(f"read+score+review: {count} indicators in {elapsed:.2f} s ({count / elapsed:,.0f}/s)")
     assert count == 25_000
+
+
+def test_the_stage_profile_does_what_evaluate_does(tmp_path):
+    """benchmarks/stages.py times the run stage by stage: the document it writes is the one
+    `evaluate … --format json -o` writes, to the byte."""
+    import subprocess
+    import sys
+
+    from benchmarks.stages import stages
+
+    goals, actuals = str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml")
+    out = tmp_path / "out.json"
+    subprocess.run([sys.executable, "-m", "evaluator", goals, actuals, "--format", "json",
+                    "-o", str(out), "--jobs", "1"], cwd=ROOT, capture_output=True, check=False)
+    clock, profile, size = stages(goals, actuals, top=5)
+    assert size == out.stat().st_size
+    names = [name for name, _seconds in clock]
+    assert names[:3] == ["importing the engine", "loading the rule set",
+                         "loading the two files, reading their headers, joining projects"]
+    assert names[3:5] == ["reading and scoring the projects (profiled)",
+                          "writing each project's JSON line"]
+    assert names[5].startswith("assembling, encoding and writing the document")
+    assert names[6].startswith("sorting and formatting the 1 diagnostics")  # the example's one
+    assert all(seconds >= 0 for _name, seconds in clock)
+    assert "function calls" in profile and "tottime" in profile
