@@ -3,10 +3,10 @@
     python -m benchmarks.scoring_rate GOALS ACTUALS
 
 Every row of the unit is read, joined and parsed first (not timed); then the rows are scored
-in two ways, each from cold (the best of three runs of each): as a run scores them (each
-distinct target compiled once, each distinct target/actual/weight/direction scored once, the
-other rows from that memo) and with no memo at all (every row through its target's compiled
-scorer). Traces are not written: a run writes one
+in two ways, each from cold (the best of three runs of each, or of as many as fit in two
+seconds): as a run scores them (each distinct target compiled once, each distinct
+target/actual/weight/direction scored once, the other rows from that memo) and with no memo at
+all (every row through its target's compiled scorer). Traces are not written: a run writes one
 only when a report shows it. Prints one JSON line; the scale script reads it.
 """
 
@@ -40,15 +40,18 @@ def scorable_rows(goals: str, actuals: str) -> tuple[list[tuple], int]:
     return rows, run.goals.year
 
 
-def rates(goals: str, actuals: str, passes: int = 3) -> dict[str, float]:
-    """Rows a second, the best of ``passes`` runs of each way, every run from cold (targets
-    compiled again, nothing remembered): this machine's neighbours make single runs vary by a
-    third."""
+def rates(goals: str, actuals: str, passes: int = 3, seconds: float = 2.0) -> dict[str, float]:
+    """Rows a second, the best of at least ``passes`` runs of each way, and of as many more as
+    fit in ``seconds`` (a small unit's run takes some 25 ms, where a neighbour's burst weighs
+    most), every run from cold (targets compiled again, nothing remembered): this machine's
+    neighbours make single runs vary by a third."""
     rows, year = scorable_rows(goals, actuals)
     rules, _lexicon = load_rule_set()
     loaded_data_settled()  # as the command does
     memoized = every = float("inf")
-    for _ in range(passes):
+    began, done = time.perf_counter(), 0
+    while done < passes or (time.perf_counter() - began < seconds and done < 100):
+        done += 1
         forget_units_and_weights()
         start = time.perf_counter()
         scorers, memo = Scorers(rules, year), {}
@@ -66,7 +69,7 @@ def rates(goals: str, actuals: str, passes: int = 3) -> dict[str, float]:
             scorer(value, weight)
         every = min(every, time.perf_counter() - start)
         del compiled
-    return {"rows": len(rows), "distinct": len(memo), "targets": len(scorers._compiled),
+    return {"rows": len(rows), "distinct": len(memo), "targets": len(scorers._compiled), "runs": done,
             "memo_per_s": len(rows) / memoized, "every_row_per_s": len(rows) / every}
 
 
