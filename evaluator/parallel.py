@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import re
 import signal
 import sys
 from dataclasses import replace
@@ -121,38 +122,50 @@ AUTO_AT_MOST = 4  # the loading and the writing stay in one process: more gain l
 
 
 def usable_cpus(cgroups: Path = Path("/sys/fs/cgroup"),
-                membership: Path = Path("/proc/self/cgroup")) -> int:
+                membership: Path = Path("/proc/self/cgroup"),
+                mounts: Path = Path("/proc/self/mountinfo")) -> int:
     """The CPUs this process may run on: its affinity (``taskset``, a cpuset), within the whole
     CPUs its CPU quota grants (``docker --cpus``, a CI runner's limit), not the machine's."""
     if hasattr(os, "sched_getaffinity"):
         cpus = len(os.sched_getaffinity(0))
     else:
         cpus = os.cpu_count() or 1
-    quota = cpu_quota(cgroups, membership)
+    quota = cpu_quota(cgroups, membership, mounts)
     return cpus if quota is None else max(1, min(cpus, int(quota)))
 
 
-def cpu_quota(cgroups: Path, membership: Path) -> float | None:
+def cpu_quota(cgroups: Path, membership: Path, mounts: Path | None = None) -> float | None:
     """The CPUs a cgroup quota lets this process use (1.5 for ``--cpus 1.5``), the tightest
     of its cgroup's and every ancestor's, in cgroup v2 (``cpu.max``) or v1
-    (``cpu.cfs_quota_us``); None when there is none, or none can be read (not Linux)."""
+    (``cpu.cfs_quota_us``); None when there is none, or none can be read (not Linux). The
+    hierarchies are found where ``mounts`` (mountinfo) says they are mounted, else under
+    ``cgroups`` as systemd mounts them."""
     try:
         lines = os.fsdecode(membership.read_bytes()).splitlines()
     except OSError:
         return None
+    mounted = _cgroup_mounts(mounts) if mounts is not None else None
     tightest: float | None = None
     for line in lines:
         _hierarchy, _, rest = line.partition(":")
         controllers, _, where = rest.partition(":")
         if controllers == "":  # v2: one hierarchy, cpu.max reads "max 100000" or "150000 100000"
-            bases, read = [cgroups], _v2_quota
+            read, wanted = _v2_quota, None
         elif "cpu" in controllers.split(","):
-            bases, read = [cgroups / controllers, cgroups / "cpu"], _v1_quota
+            read, wanted = _v1_quota, "cpu"
         else:
             continue
-        for base in bases:
-            # in a container the cgroup is often mounted as the root: its own path is not there
-            node = base / where.strip("/")
+        if mounted:
+            bases = [(point, root) for version, point, root, options in mounted
+                     if (version == 2 if wanted is None else version == 1 and wanted in options)]
+        else:
+            bases = ([(cgroups, "/")] if wanted is None
+                     else [(cgroups / controllers, "/"), (cgroups / "cpu", "/")])
+        for base, root in bases:
+            # the cgroup's path is written from the hierarchy's root, the mount shows a part of
+            # it (a container's own cgroup is often its mount's root: its path is not there)
+            inner = where[len(root):] if root != "/" and where.startswith(root) else where
+            node = base / inner.strip("/")
             for folder in (node, *node.parents):
                 if folder == base.parent:
                     break
@@ -160,6 +173,31 @@ def cpu_quota(cgroups: Path, membership: Path) -> float | None:
                 if quota is not None and (tightest is None or quota < tightest):
                     tightest = quota
     return tightest
+
+
+def _cgroup_mounts(mounts: Path) -> list[tuple[int, Path, str, set[str]]] | None:
+    """(version, mount point, root within the hierarchy, v1 controllers) of every cgroup
+    mount in a mountinfo file; None when it cannot be read."""
+    try:
+        lines = os.fsdecode(mounts.read_bytes()).splitlines()
+    except OSError:
+        return None
+    found = []
+    for line in lines:
+        head, separator, tail = line.partition(" - ")
+        fields, kind = head.split(" "), tail.split(" ")
+        if not separator or len(fields) < 5 or len(kind) < 3 or kind[0] not in ("cgroup",
+                                                                                "cgroup2"):
+            continue
+        root, point = (_unescaped(field) for field in fields[3:5])
+        found.append((2 if kind[0] == "cgroup2" else 1, Path(point), root,
+                      set(kind[2].split(","))))
+    return found
+
+
+def _unescaped(field: str) -> str:
+    """mountinfo writes a space, a tab, a newline and a backslash in octal: \040 and so on."""
+    return re.sub(r"\\([0-7]{3})", lambda digits: chr(int(digits[1], 8)), field)
 
 
 def _v2_quota(folder: Path) -> float | None:

@@ -191,7 +191,8 @@ def test_automatic_jobs_for_a_small_unit_or_without_fork(example_copy, monkeypat
 def test_usable_cpus_are_this_process_share(monkeypatch, tmp_path):
     from evaluator import parallel
 
-    no_cgroup = {"cgroups": tmp_path, "membership": tmp_path / "absent"}
+    no_cgroup = {"cgroups": tmp_path, "membership": tmp_path / "absent",
+                 "mounts": tmp_path / "absent"}
     if hasattr(os, "sched_getaffinity"):
         monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3, 5})
         assert parallel.usable_cpus(**no_cgroup) == 3
@@ -205,7 +206,8 @@ def _cgroup_tree(root, membership: str, files: dict[str, str]):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     (root / "proc-self-cgroup").write_text(membership)
-    return {"cgroups": root, "membership": root / "proc-self-cgroup"}
+    return {"cgroups": root, "membership": root / "proc-self-cgroup",
+            "mounts": root / "no-mountinfo"}  # the hierarchies where systemd mounts them
 
 
 @pytest.mark.parametrize("membership, files, quota, cpus", [
@@ -234,7 +236,7 @@ def test_usable_cpus_keep_within_a_cpu_quota(monkeypatch, tmp_path, membership, 
     from evaluator import parallel
 
     where = _cgroup_tree(tmp_path, membership, files)
-    assert parallel.cpu_quota(where["cgroups"], where["membership"]) == quota
+    assert parallel.cpu_quota(where["cgroups"], where["membership"], where["mounts"]) == quota
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
     assert parallel.usable_cpus(**where) == cpus
 
@@ -246,6 +248,36 @@ def test_a_quota_below_one_cpu_still_leaves_one(monkeypatch, tmp_path):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert parallel.usable_cpus(**where) == 1
     assert parallel.cpu_quota(tmp_path, tmp_path / "absent") is None
+
+
+@pytest.mark.parametrize("mountinfo, membership, files, quota", [
+    # cgroup v1, the cpu controller mounted under a name /proc/self/cgroup does not give
+    ("32 31 0:29 / /c/cpuacct,cpu rw,relatime shared:9 - cgroup cgroup rw,cpuacct,cpu\n"
+     "35 31 0:32 / /c/memory rw,relatime - cgroup cgroup rw,memory\n",
+     "5:cpu,cpuacct:/ci/job\n3:memory:/ci/job\n",  # named the other way round
+     {"cpuacct,cpu/ci/job/cpu.cfs_quota_us": "150000\n",
+      "cpuacct,cpu/ci/job/cpu.cfs_period_us": "100000\n",
+      "memory/ci/job/cpu.cfs_quota_us": "50000\n"}, 1.5),
+    # a container: the hierarchy's /docker/4f1c mounted as its root, a space in the path
+    ("40 30 0:40 /docker/4f1c /c/cg\\040v2 rw - cgroup2 cgroup2 rw\n",
+     "0::/docker/4f1c\n", {"cg v2/cpu.max": "200000 100000\n"}, 2.0),
+    # a hybrid: cgroup2 on unified, cpu in v1; only the v1 cpu hierarchy has a quota
+    ("32 31 0:29 / /c/cpu rw - cgroup cgroup rw,cpu\n"
+     "41 31 0:41 / /c/unified rw - cgroup2 cgroup2 rw,nsdelegate\n",
+     "1:cpu:/a\n0::/a\n", {"cpu/a/cpu.cfs_quota_us": "300000\n",
+                           "cpu/a/cpu.cfs_period_us": "100000\n"}, 3.0),
+    # mountinfo without a readable cgroup mount: the usual places, under cgroups, are looked at
+    ("22 1 8:1 / / rw - ext4 /dev/sda1 rw\ngarbage - cgroup2\n - \n\n", "0::/\n",
+     {"cpu.max": "100000 100000\n"}, 1.0),
+])
+def test_a_cpu_quota_is_found_where_mountinfo_says(tmp_path, mountinfo, membership, files,
+                                                     quota):
+    from evaluator import parallel
+
+    mounted = tmp_path / "c"
+    where = _cgroup_tree(mounted, membership, files)
+    (tmp_path / "mountinfo").write_text(mountinfo.replace(" /c/", f" {mounted}/"))
+    assert parallel.cpu_quota(mounted, where["membership"], tmp_path / "mountinfo") == quota
 
 
 def test_jobs_auto_is_the_default_and_spreads_a_big_unit(runner, example_copy, monkeypatch):
