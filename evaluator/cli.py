@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -64,7 +65,23 @@ class _DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+def _stream(path: Path) -> os.stat_result | None:
+    """The output's status when it is a device, a pipe or a socket (``-o /dev/stdout``,
+    ``-o /dev/null``, a FIFO): written straight through, as a stream. A rename would put a
+    regular file in its place (in /dev, as root) or fail (a pipe has no folder to write in)."""
+    try:
+        status = os.stat(path)
+    except OSError:  # not there yet (an ordinary new file), or not for us to look at
+        return None
+    return None if stat.S_ISREG(status.st_mode) or stat.S_ISDIR(status.st_mode) else status
+
+
 def _check_output(path: Path, inputs: list[Path]) -> Path:
+    streamed = _stream(path)
+    if streamed is not None:
+        if any(os.path.samestat(streamed, os.stat(p)) for p in inputs if p.exists()):
+            raise click.UsageError(f"输出文件 {path} 是输入文件，拒绝覆盖")
+        return path
     target = path.resolve()
     if any(target == p.resolve() for p in inputs):
         raise click.UsageError(f"输出文件 {path} 是输入文件，拒绝覆盖")
@@ -79,6 +96,11 @@ def _write_atomically(path: Path, chunks: Iterable[bytes], inputs: list[Path]) -
     """Write to a temporary file beside the target, then rename: a reader never sees half a
     report, and a failure leaves the old file as it was."""
     target = _check_output(path, inputs)
+    if _stream(target) is not None:
+        with open(target, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        return
     pending: list[str] = []  # the temporary file, until it is renamed
     with _removed_if_terminated(pending):
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -709,3 +711,36 @@ def test_the_command_is_the_guarded_one():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["scripts"] == {"evaluate": "evaluator:command_line"}
     assert "command_line()" in (ROOT / "evaluator" / "__main__.py").read_text(encoding="utf-8")
+
+
+def test_output_to_a_pipe_or_a_device_is_written_through(tmp_path):
+    """-o /dev/stdout into a pipe, -o into a FIFO: written as a stream, not replaced by a
+    renamed temporary file (as root in /dev, that once turned /dev/null into a regular file)."""
+    goals, actuals = str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml")
+    piped = subprocess.run([sys.executable, "-m", "evaluator", goals, actuals, "--format", "json",
+                            "-o", "/dev/stdout"], cwd=ROOT, capture_output=True, timeout=60)
+    assert piped.returncode == 0, piped.stderr.decode("utf-8", "replace")
+    assert json.loads(piped.stdout)["projects"][0]["total"] == "92.25"
+    if not hasattr(os, "mkfifo"):
+        return
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    written = subprocess.run([sys.executable, "-m", "evaluator", goals, actuals, "--format",
+                              "json", "-o", str(fifo)], cwd=ROOT, capture_output=True, timeout=60)
+    read, _ = reader.communicate(timeout=60)
+    assert written.returncode == 0, written.stderr.decode("utf-8", "replace")
+    assert json.loads(read)["projects"][0]["total"] == "92.25"
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the FIFO
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.fifo"]  # no temporary left
+
+
+def test_a_stream_output_that_is_an_input_is_refused(tmp_path):
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFO here")
+    fifo = tmp_path / "goals.fifo"
+    os.mkfifo(fifo)
+    from evaluator import cli
+
+    with pytest.raises(click.UsageError, match="是输入文件"):
+        cli._check_output(fifo, [fifo, EXAMPLE / "actuals.yaml"])
