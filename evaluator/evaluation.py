@@ -328,8 +328,11 @@ def admissible(self_score: Decimal, weight: Decimal, tier: Tier | None, rules: R
     return rules.qualitative.band(tier).contains(self_score * 100 / weight)
 
 
-def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
-    """The checks of DESIGN §4.5–4.6 on one row."""
+def review_row(result: IndicatorResult, rules: RuleSet, *, in_error: bool = False
+               ) -> list[Diagnostic]:
+    """The checks of DESIGN §4.5–4.6 on one row. A row in error (its actual could not be
+    scored) is reviewed for its own score only: that error is its reason for the lost points,
+    and the unit's score, adopted all the same, is not to pass unremarked."""
     actual = result.actual
     if actual is None:
         return []
@@ -361,6 +364,8 @@ def review_row(result: IndicatorResult, rules: RuleSet) -> list[Diagnostic]:
                 "review.score_differs",
                 f"“{name}”自评得分 {result.self_score} 与规则得分 {result.rule_score} 相差 "
                 f"{abs(difference)}，比规则{how}", at()))
+    if in_error:
+        return problems
     if result.score < result.weight and not spec.reason:
         problems.append(warning("review.missing_reason",
                                 f"“{name}”扣分 {result.weight - result.score}，但没有填写偏差原因",
@@ -458,7 +463,9 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
             problems += [_finding_diagnostic(f, indicator, actual, project_actuals)
                          for f in outcome.findings]
             if any(f.severity == "error" for f in outcome.findings):
-                continue  # a row in error is reported once, not again as a missing reason
+                if self_score is not None:  # not again as a missing reason; its score, yes
+                    problems += review_row(result, rules, in_error=True)
+                continue
         if self_score is not None or (not spec.reason and (
                 outcome.flags or outcome.score < weight)):
             problems += review_row(result, rules)

@@ -130,6 +130,26 @@ def test_own_scores_that_break_the_rules_are_not_adopted(tmp_path):
     assert ("review.budget_score_above_weight", 4) in findings(evaluation)
 
 
+def test_an_own_score_for_a_row_the_rule_cannot_score_is_remarked(tmp_path):
+    """A row in error scores 0.00 by rule; the unit's own score is adopted (§4.6) but is told
+    as differing, and is still refused above its weight. Its error stands for the reason."""
+    actuals = ACTUALS.replace("推送篇数: {actual: 6篇, score: 16.67}",
+                              "推送篇数: {actual: 6人次, score: 16.67}")
+    evaluation = evaluate(tmp_path, actuals=actuals)
+    row = evaluation.projects[0].indicators[0]
+    assert (row.rule_score, row.score) == (Decimal("0.00"), Decimal("16.67"))
+    found = findings(evaluation)
+    assert {("actual.unit_mismatch", 7), ("review.score_differs", 7)} <= found
+    assert ("review.missing_reason", 7) not in found
+    differs = next(d for d in evaluation.diagnostics if d.code == "review.score_differs"
+                   and d.position.line == 7)
+    assert "自评得分 16.67 与规则得分 0.00 相差 16.67，比规则宽松" in differs.message
+    above = evaluate(tmp_path, actuals=ACTUALS.replace("推送篇数: {actual: 6篇, score: 16.67}",
+                                                       "推送篇数: {actual: 6人次, score: 50}"))
+    assert ("review.score_above_weight", 7) in findings(above)
+    assert above.projects[0].indicators[0].score == Decimal("0.00")
+
+
 def test_weights_finer_than_a_cent_are_refused(tmp_path):
     actuals = ACTUALS.replace("推送篇数: {actual: 6篇, score: 16.67}",
                               "推送篇数: {actual: 6篇, weight: 16.665}")
