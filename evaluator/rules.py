@@ -94,6 +94,8 @@ class TierBand(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> "TierBand":
+        if self.low > self.high:
+            raise ValueError(f"下限 {self.low} 大于上限 {self.high}")
         if not self.low <= self.default <= self.high:
             raise ValueError("默认得分率应在该档的上下限之间")
         return self

@@ -139,3 +139,14 @@ def test_amounts_keep_their_written_precision():
 
     assert money(Decimal("110.2035")) == "110.2035"
     assert money(Decimal("1102000")) == "1,102,000.00"
+
+
+@pytest.mark.parametrize("band, message", [
+    ("{low: 90, high: 80, default: 85}", "下限 90 大于上限 80"),  # the default is between them
+    ("{low: 60, high: 80, default: 90}", "默认得分率应在该档的上下限之间"),
+])
+def test_a_broken_tier_band_says_what_is_wrong_with_it(tmp_path, band, message):
+    text = f"extends: mof-2020\nqualitative:\n  partial: {band}\n"
+    loaded, problems = load_rules(write(tmp_path, text))
+    assert loaded.rules is None
+    assert [p.code for p in problems] == ["rules.value"] and message in problems[0].message
