@@ -247,10 +247,13 @@ def join_indicators(project: Project, actuals: ProjectActuals
             if index in matched or indicator.name in actuals.unreadable or (
                     f"{indicator.level2}/{indicator.name}" in actuals.unreadable):
                 continue  # an entry written but in error: that error is the report
+            # a level-3 name the project repeats is written "二级/三级" (and told apart so)
+            key = (f"{indicator.level2}/{indicator.name}" if indicator.name in repeated
+                   else indicator.name)
             problems.append(error("actuals.missing_indicator",
-                                  f"指标“{indicator.name}”没有填写实际完成值，按 0 分计",
+                                  f"指标“{key}”没有填写实际完成值，按 0 分计",
                                   actuals.position, length=len(actuals.name),
-                                  hint=f"请在 indicators 下补写“{indicator.name}: 完成值”"))
+                                  hint=f"请在 indicators 下补写“{key}: 完成值”"))
     return matched, problems
 
 

@@ -119,6 +119,21 @@ def test_missing_indicator_scores_zero_and_the_rest_is_scored(tmp_path):
     assert project.total == Decimal("84.60")
 
 
+def test_missing_rows_of_a_repeated_name_are_each_told_by_level_2(tmp_path):
+    """Two rows named 完成率, neither given: each is reported, and the hint says what to
+    write for it ("二级/三级"), not the ambiguous name again."""
+    goals = GOALS.replace("          活动次数: ≥3.00(次)\n",
+                          "          完成率: ≥90%\n        质量指标:\n          完成率: =100%\n")
+    actuals = ACTUALS.replace("      活动次数: 3次\n", "      完成率: 95%\n")
+    evaluation = run(tmp_path, goals, actuals)
+    missing = [(d.message, d.hint) for d in evaluation.diagnostics
+               if d.code == "actuals.missing_indicator"]
+    assert missing == [
+        ("指标“数量指标/完成率”没有填写实际完成值，按 0 分计", "请在 indicators 下补写“数量指标/完成率: 完成值”"),
+        ("指标“质量指标/完成率”没有填写实际完成值，按 0 分计", "请在 indicators 下补写“质量指标/完成率: 完成值”")]
+    assert "actuals.ambiguous_indicator" in [d.code for d in evaluation.diagnostics]
+
+
 @pytest.mark.parametrize("content, code", [
     ("".encode("utf-8"), "file.empty"),
     (GOALS.encode("gbk"), "file.encoding"),
