@@ -104,12 +104,13 @@ def _date_point(token: Token) -> DatePoint:
             day = int(rest[:-1])
         else:
             part = rest
-    else:
+    else:  # 2024-12-31, 2024/12/31, 2024.12.31; 2024-12, 2024/12: the month
         for separator in "-/.":
             if separator in text:
-                year_text, month_text, day_text = text.split(separator)
+                year_text, month_text, *day_text = text.split(separator)
                 break
-        year, month, day = int(year_text), int(month_text), int(day_text)
+        year, month = int(year_text), int(month_text)
+        day = int(day_text[0]) if day_text else None
     if not 1 <= month <= 12:
         raise _Invalid("expression.bad_date", f"月份“{month}”不存在", token, "月份应在 1 到 12 之间")
     if day is not None:
