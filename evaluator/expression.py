@@ -125,6 +125,8 @@ class State:
     word: str  # 规范, 合理, 有效 …
     qualifier: str = ""  # 基本
     negation: str = ""  # 不, 未, 无
+    # as written, when that is not negation + qualifier + word: 无效 is 有效 negated by 无
+    written: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +201,8 @@ def format_expression(expression: Expression) -> str:
             return format_date(d) + ("前" if before else "") + event
         case Trend(degree_word=dw, direction_word=rw, object=obj):
             return dw + rw + obj
-        case State(word=w, qualifier=q, negation=n):
-            return n + q + w
+        case State(word=w, qualifier=q, negation=n, written=written):
+            return written or n + q + w
         case Event(verb=v, manner=m, negation=n):
             return n + m + v
         case TierWord(word=w):

@@ -410,7 +410,7 @@ def judge(target: Expression, actual: Expression) -> tuple[Tier, Reason] | Findi
     """The tier of a qualitative row, and why."""
     t_word = format_expression(target)
     a_word = format_expression(actual)
-    if a_word == t_word:
+    if a_word == t_word or actual == target:  # 无有效 is 无效 (State compares by meaning)
         return Tier.ACHIEVED, lambda: f"完成值与指标值“{t_word}”一致"
     stated = _polarity(actual)
     if stated is not None and (isinstance(actual, TierWord) or not isinstance(target, (Trend, State))):

@@ -67,7 +67,7 @@ class Lexicon:
             return State(text)
         if text in v.opposites:  # 无效 is 有效 negated by 无, not a word of its own
             negation, state = v.opposites[text]
-            return State(state, negation=negation)
+            return State(state, negation=negation, written=text)
         for negation in self.negations:
             rest = text[len(negation):]
             if text.startswith(negation) and rest:

@@ -243,6 +243,15 @@ def test_format_expression_round_trips(lexicon):
     assert not failures, "\n".join(failures)
 
 
+def test_an_opposite_is_quoted_as_written(lexicon):
+    """无效 is read as 有效 negated by 无; messages and traces still quote 无效, not 无有效."""
+    ast = lexicon.read("无效")
+    assert (ast.word, ast.negation) == ("有效", "无")
+    assert format_expression(ast) == "无效"
+    assert ast == lexicon.read("无有效")  # the same meaning, each quoted as its user wrote it
+    assert format_expression(lexicon.read("无有效")) == "无有效"
+
+
 # ---- the seed unit in numbers ------------------------------------------------------------------
 
 def _snapshot() -> dict[str, tuple[int, int]]:
