@@ -226,8 +226,36 @@ def read_project_actuals(actuals: Actuals, name: str
     if project is None:
         spec, diagnostics = validate_part(ProjectActualsSpec, data, document, where)
         if spec is None:
-            return None, diagnostics
+            # a mistake in the unit's own total or budget score is reported, and the project is
+            # scored without it; any other leaves it unscored, its rows' problems still told
+            spec = _without_own_scores(data)
+            if spec is None:
+                rows = data.get("indicators")
+                if isinstance(rows, dict):
+                    diagnostics += _rows(rows, document, where)[2]
+                return None, diagnostics
         project = _header_of(spec)
+    rows, unreadable, problems = _rows(project.indicators, document, where)
+    return ProjectActuals(name, project, rows, document, where,  # type: ignore[arg-type]
+                          unreadable), diagnostics + problems
+
+
+def _without_own_scores(data: dict[str, Any]) -> ProjectActualsSpec | None:
+    """The project read without the unit's own total and budget score, or None if that is not
+    what made it invalid."""
+    rest = {key: value for key, value in data.items() if key != "total"}
+    if isinstance(rest.get("budget"), dict):
+        rest["budget"] = {key: value for key, value in rest["budget"].items() if key != "score"}
+    try:
+        return ProjectActualsSpec.model_validate(rest)
+    except ValidationError:
+        return None
+
+
+def _rows(entries: dict[str, Any], document: Document, where: tuple
+          ) -> tuple[tuple[Actual, ...], frozenset[str], list[Diagnostic]]:
+    """A project's rows, the keys of those that could not be read, and their problems."""
+    diagnostics: list[Diagnostic] = []
     indicators: list[Actual | None] = []
     append = indicators.append
     unreadable: set[str] = set()
@@ -235,7 +263,7 @@ def read_project_actuals(actuals: Actuals, name: str
     # by one only to report mistakes), and take their places after.
     later: list[tuple[int, str, Any]] = []
     to_validate: dict[str, dict] = {}
-    for key, entry in project.indicators.items():
+    for key, entry in entries.items():
         if type(entry) is str or entry is None:
             row = new_record(TextActual, (entry or "", None, None, None))
             append(new_record(Actual, (key, row, document, where, False)))
@@ -271,5 +299,4 @@ def read_project_actuals(actuals: Actuals, name: str
         else:
             unreadable.add(key)
     rows = tuple(indicators) if not later else tuple(i for i in indicators if i is not None)
-    return ProjectActuals(name, project, rows, document, where,  # type: ignore[arg-type]
-                          frozenset(unreadable)), diagnostics
+    return rows, frozenset(unreadable), diagnostics  # type: ignore[return-value]

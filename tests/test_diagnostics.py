@@ -119,6 +119,31 @@ def test_missing_indicator_scores_zero_and_the_rest_is_scored(tmp_path):
     assert project.total == Decimal("84.60")
 
 
+def test_a_bad_own_total_is_told_and_the_project_still_scored(tmp_path):
+    """One mistake in the project's header hid every row's problems, and a wrong own total (an
+    optional figure for review) left the whole project unscored."""
+    actuals = ACTUALS.replace("    budget: {adjusted: 100000.00, executed: 96000.00}\n",
+                              "    budget: {adjusted: 100000.00, executed: 96000.00, score: 9.555}\n"
+                              "    total: 99.605\n")
+    actuals = actuals.replace("      活动次数: 3次\n", "      活动次数: {actual: 3次, weight: 1.005}\n")
+    evaluation = run(tmp_path, GOALS, actuals)
+    assert [(d.code, d.position.line) for d in evaluation.diagnostics if d.is_error] == [
+        ("schema.places", 4), ("schema.places", 5), ("schema.places", 8)]
+    project = evaluation.projects[0]  # scored as without the unit's own figures
+    # no 效益 row: 产出 75 over two rows, 满意度 15; 活动次数 unreadable, so 0
+    assert [str(r.score) for r in project.indicators] == ["37.50", "0.00", "15.00"]
+
+
+def test_an_unscorable_project_still_has_its_rows_checked(tmp_path):
+    actuals = ACTUALS.replace("executed: 96000.00", "executed: -1")
+    actuals = actuals.replace("      活动次数: 3次\n", "      活动次数: {actual: 3次, weight: abc}\n")
+    evaluation = run(tmp_path, GOALS, actuals)
+    # the negative executed (the project cannot be scored) and the row's weight, in one run
+    assert [(d.code, d.position.line) for d in evaluation.diagnostics] == [
+        ("schema.range", 4), ("schema.number", 7)]
+    assert evaluation.projects == ()
+
+
 def test_missing_rows_of_a_repeated_name_are_each_told_by_level_2(tmp_path):
     """Two rows named 完成率, neither given: each is reported, and the hint says what to
     write for it ("二级/三级"), not the ambiguous name again."""
