@@ -581,9 +581,17 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
     """rapidyaml's reason, in words a finance officer reads, at the place the mistake is."""
     position = (locator.at_offset(failure.offset) if failure.offset is not None
                 else Position(locator.path, 1, 1))
+    if (position.line > 1 and position.column == 1 and not locator.line(position.line)
+            and position.line == len(locator.line_starts())):  # after the final newline
+        last = locator.line(position.line - 1) or ""  # the end of the file: its last line's end
+        position = Position(locator.path, position.line - 1, len(last) + 1)
     for number in (position.line, position.line - 1):
         line = locator.line(number) or ""
         indentation = line[:len(line) - len(line.lstrip(" \t\u3000"))]
+        if ":\t" in line[len(indentation):]:  # `满意度:<Tab>96%`: a Tab after the colon
+            return error("yaml.tab", "冒号后面用了制表符（Tab）",
+                         Position(locator.path, number, line.index(":\t", len(indentation)) + 2),
+                         hint="请把冒号后的 Tab 改为一个空格")
         if "\t" in indentation or ("\t" in line and number == position.line):
             return error("yaml.tab", "不能用制表符（Tab）缩进或分隔", Position(locator.path, number, 1),
                          length=max(len(indentation), 1), hint="请改用空格")

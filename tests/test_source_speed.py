@@ -438,3 +438,22 @@ def test_a_loading_made_in_a_thread_keeps_its_child_and_its_documents(tmp_path, 
     assert child.answers == [None, None] and not child.broken  # both answered by the child
     assert [d.data for d, _problems in documents] == [{"year": "2024", "unit": "中心"},
                                                        {"projects": {"甲": {}}}]
+
+
+@pytest.mark.parametrize("yaml, line, column", [
+    ("year: 2024\nprojects:\n  P1:\n    indicators:\n      a: 3次\n      推送合格率:\t96%\n", 6,
+     13),  # the last line
+    ("year: 2024\nprojects:\n  P1:\n    indicators:\n      推送合格率:\t96%\n      b: 3次\n", 5, 13),
+])
+def test_a_tab_after_a_colon_is_told_where_it_is(yaml, line, column):
+    """Not 'a colon is missing' on a line past the end of the file, nor a syntax error on the
+    line after."""
+    _document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"), 0)
+    assert [(p.code, p.position.line, p.position.column) for p in problems] == [
+        ("yaml.tab", line, column)]
+
+
+def test_a_syntax_error_at_the_end_of_the_file_points_at_its_last_line():
+    raw = b"year: 2024\nunit: x\n"
+    found = source._syntax_error(source.Locator("a.yaml", raw), source.ParseFailure("?", len(raw)))
+    assert (found.position.line, found.position.column) == (2, 8)  # not 3:1, past the end
