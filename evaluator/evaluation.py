@@ -229,6 +229,8 @@ def join_indicators(project: Project, actuals: ProjectActuals
                                       actual.position, length=len(key),
                                       hint=f"请写成“二级/三级”：{options}"))
                 continue
+            elif key in project.unreadable:  # in goals.yaml, but in error there: said there
+                continue
             else:
                 close = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.4)
                 problems.append(error("actuals.unknown_indicator",

@@ -164,6 +164,9 @@ class Project:
     # (一级, 二级, rows) of each group in order: with the 分值 written in actuals.yaml, what
     # the allocation of weights depends on, and so the key it is remembered by
     shape: tuple[tuple[str, str, int], ...] = ()
+    # names ("三级" and "二级/三级") of indicators written but in error: the goals' error is the
+    # report, and an actual for one is not "unknown"
+    unreadable: frozenset[str] = frozenset()
 
     @property
     def position(self) -> Position:
@@ -238,6 +241,7 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
         project = _header_of(spec)
     indicators: list[Indicator] = []
     shape: list[tuple[str, str, int]] = []
+    unreadable: set[str] = set()
     for level1, groups in project.indicators.items():
         if not isinstance(groups, dict):
             diagnostics.append(_not_a_level(document, where + ("indicators", level1), "一级", "二级"))
@@ -267,6 +271,8 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
                 if spec is not None:
                     indicators.append(Indicator(level1, level2, name, spec.target, document, where,
                                                 True, spec.direction, spec.note))
+                else:
+                    unreadable.update((name, f"{level2}/{name}"))
             shape.append((level1, level2, len(indicators) - before))
     if not indicators:
         diagnostics.append(error("goals.no_indicators", f"项目“{project.name}”没有绩效指标",
@@ -277,7 +283,7 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
         code=project.code, nature=project.nature, category=project.category,
         start=project.start, end=project.end, funds=project.funds,
         goal=(project.goal or "").strip(), indicators=tuple(indicators),
-        shape=tuple(shape)), diagnostics
+        shape=tuple(shape), unreadable=frozenset(unreadable)), diagnostics
 
 
 def read_goals(document: Document) -> tuple[Goals | None, list[Project], list[Diagnostic]]:

@@ -144,6 +144,16 @@ def test_an_unscorable_project_still_has_its_rows_checked(tmp_path):
     assert evaluation.projects == ()
 
 
+def test_an_actual_for_an_indicator_in_error_in_goals_is_not_called_unknown(tmp_path):
+    """满意度's entry in goals.yaml is in error (a direction that is none): that error is the
+    report; its actual is not 'an indicator goals.yaml lacks'."""
+    goals = GOALS.replace("          满意度: ≥80.00(%)\n",
+                          "          满意度: {target: ≥80.00(%), direction: sideways}\n")
+    evaluation = run(tmp_path, goals, ACTUALS)
+    assert [(d.code, d.position.file.rsplit("/", 1)[-1]) for d in evaluation.diagnostics
+            if d.is_error] == [("schema.choice", "goals.yaml")]
+
+
 def test_missing_rows_of_a_repeated_name_are_each_told_by_level_2(tmp_path):
     """Two rows named 完成率, neither given: each is reported, and the hint says what to
     write for it ("二级/三级"), not the ambiguous name again."""
