@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 from .diagnostics import Diagnostic, Position, error
 from .schema import (CENT, ExactDecimal, Money, NotPlain, Strict, Year,
                      plain_amount, plain_points, plain_text, validate, validate_part)
-from .source import Document, new_record
+from .source import Document, new_record, value_at
 
 
 
@@ -133,6 +133,12 @@ class Actual(NamedTuple):
             return self.document.position(self.where + (name,))
         return self.position
 
+    def field_length(self, name: str) -> int:
+        """How many characters ``field_position`` points at: the value as written, or the key."""
+        if self.long_form and self.document.has(self.where + (name,)):
+            return _written_length(value_at(self.document.data, self.where + (name,)))
+        return len(self.key)
+
 
 @dataclass(frozen=True, slots=True)
 class ProjectActuals:
@@ -155,6 +161,20 @@ class ProjectActuals:
                 return self.document.position(self.where + path[:length],
                                               key=length < len(path))
         return self.position
+
+    def field_length(self, *path: str) -> int:
+        """How many characters ``field_position`` points at."""
+        for length in range(len(path), 0, -1):
+            if self.document.has(self.where + path[:length]):
+                if length < len(path):
+                    return len(str(path[length - 1]))
+                return _written_length(value_at(self.document.data, self.where + path))
+        return len(self.name)
+
+
+def _written_length(value: Any) -> int:
+    """A one-line scalar's length as written (the loader keeps scalars as text), else 1."""
+    return len(value) if isinstance(value, str) and value and "\n" not in value else 1
 
 
 @dataclass(frozen=True, slots=True)

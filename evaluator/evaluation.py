@@ -265,7 +265,7 @@ def join_projects(goals: Goals, actuals: Actuals) -> tuple[dict[int, str], list[
     if actuals.year is not None and actuals.year != goals.year:
         problems.append(error("actuals.year_mismatch",
                               f"完成值文件的年度 {actuals.year} 与申报表的年度 {goals.year} 不一致",
-                              actuals.year_position))
+                              actuals.year_position, length=len(str(actuals.year))))
     declared = {name for name in goals.names if name is not None}
     found = set(actuals.names)
     for name in actuals.names:
@@ -317,7 +317,8 @@ def _finding_diagnostic(finding: Finding, indicator: Indicator, actual: Actual |
     if finding.about == "target" or actual is None:
         position, length = indicator.target_position(), len(indicator.target)
     elif finding.about == "budget":
-        position, length = project_actuals.field_position("budget", "adjusted"), 1
+        position = project_actuals.field_position("budget", "adjusted")
+        length = project_actuals.field_length("budget", "adjusted")
     else:
         position, length = actual.actual_position(), len(actual.spec.actual)
     make = error if finding.severity == "error" else warning
@@ -349,7 +350,8 @@ def review_row(result: IndicatorResult, rules: RuleSet, *, in_error: bool = Fals
         if result.self_score > result.weight:
             problems.append(error("review.score_above_weight",
                                   f"“{name}”的自评得分 {result.self_score} 超过分值 {result.weight}，"
-                                  f"按规则得分 {result.rule_score} 计", at()))
+                                  f"按规则得分 {result.rule_score} 计", at(),
+                                  length=actual.field_length("score")))
         elif result.tier is not None and result.weight > 0:
             band = rules.qualitative.band(result.tier)
             rate = result.self_score * 100 / result.weight
@@ -361,14 +363,15 @@ def review_row(result: IndicatorResult, rules: RuleSet, *, in_error: bool = Fals
                     "review.score_outside_band",
                     f"“{name}”为“{result.tier.value}”，自评得分率 {round_half_up(rate)}% 不在该档 "
                     f"[{band.low}%, {band.high}%{']' if top else ')'} 之内，按规则得分 {result.rule_score} 计",
-                    at(), hint=f"该档得分应不低于 {low}、{'不高于' if top else '低于'} {high}"))
+                    at(), length=actual.field_length("score"),
+                    hint=f"该档得分应不低于 {low}、{'不高于' if top else '低于'} {high}"))
         difference = result.self_score - result.rule_score
         if abs(difference) > rules.review.tolerance:
             how = "宽松" if difference > 0 else "严格"
             problems.append(warning(
                 "review.score_differs",
                 f"“{name}”自评得分 {result.self_score} 与规则得分 {result.rule_score} 相差 "
-                f"{abs(difference)}，比规则{how}", at()))
+                f"{abs(difference)}，比规则{how}", at(), length=actual.field_length("score")))
     if in_error:
         return problems
     if result.score < result.weight and not spec.reason:
@@ -412,13 +415,14 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
     for issue in allocation.issues:
         if issue.row is not None and issue.row in matched:
             actual = matched[issue.row]
-            at = actual.field_position("weight")
+            at, length = actual.field_position("weight"), actual.field_length("weight")
         elif issue.row is not None:
-            at = indicators[issue.row].position
+            at, length = indicators[issue.row].position, len(indicators[issue.row].name)
         else:
-            at = project_actuals.position
+            at, length = project_actuals.position, len(project_actuals.name)
         make = error if issue.severity == "error" else warning
-        problems.append(make(issue.code, f"项目“{project.name}”：{issue.message}", at))
+        problems.append(make(issue.code, f"项目“{project.name}”：{issue.message}", at,
+                             length=length))
     results: list[IndicatorResult] = []
     append = results.append
     read, known = lexicon.read, lexicon.known
@@ -513,23 +517,25 @@ def score_budget_row(project: Project, project_actuals: ProjectActuals, rules: R
     for finding in outcome.findings:
         make = error if finding.severity == "error" else warning
         problems.append(make(finding.code, f"项目“{project.name}”：{finding.message}",
-                             project_actuals.field_position("budget", "adjusted")))
+                             project_actuals.field_position("budget", "adjusted"),
+                             length=project_actuals.field_length("budget", "adjusted")))
     if weight == 0:
         outcome = Outcome(ZERO, "本规则集不设预算执行率分值")
     stated = round_half_up(spec.score) if spec.score is not None else None
     rejected = False
     if stated is not None:
         score_at = project_actuals.field_position("budget", "score")
+        score_length = project_actuals.field_length("budget", "score")
         if stated > weight:
             rejected = True
             problems.append(error("review.budget_score_above_weight",
                                   f"预算执行率自评得分 {stated} 超过分值 {weight}，按规则得分 {outcome.score} 计",
-                                  score_at))
+                                  score_at, length=score_length))
         elif abs(stated - outcome.score) > rules.review.tolerance:
             rejected = True
             problems.append(error("review.budget_score_mismatch",
                                   f"预算执行率自评得分 {stated} 与按执行率计算的 {outcome.score} 不符，按后者计",
-                                  score_at, hint=outcome.trace))
+                                  score_at, length=score_length, hint=outcome.trace))
     result = BudgetResult(spec.initial if spec.initial is not None else project.funds.total,
                           spec.adjusted, spec.executed, rate, weight, outcome.score, stated,
                           outcome.trace, outcome.flags, rejected)
@@ -543,6 +549,7 @@ def review_project(result: ProjectResult, rules: RuleSet) -> list[Diagnostic]:
         problems.append(error("review.total_mismatch",
                               f"项目“{result.project.name}”填写的总分 {stated} 与各行得分合计 {result.total} 不符",
                               result.actuals.field_position("total"),
+                              length=result.actuals.field_length("total"),
                               hint="总分应为预算执行率得分与各指标得分之和"))
     weights = result.indicator_weight
     rate = result.budget.rate
