@@ -91,8 +91,8 @@ def _date_point(token: Token) -> DatePoint:
     text = str(token)
     year: int | None = None
     part = ""
-    if text.endswith(("年底", "年末")):  # 2024年底: the end of December
-        return DatePoint(int(text[:4]), 12, None, text[-1])
+    if text.endswith(("年底", "年末", "年内")):  # 2024年底: the end of December; 年内, by then
+        return DatePoint(int(text[:4]), 12, None, "底" if text.endswith("内") else text[-1])
     if "年" in text or "月" in text:
         if "年" in text:
             year_text, text = text.split("年", 1)
@@ -167,7 +167,7 @@ class _ToAst(Transformer):
         return Range(low, high)
 
     def dated(self, date: Token, *rest: Token) -> DateTerm:
-        before = any(t.type == "BEFORE" for t in rest)
+        before = any(t.type == "BEFORE" for t in rest) or str(date).endswith("年内")
         event = "".join(str(t) for t in rest if t.type == "EVENT_WORDS")
         return DateTerm(_date_point(date), before, event)
 
