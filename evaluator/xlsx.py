@@ -207,12 +207,11 @@ def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
         s.put(row, 5, _number(line.total), align=RIGHT, number_format=POINTS)
         s.put(row, 6, line.grade, align=CENTER)
         row += 1
-    s.put(row, 1, "合计", head=True)
+    s.put(row, 1, "合计（总分为平均）", head=True)  # the average stays a number, as in its column
     s.put(row, 2, _number(report.total_adjusted), align=RIGHT, number_format=MONEY)
     s.put(row, 3, _number(report.total_executed), align=RIGHT, number_format=MONEY)
     s.put(row, 4, _number(report.total_rate), align=RIGHT, number_format=PERCENT)
     s.put(row, 5, _number(report.average_total), align=RIGHT, number_format=POINTS)
-    s.put(row, 6, "平均分")
     row += 2
     ws.cell(row=row, column=1, value="等级分布").font = BOLD
     for name, count in report.grade_counts:

@@ -117,6 +117,10 @@ def test_xlsx_cells_read_back(evaluation, context):
     summary = list(book["单位汇总"].iter_rows(values_only=True))
     totals = {r[0]: r[4] for r in summary[3:13]}
     assert totals["城市日宣传推广"] == pytest.approx(92.25)
+    average = next(r for r in summary if r[0] and str(r[0]).startswith("合计"))
+    # the average of the projects' totals, a number under 总分; nothing under 自评等级
+    assert average[0] == "合计（总分为平均）" and average[5] is None
+    assert average[4] == pytest.approx(float(context.average_total))
 
 
 def test_user_templates_override_and_are_sandboxed(tmp_path):
