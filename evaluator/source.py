@@ -132,8 +132,8 @@ class Locator:
     """Byte offsets, lines and node positions of one file, computed only when asked for."""
 
     path: str
-    raw: bytes  # UTF-8, without a byte-order mark
-    lead: int = 0  # characters dropped from the front (a BOM), to keep columns true
+    raw: bytes  # UTF-8, without a byte-order mark (columns count from what follows it, as an
+    # editor counts them: the mark is not shown)
     _tree: Any = field(default=None, repr=False)
     _buffer: bytearray | None = field(default=None, repr=False)
     _base: int = 0
@@ -192,7 +192,7 @@ class Locator:
             index = bisect.bisect_right(starts, offset) - 1
             start = starts[index]
         column = len(raw[start:offset].decode("utf-8", "replace")) + 1
-        return Position(self.path, index + 1, column + (self.lead if index == 0 else 0))
+        return Position(self.path, index + 1, column)
 
     # ---- the tree ------------------------------------------------------------------------
     def tree(self) -> Any:
@@ -385,8 +385,7 @@ class Locator:
             return None
         if len(path) < 2 or path[0] != "projects":  # the header: the lines above the projects
             if "header" not in self._pieces:
-                self._pieces["header"] = Locator(self.path, self.raw[:self.blocks.starts[0]],
-                                                 self.lead)
+                self._pieces["header"] = Locator(self.path, self.raw[:self.blocks.starts[0]])
             header = self._pieces["header"]
             try:
                 node, complete = header.node(tuple(path))
@@ -412,7 +411,7 @@ class Locator:
         node, _found = self.node(path)
         start = self.node_offset(node, key=key)
         if start is None:
-            return Position(self.path, 1, 1 + self.lead)
+            return Position(self.path, 1, 1)
         position = self.at_offset(start)
         if offset and not key:
             tree = self.tree()
@@ -505,18 +504,18 @@ def value_at(data: Any, path: tuple[Any, ...], default: Any = None) -> Any:
 
 # ---- decoding -----------------------------------------------------------------------------
 
-def _sniffed(path: str, data: bytes) -> tuple[bytes | None, int, list[Diagnostic]]:
-    """The bytes a parse may begin on, without a BOM (and whether one was dropped); a binary
-    file is named. Whether they are UTF-8 is ``_validated``'s to say, after."""
+def _sniffed(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes a parse may begin on, without a BOM; a binary file is named. Whether they are
+    UTF-8 is ``_validated``'s to say, after."""
     if b"\x00" in data[:8192]:
-        return None, 0, [error("file.binary", "这不是文本文件（含有二进制内容）", Position(path, 1, 1),
-                               hint="请提供 UTF-8 编码的 YAML 文件")]
+        return None, [error("file.binary", "这不是文本文件（含有二进制内容）", Position(path, 1, 1),
+                            hint="请提供 UTF-8 编码的 YAML 文件")]
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:], 1, []
-    return data, 0, []
+        return data[3:], []
+    return data, []
 
 
-def _validated(path: str, data: bytes, lead: int) -> tuple[bytes | None, int, list[Diagnostic]]:
+def _validated(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
     """``_sniffed``'s bytes if they are UTF-8; GBK and other files are named, not guessed."""
     try:
         data.decode("utf-8")
@@ -525,12 +524,12 @@ def _validated(path: str, data: bytes, lead: int) -> tuple[bytes | None, int, li
         try:
             data.decode("gb18030")
         except UnicodeDecodeError:
-            return None, 0, [error("file.encoding", "文件不是 UTF-8 编码", Position(path, line, 1),
-                                   hint="请在编辑器中另存为 UTF-8 编码")]
-        return None, 0, [error("file.encoding", "文件是 GBK/GB18030 编码，不是 UTF-8",
-                               Position(path, line, 1),
-                               hint="请在编辑器中另存为 UTF-8 编码（Excel 导出时选择“UTF-8”）")]
-    return data, lead, []
+            return None, [error("file.encoding", "文件不是 UTF-8 编码", Position(path, line, 1),
+                                hint="请在编辑器中另存为 UTF-8 编码")]
+        return None, [error("file.encoding", "文件是 GBK/GB18030 编码，不是 UTF-8",
+                            Position(path, line, 1),
+                            hint="请在编辑器中另存为 UTF-8 编码（Excel 导出时选择“UTF-8”）")]
+    return data, []
 
 
 # ---- syntax errors ------------------------------------------------------------------------
@@ -878,11 +877,11 @@ def _object(pairs: list[tuple[str, Any]], repeats: set[str]) -> dict[str, Any]:
 Parsed = Callable[[], tuple[str, "Blocks | None", int]]  # _parse's answer, when it is ready
 
 
-def parse_bytes(path: str, raw: bytes, lead: int = 0, parsed: Parsed | None = None
+def parse_bytes(path: str, raw: bytes, parsed: Parsed | None = None
                 ) -> tuple[Document, list[Diagnostic]]:
     """The document of a file's bytes; ``parsed`` gives ``_parse(raw)`` when another process
     has been parsing it (see ``load_documents``)."""
-    locator = Locator(path, raw, lead)
+    locator = Locator(path, raw)
     if _CONTENT.search(raw) is None:  # nothing but blank lines and comments
         return Document(path, None, locator), [error("file.empty", "文件是空的", Position(path, 1, 1))]
     try:
@@ -976,7 +975,7 @@ class Loading:
         if processes > 1:
             # the biggest first: while its JSON is decoded here, the child parses the next, and
             # the last to be decoded here, after the child is done, is the smallest
-            wanted = sorted((index for index, (raw, _lead, _problems) in enumerate(sniffed)
+            wanted = sorted((index for index, (raw, _problems) in enumerate(sniffed)
                              if raw is not None and _CONTENT.search(raw) is not None),
                             key=lambda index: -len(sniffed[index][0] or b""))
             if len(wanted) > 1:
@@ -986,8 +985,8 @@ class Loading:
                                   for number, index in enumerate(wanted)}
                 self.order = wanted + [i for i in self.order if i not in self.elsewhere]
         # checked while the child parses (a file that is not UTF-8 is then never asked for)
-        self.decoded = [_validated(name, raw, lead) if raw is not None else (raw, lead, problems)
-                        for name, (raw, lead, problems) in zip(self.names, sniffed)]
+        self.decoded = [_validated(name, raw) if raw is not None else (raw, problems)
+                        for name, (raw, problems) in zip(self.names, sniffed)]
 
     def documents(self) -> list[tuple[Document, list[Diagnostic]]]:
         if self.result is not None:
@@ -995,11 +994,11 @@ class Loading:
         loaded: dict[int, tuple[Document, list[Diagnostic]]] = {}
         try:
             for index in self.order:
-                name, (raw, lead, problems) = self.names[index], self.decoded[index]
+                name, (raw, problems) = self.names[index], self.decoded[index]
                 if raw is None:
                     loaded[index] = (Document(name, None, None), problems)
                 else:
-                    loaded[index] = parse_bytes(name, raw, lead, self.elsewhere.get(index))
+                    loaded[index] = parse_bytes(name, raw, self.elsewhere.get(index))
         finally:
             self.close()
         self.decoded = []  # the bytes live on in the documents' locators only

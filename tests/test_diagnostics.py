@@ -189,6 +189,14 @@ def test_a_bom_is_accepted(tmp_path):
     assert evaluation.diagnostics == ()
 
 
+def test_a_bom_takes_no_column(tmp_path):
+    """Columns on line 1 count as an editor counts them: the byte-order mark is not shown, and
+    the caret under the excerpt (which does not show it either) must fall on the 2023."""
+    evaluation = run(tmp_path, GOALS, "\ufeff" + ACTUALS.replace("year: 2024", "year: 2023"))
+    assert codes(evaluation)[0][0] == "actuals.year_mismatch"
+    assert codes(evaluation)[0][2:] == (1, 7)
+
+
 def test_inputs_are_left_untouched(tmp_path):
     run(tmp_path)
     assert (tmp_path / "goals.yaml").read_text(encoding="utf-8") == GOALS

@@ -287,7 +287,7 @@ def test_an_amount_too_large_is_told_as_the_number_it_must_stay_below():
     from evaluator.schema import validate_part  # noqa: F401 - the model's own message
     from evaluator.source import parse_bytes
     document, _ = parse_bytes("goals.yaml", "projects:\n  - funds: {total: 1000000000000000}\n"
-                              .encode(), 0)
+                              .encode())
     _spec, problems = validate_part(goals_module.FundsSpec, document.data["projects"][0]["funds"],
                                     document, ("projects", 0, "funds"))
     assert [p.message for p in problems] == ["“total（年度资金申请总额）”不能大于 1000000000000000"]

@@ -98,7 +98,7 @@ def test_a_line_found_from_its_project_is_the_line_the_index_finds(yaml):
     """Excerpts are cut from a project's own lines; the whole file's line index is built only
     when a line lies outside every project."""
     raw = yaml.encode("utf-8")
-    document, problems = source.parse_bytes("a.yaml", raw, 0)
+    document, problems = source.parse_bytes("a.yaml", raw)
     assert not problems and document.locator.blocks is not None
     within = range(1, raw[:document.locator.blocks.end].count(b"\n") + 1)  # header, projects
     fast = [document.line(n) for n in within]
@@ -113,7 +113,7 @@ def test_a_line_found_from_its_project_is_the_line_the_index_finds(yaml):
 @pytest.mark.parametrize("yaml", _PROJECTS)
 def test_a_position_counted_in_its_project_is_the_position_the_index_gives(yaml):
     raw = yaml.encode("utf-8")
-    document, _problems = source.parse_bytes("a.yaml", raw, 0)
+    document, _problems = source.parse_bytes("a.yaml", raw)
     whole = source.Locator("a.yaml", raw)  # no blocks: the whole file's tree and line index
     projects = document.data["projects"]
     keys = range(len(projects)) if isinstance(projects, list) else list(projects)
@@ -264,7 +264,7 @@ def test_no_child_is_left_when_this_process_fails_first(tmp_path, monkeypatch):
 ])
 def test_an_escape_of_no_character_is_named_where_it_is(yaml, line, column):
     """It would become a lone surrogate, which no later step can encode: it is refused."""
-    document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"), 0)
+    document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"))
     assert document.data is None
     assert [(p.code, p.position.line, p.position.column) for p in problems] == [
         ("yaml.bad_escape", line, column)]
@@ -275,7 +275,7 @@ def test_escapes_of_characters_are_text():
     (JSON's way, which json.dump writes for 𠮷): rapidyaml writes each half alone, and they are
     joined again."""
     document, problems = source.parse_bytes(
-        "a.yaml", 'a: "\\x80 \\u00e9 \\U0001F600 \\ud83d\\ude00 \\ud842\\udfb7"\n'.encode(), 0)
+        "a.yaml", 'a: "\\x80 \\u00e9 \\U0001F600 \\ud83d\\ude00 \\ud842\\udfb7"\n'.encode())
     assert not problems and document.data == {"a": "\x80 é 😀 😀 𠮷"}
 
 
@@ -286,7 +286,7 @@ def test_escapes_of_characters_are_text():
     ('a: "\\ud83d\\ud83d\\ude00"\n', 1, 5, 6),  # a high half, then a whole pair
 ])
 def test_the_bad_escape_is_the_one_pointed_at(yaml, line, column, length):
-    _document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"), 0)
+    _document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"))
     assert [(p.code, p.position.line, p.position.column, p.length) for p in problems] == [
         ("yaml.bad_escape", line, column, length)]
 
@@ -448,7 +448,7 @@ def test_a_loading_made_in_a_thread_keeps_its_child_and_its_documents(tmp_path, 
 def test_a_tab_after_a_colon_is_told_where_it_is(yaml, line, column):
     """Not 'a colon is missing' on a line past the end of the file, nor a syntax error on the
     line after."""
-    _document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"), 0)
+    _document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"))
     assert [(p.code, p.position.line, p.position.column) for p in problems] == [
         ("yaml.tab", line, column)]
 
