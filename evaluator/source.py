@@ -521,13 +521,15 @@ def _validated(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
+        # the line up to the first byte that is not UTF-8 is UTF-8: its characters are columns
+        column = len(data[data.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8")) + 1
+        at = Position(path, line, column)
         try:
             data.decode("gb18030")
         except UnicodeDecodeError:
-            return None, [error("file.encoding", "文件不是 UTF-8 编码", Position(path, line, 1),
+            return None, [error("file.encoding", "文件不是 UTF-8 编码", at,
                                 hint="请在编辑器中另存为 UTF-8 编码")]
-        return None, [error("file.encoding", "文件是 GBK/GB18030 编码，不是 UTF-8",
-                            Position(path, line, 1),
+        return None, [error("file.encoding", "文件是 GBK/GB18030 编码，不是 UTF-8", at,
                             hint="请在编辑器中另存为 UTF-8 编码（Excel 导出时选择“UTF-8”）")]
     return data, []
 

@@ -3,6 +3,8 @@ no traceback; and leaves its files as they were. See README.md and corpus.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.bad_inputs.corpus import (CASES, HANG_GUARD, MB, Case, Outcome, diagnostics_of,
@@ -73,8 +75,8 @@ def test_diagnostics_are_positioned(case, outcome, generated):
         assert item.file in case.inputs, f"{item.file} is not a file on the command line"
         lines = file_lines(root / item.file)
         assert item.line >= 1 and item.column >= 1, item
-        if lines is None:  # binary or not UTF-8: only line 1 can be named
-            assert (item.line, item.column) == (1, 1), item
+        if lines is None:  # binary: line 1; not UTF-8: its first byte that is not
+            assert (item.line, item.column) == _first_undecodable(root / item.file), item
             continue
         assert item.line <= len(lines), f"line {item.line} of a {len(lines)}-line file: {item}"
         text = lines[item.line - 1]
@@ -188,3 +190,16 @@ def test_a_huge_wrong_value_is_not_echoed_whole(tmp_path):
     assert outcome.exit == 1 and "Traceback" not in outcome.stderr
     assert len(outcome.stderr.encode("utf-8")) < 64 * 1024, (
         f"{len(outcome.stderr.encode('utf-8'))} bytes on stderr for one diagnostic")
+
+
+def _first_undecodable(path: Path) -> tuple[int, int]:
+    """(line, column) of a file's first byte that is not UTF-8; (1, 1) for a binary file."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        return 1, 1
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        return data.count(b"\n", 0, exc.start) + 1, len(data[start:exc.start].decode("utf-8")) + 1
+    return 1, 1
