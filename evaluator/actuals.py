@@ -261,15 +261,20 @@ def read_project_actuals(actuals: Actuals, name: str
 
 
 def _without_own_scores(data: dict[str, Any]) -> ProjectActualsSpec | None:
-    """The project read without the unit's own total and budget score, or None if that is not
-    what made it invalid."""
-    rest = {key: value for key, value in data.items() if key != "total"}
-    if isinstance(rest.get("budget"), dict):
-        rest["budget"] = {key: value for key, value in rest["budget"].items() if key != "score"}
-    try:
-        return ProjectActualsSpec.model_validate(rest)
-    except ValidationError:
-        return None
+    """The project read without the unit's own total, or budget score, or both (the fewest
+    that make it valid: the other is still reviewed); None if neither made it invalid."""
+    budget = data.get("budget")
+    without_total = {key: value for key, value in data.items() if key != "total"}
+    attempts = [without_total]
+    if isinstance(budget, dict) and "score" in budget:
+        bare = {key: value for key, value in budget.items() if key != "score"}
+        attempts += [{**data, "budget": bare}, {**without_total, "budget": bare}]
+    for attempt in attempts:
+        try:
+            return ProjectActualsSpec.model_validate(attempt)
+        except ValidationError:
+            continue
+    return None
 
 
 def _rows(entries: dict[str, Any], document: Document, where: tuple

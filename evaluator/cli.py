@@ -97,9 +97,13 @@ def _write_atomically(path: Path, chunks: Iterable[bytes], inputs: list[Path]) -
     report, and a failure leaves the old file as it was."""
     target = _check_output(path, inputs)
     if _stream(target) is not None:
-        with open(target, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
+        try:
+            with open(target, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+        except OSError as problem:  # a write to a device names no file (-o /dev/full)
+            problem.filename = problem.filename or str(path)
+            raise
         return
     pending: list[str] = []  # the temporary file, until it is renamed
     with _removed_if_terminated(pending):

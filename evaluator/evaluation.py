@@ -453,9 +453,12 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
         if self_score is not None:  # a score, like every other, to 0.01 half-up
             self_score = round_half_up(self_score)
         if target is None or value is None:
-            append(IndicatorResult(indicator, actual, target, value, weight,
-                                   Outcome(NIL, "指标值或完成值无法识别：0.00"), self_score,
-                                   self_score is not None and self_score > weight))
+            result = IndicatorResult(indicator, actual, target, value, weight,
+                                     Outcome(NIL, "指标值或完成值无法识别：0.00"), self_score,
+                                     self_score is not None and self_score > weight)
+            append(result)
+            if self_score is not None:  # the unit's own score is still reviewed (§4.6)
+                problems += review_row(result, rules, in_error=True)
             continue
         key = (target_text, spec.actual, weight, indicator.direction)
         outcome = scores.get(key)

@@ -8,6 +8,7 @@ this module. ``evaluator.vocabulary`` gives phrases their meaning.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -105,10 +106,7 @@ def _date_point(token: Token) -> DatePoint:
         else:
             part = rest
     else:  # 2024-12-31, 2024/12/31, 2024.12.31; 2024-12, 2024/12: the month
-        for separator in "-/.":
-            if separator in text:
-                year_text, month_text, *day_text = text.split(separator)
-                break
+        year_text, month_text, *day_text = re.split(r"[-/.]", text)
         year, month = int(year_text), int(month_text)
         day = int(day_text[0]) if day_text else None
     if not 1 <= month <= 12:

@@ -134,6 +134,20 @@ def test_a_bad_own_total_is_told_and_the_project_still_scored(tmp_path):
     assert [str(r.score) for r in project.indicators] == ["37.50", "0.00", "15.00"]
 
 
+def test_only_the_bad_own_figure_is_set_aside(tmp_path):
+    """A bad total leaves the budget score reviewed, and a bad budget score the total."""
+    actuals = ACTUALS.replace("    budget: {adjusted: 100000.00, executed: 96000.00}\n",
+                              "    budget: {adjusted: 100000.00, executed: 96000.00, score: 8.00}\n"
+                              "    total: 99.605\n")
+    found = {(d.code, d.position.line) for d in run(tmp_path, GOALS, actuals).diagnostics}
+    assert {("schema.places", 5), ("review.budget_score_mismatch", 4)} <= found, found
+    actuals = ACTUALS.replace("    budget: {adjusted: 100000.00, executed: 96000.00}\n",
+                              "    budget: {adjusted: 100000.00, executed: 96000.00, score: 9.605}\n"
+                              "    total: 90.00\n")
+    found = {(d.code, d.position.line) for d in run(tmp_path, GOALS, actuals).diagnostics}
+    assert {("schema.places", 4), ("review.total_mismatch", 5)} <= found, found
+
+
 def test_an_unscorable_project_still_has_its_rows_checked(tmp_path):
     actuals = ACTUALS.replace("executed: 96000.00", "executed: -1")
     actuals = actuals.replace("      活动次数: 3次\n", "      活动次数: {actual: 3次, weight: abc}\n")

@@ -148,6 +148,9 @@ def test_an_own_score_for_a_row_the_rule_cannot_score_is_remarked(tmp_path):
                                                        "推送篇数: {actual: 6人次, score: 50}"))
     assert ("review.score_above_weight", 7) in findings(above)
     assert above.projects[0].indicators[0].score == Decimal("0.00")
+    unreadable = evaluate(tmp_path, actuals=ACTUALS.replace(
+        "推送篇数: {actual: 6篇, score: 16.67}", "推送篇数: {actual: '≥≥??', score: 16.67}"))
+    assert {("actual.unexpected", 7), ("review.score_differs", 7)} <= findings(unreadable)
 
 
 def test_weights_finer_than_a_cent_are_refused(tmp_path):

@@ -457,3 +457,13 @@ def test_a_syntax_error_at_the_end_of_the_file_points_at_its_last_line():
     raw = b"year: 2024\nunit: x\n"
     found = source._syntax_error(source.Locator("a.yaml", raw), source.ParseFailure("?", len(raw)))
     assert (found.position.line, found.position.column) == (2, 8)  # not 3:1, past the end
+
+
+@pytest.mark.parametrize("yaml, expected", [
+    ('year: 2024  # note:\tx\nprojects: [1, 2\n', ("yaml.unterminated", 2, 11)),  # a comment
+    ('unit: "a:\tb"\nprojects: [1, 2\n', ("yaml.unterminated", 2, 11)),  # inside quotes
+    ("a:\n\tb:\tc\n", ("yaml.tab", 2, 1)),  # the indentation first: both told by one fix
+])
+def test_a_tab_in_a_comment_or_quotes_is_not_the_mistake(yaml, expected):
+    _document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"))
+    assert [(p.code, p.position.line, p.position.column) for p in problems] == [expected]
