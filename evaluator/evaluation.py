@@ -143,10 +143,11 @@ _EMPTY_MESSAGE = {"target": "年度指标值为空", "actual": "实际完成值�
 
 
 def _expression_diagnostic(problem: ExpressionError, role: str, position: Position,
-                           text: str) -> Diagnostic:
+                           text: str, key: str) -> Diagnostic:
     label = "年度指标值" if role == "target" else "实际完成值"
-    if problem.code == "expression.empty":
+    if problem.code == "expression.empty":  # nothing written: the position is its key's
         return error(f"{role}.empty", _EMPTY_MESSAGE[role], position,
+                     length=len(key) if not text else 1,
                      hint="请填写指标值，如“≥3.00(次)”或“按时完成”" if role == "target"
                      else "请填写实际完成值，如“3.5次”“98%”“达成”")
     return error(f"{role}.{problem.code.split('.', 1)[1]}",
@@ -160,7 +161,7 @@ def parse_target(indicator: Indicator, lexicon: Lexicon
     if isinstance(parsed, ExpressionError):
         return None, [_expression_diagnostic(parsed, "target",
                                              indicator.target_position(parsed.offset),
-                                             indicator.target)]
+                                             indicator.target, indicator.name)]
     problems = []
     if isinstance(parsed, Comparison) and parsed.implied:
         problems.append(warning(
@@ -180,7 +181,7 @@ def parse_actual(actual: Actual, lexicon: Lexicon) -> tuple[Expression | None, l
     parsed = lexicon.read(text)
     if isinstance(parsed, ExpressionError):
         return None, [_expression_diagnostic(parsed, "actual", actual.actual_position(parsed.offset),
-                                             text)]
+                                             text, actual.key)]
     return parsed, []
 
 
