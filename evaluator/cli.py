@@ -211,6 +211,29 @@ def _load_rules(reference: str):
         raise SystemExit(EXIT_USAGE)
 
 
+def _template_problem(problem: Exception) -> str:
+    """Where in which template, and what (Jinja's own words, which are English)."""
+    import traceback
+
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+    where = ""
+    if isinstance(problem, TemplateSyntaxError) and problem.lineno:
+        where = f"{Path(problem.filename or problem.name or '?').name} 第 {problem.lineno} 行："
+    else:  # Jinja rewrites a template's frames to the template's file and line
+        frames = [f for f in traceback.extract_tb(problem.__traceback__)
+                  if f.filename.endswith(".j2")]
+        if frames:
+            where = f"{Path(frames[-1].filename).name} 第 {frames[-1].lineno} 行："
+    kind = {ZeroDivisionError: "除以零", RecursionError: "模板互相包含或递归过深",
+            OverflowError: "范围过大"}.get(type(problem), "")
+    detail = str(problem) or type(problem).__name__
+    if isinstance(problem, TemplateNotFound):
+        detail = (f"找不到模板“{problem.name}”（只读取模板目录与内置模板里的文件，"
+                  "不跟随指向目录外的链接）")
+    return where + (f"{kind}（{detail}）" if kind else detail)
+
+
 def _report_diagnostics(diagnostics: tuple[Diagnostic, ...], sources: dict, strict: bool) -> int:
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
@@ -355,11 +378,13 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
                 try:
                     data = render(context, output_format,
                                   str(templates) if templates else None).encode("utf-8")
-                except TemplateError as problem:
-                    click.echo(f"模板错误：{problem}", err=True)
-                    sys.exit(EXIT_USAGE)
                 except UnicodeDecodeError:
                     click.echo("模板错误：模板文件不是 UTF-8 编码", err=True)
+                    sys.exit(EXIT_USAGE)
+                except Exception as problem:  # a user's template (1/0, a loop without end) too
+                    if templates is None and not isinstance(problem, TemplateError):
+                        raise  # the shipped templates' own fault: not the user's input
+                    click.echo(f"模板错误：{_template_problem(problem)}", err=True)
                     sys.exit(EXIT_USAGE)
             _emit([data], output, inputs)
     sys.exit(_report_diagnostics(run.sorted_diagnostics(), run.sources, strict))

@@ -8,6 +8,7 @@ makes a misspelt field an error instead of an empty cell.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -276,10 +277,28 @@ def environment(html: bool = False, templates: str | None = None) -> jinja2.Envi
     if templates is not None:
         folders.insert(0, templates)
     env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined,
+        loader=_confined_loader(folders), undefined=jinja2.StrictUndefined,
         autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["cell"] = markdown_cell
     return env
+
+
+def _confined_loader(folders: list[str]) -> "jinja2.BaseLoader":
+    """Templates from these folders only: a link in a folder someone sent, pointing at a file
+    elsewhere on this machine, is not followed (its contents would go out in the report)."""
+    import jinja2
+
+    roots = [os.path.realpath(folder) for folder in folders]
+
+    class Confined(jinja2.FileSystemLoader):
+        def get_source(self, environment, template):
+            source, filename, uptodate = super().get_source(environment, template)
+            real = os.path.realpath(filename)
+            if not any(real.startswith(root + os.sep) for root in roots):
+                raise jinja2.TemplateNotFound(template)
+            return source, filename, uptodate
+
+    return Confined(folders)
 
 
 def render(context: ReportContext, output_format: str, templates: str | None = None) -> str:

@@ -136,6 +136,26 @@ def test_user_templates_override_and_are_sandboxed(tmp_path):
     assert result.exit_code == 2 and "模板错误" in result.stderr and "pwned" not in result.stdout
 
 
+@pytest.mark.parametrize("template, said", [
+    ("{{ 1/0 }}", "report.md.j2 第 1 行：除以零"),
+    ("line\n{{ range(100001)|list }}", "report.md.j2 第 2 行：范围过大"),
+    ('{% include "report.md.j2" %}', "模板互相包含或递归过深"),
+    ("{% for p in report.projects %}{{ p.name }", "report.md.j2 第 1 行："),
+    ('{% include "outside" %}', "找不到模板“outside”"),  # a link to a file elsewhere
+])
+def test_a_failing_user_template_is_told_where_without_a_traceback(tmp_path, template, said):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "report.md.j2").write_text(template, encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("机密", encoding="utf-8")
+    (folder / "outside").symlink_to(tmp_path / "secret.txt")
+    result = CliRunner().invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                       "--templates", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("模板错误：") and said in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "机密" not in result.stdout
+
+
 # ---- HTML as a person sees it ------------------------------------------------------------
 
 SCRIPT_GOALS = """\
