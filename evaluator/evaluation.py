@@ -203,56 +203,90 @@ def check_level1(project: Project, rules: RuleSet) -> list[Diagnostic]:
 
 # ---- join ---------------------------------------------------------------------------------
 
+def indicator_keys(indicators: tuple[Indicator, ...]
+                   ) -> tuple[dict[str, int], dict[str, list[str]], list[str]]:
+    """How actuals.yaml may name each indicator: its level-3 name, or "二级/三级" where the name
+    repeats, or "一级/二级/三级" where that repeats too (the same 二级 in two 一级). Gives every
+    accepted key's row, the fuller keys to write instead of each ambiguous one, and each row's
+    shortest key (the one scaffold writes)."""
+    names = Counter(i.name for i in indicators)
+    pairs = Counter(f"{i.level2}/{i.name}" for i in indicators)
+    accepted: dict[str, int] = {}
+    ambiguous: dict[str, list[str]] = {}
+    shortest: list[str] = []
+    for row, i in enumerate(indicators):
+        pair, triple = f"{i.level2}/{i.name}", f"{i.level1}/{i.level2}/{i.name}"
+        fuller = pair if pairs[pair] == 1 else triple
+        if names[i.name] == 1:
+            shortest.append(i.name)
+        else:
+            ambiguous.setdefault(i.name, []).append(fuller)
+            shortest.append(fuller)
+        if pairs[pair] > 1:
+            ambiguous.setdefault(pair, []).append(triple)
+    for row, i in enumerate(indicators):
+        for key in (i.name, f"{i.level2}/{i.name}", f"{i.level1}/{i.level2}/{i.name}"):
+            if key not in ambiguous:
+                accepted.setdefault(key, row)
+    return accepted, ambiguous, shortest
+
+
 def join_indicators(project: Project, actuals: ProjectActuals
                     ) -> tuple[dict[int, Actual], list[Diagnostic]]:
-    """Match each actual to its indicator by level-3 name, or "二级/三级" where a name repeats."""
+    """Match each actual to its indicator by level-3 name, or "二级/三级" where a name repeats
+    (``indicator_keys``)."""
     indicators = project.indicators
     names = [i.name for i in indicators]
     by_name = dict(zip(names, range(len(names))))
-    repeated: set[str] = set()
-    if len(by_name) < len(names):  # such a name must be written "二级/三级"
-        repeated = {name for name, count in Counter(names).items() if count > 1}
-    by_pair: dict[str, int] | None = None  # built only if some key needs it
+    # nearly every project: its names are its keys; the fuller forms only when one is asked for
+    keys: tuple[dict[str, int], dict[str, list[str]], list[str]] | None = None
+    if len(by_name) < len(names):
+        keys = indicator_keys(indicators)
     matched: dict[int, Actual] = {}
     problems: list[Diagnostic] = []
     for actual in actuals.indicators:
         key = actual.key
-        index = by_name.get(key)
-        if index is None or key in repeated:
-            if by_pair is None:
-                by_pair = {f"{i.level2}/{i.name}": n for n, i in enumerate(indicators)}
-            if key in by_pair:
-                index = by_pair[key]
-            elif key in repeated:
-                options = "、".join(f"{i.level2}/{key}" for i in indicators if i.name == key)
+        index = by_name.get(key) if keys is None else keys[0].get(key)
+        if index is None:
+            if keys is None:
+                keys = indicator_keys(indicators)
+            accepted, ambiguous, _shortest = keys
+            index = accepted.get(key)
+        if index is None:
+            if key in ambiguous:
+                options = ambiguous[key]
+                fuller = {"一级/二级/三级" if option.count("/") - key.count("/") > 1
+                          or key.count("/") else "二级/三级" for option in options}
+                form = "”或“".join(sorted(fuller, key=len))
+                level = "三级指标" if key in by_name else "指标"
                 problems.append(error("actuals.ambiguous_indicator",
-                                      f"三级指标“{key}”在项目“{project.name}”中出现多次",
+                                      f"{level}“{key}”在项目“{project.name}”中出现多次",
                                       actual.position, length=len(key),
-                                      hint=f"请写成“二级/三级”：{options}"))
+                                      hint=f"请写成“{form}”：{'、'.join(options)}"))
                 continue
-            elif key in project.unreadable:  # in goals.yaml, but in error there: said there
+            if key in project.unreadable:  # in goals.yaml, but in error there: said there
                 continue
-            else:
-                close = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.4)
-                problems.append(error("actuals.unknown_indicator",
-                                      f"项目“{project.name}”的申报表中没有指标“{key}”",
-                                      actual.position, length=len(key),
-                                      hint=f"是否为“{close[0]}”？" if close
-                                      else "请按申报表中的三级指标名称填写"))
-                continue
+            close = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.4)
+            problems.append(error("actuals.unknown_indicator",
+                                  f"项目“{project.name}”的申报表中没有指标“{key}”",
+                                  actual.position, length=len(key),
+                                  hint=f"是否为“{close[0]}”？" if close
+                                  else "请按申报表中的三级指标名称填写"))
+            continue
         if index in matched:
             problems.append(error("actuals.duplicate_indicator", f"指标“{key}”填写了两次",
                                   actual.position, length=len(key)))
             continue
         matched[index] = actual
     if len(matched) < len(indicators):
+        shortest = keys[2] if keys is not None else names
         for index, indicator in enumerate(indicators):
             if index in matched or indicator.name in actuals.unreadable or (
-                    f"{indicator.level2}/{indicator.name}" in actuals.unreadable):
+                    f"{indicator.level2}/{indicator.name}" in actuals.unreadable) or (
+                    f"{indicator.level1}/{indicator.level2}/{indicator.name}"
+                    in actuals.unreadable):
                 continue  # an entry written but in error: that error is the report
-            # a level-3 name the project repeats is written "二级/三级" (and told apart so)
-            key = (f"{indicator.level2}/{indicator.name}" if indicator.name in repeated
-                   else indicator.name)
+            key = shortest[index]  # a repeated name told apart as it is to be written
             problems.append(error("actuals.missing_indicator",
                                   f"指标“{key}”没有填写实际完成值，按 0 分计",
                                   actuals.position, length=len(actuals.name),

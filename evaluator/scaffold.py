@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .diagnostics import Diagnostic, has_errors
+from .evaluation import indicator_keys
 from .goals import read_goals
 from .source import load_document
 
@@ -12,6 +13,12 @@ from .source import load_document
 def _quote(text: str) -> str:
     """A YAML key or value that reads back as exactly this text."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def _comment(text: str) -> str:
+    """A YAML comment of one line: a line break in a name or a target would end it, and the
+    rest would be read as YAML."""
+    return "# " + " ".join(text.split())
 
 
 def scaffold_actuals(goals_path: str) -> tuple[str | None, list[Diagnostic], dict]:
@@ -24,7 +31,7 @@ def scaffold_actuals(goals_path: str) -> tuple[str | None, list[Diagnostic], dic
     if goals is None or has_errors(problems):
         return None, problems, sources
     lines = [
-        f"# {goals.unit} {goals.year}年度 实际完成情况（由 evaluate scaffold 生成，请逐项填写）",
+        _comment(f"{goals.unit} {goals.year}年度 实际完成情况（由 evaluate scaffold 生成，请逐项填写）"),
         "# 完成值写法：3.5次、98%、25万人次、2024年10月31日、达成 / 部分达成 / 未达成、与指标值相同的用词。",
         "# 需要写分值、偏差原因时改用长格式：{actual: 76%, weight: 5, reason: …, measures: …}",
         f"year: {goals.year}",
@@ -35,16 +42,15 @@ def scaffold_actuals(goals_path: str) -> tuple[str | None, list[Diagnostic], dic
         lines += [
             f"  {_quote(project.name)}:",
             "    budget:",
-            f"      initial: {total}        # 年初预算数（{goals.funds_unit}）",
+            f"      initial: {total}        " + _comment(f"年初预算数（{goals.funds_unit}）"),
             f"      adjusted: {total}       # 全年预算数",
             "      executed:               # 全年执行数：必填",
             "    summary: \"\"              # 实际完成情况",
             "    indicators:",
         ]
-        names = [i.name for i in project.indicators]
-        for indicator in project.indicators:
-            key = indicator.name if names.count(indicator.name) == 1 else \
-                f"{indicator.level2}/{indicator.name}"
+        keys = indicator_keys(project.indicators)[2]  # a repeated name told apart
+        for key, indicator in zip(keys, project.indicators):
             lines.append(f"      {_quote(key)}:                 "
-                         f"# {indicator.level1} / {indicator.level2}：指标值 {indicator.target}")
+                         + _comment(f"{indicator.level1} / {indicator.level2}：指标值 "
+                                    f"{indicator.target}"))
     return "\n".join(lines) + "\n", problems, sources

@@ -116,6 +116,54 @@ def test_scaffold_lists_every_indicator_and_refuses_to_overwrite(runner, example
     assert run(runner, "scaffold", example_copy / "goals.yaml", "-o", out, "--force").exit_code == 0
 
 
+SAME_PAIR_GOALS = """\
+year: 2024
+unit: 测试单位
+projects:
+  - name: P
+    funds: {total: 100}
+    indicators:
+      产出指标:
+        数量指标:
+          完成率: ≥90%
+        质量指标:
+          完成率: ≥95%
+      效益指标:
+        数量指标:
+          完成率: ≥95%
+        社会效益指标:
+          影响: "有利于\\n宣传推广"
+      满意度指标:
+        服务对象满意度指标:
+          满意度: ≥80%
+"""
+
+
+def test_a_name_repeated_under_the_same_level_2_is_written_with_its_level_1(runner, tmp_path):
+    """完成率 under 数量指标 in two 一级: "二级/三级" names two rows, so the key is
+    "一级/二级/三级"; scaffold writes each row's shortest key, and a target's line break does
+    not end its comment."""
+    goals = tmp_path / "goals.yaml"
+    goals.write_text(SAME_PAIR_GOALS, encoding="utf-8")
+    out = tmp_path / "actuals.yaml"
+    assert run(runner, "scaffold", goals, "-o", out).exit_code == 0
+    skeleton = yaml.load(out.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    assert list(skeleton["projects"]["P"]["indicators"]) == [
+        "产出指标/数量指标/完成率", "质量指标/完成率", "效益指标/数量指标/完成率", "影响", "满意度"]
+    filled = (out.read_text(encoding="utf-8").replace("executed:  ", "executed: 100")
+              .replace("完成率\":", "完成率\": 96%").replace("影响\":", "影响\": 达成")
+              .replace("满意度\":", "满意度\": 90%"))
+    out.write_text(filled, encoding="utf-8")
+    checked = run(runner, "check", goals, out)
+    assert checked.exit_code == 0, checked.stderr
+    ambiguous = filled.replace("产出指标/数量指标/完成率", "数量指标/完成率")
+    out.write_text(ambiguous, encoding="utf-8")
+    checked = run(runner, "check", goals, out)
+    assert checked.exit_code == 1
+    assert "error[actuals.ambiguous_indicator] 指标“数量指标/完成率”在项目“P”中出现多次" in checked.stderr
+    assert "请写成“一级/二级/三级”：产出指标/数量指标/完成率、效益指标/数量指标/完成率" in checked.stderr
+
+
 def test_parse_command(runner):
     result = run(runner, "parse", "$\\geq 80.00\\text{ (%)}$")
     assert result.exit_code == 0
