@@ -42,14 +42,20 @@ def _number(text: str) -> Decimal | None:
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "项目"
+    """A title Excel opens without complaint: none of []:*?/\\ nor a control character, not
+    quoted, not the reserved History, at most 31 characters, and unlike the others in any case
+    (Excel takes 项目a and 项目A for one sheet). ``taken`` holds the titles given, case-folded."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", re.sub(r"[\x00-\x1f\x7f]+", " ", name)).strip().strip("'")
+    base = base or "项目"
+    if base.casefold() == "history":
+        base += "_"
     title = base[:31]
     counter = 2
-    while title in taken:
+    while title.casefold() in taken:
         suffix = f"({counter})"
         title = base[:31 - len(suffix)] + suffix
         counter += 1
-    taken.add(title)
+    taken.add(title.casefold())
     return title
 
 
@@ -228,7 +234,7 @@ def render_xlsx(report: ReportContext) -> bytes:
     summary = workbook.active
     summary.title = "单位汇总"
     _summary_sheet(summary, report)
-    taken = {"单位汇总"}
+    taken = {"单位汇总".casefold()}
     for project in report.projects:
         _project_sheet(workbook.create_sheet(sheet_title(project.name, taken)), report, project)
     workbook.properties.creator = "Jixiao"

@@ -244,3 +244,14 @@ def test_json_of_a_run_with_errors_follows_the_schema(tmp_path):
     assert evaluation.errors
     schema = json.loads((resource_dir("reports") / "report.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(json.loads(report_module.render_json(evaluation)), schema)
+
+
+def test_sheet_titles_are_ones_excel_opens():
+    from evaluator.xlsx import sheet_title
+
+    taken = {"单位汇总"}
+    titles = [sheet_title(name, taken) for name in
+              ["History", "项目a", "项目A", "甲\n乙", "[年度]:项目?", "'引号'", "单位汇总", "长" * 40]]
+    # History is Excel's own; case does not tell sheets apart; no control or []:*?/\ characters
+    assert titles == ["History_", "项目a", "项目A(2)", "甲 乙", "_年度__项目_", "引号", "单位汇总(2)",
+                      "长" * 31]
