@@ -286,6 +286,13 @@ def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagno
         merged = _merge(merged, {k: v for k, v in layer.data.items() if k != "extends"})
     if documents[0].data.get("extends") is not None:  # shown by `evaluate rules`
         merged["extends"] = documents[0].data["extends"]
+        # a file that changes a rule set but names itself nothing is not that rule set: its
+        # reports say whose rules were changed, and by which file
+        own = Path(documents[0].path)
+        if "name" not in documents[0].data:
+            merged["name"] = own.stem
+        if "title" not in documents[0].data and isinstance(merged.get("title"), str):
+            merged["title"] = f"{merged['title']}（经 {own.name} 修改）"
     combined = _Layered(documents[0].path, merged, tuple(documents))
     rules, problems = validate(RuleSet, combined)  # type: ignore[arg-type]
     return LoadedRules(rules, tuple(documents)), [_as_rules_error(d) for d in problems]

@@ -150,3 +150,17 @@ def test_a_broken_tier_band_says_what_is_wrong_with_it(tmp_path, band, message):
     loaded, problems = load_rules(write(tmp_path, text))
     assert loaded.rules is None
     assert [p.code for p in problems] == ["rules.value"] and message in problems[0].message
+
+
+def test_a_file_that_changes_a_rule_set_without_naming_itself_is_not_that_rule_set(tmp_path):
+    """Reports said 财政部…默认规则（mof-2020） for rules a file had changed."""
+    path = tmp_path / "本单位口径.yaml"
+    path.write_text("extends: mof-2020\nquantitative: {reverse_formula: ratio}\n", encoding="utf-8")
+    loaded, problems = load_rules(str(path))
+    assert not problems
+    assert loaded.rules.name == "本单位口径"
+    assert loaded.rules.title == "财政部项目支出绩效自评默认规则（经 本单位口径.yaml 修改）"
+    named = tmp_path / "named.yaml"
+    named.write_text("extends: mof-2020\nname: 自定\ntitle: 自定口径\n", encoding="utf-8")
+    assert (load_rules(str(named))[0].rules.name, load_rules(str(named))[0].rules.title) == (
+        "自定", "自定口径")
