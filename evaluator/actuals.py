@@ -260,6 +260,16 @@ def read_project_actuals(actuals: Actuals, name: str
                           unreadable), diagnostics + problems
 
 
+def readable_rows(actuals: Actuals, name: str) -> tuple[Actual, ...]:
+    """The rows of a project that cannot be scored (its header in error), so that their own
+    problems are told in the same run: an empty actual is not to wait for the budget's fix."""
+    data = actuals.document.data["projects"].get(name)
+    rows = data.get("indicators") if isinstance(data, dict) else None
+    if not isinstance(rows, dict):
+        return ()
+    return _rows(rows, actuals.document, ("projects", name))[0]
+
+
 def _without_own_scores(data: dict[str, Any]) -> ProjectActualsSpec | None:
     """The project read without the unit's own total, or budget score, or both (the fewest
     that make it valid: the other is still reviewed); None if neither made it invalid."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
 from .actuals import (Actual, Actuals, ProjectActuals, read_actuals_header,
-                      read_project_actuals)
+                      read_project_actuals, readable_rows)
 from .diagnostics import Diagnostic, Position, error, sort_key, warning
 from .expression import Comparison, Expression, FreeText, Tier
 from .goals import Goals, Indicator, Project, read_goals_header, read_project
@@ -673,6 +673,9 @@ class Run:
         elif project is not None:  # nothing to score against: still check the targets
             for indicator in project.indicators:
                 self.diagnostics += parse_target(indicator, self.lexicon)[1]
+            if key is not None and actuals is not None:  # and the actuals, as far as they go
+                for actual in readable_rows(actuals, key):
+                    self.diagnostics += parse_actual(actual, self.lexicon)[1]
         if self.releases_read_data:
             goals.document.data["projects"][index] = None
             if key is not None and actuals is not None:

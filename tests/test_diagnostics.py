@@ -158,6 +158,16 @@ def test_an_unscorable_project_still_has_its_rows_checked(tmp_path):
     assert evaluation.projects == ()
 
 
+def test_an_unscorable_project_still_has_its_actuals_read(tmp_path):
+    """An unfilled scaffold: the missing 全年执行数 and every empty actual in one run, not the
+    actuals only once the budget is fixed."""
+    actuals = ACTUALS.replace("executed: 96000.00", "executed: null")
+    actuals = actuals.replace("      活动次数: 3次\n", "      活动次数:\n").replace("6篇", "≥≥6篇")
+    evaluation = run(tmp_path, GOALS, actuals)
+    assert [(d.code, d.position.line) for d in evaluation.diagnostics] == [
+        ("schema.empty", 4), ("actual.unexpected", 6), ("actual.empty", 7)]
+
+
 def test_an_actual_for_an_indicator_in_error_in_goals_is_not_called_unknown(tmp_path):
     """满意度's entry in goals.yaml is in error (a direction that is none): that error is the
     report; its actual is not 'an indicator goals.yaml lacks'."""
