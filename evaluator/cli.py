@@ -353,7 +353,12 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
         loading.close()  # done with already, unless this run ended before it was read
     loaded_data_settled()
     if project is not None and run.goals is not None and project not in run.goals.names:
-        raise click.UsageError(f"申报表中没有项目“{project}”")
+        import difflib
+
+        close = difflib.get_close_matches(project, [n for n in run.goals.names if n], n=1,
+                                          cutoff=0.4)
+        raise click.UsageError(f"申报表中没有项目“{project}”"
+                               + (f"；是否为“{close[0]}”？" if close else ""))
     if run.goals is not None and run.actuals is not None:  # no half report from a bad file
         if output_format == "json":  # streamed: a province need not fit in memory twice
             total = len(run.indexes())
@@ -430,7 +435,9 @@ def scaffold(goals: Path, output: Path | None, force: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    if output.exists() and not force:
+    if output.is_dir():
+        raise click.UsageError(f"输出路径 {output} 是一个目录")
+    if output.exists() and not force and _stream(output) is None:  # a pipe or a device: written
         raise click.UsageError(f"{output} 已存在；如确需覆盖请加 --force")
     _write_atomically(output, [text.encode("utf-8")], [goals])
     click.echo(f"已写入 {output}", err=True)

@@ -792,3 +792,22 @@ def test_a_stream_output_that_is_an_input_is_refused(tmp_path):
 
     with pytest.raises(click.UsageError, match="是输入文件"):
         cli._check_output(fifo, [fifo, EXAMPLE / "actuals.yaml"])
+
+
+def test_an_unknown_project_suggests_the_near_name(runner, example_copy):
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                 "--project", "城市日宣传")
+    assert result.exit_code == 2
+    assert "申报表中没有项目“城市日宣传”；是否为“城市日宣传推广”？" in result.stderr
+
+
+def test_scaffold_writes_through_a_pipe_and_refuses_a_folder(example_copy, tmp_path):
+    piped = subprocess.run([sys.executable, "-m", "evaluator", "scaffold",
+                            str(example_copy / "goals.yaml"), "-o", "/dev/stdout"], cwd=ROOT,
+                           capture_output=True, timeout=60)
+    assert piped.returncode == 0, piped.stderr.decode("utf-8", "replace")
+    assert len(yaml.safe_load(piped.stdout)["projects"]) == 10
+    folder = subprocess.run([sys.executable, "-m", "evaluator", "scaffold",
+                             str(example_copy / "goals.yaml"), "-o", str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert folder.returncode == 2 and f"输出路径 {tmp_path} 是一个目录" in folder.stderr
