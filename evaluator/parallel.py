@@ -25,6 +25,8 @@ from .diagnostics import Diagnostic
 from .source import held_signals, let_signals_through
 
 if TYPE_CHECKING:
+    import multiprocessing.pool
+
     from .evaluation import Run
 
 _RUN: Run | None = None  # the run a forked worker inherits
@@ -239,6 +241,34 @@ def automatic_jobs(paths: Sequence[Path]) -> int:
     return jobs if jobs > 1 and can_fork() else 1
 
 
+def _abandoned(pool: "multiprocessing.pool.Pool") -> None:
+    """Stop a pool whose work is no longer wanted without its terminate(), which can wait for
+    ever: a worker killed while it writes a slice's answer leaves the result queue's lock held,
+    and the pool's task thread then waits on that lock while terminate() waits on the thread
+    (seen 1 run in 25 of a Ctrl-C on a loaded machine). The pool's thread that replaces dead
+    workers is stopped first (else it forks new ones, which wait for ever, orphaned), then the
+    workers are killed and reaped, and the pool's finalizer (its terminate, which ``with`` and
+    the exit would call) is cancelled; its threads, daemons, are left to the process's end."""
+    from multiprocessing.pool import TERMINATE
+
+    pool._state = TERMINATE
+    handler = getattr(pool, "_worker_handler", None)
+    if handler is not None:
+        handler._state = TERMINATE
+        with contextlib.suppress(Exception):
+            pool._change_notifier.put(None)  # wake it: it sees TERMINATE and ends
+        handler.join(timeout=5)
+    for worker in list(getattr(pool, "_pool", ())):
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            worker.kill()
+    for worker in list(getattr(pool, "_pool", ())):
+        with contextlib.suppress(OSError, AttributeError, ValueError, AssertionError):
+            worker.join(timeout=1)  # killed at once: reaped here, not left as zombies
+    finalizer = getattr(pool, "_terminate", None)
+    if finalizer is not None and hasattr(finalizer, "cancel"):
+        finalizer.cancel()
+
+
 def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
                          ) -> Iterator[tuple[bytes, int]]:
     """(a slice's projects as encoded JSON lines, projects done so far), in order; diagnostics
@@ -262,13 +292,18 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
         except OSError:  # no room for another process: this one scores the slices
             pool = None
         with contextlib.nullcontext() if pool is None else pool:
-            answers = (map if pool is None else pool.imap)(_work, enumerate(slices))
-            done = 0
-            for (data, found), part in zip(answers, slices):
-                run.diagnostics += found
-                done += len(part)
-                if data:
-                    yield data, done
+            try:
+                answers = (map if pool is None else pool.imap)(_work, enumerate(slices))
+                done = 0
+                for (data, found), part in zip(answers, slices):
+                    run.diagnostics += found
+                    done += len(part)
+                    if data:
+                        yield data, done
+            except BaseException:  # Ctrl-C, or this process's own failure mid-run
+                if pool is not None:
+                    _abandoned(pool)
+                raise
     finally:
         _RUN = _RENDER = _PARCELS = None
         run.releases_read_data = True
