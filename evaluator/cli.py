@@ -522,7 +522,10 @@ def _usage_message(problem: click.ClickException) -> str:
         return f"缺少参数 {name}"
     if isinstance(problem, click.NoSuchOption):
         close = f"（是否为 {', '.join(sorted(problem.possibilities))}？）" if problem.possibilities else ""
-        return f"没有选项 {problem.option_name}{close}"
+        # -5% is an expression to `evaluate parse`, read as an option: say how to write it
+        dash = ("；以“-”开头的文字请写在 -- 之后，如 evaluate parse -- -5%"
+                if problem.option_name[1:2].isdigit() else "")
+        return f"没有选项 {problem.option_name}{close}{dash}"
     if isinstance(problem, click.BadOptionUsage):
         return f"选项 {problem.option_name} 的用法不对"
     if isinstance(problem, click.BadParameter):

@@ -811,3 +811,10 @@ def test_scaffold_writes_through_a_pipe_and_refuses_a_folder(example_copy, tmp_p
                              str(example_copy / "goals.yaml"), "-o", str(tmp_path)], cwd=ROOT,
                             capture_output=True, text=True, encoding="utf-8", timeout=60)
     assert folder.returncode == 2 and f"输出路径 {tmp_path} 是一个目录" in folder.stderr
+
+
+def test_an_expression_that_starts_with_a_dash_is_told_how_to_write(runner):
+    result = runner.invoke(main, ["parse", "-5%"])
+    assert result.exit_code == 2
+    assert "以“-”开头的文字请写在 -- 之后，如 evaluate parse -- -5%" in result.stderr
+    assert "之后" not in runner.invoke(main, ["--bogus", "x"]).stderr
