@@ -250,10 +250,7 @@ def read_project_actuals(actuals: Actuals, name: str
             # scored without it; any other leaves it unscored, its rows' problems still told
             spec = _without_own_scores(data)
             if spec is None:
-                rows = data.get("indicators")
-                if isinstance(rows, dict):
-                    diagnostics += _rows(rows, document, where)[2]
-                return None, diagnostics
+                return None, diagnostics + _rows_of(data, document, where)[2]
         project = _header_of(spec)
     rows, unreadable, problems = _rows(project.indicators, document, where)
     return ProjectActuals(name, project, rows, document, where,  # type: ignore[arg-type]
@@ -263,11 +260,15 @@ def read_project_actuals(actuals: Actuals, name: str
 def readable_rows(actuals: Actuals, name: str) -> tuple[Actual, ...]:
     """The rows of a project that cannot be scored (its header in error), so that their own
     problems are told in the same run: an empty actual is not to wait for the budget's fix."""
-    data = actuals.document.data["projects"].get(name)
+    return _rows_of(actuals.document.data["projects"].get(name), actuals.document,
+                    ("projects", name))[0]
+
+
+def _rows_of(data: Any, document: Document, where: tuple
+             ) -> tuple[tuple[Actual, ...], frozenset[str], list[Diagnostic]]:
+    """``_rows`` of a project's entry whose header could not be read, as far as it has rows."""
     rows = data.get("indicators") if isinstance(data, dict) else None
-    if not isinstance(rows, dict):
-        return ()
-    return _rows(rows, actuals.document, ("projects", name))[0]
+    return _rows(rows, document, where) if isinstance(rows, dict) else ((), frozenset(), [])
 
 
 def _without_own_scores(data: dict[str, Any]) -> ProjectActualsSpec | None:

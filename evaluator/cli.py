@@ -435,9 +435,7 @@ def scaffold(goals: Path, output: Path | None, force: bool) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    if output.is_dir():
-        raise click.UsageError(f"输出路径 {output} 是一个目录")
-    if output.exists() and not force and _stream(output) is None:  # a pipe or a device: written
+    if output.is_file() and not force:  # a pipe, a device: written; a folder: refused below
         raise click.UsageError(f"{output} 已存在；如确需覆盖请加 --force")
     _write_atomically(output, [text.encode("utf-8")], [goals])
     click.echo(f"已写入 {output}", err=True)

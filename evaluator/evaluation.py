@@ -209,23 +209,24 @@ def indicator_keys(indicators: tuple[Indicator, ...]
     repeats, or "一级/二级/三级" where that repeats too (the same 二级 in two 一级). Gives every
     accepted key's row, the fuller keys to write instead of each ambiguous one, and each row's
     shortest key (the one scaffold writes)."""
-    names = Counter(i.name for i in indicators)
-    pairs = Counter(f"{i.level2}/{i.name}" for i in indicators)
-    accepted: dict[str, int] = {}
+    forms = [(i.name, f"{i.level2}/{i.name}", f"{i.level1}/{i.level2}/{i.name}")
+             for i in indicators]
+    names = Counter(name for name, _pair, _triple in forms)
+    pairs = Counter(pair for _name, pair, _triple in forms)
     ambiguous: dict[str, list[str]] = {}
     shortest: list[str] = []
-    for row, i in enumerate(indicators):
-        pair, triple = f"{i.level2}/{i.name}", f"{i.level1}/{i.level2}/{i.name}"
+    for name, pair, triple in forms:
         fuller = pair if pairs[pair] == 1 else triple
-        if names[i.name] == 1:
-            shortest.append(i.name)
+        if names[name] == 1:
+            shortest.append(name)
         else:
-            ambiguous.setdefault(i.name, []).append(fuller)
+            ambiguous.setdefault(name, []).append(fuller)
             shortest.append(fuller)
         if pairs[pair] > 1:
             ambiguous.setdefault(pair, []).append(triple)
-    for row, i in enumerate(indicators):
-        for key in (i.name, f"{i.level2}/{i.name}", f"{i.level1}/{i.level2}/{i.name}"):
+    accepted: dict[str, int] = {}
+    for row, keys in enumerate(forms):
+        for key in keys:
             if key not in ambiguous:
                 accepted.setdefault(key, row)
     return accepted, ambiguous, shortest

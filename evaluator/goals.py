@@ -164,7 +164,7 @@ class Project:
     # (一级, 二级, rows) of each group in order: with the 分值 written in actuals.yaml, what
     # the allocation of weights depends on, and so the key it is remembered by
     shape: tuple[tuple[str, str, int], ...] = ()
-    # names ("三级" and "二级/三级") of indicators written but in error: the goals' error is the
+    # names ("三级", "二级/三级", "一级/二级/三级") of indicators written but in error: the goals' error is the
     # report, and an actual for one is not "unknown"
     unreadable: frozenset[str] = frozenset()
 
@@ -272,7 +272,7 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
                     indicators.append(Indicator(level1, level2, name, spec.target, document, where,
                                                 True, spec.direction, spec.note))
                 else:
-                    unreadable.update((name, f"{level2}/{name}"))
+                    unreadable.update((name, f"{level2}/{name}", f"{level1}/{level2}/{name}"))
             shape.append((level1, level2, len(indicators) - before))
     if not indicators:
         diagnostics.append(error("goals.no_indicators", f"项目“{project.name}”没有绩效指标",
