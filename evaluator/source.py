@@ -591,15 +591,13 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
     for number in (position.line, position.line - 1):
         line = locator.line(number) or ""
         indentation = line[:len(line) - len(line.lstrip(" \t\u3000"))]
-        if "\t" in indentation:
-            return error("yaml.tab", "不能用制表符（Tab）缩进或分隔", Position(locator.path, number, 1),
-                         length=max(len(indentation), 1), hint="请改用空格")
-        key_tab = _KEY_TAB.match(line)  # `满意度:<Tab>96%`, not a Tab in a comment or quotes
+        # `满意度:<Tab>96%` (not a Tab in a comment or quotes), unless the indentation has one
+        key_tab = None if "\t" in indentation else _KEY_TAB.match(line)
         if key_tab:
             return error("yaml.tab", "冒号后面用了制表符（Tab）",
                          Position(locator.path, number, key_tab.end()),
                          hint="请把冒号后的 Tab 改为一个空格")
-        if "\t" in line and number == position.line:
+        if "\t" in indentation or ("\t" in line and number == position.line):
             return error("yaml.tab", "不能用制表符（Tab）缩进或分隔", Position(locator.path, number, 1),
                          length=max(len(indentation), 1), hint="请改用空格")
         if "\u3000" in indentation:
