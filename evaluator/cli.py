@@ -142,6 +142,9 @@ def _removed_if_terminated(pending: list[str]) -> Iterator[None]:
 
     def terminated(signum: int, _frame: object) -> None:
         if os.getpid() == owner:
+            workers = sys.modules.get(f"{__package__}.parallel")
+            if workers is not None:
+                workers.no_more_workers()  # else one may be forked as these are killed
             processes = sys.modules.get("multiprocessing")
             for child in processes.active_children() if processes else ():
                 child.kill()

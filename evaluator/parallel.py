@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from .diagnostics import Diagnostic
-from .source import held_signals, let_signals_through
+from .source import dies_with, held_signals, let_signals_through
 
 if TYPE_CHECKING:
     import multiprocessing.pool
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 _RUN: Run | None = None  # the run a forked worker inherits
 _RENDER: Callable | None = None
 _PARCELS: list[bytes] | None = None  # each slice's projects, marshalled (see _hand_over)
+_POOL: multiprocessing.pool.Pool | None = None  # the running pool (see no_more_workers)
 
 
 def _work(task: tuple[int, list[int]]) -> tuple[bytes, list[Diagnostic]]:
@@ -102,12 +103,17 @@ def _copied(text: str | None) -> str | None:
     return None if text is None else (text + "\0")[:-1]
 
 
-def _default_signals() -> None:
+def _started_worker(parent: int) -> None:
     """A worker ends at SIGTERM (the pool's own way to stop it), leaving the parent's
     temporary file to the parent; Ctrl-C is the parent's to handle (it stops the pool), so a
-    worker does not print a traceback of its own."""
+    worker does not print a traceback of its own. It dies with the parent: one left behind
+    would wait for ever on the pool's task pipe (it holds that pipe's writing end itself),
+    and keep the caller's stdout and stderr open. A worker forked by the pool's own thread
+    (one replacing a dead worker) is killed when that thread ends, which it does only as the
+    pool ends."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    dies_with(parent, from_main_thread=True)
     let_signals_through()  # held while the pool forked (see rendered_in_parallel)
 
 
@@ -241,6 +247,25 @@ def automatic_jobs(paths: Sequence[Path]) -> int:
     return jobs if jobs > 1 and can_fork() else 1
 
 
+def no_more_workers() -> None:
+    """The running pool, if any, forks no worker to replace one that dies: the SIGTERM handler
+    (cli.py) asks this before it kills the workers, so that none is forked as it ends the
+    process. A plain write, safe in a signal handler."""
+    if _POOL is not None:
+        _stop_replacing(_POOL)
+
+
+def _stop_replacing(pool: "multiprocessing.pool.Pool") -> object:
+    """Tell the pool's thread that replaces dead workers to end (it looks at its state each
+    time it wakes, and a worker's death wakes it); that thread, or None."""
+    from multiprocessing.pool import TERMINATE
+
+    handler = getattr(pool, "_worker_handler", None)
+    if handler is not None:
+        handler._state = TERMINATE
+    return handler
+
+
 def _abandoned(pool: "multiprocessing.pool.Pool") -> None:
     """Stop a pool whose work is no longer wanted without its terminate(), which can wait for
     ever: a worker killed while it writes a slice's answer leaves the result queue's lock held,
@@ -252,9 +277,8 @@ def _abandoned(pool: "multiprocessing.pool.Pool") -> None:
     from multiprocessing.pool import TERMINATE
 
     pool._state = TERMINATE
-    handler = getattr(pool, "_worker_handler", None)
+    handler = _stop_replacing(pool)
     if handler is not None:
-        handler._state = TERMINATE
         with contextlib.suppress(Exception):
             pool._change_notifier.put(None)  # wake it: it sees TERMINATE and ends
         handler.join(timeout=5)
@@ -273,7 +297,7 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
                          ) -> Iterator[tuple[bytes, int]]:
     """(a slice's projects as encoded JSON lines, projects done so far), in order; diagnostics
     land in ``run``."""
-    global _RUN, _RENDER, _PARCELS
+    global _RUN, _RENDER, _PARCELS, _POOL
     indexes = run.indexes()
     slices = [indexes[i:i + chunk] for i in range(0, len(indexes), chunk)]
     _RUN, _RENDER = run, render
@@ -288,7 +312,8 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
         try:
             # a signal mid-fork would find a worker its handler does not know of yet
             with held_signals():
-                pool = context.Pool(jobs, initializer=_default_signals)
+                pool = _POOL = context.Pool(jobs, initializer=_started_worker,
+                                            initargs=(os.getpid(),))
         except OSError:  # no room for another process: this one scores the slices
             pool = None
         with contextlib.nullcontext() if pool is None else pool:
@@ -305,6 +330,6 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
                     _abandoned(pool)
                 raise
     finally:
-        _RUN = _RENDER = _PARCELS = None
+        _RUN = _RENDER = _PARCELS = _POOL = None
         run.releases_read_data = True
     run.check_unmatched()

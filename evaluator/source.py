@@ -1053,7 +1053,7 @@ class _ParsingChild:
         if pid == 0:  # the child: parse, answer, and leave without running the parent's exit code
             status = 1
             try:
-                _dies_with(parent, from_main_thread)
+                dies_with(parent, from_main_thread)
                 let_signals_through()
                 os.close(reading)
                 with os.fdopen(writing, "wb") as pipe:
@@ -1108,12 +1108,13 @@ def _stopped(pipe: Any, pid: int, owner: int) -> None:
         os.waitpid(pid, 0)
 
 
-def _dies_with(parent: int, from_main_thread: bool) -> None:
-    """In the parsing child: on Linux, be killed when the parent dies (a SIGTERM while the files
-    load ends it at once), rather than parse on until the answer finds no one to read it. Only
-    when forked by the main thread: the signal comes when the forking *thread* ends, and a
-    Loading made in a thread that then ended would lose its child (not its documents: they
-    would be parsed in the parent)."""
+def dies_with(parent: int, from_main_thread: bool) -> None:
+    """In a forked child (the parsing child, a --jobs worker): on Linux, be killed when the
+    parent dies (a SIGTERM while the files load ends it at once), rather than work on until the
+    answer finds no one to read it, or wait for ever for work no one will send. Only when
+    forked by the main thread: the signal comes when the forking *thread* ends, and a Loading
+    made in a thread that then ended would lose its child (not its documents: they would be
+    parsed in the parent)."""
     if sys.platform.startswith("linux") and from_main_thread:
         PR_SET_PDEATHSIG = 1
         with contextlib.suppress(AttributeError, OSError):  # no prctl in this libc

@@ -613,26 +613,33 @@ def test_terminated_at_the_edges_of_the_write(tmp_path, where, code, report):
     assert target.read_text(encoding="utf-8") == report
 
 
-_TERMINATED_AS_A_WORKER_IS_FORKED = """
-import os, signal, sys
+_KILLED_AS_THE_WORKERS_ARE_FORKED = """
+import os, pathlib, signal, sys, time
 from pathlib import Path
 from benchmarks.generate import generate
 from evaluator import cli
 
-folder = Path(sys.argv[1])
+folder, how = Path(sys.argv[1]), sys.argv[2]
 goals, actuals = generate(300)
 (folder / "goals.yaml").write_text(goals, encoding="utf-8")
 (folder / "actuals.yaml").write_text(actuals, encoding="utf-8")
 forked, real_fork = [], os.fork
 
-def fork():  # the parse child, then the workers: SIGTERM as the second worker's fork returns
+def fork():  # the parse child, then the workers: the signal as the second worker's fork returns
     pid = real_fork()
     if pid:
         forked.append(pid)
         (folder / "forked.txt").write_text(" ".join(map(str, forked)))
         if len(forked) == 3:
-            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGKILL if how == "killed" else signal.SIGTERM)
     return pid
+
+if how == "slow disk":  # the temporary file's removal, after the workers were killed, is slow
+    real_unlink = pathlib.Path.unlink
+    def unlink(path, missing_ok=False):
+        time.sleep(0.5)
+        real_unlink(path, missing_ok=missing_ok)
+    pathlib.Path.unlink = unlink
 
 os.fork = fork
 cli.entry([str(folder / "goals.yaml"), str(folder / "actuals.yaml"), "--format", "json",
@@ -640,23 +647,34 @@ cli.entry([str(folder / "goals.yaml"), str(folder / "actuals.yaml"), "--format",
 """
 
 
-def test_a_sigterm_while_the_workers_are_forked_leaves_none_behind(tmp_path):
-    """Signals are held while the pool forks: the handler then knows every worker (one forked
-    but not yet known to it used to be left waiting for ever on a lock)."""
-    done = subprocess.run([sys.executable, "-c", _TERMINATED_AS_A_WORKER_IS_FORKED, tmp_path],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert done.returncode == -15, done.stderr
+@pytest.mark.parametrize("how, code", [
+    # Signals are held while the pool forks: the handler then knows every worker (one forked
+    # but not yet known to it used to be left waiting for ever on a lock).
+    ("terminated", -15),
+    # The pool's own thread replaces a killed worker (the one it forked was left waiting for
+    # ever, holding the caller's stdout: CI's run hung so): the handler first stops that.
+    ("slow disk", -15),
+    # No handler runs at a SIGKILL: the workers end all the same (their task pipe closes).
+    ("killed", -9),
+])
+def test_a_run_killed_as_its_workers_are_forked_leaves_none_behind(tmp_path, how, code):
+    done = subprocess.run([sys.executable, "-c", _KILLED_AS_THE_WORKERS_ARE_FORKED, tmp_path,
+                           how], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, timeout=60)
+    assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
     forked = [int(pid) for pid in (tmp_path / "forked.txt").read_text().split()]
-    assert len(forked) == 3
+    assert len(forked) == 3  # the parse child and the two workers: no replacement
     for _ in range(300):  # up to 30 s: a loaded machine reaps slowly
         if not any(_alive(pid) for pid in forked):
             break
         time.sleep(0.1)
     else:
         pytest.fail(f"left running: {[pid for pid in forked if _alive(pid)]}")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["actuals.yaml", "forked.txt",
-                                                          "goals.yaml"]
+    expected = ["actuals.yaml", "forked.txt", "goals.yaml"]
+    if how == "killed":  # nothing could remove the temporary file
+        expected += [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.json")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(expected)
 
 
 def test_workers_that_cannot_be_forked_leave_the_slices_to_this_process(example_copy,
