@@ -293,6 +293,28 @@ def _abandoned(pool: "multiprocessing.pool.Pool") -> None:
         finalizer.cancel()
 
 
+def _answered(pool: "multiprocessing.pool.Pool", tasks: list[tuple[int, list[int]]]
+              ) -> Iterator[tuple[bytes, list[Diagnostic]]]:
+    """Each task's answer, in order. A worker that dies (the OOM killer, a kill by hand) takes
+    its task with it, and the pool would wait for that answer for ever: the pool is then
+    abandoned and the tasks not yet answered are done in this process, to the same bytes."""
+    from multiprocessing import TimeoutError
+
+    workers = list(pool._pool)  # the pool drops a dead one from its list as it replaces it
+    answers = pool.imap(_work, tasks)
+    for done in range(len(tasks)):
+        while True:
+            try:
+                answer = answers.next(timeout=0.1)
+                break
+            except TimeoutError:
+                if any(worker.exitcode is not None for worker in workers):
+                    _abandoned(pool)
+                    yield from map(_work, tasks[done:])
+                    return
+        yield answer
+
+
 def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
                          ) -> Iterator[tuple[bytes, int]]:
     """(a slice's projects as encoded JSON lines, projects done so far), in order; diagnostics
@@ -318,7 +340,8 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
             pool = None
         with contextlib.nullcontext() if pool is None else pool:
             try:
-                answers = (map if pool is None else pool.imap)(_work, enumerate(slices))
+                tasks = list(enumerate(slices))
+                answers = map(_work, tasks) if pool is None else _answered(pool, tasks)
                 done = 0
                 for (data, found), part in zip(answers, slices):
                     run.diagnostics += found

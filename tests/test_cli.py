@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -630,8 +631,12 @@ def fork():  # the parse child, then the workers: the signal as the second worke
     if pid:
         forked.append(pid)
         (folder / "forked.txt").write_text(" ".join(map(str, forked)))
-        if len(forked) == 3:
-            os.kill(os.getpid(), signal.SIGKILL if how == "killed" else signal.SIGTERM)
+        if how == "stuck" and len(forked) == 3:  # a worker now waits on the task pipe, holding
+            time.sleep(0.5)                       # its lock, and the pool is not yet running:
+            for worker in forked[1:]:             # both killed, one replacement forked, then
+                os.kill(worker, signal.SIGKILL)   # the parent killed
+        elif len(forked) == (4 if how == "stuck" else 3):
+            os.kill(os.getpid(), signal.SIGKILL if how in ("killed", "stuck") else signal.SIGTERM)
     return pid
 
 if how == "slow disk":  # the temporary file's removal, after the workers were killed, is slow
@@ -656,6 +661,9 @@ cli.entry([str(folder / "goals.yaml"), str(folder / "actuals.yaml"), "--format",
     ("slow disk", -15),
     # No handler runs at a SIGKILL: the workers end all the same (their task pipe closes).
     ("killed", -9),
+    # A worker forked to replace one killed holding the task pipe's lock waits on that lock for
+    # ever, unless it dies with its parent.
+    ("stuck", -9),
 ])
 def test_a_run_killed_as_its_workers_are_forked_leaves_none_behind(tmp_path, how, code):
     done = subprocess.run([sys.executable, "-c", _KILLED_AS_THE_WORKERS_ARE_FORKED, tmp_path,
@@ -664,7 +672,8 @@ def test_a_run_killed_as_its_workers_are_forked_leaves_none_behind(tmp_path, how
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
     forked = [int(pid) for pid in (tmp_path / "forked.txt").read_text().split()]
-    assert len(forked) == 3  # the parse child and the two workers: no replacement
+    # the parse child and the two workers: no replacement (but the one "stuck" is about)
+    assert len(forked) == (4 if how == "stuck" else 3)
     for _ in range(300):  # up to 30 s: a loaded machine reaps slowly
         if not any(_alive(pid) for pid in forked):
             break
@@ -672,7 +681,7 @@ def test_a_run_killed_as_its_workers_are_forked_leaves_none_behind(tmp_path, how
     else:
         pytest.fail(f"left running: {[pid for pid in forked if _alive(pid)]}")
     expected = ["actuals.yaml", "forked.txt", "goals.yaml"]
-    if how == "killed":  # nothing could remove the temporary file
+    if how in ("killed", "stuck"):  # nothing could remove the temporary file
         expected += [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.json")]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(expected)
 
@@ -690,6 +699,31 @@ def test_workers_that_cannot_be_forked_leave_the_slices_to_this_process(example_
 
     monkeypatch.setattr(multiprocessing, "get_context", lambda _method: NoRoom())
     alone, spread, _run = _alone_and_spread(example_copy, 3)
+    assert spread == alone
+
+
+_KILLED_SLICE: list = []  # (slice, the test's pid, the real work): see the test below
+
+
+def _killed_in_a_worker(task):  # the pool sends a function by name: it cannot be a closure
+    (killed, parent, work), = _KILLED_SLICE
+    if task[0] == killed and os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return work(task)
+
+
+@pytest.mark.parametrize("killed", [0, 2])  # the first slice, and one after others were sent
+def test_a_worker_killed_mid_run_leaves_its_slices_to_this_process(example_copy, monkeypatch,
+                                                                    killed):
+    """A worker killed as it scores (the OOM killer, a kill by hand) took its slice with it, and
+    the run waited for that answer for ever: now the slices not yet answered are scored here,
+    to the same bytes and diagnostics."""
+    from evaluator import parallel
+
+    monkeypatch.setattr(sys.modules[__name__], "_KILLED_SLICE",
+                        [(killed, os.getpid(), parallel._work)])
+    monkeypatch.setattr(parallel, "_work", _killed_in_a_worker)
+    alone, spread, _run = _alone_and_spread(example_copy, 1)
     assert spread == alone
 
 
