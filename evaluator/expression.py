@@ -92,7 +92,7 @@ class DatePoint:
     year: int | None
     month: int
     day: int | None = None
-    part: str = ""  # 初, 上旬, 中旬, 下旬, 底, 末
+    part: str = ""  # 初, 上旬, 中旬, 下旬, 底, 末; or a period that ends with ``month`` (PERIODS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +180,15 @@ def format_quantity(quantity: Quantity) -> str:
     return f"{format_number(quantity.value)}({unit})" if unit else format_number(quantity.value)
 
 
+# A period, and the month it ends with; 年 is a whole year, written 2024年.
+PERIODS = {"第一季度": 3, "第二季度": 6, "第三季度": 9, "第四季度": 12, "上半年": 6, "下半年": 12,
+           "年": 12}
+
+
 def format_date(point: DatePoint) -> str:
     text = f"{point.year}年" if point.year is not None else ""
+    if point.part in PERIODS:
+        return text if point.part == "年" else text + point.part
     text += f"{point.month}月"
     if point.day is not None:
         text += f"{point.day}日"

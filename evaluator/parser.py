@@ -17,7 +17,8 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import (UnexpectedCharacters, UnexpectedEOF, UnexpectedInput,
                              UnexpectedToken)
 
-from .expression import (Comparison, DatePoint, DateTerm, Operator, Phrase, Quantity, Range)
+from .expression import (PERIODS, Comparison, DatePoint, DateTerm, Operator, Phrase, Quantity,
+                         Range)
 from .resources import resource_path
 
 # Full-width ASCII (＞＜＝（）０-９，％ …) to ASCII, one character for one so columns hold.
@@ -88,12 +89,24 @@ def _agree(operator: Operator, suffix: Token | None) -> None:
                        "只保留一种写法，如“≥95%”或“95%以上”")
 
 
+_QUARTERS = {"一": "第一季度", "二": "第二季度", "三": "第三季度", "四": "第四季度",
+             "1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
+_PERIOD = re.compile(r"(?:(\d{4})年)?(?:第?([一二三四1-4])季度|(上半年|下半年))[末底内]?")
+
+
 def _date_point(token: Token) -> DatePoint:
     text = str(token)
     year: int | None = None
     part = ""
+    period = _PERIOD.fullmatch(text)
+    if period is not None:  # 2024年第三季度: by its last month's end
+        year_text, quarter, half = period.groups()
+        part = _QUARTERS[quarter] if quarter else half
+        return DatePoint(int(year_text) if year_text else None, PERIODS[part], None, part)
     if text.endswith(("年底", "年末", "年内")):  # 2024年底: the end of December; 年内, by then
         return DatePoint(int(text[:4]), 12, None, "底" if text.endswith("内") else text[-1])
+    if text.endswith(("年", "年度")):  # 2024年: the whole year
+        return DatePoint(int(text[:4]), 12, None, "年")
     if "年" in text or "月" in text:
         if "年" in text:
             year_text, text = text.split("年", 1)
@@ -165,7 +178,7 @@ class _ToAst(Transformer):
         return Range(low, high)
 
     def dated(self, date: Token, *rest: Token) -> DateTerm:
-        before = any(t.type == "BEFORE" for t in rest) or str(date).endswith("年内")
+        before = any(t.type == "BEFORE" for t in rest) or str(date).endswith("内")
         event = "".join(str(t) for t in rest if t.type == "EVENT_WORDS")
         return DateTerm(_date_point(date), before, event)
 

@@ -3,6 +3,7 @@ generated ASTs through format_expression."""
 
 from __future__ import annotations
 
+import calendar
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +18,9 @@ REPO = Path(__file__).resolve().parent.parent.parent
 if str(REPO) not in sys.path:  # plain `pytest` as well as `python -m pytest` from the checkout
     sys.path.insert(0, str(REPO))
 
-from evaluator.expression import (Comparison, DateTerm, Event, FreeText, Operator,  # noqa: E402
-                                  Quantity, Range, State, TierWord, Trend, format_expression)
+from evaluator.expression import (PERIODS, Comparison, DatePoint, DateTerm, Event,  # noqa: E402
+                                  FreeText, Operator, Quantity, Range, State, TierWord, Trend,
+                                  format_expression)
 from evaluator.parser import ExpressionError, normalize  # noqa: E402
 from evaluator.rules import load_rules  # noqa: E402
 from evaluator.vocabulary import Lexicon  # noqa: E402
@@ -142,6 +144,28 @@ def trends(draw) -> Trend:
                  draw(st.sampled_from(OBJECTS)))
 
 
+@st.composite
+def dates(draw) -> DateTerm:
+    """Every written form of a date: a day, a part of a month, a period, a whole year."""
+    year = draw(st.one_of(st.none(), st.integers(1900, 2099)))
+    before, event = draw(st.booleans()), draw(st.sampled_from(["", "完成"]))
+    form = draw(st.sampled_from(["day", "part", "month", "period", "year"]))
+    if form == "year":  # 2024年前 may mean before 2024 began: not a date
+        return DateTerm(DatePoint(year or 2024, 12, None, "年"), False, event)
+    if form == "period":
+        part = draw(st.sampled_from(sorted(set(PERIODS) - {"年"})))
+        return DateTerm(DatePoint(year, PERIODS[part], None, part), before, event)
+    month = draw(st.integers(1, 12))
+    if form == "day":
+        day = draw(st.integers(1, calendar.monthrange(year or 2024, month)[1]))
+        return DateTerm(DatePoint(year, month, day), before, event)
+    if form == "part":
+        part = draw(st.sampled_from(["初", "上旬", "中旬", "下旬", "底", "末"]))
+        return DateTerm(DatePoint(year, month, None, part), before, event)
+    # 12月 alone is a quantity of months, unless 前 follows
+    return DateTerm(DatePoint(year, month), before or year is None, event)
+
+
 def _round_trip(ast) -> None:
     text = format_expression(ast)
     again = LEXICON.read(text)
@@ -171,6 +195,12 @@ def test_range_round_trips(ast):
 @FAST
 @given(trends())
 def test_trend_round_trips(ast):
+    _round_trip(ast)
+
+
+@FAST
+@given(dates())
+def test_date_round_trips(ast):
     _round_trip(ast)
 
 
