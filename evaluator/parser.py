@@ -211,15 +211,24 @@ def _describe(expected: set[str]) -> str:
     return "、".join(names)
 
 
+_MINUS = re.compile(r"[-–—−]\s*\d")
+
+
 def _from_lark(exc: UnexpectedInput, text: str, lead: int) -> ExpressionError:
     expected = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
     hint = f"此处应为：{_describe(expected)}" if _describe(expected) else ""
+    token = getattr(exc, "token", None)
+    at = lead + (exc.pos_in_stream if isinstance(exc, UnexpectedCharacters)
+                 else getattr(token, "start_pos", None) or 0)
+    if "NUMBER" in expected and _MINUS.match(text, at):  # ≥-5%: a sign the rules cannot score
+        return ExpressionError("expression.negative", "不支持负数", at, 1,
+                               "按比例计分要求指标值为正数：下降类指标请写下降的幅度，如“下降率≥5%”，"
+                               "或写作上限，如“≤95(万元)”")
     if isinstance(exc, UnexpectedCharacters):
         offset = lead + exc.pos_in_stream
         char = text[offset] if offset < len(text) else ""
         return ExpressionError("expression.unexpected_character", f"无法识别的字符“{char}”",
                                offset, 1, hint)
-    token = getattr(exc, "token", None)
     if isinstance(exc, UnexpectedEOF) or token is None or token.type == "$END":
         return ExpressionError("expression.incomplete", "指标值不完整", lead + len(text.strip()),
                                1, hint)
