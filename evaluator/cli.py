@@ -31,9 +31,48 @@ from .resources import DEFAULT_RULES
 EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
 
 
-class _DefaultGroup(click.Group):
+class _Formatter(click.HelpFormatter):
+    """click's own words in the help, in Chinese: the headings and the defaults."""
+
+    _SECTIONS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{self._SECTIONS.get(heading, heading)}：\n")
+
+    def write_dl(self, rows, *args, **kwargs) -> None:
+        rows = [(term, text.replace("[default: ", "[默认：").replace("required]", "必填]"))
+                for term, text in rows]
+        super().write_dl(rows, *args, **kwargs)
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Chinese:
+    """A command whose help and help option speak Chinese."""
+
+    context_class = _Context
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "显示此帮助并退出。"
+        return option
+
+
+class _Command(_Chinese, click.Command):
+    pass
+
+
+class _DefaultGroup(_Chinese, click.Group):
     """``evaluate GOALS ACTUALS`` runs the evaluation; a known word runs a helper command.
     Usage and IO errors are told in Chinese, exit 2."""
+
+    command_class = _Command
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
@@ -45,6 +84,9 @@ class _DefaultGroup(click.Group):
         except click.exceptions.Abort:
             click.echo("已中止", err=True)
             sys.exit(EXIT_DIAGNOSTICS)
+        except click.exceptions.NoArgsIsHelpError as problem:  # `evaluate` alone: its help
+            click.echo(problem.ctx.get_help() if problem.ctx else problem.message, err=True)
+            sys.exit(EXIT_USAGE)
         except click.ClickException as problem:
             click.echo(f"错误：{_usage_message(problem)}", err=True)
             click.echo("提示：运行 evaluate --help 查看用法", err=True)
@@ -267,6 +309,20 @@ class _InputFile(click.ParamType):
 _input = _InputFile()
 
 
+class _Folder(click.ParamType):
+    """An existing folder, with the refusal in Chinese."""
+
+    name = "DIR"
+
+    def convert(self, value, param, ctx) -> Path:
+        path = Path(value)
+        if not path.exists():
+            self.fail(f"目录“{value}”不存在", param, ctx)
+        if not path.is_dir():
+            self.fail(f"“{value}”不是目录", param, ctx)
+        return path
+
+
 class _Jobs(click.ParamType):
     """``auto`` (None: chosen by ``parallel.automatic_jobs``) or a number of processes, 1–64."""
 
@@ -293,7 +349,8 @@ _JOBS = _Jobs()
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="evaluate")
+@click.version_option(__version__, prog_name="evaluate", help="显示版本并退出。",
+                      message="%(prog)s %(version)s")
 def main() -> None:
     """Jixiao：按财预〔2020〕10号规则给项目支出绩效自评打分。
 
@@ -310,14 +367,15 @@ def main() -> None:
 @click.argument("goals", type=_input)
 @click.argument("actuals", type=_input)
 @click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
-              help="规则集：内置名称或 YAML 文件路径。")
+              metavar="NAME|FILE", help="规则集：内置名称或 YAML 文件路径。")
 @click.option("--format", "output_format", type=click.Choice(["md", "html", "json", "xlsx"]),
               default="md", show_default=True, help="输出格式；xlsx 须配合 -o。")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="写入文件（原子写入）。")
-@click.option("--project", help="只评这一个项目（项目名称）。")
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
+              help="写入文件（原子写入）。")
+@click.option("--project", metavar="NAME", help="只评这一个项目（项目名称）。")
 @click.option("--explain", is_flag=True, help="列出每项得分的计算过程。")
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
-@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.option("--templates", type=_Folder(),
               help="自定义模板目录（同名文件覆盖内置模板；在沙箱中渲染）。")
 @click.option("--jobs", type=_JOBS, default="auto", show_default=True,
               help="用几个进程：多于 1 个时，另起一个进程解析文件，JSON 输出时由这么多个进程分担"
@@ -402,7 +460,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
 @click.argument("goals", type=_input)
 @click.argument("actuals", type=_input, required=False)
 @click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
-              help="规则集：内置名称或 YAML 文件路径。")
+              metavar="NAME|FILE", help="规则集：内置名称或 YAML 文件路径。")
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json：把发现的问题以 JSON 输出到标准输出。")
@@ -425,7 +483,8 @@ def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool,
 
 @main.command()
 @click.argument("goals", type=_input)
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="写入文件；默认输出到屏幕。")
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
+              help="写入文件；默认输出到屏幕。")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件。")
 def scaffold(goals: Path, output: Path | None, force: bool) -> None:
     """按申报表生成 actuals.yaml 模板：每个指标一行，指标值写在注释里。"""
@@ -448,7 +507,7 @@ def scaffold(goals: Path, output: Path | None, force: bool) -> None:
 @click.argument("expression")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出语法树。")
 @click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
-              help="提供词表的规则集。")
+              metavar="NAME|FILE", help="提供词表的规则集。")
 def parse_command(expression: str, as_json: bool, rules_ref: str) -> None:
     """显示一个指标值或完成值的解析结果。"""
     from .expression import format_expression, kind_of
@@ -528,6 +587,10 @@ def _usage_message(problem: click.ClickException) -> str:
                 if problem.option_name[1:2].isdigit() else "")
         return f"没有选项 {problem.option_name}{close}{dash}"
     if isinstance(problem, click.BadOptionUsage):
+        if "requires" in problem.message:  # click's "Option '-o' requires an argument."
+            return f"选项 {problem.option_name} 后面缺少取值"
+        if "does not take a value" in problem.message:
+            return f"选项 {problem.option_name} 不带取值"
         return f"选项 {problem.option_name} 的用法不对"
     if isinstance(problem, click.BadParameter):
         param = problem.param

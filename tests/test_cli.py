@@ -77,6 +77,46 @@ def test_unknown_project_and_missing_file_are_usage_errors(runner, example_copy)
     assert result.exit_code == 2
 
 
+@pytest.mark.parametrize("command", [[], ["run"], ["check"], ["scaffold"], ["parse"], ["rules"]])
+def test_help_is_in_chinese(runner, command):
+    """click's own words (Usage, Options, Show this message and exit, [default: …]) too."""
+    result = runner.invoke(main, [*command, "--help"], prog_name="evaluate")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("用法：evaluate") and "选项：" in result.stdout
+    assert "显示此帮助并退出。" in result.stdout
+    for english in ("Usage", "Options", "Commands", "Show ", "default:", "required]", "TEXT",
+                    "PATH", "INTEGER"):
+        assert english not in result.stdout, (english, result.stdout)
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--templates", "{folder}/nope"], "错误：参数 --templates 不正确：目录“{folder}/nope”不存在"),
+    (["--templates", "{folder}/goals.yaml"],
+     "错误：参数 --templates 不正确：“{folder}/goals.yaml”不是目录"),
+    (["-o"], "错误：选项 -o 后面缺少取值"),
+    (["--explain=3"], "错误：选项 --explain 不带取值"),
+])
+def test_click_refusals_are_in_chinese(runner, example_copy, args, said):
+    folder = str(example_copy)
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
+                 *[a.format(folder=folder) for a in args])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [said.format(folder=folder), "提示：运行 evaluate --help 查看用法"]
+
+
+def test_the_command_alone_shows_its_help(runner):
+    result = runner.invoke(main, [], prog_name="evaluate")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("用法：evaluate") and "错误" not in result.stderr
+
+
+def test_version(runner):
+    from evaluator import __version__
+
+    result = run(runner, "--version")
+    assert (result.exit_code, result.stdout) == (0, f"evaluate {__version__}\n")
+
+
 def test_unknown_rule_set_is_exit_2(runner, example_copy):
     result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml",
                  "--rules", "no-such-rules")
