@@ -290,37 +290,26 @@ def _report_diagnostics(diagnostics: tuple[Diagnostic, ...], sources: dict, stri
     return EXIT_CLEAN
 
 
-class _InputFile(click.ParamType):
-    """An existing, readable file, with the refusal in Chinese."""
+class _Existing(click.ParamType):
+    """An existing, readable file (or folder), with the refusal in Chinese."""
 
-    name = "FILE"
+    def __init__(self, folder: bool = False):
+        self.folder = folder
+        self.name = "DIR" if folder else "FILE"
 
     def convert(self, value, param, ctx) -> Path:
-        path = Path(value)
+        path, kind = Path(value), "目录" if self.folder else "文件"
         if not path.exists():
-            self.fail(f"文件“{value}”不存在", param, ctx)
-        if path.is_dir():
-            self.fail(f"“{value}”是一个目录，不是文件", param, ctx)
+            self.fail(f"{kind}“{value}”不存在", param, ctx)
+        if path.is_dir() != self.folder:
+            self.fail(f"“{value}”不是目录" if self.folder else f"“{value}”是一个目录，不是文件",
+                      param, ctx)
         if not os.access(path, os.R_OK):
-            self.fail(f"文件“{value}”无法读取（没有权限）", param, ctx)
+            self.fail(f"{kind}“{value}”无法读取（没有权限）", param, ctx)
         return path
 
 
-_input = _InputFile()
-
-
-class _Folder(click.ParamType):
-    """An existing folder, with the refusal in Chinese."""
-
-    name = "DIR"
-
-    def convert(self, value, param, ctx) -> Path:
-        path = Path(value)
-        if not path.exists():
-            self.fail(f"目录“{value}”不存在", param, ctx)
-        if not path.is_dir():
-            self.fail(f"“{value}”不是目录", param, ctx)
-        return path
+_INPUT = _Existing()
 
 
 class _Jobs(click.ParamType):
@@ -364,8 +353,8 @@ def main() -> None:
 
 
 @main.command("run")
-@click.argument("goals", type=_input)
-@click.argument("actuals", type=_input)
+@click.argument("goals", type=_INPUT)
+@click.argument("actuals", type=_INPUT)
 @click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
               metavar="NAME|FILE", help="规则集：内置名称或 YAML 文件路径。")
 @click.option("--format", "output_format", type=click.Choice(["md", "html", "json", "xlsx"]),
@@ -375,7 +364,7 @@ def main() -> None:
 @click.option("--project", metavar="NAME", help="只评这一个项目（项目名称）。")
 @click.option("--explain", is_flag=True, help="列出每项得分的计算过程。")
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
-@click.option("--templates", type=_Folder(),
+@click.option("--templates", type=_Existing(folder=True),
               help="自定义模板目录（同名文件覆盖内置模板；在沙箱中渲染）。")
 @click.option("--jobs", type=_JOBS, default="auto", show_default=True,
               help="用几个进程：多于 1 个时，另起一个进程解析文件，JSON 输出时由这么多个进程分担"
@@ -457,8 +446,8 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
 
 
 @main.command()
-@click.argument("goals", type=_input)
-@click.argument("actuals", type=_input, required=False)
+@click.argument("goals", type=_INPUT)
+@click.argument("actuals", type=_INPUT, required=False)
 @click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
               metavar="NAME|FILE", help="规则集：内置名称或 YAML 文件路径。")
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
@@ -482,7 +471,7 @@ def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool,
 
 
 @main.command()
-@click.argument("goals", type=_input)
+@click.argument("goals", type=_INPUT)
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
               help="写入文件；默认输出到屏幕。")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件。")
