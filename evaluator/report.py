@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -258,10 +259,16 @@ def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportCon
         errors=evaluation.errors, warnings=evaluation.warnings)
 
 
+# What a Markdown renderer would take for HTML: a tag, a closing tag, a comment (<!-- would hide
+# the rest of the report), an autolink. <5% and a < b stay as written, for a reader in a terminal.
+_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def markdown_cell(value: Any) -> str:
-    """Table cells: a pipe would end the cell and a newline the row."""
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace(
-        "\n", "<br>")
+    """Text in the Markdown report: a pipe would end a table's cell and a newline its row, and
+    what looks like HTML would be taken for it."""
+    text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "")
+    return _HTML_START.sub("&lt;", text).replace("\n", "<br>")
 
 
 TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2"}

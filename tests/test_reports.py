@@ -255,3 +255,29 @@ def test_sheet_titles_are_ones_excel_opens():
     # History is Excel's own; case does not tell sheets apart; no control or []:*?/\ characters
     assert titles == ["History_", "项目a", "项目A(2)", "甲 乙", "_年度__项目_", "引号", "单位汇总(2)",
                       "长" * 31]
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("<!-- 草稿 -->城市日", "&lt;!-- 草稿 -->城市日"),  # a renderer would hide all that follows
+    ("<b>重点</b>项目", "&lt;b>重点&lt;/b>项目"),
+    ("满意度<5%的整改", "满意度<5%的整改"),  # not HTML: kept for a reader in a terminal
+    ("甲|乙", "甲\\|乙"),
+    ("第一行\n第二行", "第一行<br>第二行"),
+])
+def test_markdown_text_is_never_taken_for_html_or_a_cell_break(written, shown):
+    assert report_module.markdown_cell(written) == shown
+
+
+def test_markdown_report_quotes_names_and_the_unit_as_text(tmp_path):
+    goals = (EXAMPLE / "goals.yaml").read_text(encoding="utf-8")
+    goals = goals.replace("unit: 上海世界城市日事务协调中心", "unit: <i>上海</i>中心", 1)
+    goals = goals.replace("- name: 城市日宣传推广", "- name: <!-- 城市日宣传推广", 1)
+    actuals = (EXAMPLE / "actuals.yaml").read_text(encoding="utf-8")
+    actuals = actuals.replace("城市日宣传推广:", '"<!-- 城市日宣传推广":', 1)
+    (tmp_path / "goals.yaml").write_text(goals, encoding="utf-8")
+    (tmp_path / "actuals.yaml").write_text(actuals, encoding="utf-8")
+    result = CliRunner().invoke(main, [str(tmp_path / "goals.yaml"), str(tmp_path / "actuals.yaml")])
+    assert result.exit_code == 0, result.stderr
+    assert "# &lt;i>上海&lt;/i>中心 2024年度项目支出绩效自评表" in result.stdout
+    assert "## 项目支出绩效自评表：&lt;!-- 城市日宣传推广" in result.stdout
+    assert "<!--" not in result.stdout and "<i>" not in result.stdout
