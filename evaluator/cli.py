@@ -31,6 +31,19 @@ from .resources import DEFAULT_RULES
 EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
 
 
+def _caused_by_an_interrupt(problem: BaseException) -> bool:
+    """A Ctrl-C that landed in a library which wrapped it (pydantic building its schemas, as
+    the engine is imported, turns it into a SchemaError)."""
+    seen: set[int] = set()
+    cause: BaseException | None = problem
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 class _Formatter(click.HelpFormatter):
     """click's own words in the help, in Chinese: the headings and the defaults."""
 
@@ -99,6 +112,11 @@ class _DefaultGroup(_Chinese, click.Group):
             click.echo(f"错误：读写文件失败：{problem.strerror or problem}（{problem.filename}）",
                        err=True)
             sys.exit(EXIT_USAGE)
+        except Exception as problem:
+            if not _caused_by_an_interrupt(problem):
+                raise
+            click.echo("已中止", err=True)  # a Ctrl-C that a library wrapped in its own error
+            sys.exit(EXIT_DIAGNOSTICS)
         sys.exit(EXIT_CLEAN)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:

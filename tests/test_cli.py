@@ -110,6 +110,30 @@ def test_the_command_alone_shows_its_help(runner):
     assert result.stderr.startswith("用法：evaluate") and "错误" not in result.stderr
 
 
+def test_a_ctrl_c_a_library_wrapped_is_still_a_ctrl_c(runner, example_copy, monkeypatch):
+    """pydantic, building its schemas as the engine is imported, once turned a Ctrl-C into a
+    SchemaError traceback."""
+    from evaluator import cli
+
+    def interrupted_inside_a_library(*_args, **_kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("schema build failed") from interrupt
+
+    monkeypatch.setattr(cli, "_load_rules", interrupted_inside_a_library)
+    result = run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml")
+    assert (result.exit_code, result.stderr) == (1, "已中止\n")
+
+
+def test_a_failure_of_our_own_is_not_called_a_ctrl_c(runner, example_copy, monkeypatch):
+    from evaluator import cli
+
+    monkeypatch.setattr(cli, "_load_rules", lambda *_args, **_kwargs: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        run(runner, example_copy / "goals.yaml", example_copy / "actuals.yaml")
+
+
 def test_version(runner):
     from evaluator import __version__
 
