@@ -49,6 +49,7 @@ _EXPECTED_NAMES = {
     "NUMBER": "数字", "UNIT": "单位", "SIGN": "比较符号（≥、≤、= 等）", "WORD_SIGN": "比较词（不低于等）",
     "SUFFIX_SIGN": "“以上/以下/以内”", "RANGE_SEP": "范围符号（~ 或 -）", "DATE": "日期",
     "BEFORE": "“前”", "LPAR": "“(”", "RPAR": "“)”", "PHRASE": "文字", "$END": "结尾",
+    "DONE": "“完成”",
 
 }
 
@@ -132,6 +133,11 @@ def _date_point(token: Token) -> DatePoint:
     return DatePoint(year, month, day, part)
 
 
+def _suffix(tokens: tuple[Token, ...]) -> Token | None:
+    """以上/以下/以内 among what follows a quantity (完成 may follow too)."""
+    return next((t for t in tokens if t.type == "SUFFIX_SIGN"), None)
+
+
 @v_args(inline=True)
 class _ToAst(Transformer):
     def quantity(self, number: Token, unit: str | None = None) -> Quantity:
@@ -143,22 +149,23 @@ class _ToAst(Transformer):
     def latex_text(self, _command: Token, unit: str) -> str:
         return unit
 
-    def signed(self, sign: Token, quantity: Quantity, suffix: Token | None = None) -> Comparison:
+    def signed(self, sign: Token, quantity: Quantity, *rest: Token) -> Comparison:
         operator = _operator_of(str(sign))
-        _agree(operator, suffix)
+        _agree(operator, _suffix(rest))
         return Comparison(operator, quantity)
 
-    def worded(self, word: Token, quantity: Quantity, suffix: Token | None = None) -> Comparison:
+    def worded(self, word: Token, quantity: Quantity, *rest: Token) -> Comparison:
+        suffix = _suffix(rest)
         if str(word) == "控制在" and suffix is not None:  # 控制在5%以内 / 控制在95%以上
             return Comparison(_SUFFIX_OPERATORS[str(suffix)], quantity, word=str(word))
         operator = _WORD_OPERATORS[str(word)]
         _agree(operator, suffix)
         return Comparison(operator, quantity, word=str(word))
 
-    def suffixed(self, quantity: Quantity, suffix: Token) -> Comparison:
+    def suffixed(self, quantity: Quantity, suffix: Token, *_done: Token) -> Comparison:
         return Comparison(_SUFFIX_OPERATORS[str(suffix)], quantity, word=str(suffix))
 
-    def implied(self, quantity: Quantity) -> Comparison:
+    def implied(self, quantity: Quantity, *_done: Token) -> Comparison:
         return Comparison(Operator.GE, quantity, implied=True)
 
     def range(self, low: Quantity, separator: Token, high: Quantity) -> Range:
