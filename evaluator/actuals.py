@@ -143,7 +143,7 @@ class Actual(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class ProjectActuals:
     name: str
-    spec: ActualsHeader
+    spec: ActualsHeader  # None only for the rows of a project that cannot be scored
     indicators: tuple[Actual, ...]
     document: Document
     where: tuple  # ("projects", 项目)
@@ -257,11 +257,18 @@ def read_project_actuals(actuals: Actuals, name: str
                           unreadable), diagnostics + problems
 
 
-def readable_rows(actuals: Actuals, name: str) -> tuple[Actual, ...]:
-    """The rows of a project that cannot be scored (its header in error), so that their own
-    problems are told in the same run: an empty actual is not to wait for the budget's fix."""
-    return _rows_of(actuals.document.data["projects"].get(name), actuals.document,
-                    ("projects", name))[0]
+def readable_rows(actuals: Actuals, name: str) -> ProjectActuals | None:
+    """The rows of a project that cannot be scored (its header in error, ``spec`` None), so
+    that their own problems are told in the same run, and those of the join (a missing or an
+    unknown indicator): an empty actual is not to wait for the budget's fix. None when the
+    entry has rows that are not a mapping (its header error says so) or no entry at all."""
+    data = actuals.document.data["projects"].get(name)
+    if not isinstance(data, dict) or not isinstance(data.get("indicators", {}), dict):
+        return None
+    where = ("projects", name)
+    rows, unreadable, _problems = _rows(data.get("indicators", {}), actuals.document, where)
+    return ProjectActuals(name, None, rows, actuals.document, where,  # type: ignore[arg-type]
+                          unreadable)
 
 
 def _rows_of(data: Any, document: Document, where: tuple

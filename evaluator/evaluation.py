@@ -674,8 +674,10 @@ class Run:
         elif project is not None:  # nothing to score against: still check the targets
             for indicator in project.indicators:
                 self.diagnostics += parse_target(indicator, self.lexicon)[1]
-            if key is not None and actuals is not None:  # and the actuals, as far as they go
-                for actual in readable_rows(actuals, key):
+            rows = readable_rows(actuals, key) if key is not None and actuals is not None else None
+            if rows is not None:  # and the actuals, as far as they go
+                self.diagnostics += join_indicators(project, rows)[1]
+                for actual in rows.indicators:
                     self.diagnostics += parse_actual(actual, self.lexicon)[1]
         if self.releases_read_data:
             goals.document.data["projects"][index] = None

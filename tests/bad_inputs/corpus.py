@@ -333,6 +333,12 @@ CASES: tuple[Case, ...] = (
          about="`budget.adjusted` (全年预算数) absent"),
     both("budget_negative", exit=1, expect=(A("budget_negative", 5, "schema.range"),),
          about="`budget.adjusted: -100000.00`"),
+    both("budget_negative_rows_astray", exit=1,
+         expect=(A("budget_negative_rows_astray", 5, "schema.range"),
+                 A("budget_negative_rows_astray", 11, "actuals.unknown_indicator"),
+                 A("budget_negative_rows_astray", 3, "actuals.missing_indicator")),
+         about="a project that cannot be scored (its budget in error) still has its rows "
+               "joined: a misspelt and a missing indicator are told in the same run"),
     both("budget_zero", exit=0, expect=(A("budget_zero", 16, "budget.zero"),),
          about="`{adjusted: 0, executed: 0}`: a warning, no division by zero"),
 
