@@ -18,7 +18,8 @@ from .actuals import (Actual, Actuals, ProjectActuals, read_actuals_header,
                       read_project_actuals, readable_rows)
 from .diagnostics import Diagnostic, Position, error, sort_key, warning
 from .expression import Comparison, Expression, FreeText, Tier
-from .goals import Goals, Indicator, Project, read_goals_header, read_project
+from .goals import (Goals, Indicator, Project, ProjectRows, read_goals_header, read_project,
+                    readable_indicators)
 from .parser import ExpressionError
 from .rules import DEFAULT_RULES, RuleSet, load_rules
 from .schema import shorten
@@ -185,7 +186,7 @@ def parse_actual(actual: Actual, lexicon: Lexicon) -> tuple[Expression | None, l
     return parsed, []
 
 
-def check_level1(project: Project, rules: RuleSet) -> list[Diagnostic]:
+def check_level1(project: Project | ProjectRows, rules: RuleSet) -> list[Diagnostic]:
     """Every 一级指标 must belong to one of the rule set's categories; reported once, where the
     申报表 names it."""
     known = [n for c in rules.weights.categories for n in c.level1_names()]
@@ -232,7 +233,7 @@ def indicator_keys(indicators: tuple[Indicator, ...]
     return accepted, ambiguous, shortest
 
 
-def join_indicators(project: Project, actuals: ProjectActuals
+def join_indicators(project: Project | ProjectRows, actuals: ProjectActuals
                     ) -> tuple[dict[int, Actual], list[Diagnostic]]:
     """Match each actual to its indicator by level-3 name, or "二级/三级" where a name repeats
     (``indicator_keys``)."""
@@ -656,8 +657,12 @@ class Run:
         assert goals is not None
         project, problems = read_project(goals, index)
         self.diagnostics += problems
-        if project is not None:
-            self.diagnostics += check_level1(project, self.rules)
+        rows: Project | ProjectRows | None = project
+        if project is None:  # its header in error: its rows are still told about
+            rows, problems = readable_indicators(goals, index)
+            self.diagnostics += problems
+        if rows is not None:
+            self.diagnostics += check_level1(rows, self.rules)
         key = self.pairs.get(index)
         project_actuals = None
         if key is not None and actuals is not None:
@@ -671,13 +676,14 @@ class Run:
                                              self.lexicon, goals.year, self.scores,
                                              self.allocations, self.scorers)
             self.diagnostics += problems
-        elif project is not None:  # nothing to score against: still check the targets
-            for indicator in project.indicators:
+        elif rows is not None:  # nothing to score against: still check the targets
+            for indicator in rows.indicators:
                 self.diagnostics += parse_target(indicator, self.lexicon)[1]
-            rows = readable_rows(actuals, key) if key is not None and actuals is not None else None
-            if rows is not None:  # and the actuals, as far as they go
-                self.diagnostics += join_indicators(project, rows)[1]
-                for actual in rows.indicators:
+            if project_actuals is None and key is not None and actuals is not None:
+                project_actuals = readable_rows(actuals, key)
+            if project_actuals is not None:  # and the actuals, as far as they go
+                self.diagnostics += join_indicators(rows, project_actuals)[1]
+                for actual in project_actuals.indicators:
                     self.diagnostics += parse_actual(actual, self.lexicon)[1]
         if self.releases_read_data:
             goals.document.data["projects"][index] = None

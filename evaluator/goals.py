@@ -239,41 +239,8 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
         if spec is None:
             return None, diagnostics
         project = _header_of(spec)
-    indicators: list[Indicator] = []
-    shape: list[tuple[str, str, int]] = []
-    unreadable: set[str] = set()
-    for level1, groups in project.indicators.items():
-        if not isinstance(groups, dict):
-            diagnostics.append(_not_a_level(document, where + ("indicators", level1), "一级", "二级"))
-            continue
-        for level2, entries in groups.items():
-            if not isinstance(entries, dict):
-                diagnostics.append(_not_a_level(document, where + ("indicators", level1, level2),
-                                                "二级", "三级"))
-                continue
-            before = len(indicators)
-            named = bool(level1.strip() and level2.strip())
-            for name, entry in entries.items():
-                if not (named and name.strip()):
-                    empty = "一级" if not level1.strip() else "二级" if not level2.strip() else "三级"
-                    at = where + ("indicators", level1, level2, name)
-                    diagnostics.append(error(
-                        "goals.empty_name", f"{empty}指标名称为空", document.position(at, key=True),
-                        hint="请在冒号前写上指标名称"))
-                    continue
-                if type(entry) is str or entry is None:
-                    indicators.append(new_record(Indicator, (level1, level2, name, entry or "",
-                                                             document, where, False, None, None)))
-                    continue
-                spec, problems = _long_form(entry, document, where + ("indicators", level1, level2,
-                                                                       name))
-                diagnostics += problems
-                if spec is not None:
-                    indicators.append(Indicator(level1, level2, name, spec.target, document, where,
-                                                True, spec.direction, spec.note))
-                else:
-                    unreadable.update((name, f"{level2}/{name}", f"{level1}/{level2}/{name}"))
-            shape.append((level1, level2, len(indicators) - before))
+    indicators, shape, unreadable, problems = _indicators_of(project.indicators, document, where)
+    diagnostics += problems
     if not indicators:
         diagnostics.append(error("goals.no_indicators", f"项目“{project.name}”没有绩效指标",
                                  document.position(where + ("name",)), length=len(project.name)))
@@ -282,8 +249,76 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
         department=project.department or goals.department, unit=project.unit or goals.unit,
         code=project.code, nature=project.nature, category=project.category,
         start=project.start, end=project.end, funds=project.funds,
-        goal=(project.goal or "").strip(), indicators=tuple(indicators),
-        shape=tuple(shape), unreadable=frozenset(unreadable)), diagnostics
+        goal=(project.goal or "").strip(), indicators=indicators,
+        shape=shape, unreadable=unreadable), diagnostics
+
+
+class ProjectRows(NamedTuple):
+    """The indicators of a project whose header is in error (it cannot be scored), so that
+    their problems, and those of its actuals, are told in the same run."""
+
+    name: str
+    document: Document
+    where: tuple
+    indicators: tuple[Indicator, ...]
+    unreadable: frozenset[str]
+
+
+def readable_indicators(goals: Goals, index: int) -> tuple[ProjectRows | None, list[Diagnostic]]:
+    """The rows of project ``index`` when ``read_project`` found its header in error (None when
+    they are not a mapping: that error is told already), and their own problems."""
+    data = goals.document.data["projects"][index]
+    name = goals.names[index]
+    raw = data.get("indicators") if isinstance(data, dict) else None
+    if not isinstance(raw, dict):
+        return None, []
+    where = ("projects", index)
+    indicators, _shape, unreadable, problems = _indicators_of(raw, goals.document, where)
+    return ProjectRows(name or "", goals.document, where, indicators, unreadable), problems
+
+
+def _indicators_of(raw: dict[str, Any], document: Document, where: tuple
+                   ) -> tuple[tuple[Indicator, ...], tuple[tuple[str, str, int], ...],
+                              frozenset[str], list[Diagnostic]]:
+    """A project's 一级 → 二级 → 三级 mapping: its indicators, its shape, the names of those
+    written but in error, and the problems found."""
+    problems: list[Diagnostic] = []
+    indicators: list[Indicator] = []
+    shape: list[tuple[str, str, int]] = []
+    unreadable: set[str] = set()
+    for level1, groups in raw.items():
+        if not isinstance(groups, dict):
+            problems.append(_not_a_level(document, where + ("indicators", level1), "一级", "二级"))
+            continue
+        for level2, entries in groups.items():
+            if not isinstance(entries, dict):
+                problems.append(_not_a_level(document, where + ("indicators", level1, level2),
+                                             "二级", "三级"))
+                continue
+            before = len(indicators)
+            named = bool(level1.strip() and level2.strip())
+            for name, entry in entries.items():
+                if not (named and name.strip()):
+                    empty = "一级" if not level1.strip() else "二级" if not level2.strip() else "三级"
+                    at = where + ("indicators", level1, level2, name)
+                    problems.append(error(
+                        "goals.empty_name", f"{empty}指标名称为空", document.position(at, key=True),
+                        hint="请在冒号前写上指标名称"))
+                    continue
+                if type(entry) is str or entry is None:
+                    indicators.append(new_record(Indicator, (level1, level2, name, entry or "",
+                                                             document, where, False, None, None)))
+                    continue
+                spec, found = _long_form(entry, document, where + ("indicators", level1, level2,
+                                                                    name))
+                problems += found
+                if spec is not None:
+                    indicators.append(Indicator(level1, level2, name, spec.target, document, where,
+                                                True, spec.direction, spec.note))
+                else:
+                    unreadable.update((name, f"{level2}/{name}", f"{level1}/{level2}/{name}"))
+            shape.append((level1, level2, len(indicators) - before))
+    return tuple(indicators), tuple(shape), frozenset(unreadable), problems
 
 
 def read_goals(document: Document) -> tuple[Goals | None, list[Project], list[Diagnostic]]:
@@ -303,4 +338,4 @@ def read_goals(document: Document) -> tuple[Goals | None, list[Project], list[Di
 
 
 __all__ = ["Funds", "Goals", "Project", "Indicator", "read_goals", "read_goals_header",
-           "read_project"]
+           "read_project", "readable_indicators", "ProjectRows"]

@@ -339,6 +339,14 @@ CASES: tuple[Case, ...] = (
                  A("budget_negative_rows_astray", 3, "actuals.missing_indicator")),
          about="a project that cannot be scored (its budget in error) still has its rows "
                "joined: a misspelt and a missing indicator are told in the same run"),
+    both("goals_header_rows_astray", exit=1,
+         expect=(G("goals_header_rows_astray", 8, "schema.number"),
+                 G("goals_header_rows_astray", 13, "target.incomplete"),
+                 G("goals_header_rows_astray", 20, "goals.unknown_level1"),
+                 A("goals_header_rows_astray", 11, "actuals.unknown_indicator"),
+                 A("goals_header_rows_astray", 3, "actuals.missing_indicator")),
+         about="a project whose 申报表 header is in error (`funds.total: 十万`) still has its "
+               "targets read, its 一级 names checked and its actuals joined, in the same run"),
     both("budget_zero", exit=0, expect=(A("budget_zero", 16, "budget.zero"),),
          about="`{adjusted: 0, executed: 0}`: a warning, no division by zero"),
 
