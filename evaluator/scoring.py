@@ -25,6 +25,7 @@ from .schema import CENT
 HUNDRED = Decimal(100)
 NIL = Decimal("0.00")  # a score of nothing, printed as 0.00 like every other score
 LATE = frozenset({"延期", "推迟", "逾期", "延迟"})  # manners that say a deadline was missed
+ON_TIME = frozenset({"按时", "按期", "如期", "准时", "及时"})  # 未按时完成 says it was missed too
 
 # Formulas multiply first and divide once, last: 5.94 × (24 − 23)/12 is exactly 0.495 → 0.50,
 # where 5.94 × (1 − 11/12) carries the 28-digit rounding of 11/12 and gives 0.49.
@@ -221,10 +222,10 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
             if a == t:
                 return Outcome(_rounded(weight),
                                lambda: f"完成值 {_quantity_text(actual)} = 指标值 {_quantity_text(quantity)}：得满分 {points(weight)}")
-            score = max(NIL, weight * (t - abs(a - t)) / t)
-            return Outcome(round_half_up(score),
+            raw = weight * (t - abs(a - t)) / t
+            return Outcome(round_half_up(max(NIL, raw)),
                            lambda: f"完成值 {_quantity_text(actual)} ≠ 指标值 {_quantity_text(quantity)}：{points(weight)} × (1 − |{_n(a)} − "
-                                   f"{_n(t)}|/{_n(t)}) = {points(score)}")
+                                   f"{_n(t)}|/{_n(t)}) {_equals(raw)}")
         return exact
 
     ceiling = t * (1 + threshold) if t > 0 else None  # above it, the target was set too low
@@ -291,21 +292,26 @@ def _reverse(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, weight:
 
 def _overachieved(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, weight: Decimal,
                   threshold: Decimal, deduction: bool) -> Outcome:
-    score = weight
+    raw = weight
     if deduction:
         limit = 2 + threshold  # W × (1 − (A/T − 1 − 阈值))
-        score = max(NIL, weight * (limit * t - a) / t)
+        raw = weight * (limit * t - a) / t
 
     def trace() -> str:
         excess = a / t - 1
         head = (f"完成值 {_quantity_text(actual)} 超出指标值 {_quantity_text(target)} {percent(excess)}"
                 f"（超过 {percent(threshold)} 阈值）：")
-        if deduction:
-            return head + (f"{points(weight)} × (1 − ({percent(excess)} − {percent(threshold)}))"
-                           f" = {points(score)}")
+        if deduction:  # the ratio as a fraction: a percentage rounded would not add up
+            return head + (f"{points(weight)} × (1 − ({_n(a)}/{_n(t)} − 1 − {_n(threshold)}))"
+                           f" {_equals(raw)}")
         return head + f"得满分 {points(weight)}，需说明指标值设定是否偏低"
 
-    return Outcome(round_half_up(score), trace, flags=("overachieved",))
+    return Outcome(round_half_up(max(NIL, raw)), trace, flags=("overachieved",))
+
+
+def _equals(raw: Decimal) -> str:
+    """A formula's "= score", saying so when the score is held at 0.00 (max(0, …))."""
+    return f"= {points(raw)}" if raw >= 0 else f"= {points(raw)}，不足 0 按 0.00 计"
 
 
 def _n(value: Decimal) -> str:
@@ -526,8 +532,8 @@ def _stated_for_quantity(target: Expression, actual: Expression, weight: Decimal
     stated = _polarity(actual)
     if stated is None:
         return _not_comparable(target, actual)
-    if (deadline and isinstance(actual, Event) and actual.partial
-            and actual.manner in LATE and rules.quantitative.deadline_missed == "zero"):
+    if (deadline and isinstance(actual, Event) and _late(actual)
+            and rules.quantitative.deadline_missed == "zero"):
         return Outcome(NIL, lambda: f"完成值“{format_expression(actual)}”晚于截止日期"
                                     f"“{format_expression(target)}”：得 0.00")  # as a late date
     outcome = score_tier(stated[0], stated[1], weight, rules)
@@ -541,6 +547,12 @@ def _stated_for_quantity(target: Expression, actual: Expression, weight: Decimal
                           hint="本规则集要求定量指标填写实际数值")
         return Outcome(NIL, "定量指标缺少实际数值：0.00", findings=(finding,))
     return outcome.adding((finding,))
+
+
+def _late(actual: Event) -> bool:
+    """Done, after the deadline: 延期完成, 未按时完成 (未能按期完成, 没有及时完成)."""
+    return (actual.partial and actual.manner in LATE) or (
+        bool(actual.negation) and actual.manner in ON_TIME)
 
 
 def _qualitative(target: Expression, rules: RuleSet) -> Scorer:
@@ -583,13 +595,18 @@ def _qualitative(target: Expression, rules: RuleSet) -> Scorer:
 
 
 def _not_comparable(target: Expression, actual: Expression) -> Outcome:
-    if is_quantitative(target):
+    if isinstance(target, DateTerm):
+        finding = Finding("error", "actual.not_a_date",
+                          f"指标值“{format_expression(target)}”是截止日期，完成值“{format_expression(actual)}”不是日期",
+                          hint="请填写完成日期，如“2024年10月15日”，或写“按时完成”“延期完成”")
+    elif is_quantitative(target):
         finding = Finding("error", "actual.not_a_number",
                           f"指标值“{format_expression(target)}”是定量指标，完成值“{format_expression(actual)}”不是数值",
                           hint="请填写实际完成的数量，如“3.5次”")
     else:
+        kind = "日期" if isinstance(actual, DateTerm) else "数值"
         finding = Finding("error", "actual.not_qualitative",
-                          f"指标值“{format_expression(target)}”是定性指标，完成值“{format_expression(actual)}”却是数值",
+                          f"指标值“{format_expression(target)}”是定性指标，完成值“{format_expression(actual)}”却是{kind}",
                           hint="请写“达成”“部分达成”或“未达成”，或与指标值相同的用词")
     return Outcome(NIL, "完成值与指标值无法比较：0.00", findings=(finding,))
 

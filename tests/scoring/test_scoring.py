@@ -73,7 +73,11 @@ def test_score_row(case: dict[str, Any]) -> None:
     if "flags" in case:
         assert sorted(outcome.flags) == sorted(case["flags"]), outcome.trace
     _check_findings(case, outcome.findings)
-    assert outcome.trace
+    trace = outcome.trace
+    assert trace.endswith(case["score"]) or trace.endswith(f"{case['score']} 计") or (
+        f"{case['score']}，" in trace), trace  # a trace ends at the score it explains
+    if "trace" in case:
+        assert trace == case["trace"]
     _check_text(case, outcome.score)
 
 
