@@ -10,7 +10,7 @@ import difflib
 import gc
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
@@ -21,7 +21,7 @@ from .expression import Comparison, Expression, FreeText, Tier
 from .goals import (Goals, Indicator, Project, ProjectRows, read_goals_header, read_project,
                     readable_indicators)
 from .parser import ExpressionError
-from .rules import DEFAULT_RULES, RuleSet, load_rules
+from .rules import DEFAULT_RULES, RuleSet, TierBand, load_rules
 from .schema import shorten
 from .scoring import (NIL, Finding, Outcome, Scorer, compile_target, round_half_up,
                       score_budget)
@@ -371,6 +371,20 @@ def admissible(self_score: Decimal, weight: Decimal, tier: Tier | None, rules: R
     return rules.qualitative.band(tier).contains(self_score * 100 / weight)
 
 
+_CENT = Decimal("0.01")
+
+
+def _scores_within(band: TierBand, weight: Decimal) -> tuple[Decimal, Decimal]:
+    """The lowest and the highest score, to the cent, whose rate of ``weight`` is in the band:
+    rounded inwards (of 3.37, 60% is 2.022: 2.02 would be 59.94%, so 2.03)."""
+    low, high = weight * band.low / 100, weight * band.high / 100
+    lowest = low.quantize(_CENT, rounding=ROUND_CEILING)
+    highest = high.quantize(_CENT, rounding=ROUND_FLOOR)
+    if not band.top and highest == high:  # the upper bound itself is the next band's
+        highest -= _CENT
+    return lowest, highest
+
+
 def review_row(result: IndicatorResult, rules: RuleSet, *, in_error: bool = False
                ) -> list[Diagnostic]:
     """The checks of DESIGN §4.5–4.6 on one row. A row in error (its actual could not be
@@ -394,14 +408,14 @@ def review_row(result: IndicatorResult, rules: RuleSet, *, in_error: bool = Fals
             rate = result.self_score * 100 / result.weight
             top = band.top
             if not band.contains(rate):
-                low = round_half_up(result.weight * band.low / 100)
-                high = round_half_up(result.weight * band.high / 100)
+                lowest, highest = _scores_within(band, result.weight)
                 problems.append(error(
                     "review.score_outside_band",
                     f"“{name}”为“{result.tier.value}”，自评得分率 {round_half_up(rate)}% 不在该档 "
                     f"[{band.low}%, {band.high}%{']' if top else ')'} 之内，按规则得分 {result.rule_score} 计",
                     at(), length=actual.field_length("score"),
-                    hint=f"该档得分应不低于 {low}、{'不高于' if top else '低于'} {high}"))
+                    hint=f"该档得分应在 {lowest} 到 {highest} 之间" if lowest <= highest
+                    else "该档在这一分值下没有可填的得分（精确到 0.01），请按规则得分填写"))
         difference = result.self_score - result.rule_score
         if abs(difference) > rules.review.tolerance:
             how = "宽松" if difference > 0 else "严格"

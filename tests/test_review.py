@@ -157,3 +157,20 @@ def test_weights_finer_than_a_cent_are_refused(tmp_path):
     actuals = ACTUALS.replace("推送篇数: {actual: 6篇, score: 16.67}",
                               "推送篇数: {actual: 6篇, weight: 16.665}")
     assert ("schema.places", 7) in findings(evaluate(tmp_path, actuals=actuals))
+
+
+def test_the_band_hint_gives_scores_that_are_in_the_band():
+    """The lowest and highest score to the cent whose rate is in the band, rounded inwards: a
+    hint of 2.02 for 3.37 in [60%, 80%) would be refused again (59.94%)."""
+    from evaluator.evaluation import _scores_within
+    from evaluator.rules import TierBand
+
+    partial = TierBand(low=Decimal(60), high=Decimal(80), default=Decimal(70))
+    achieved = TierBand(low=Decimal(80), high=Decimal(100), default=Decimal(100))
+    # 3.37 × 60% = 2.022 → 2.03 (2.02 is 59.94%); 3.37 × 80% = 2.696 → 2.69 (2.70 is 80.12%)
+    assert _scores_within(partial, Decimal("3.37")) == (Decimal("2.03"), Decimal("2.69"))
+    # 3.33 × 80% = 2.664: 2.66 is 79.88%, in the band
+    assert _scores_within(partial, Decimal("3.33")) == (Decimal("2.00"), Decimal("2.66"))
+    # 15 × 80% = 12.00 exactly: the next band's, so 11.99; 100% of the top band is its own
+    assert _scores_within(partial, Decimal("15")) == (Decimal("9.00"), Decimal("11.99"))
+    assert _scores_within(achieved, Decimal("15")) == (Decimal("12.00"), Decimal("15.00"))
