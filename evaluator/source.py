@@ -827,12 +827,33 @@ def _load_json(text: str, nodes: int, repeats: set[str]) -> Any:
     The C decoder keeps the last of a repeated key without a word, and handing it a hook to
     hear of them costs a Python call a mapping: so the decoded entries are counted against the
     tree's nodes, and only a file with fewer is decoded again, mapping by mapping."""
-    data = json.loads(text, parse_float=str, parse_int=str, strict=False)
+    try:
+        data = json.loads(text, parse_float=str, parse_int=str, strict=False)
+    except json.JSONDecodeError:  # +3, 012.5: numbers to YAML, written bare, not JSON's
+        text = _bare_words_quoted(text)
+        data = json.loads(text, parse_float=str, parse_int=str, strict=False)
     if _entries(data) == nodes:
         return data
     del data  # a province's data is not to be held twice
     return json.loads(text, parse_float=str, parse_int=str, strict=False,
                       object_pairs_hook=lambda pairs: _object(pairs, repeats))
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[^\s,:\[\]{}"]+')
+_JSON_LITERAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
+
+
+def _bare_words_quoted(text: str) -> str:
+    """The JSON with every bare scalar JSON has no number for made a string, as written:
+    rapidyaml writes what YAML takes for a number bare (``+3``, ``+.5``, ``012.5``), and one
+    such value made the whole file unreadable."""
+    def quoted(match: re.Match) -> str:
+        token = match.group(0)
+        if token[0] == '"' or _JSON_LITERAL.fullmatch(token):
+            return token
+        return json.dumps(token)
+
+    return _JSON_TOKEN.sub(quoted, text)
 
 
 def _entries(value: Any) -> int:
@@ -916,9 +937,10 @@ def parse_bytes(path: str, raw: bytes, parsed: Parsed | None = None
         return Document(path, None, locator), [error(
             "yaml.too_deep", "嵌套层数过多，无法读取", Position(path, 1, 1),
             hint="请检查缩进：申报表最多只有几层")]
-    except ValueError as exc:  # rapidyaml emitted something JSON cannot hold (.inf, …)
+    except ValueError:  # rapidyaml emitted something JSON cannot hold, even quoted
         return Document(path, None, locator), [error(
-            "yaml.syntax", "YAML 格式错误", Position(path, 1, 1), hint=str(exc))]
+            "yaml.syntax", "YAML 格式错误：文件中有无法读取的值", Position(path, 1, 1),
+            hint="请检查数值的写法，或把特殊的值加上引号")]
     problems: list[Diagnostic] = []
     if repeats:
         for name, offset, first in locator.find_duplicates(repeats):

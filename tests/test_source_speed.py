@@ -467,3 +467,13 @@ def test_a_syntax_error_at_the_end_of_the_file_points_at_its_last_line():
 def test_a_tab_in_a_comment_or_quotes_is_not_the_mistake(yaml, expected):
     _document, problems = source.parse_bytes("a.yaml", yaml.encode("utf-8"))
     assert [(p.code, p.position.line, p.position.column) for p in problems] == [expected]
+
+
+def test_numbers_json_has_no_form_for_are_read_as_written():
+    """rapidyaml writes +3, +.5 and 012.5 bare, as YAML numbers; JSON refuses them, and one such
+    value made the whole file unreadable. Strings that look so stay as they are."""
+    from evaluator.source import _bare_words_quoted
+
+    text = '{\n  "a": +3,\n  "b": "x: +3 \\" 012.5, y",\n  "c": [012.5, -1, 1e5, true, null, +.5]\n}'
+    assert json.loads(_bare_words_quoted(text)) == {
+        "a": "+3", "b": 'x: +3 " 012.5, y', "c": ["012.5", -1, 1e5, True, None, "+.5"]}

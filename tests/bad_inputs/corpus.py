@@ -226,6 +226,11 @@ CASES: tuple[Case, ...] = (
           about="one level-3 line indented by 9 spaces instead of 10"),
     check("yaml_stray_colon", exit=1, expect=(G("yaml_stray_colon", 7, "yaml.colon"),),
           about="`goal: 目标: 完成宣传`: a colon and space inside an unquoted value"),
+    both("yaml_plus_sign", exit=1,
+         expect=(A("yaml_plus_sign", 10, "actual.unexpected"),),
+         forbid=("yaml.syntax",),
+         about="`+3` and `+98000.00`, `0100000.00`: numbers to YAML that JSON has no form for "
+               "made the whole file one English syntax error at 1:1; now each is read as written"),
     both("yaml_bad_escape", exit=1, expect=(G("yaml_bad_escape", 3, "yaml.bad_escape"),),
          about='`unit: "…\\ud800"`: an escape naming half a surrogate pair, no character'),
     check("yaml_tab_indentation", exit=1, expect=(G("yaml_tab_indentation", 13, "yaml.tab"),),
