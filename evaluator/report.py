@@ -264,10 +264,22 @@ def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportCon
 _HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
+# Control characters no report can hold (XML 1.0 refuses them, a terminal obeys them): a
+# vertical tab or form feed (Word's soft line break, pasted) is a line break, any other is �.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: Any) -> Any:
+    """Text without control characters (tab and line breaks stay); anything else as it is."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub(lambda c: "\n" if c.group() in "\x0b\x0c" else "\ufffd", value)
+    return value
+
+
 def markdown_cell(value: Any) -> str:
     """Text in the Markdown report: a pipe would end a table's cell and a newline its row, and
     what looks like HTML would be taken for it."""
-    text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "")
+    text = printable(str(value)).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "")
     return _HTML_START.sub("&lt;", text).replace("\n", "<br>")
 
 
@@ -285,7 +297,8 @@ def environment(html: bool = False, templates: str | None = None) -> jinja2.Envi
         folders.insert(0, templates)
     env = ImmutableSandboxedEnvironment(
         loader=_confined_loader(folders), undefined=jinja2.StrictUndefined,
-        autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        finalize=printable)
     env.filters["cell"] = markdown_cell
     return env
 

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .diagnostics import display_width
-from .report import ProjectView, ReportContext
+from .report import ProjectView, ReportContext, printable
 
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 _THIN = Side(style="thin", color="333333")
@@ -80,6 +80,7 @@ class _Sheet:
 
     def put(self, row: int, column: int, value, *, head: bool = False, align=LEFT,
             number_format: str | None = None, span: int = 1, rows: int = 1) -> None:
+        value = printable(value)
         cell = self.ws.cell(row=row, column=column, value=value)
         if isinstance(value, str):
             # Text stays text: a target such as =100.00(%) is not a formula.
@@ -196,11 +197,11 @@ def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
     s = _Sheet(ws, 6)
     for index, width in enumerate([30, 18, 18, 10, 10, 10], 1):
         ws.column_dimensions[get_column_letter(index)].width = width
-    ws.cell(row=1, column=1, value=f"单位汇总：{report.unit}（{report.year}年度）").font = Font(
-        bold=True, size=14)
+    title = printable(f"单位汇总：{report.unit}（{report.year}年度）")
+    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
     ws.merge_cells("A1:F1")
-    ws.cell(row=2, column=1, value=f"评分规则：{report.rules_title}（{report.rules_name}）　"
-                                   f"金额单位：{report.funds_unit}")
+    ws.cell(row=2, column=1, value=printable(f"评分规则：{report.rules_title}（{report.rules_name}）　"
+                                             f"金额单位：{report.funds_unit}"))
     ws.merge_cells("A2:F2")
     for offset, head in enumerate(["项目名称", "全年预算数", "全年执行数", "执行率", "总分", "自评等级"]):
         s.put(3, 1 + offset, head, head=True)
@@ -222,7 +223,7 @@ def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
     ws.cell(row=row, column=1, value="等级分布").font = BOLD
     for name, count in report.grade_counts:
         row += 1
-        ws.cell(row=row, column=1, value=name)
+        ws.cell(row=row, column=1, value=printable(name))
         ws.cell(row=row, column=2, value=count)
     ws.print_area = f"A1:F{row}"
     _page_setup(ws)

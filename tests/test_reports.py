@@ -281,3 +281,32 @@ def test_markdown_report_quotes_names_and_the_unit_as_text(tmp_path):
     assert "# &lt;i>上海&lt;/i>中心 2024年度项目支出绩效自评表" in result.stdout
     assert "## 项目支出绩效自评表：&lt;!-- 城市日宣传推广" in result.stdout
     assert "<!--" not in result.stdout and "<i>" not in result.stdout
+
+
+def test_control_characters_pasted_into_text_never_break_a_report(tmp_path):
+    """A vertical tab (Word's soft line break, pasted) in a reason and an ESC in a summary:
+    check passed them, and the Excel export died with a traceback (XML has no such characters);
+    Markdown sent the ESC to the terminal."""
+    actuals = (EXAMPLE / "actuals.yaml").read_text(encoding="utf-8")
+    actuals = actuals.replace("reason: 微博平台流量分配规则调整，", "reason: \"微博平台流量分配\\v规则调整，", 1)
+    actuals = actuals.replace("未纳入原统计口径", "未纳入原统计口径\"", 1)
+    actuals = actuals.replace("summary: 全年运营", "summary: \"\\e全年运营", 1)
+    actuals = actuals.replace("形成结余。", "形成结余。\"", 1)
+    (tmp_path / "actuals.yaml").write_text(actuals, encoding="utf-8")
+    shutil.copy(EXAMPLE / "goals.yaml", tmp_path / "goals.yaml")
+    inputs = [str(tmp_path / "goals.yaml"), str(tmp_path / "actuals.yaml")]
+    runner = CliRunner()
+    result = runner.invoke(main, [*inputs, "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0, result.output
+    import openpyxl
+
+    cells = [c.value for ws in openpyxl.load_workbook(tmp_path / "r.xlsx").worksheets
+             for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("微博平台流量分配\n规则调整" in c for c in cells)
+    assert any("\ufffd全年运营" in c for c in cells)
+    markdown = runner.invoke(main, inputs).stdout
+    assert "微博平台流量分配<br>规则调整" in markdown and "\ufffd全年运营" in markdown
+    html = runner.invoke(main, [*inputs, "--format", "html"]).stdout
+    assert "\x1b" not in markdown + html and "\x0b" not in markdown + html
+    data = runner.invoke(main, [*inputs, "--format", "json"]).stdout
+    assert "微博平台流量分配\\u000b规则调整" in data  # JSON holds the text as written
