@@ -507,12 +507,20 @@ def value_at(data: Any, path: tuple[Any, ...], default: Any = None) -> Any:
 def _sniffed(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
     """The bytes a parse may begin on, without a BOM; a binary file is named. Whether they are
     UTF-8 is ``_validated``'s to say, after."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode"
+        return None, [error("file.encoding", "文件是 UTF-16 编码，不是 UTF-8", Position(path, 1, 1),
+                            hint="请在编辑器中另存为 UTF-8 编码")]
     if b"\x00" in data[:8192]:
         return None, [error("file.binary", "这不是文本文件（含有二进制内容）", Position(path, 1, 1),
                             hint="请提供 UTF-8 编码的 YAML 文件")]
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:], []
+        data = data[3:]
+    if b"\r" in data and _LONE_CR.search(data):  # old Mac line ends: YAML's line breaks too
+        data = _LONE_CR.sub(b"\n", data)  # one byte for one: every offset stays
     return data, []
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def _validated(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:

@@ -141,6 +141,19 @@ def gen_bom(root: Path) -> None:
                               for f in ("goals.yaml", "actuals.yaml")})
 
 
+def gen_old_mac_line_ends(root: Path) -> None:
+    """Both files with a lone CR for each line end (classic Mac OS), an actual's unit wrong."""
+    actuals = _good("actuals.yaml").replace("公益活动举办次数: 3次", "公益活动举办次数: 3人", 1)
+    _write(root, "file_cr_line_ends", {"goals.yaml": _good("goals.yaml").replace("\n", "\r")
+                                       .encode("utf-8"),
+                                       "actuals.yaml": actuals.replace("\n", "\r").encode("utf-8")})
+
+
+def gen_utf16(root: Path) -> None:
+    """goals.yaml saved by Notepad as "Unicode": UTF-16 with its byte-order mark."""
+    _write(root, "file_utf16", {"goals.yaml": _good("goals.yaml").encode("utf-16")})
+
+
 def gen_binary(root: Path) -> None:
     _write(root, "file_binary", {"goals.yaml": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
                                  + bytes(range(256)) * 4})
@@ -280,6 +293,13 @@ CASES: tuple[Case, ...] = (
           about="a PNG header with NUL bytes (generated)"),
     check("file_gbk", generate=gen_gbk, exit=1, expect=(G("file_gbk", 1, "file.encoding"),),
           about="the shipped example goals.yaml saved as GBK (generated)"),
+    check("file_utf16", generate=gen_utf16, exit=1, expect=(G("file_utf16", 1, "file.encoding"),),
+          about="goals.yaml saved as UTF-16 (Notepad's \"Unicode\"), named as such, not as binary "
+                "(generated)"),
+    check("file_cr_line_ends", "goals.yaml", "actuals.yaml", generate=gen_old_mac_line_ends,
+          exit=1, expect=(A("file_cr_line_ends", 10, "actual.unit_mismatch"),),
+          about="lone CRs for line ends (classic Mac OS): YAML line breaks, read line by line; it "
+                "was one line and a yaml.colon at 1:24 (generated)"),
     check("file_50mb_comment", generate=gen_50mb_comment, isolated=True, exit=1,
           expect=(G("file_50mb_comment", None, "target.incomplete"),),
           about="a valid goals file with a 50 MB comment block and an unreadable target after it "
@@ -688,4 +708,4 @@ def file_lines(path: Path) -> list[str] | None:
         return None
     if "\x00" in text:
         return None
-    return [line.rstrip("\r") for line in text.split("\n")]
+    return re.split(r"\r\n|\r|\n", text)  # YAML's line breaks: a lone CR is one too
