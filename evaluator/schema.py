@@ -177,9 +177,39 @@ def _label(model: type[BaseModel] | None, name: Any) -> str:
 
 
 def shorten(value: Any, limit: int = 40) -> str:
-    """A value quoted in a message: long ones are cut, so a 50 MB mistake is not echoed whole."""
-    text = str(value)
+    """A value quoted in a message, as YAML writes it ({value: 98000.00}, not Python's
+    {'value': '98000.00'}): long ones are cut, so a 50 MB mistake is not echoed whole."""
+    parts: list[str] = []
+    _flow(value, parts, limit + 1)
+    text = "".join(parts)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _flow(value: Any, parts: list[str], budget: int) -> int:
+    """Append ``value`` in YAML's flow style to ``parts``, stopping once ``budget`` characters
+    are written; the budget left."""
+    if budget <= 0:
+        return budget
+    if isinstance(value, (dict, list)):
+        opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
+        parts.append(opening)
+        budget -= 1
+        items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+        for index, (key, item) in enumerate(items):
+            if budget <= 0:
+                return budget
+            if index:
+                parts.append(", ")
+                budget -= 2
+            if key is not None:
+                parts.append(f"{key}: ")
+                budget -= len(parts[-1])
+            budget = _flow(item, parts, budget)
+        parts.append(closing)
+        return budget - 1
+    text = "null" if value is None else str(value)[:max(budget, 0)]
+    parts.append(text)
+    return budget - len(text)
 
 
 def _message(model: type[BaseModel], err: dict[str, Any], where: str = ""

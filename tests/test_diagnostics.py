@@ -244,3 +244,13 @@ def test_a_level_that_is_not_a_mapping_is_named(tmp_path):
     (found,) = [d for d in evaluation.diagnostics if d.code == "schema.type"]
     assert found.message == "一级指标“满意度指标”下面应是二级指标（“名称: …”形式的映射）"
     assert (found.position.line, found.position.column) == (11, 14)
+
+
+@pytest.mark.parametrize("written, quoted", [
+    ("{value: 96000.00}", "{value: 96000.00}"),  # was Python's {'value': '96000.00'}
+    ("[96000.00, 1]", "[96000.00, 1]"),
+])
+def test_a_value_is_quoted_as_yaml_writes_it(tmp_path, written, quoted):
+    evaluation = run(tmp_path, GOALS, ACTUALS.replace("executed: 96000.00", f"executed: {written}"))
+    messages = [d.message for d in evaluation.diagnostics if d.code == "schema.number"]
+    assert messages == [f"“executed（全年执行数）”应为数字：“{quoted}”不是数字"]
