@@ -588,6 +588,23 @@ def _unterminated(locator: Locator, line_number: int) -> Diagnostic | None:
     return None
 
 
+# what a name before a colon never holds: text of a sentence (a block of text goes on with
+# 目标：1) …, and its colon is no mistake)
+_NOT_A_NAME = re.compile(r"[\s，。；！？]")
+# the rest of `goal: >-`, `说明: |2`: a block's header, not a value starting with > or |
+_BLOCK_HEADER = re.compile(r"[-+]?[1-9]?[-+]?\s*(#.*)?$")
+
+
+def _stray_colon(locator: Locator, position: Position) -> Position:
+    """The ": " a value holds (``summary: 全年完成: 宣传``), on the line rapidyaml stopped."""
+    line = locator.line(position.line) or ""
+    first = line.find(": ")
+    second = line.find(": ", first + 2) if first >= 0 else -1
+    if second < 0 or second + 1 > position.column:
+        return position
+    return Position(locator.path, position.line, second + 1)
+
+
 def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
     """rapidyaml's reason, in words a finance officer reads, at the place the mistake is."""
     position = (locator.at_offset(failure.offset) if failure.offset is not None
@@ -611,14 +628,16 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
         if "\u3000" in indentation:
             return error("yaml.fullwidth_space", "缩进里有全角空格", Position(locator.path, number, 1),
                          length=max(len(indentation), 1), hint="请把全角空格（　）改为半角空格")
-        if "：" in line and ": " not in line and not line.rstrip().endswith(":"):
+        if ("：" in line and ": " not in line and not line.rstrip().endswith(":")
+                and not _NOT_A_NAME.search(line.lstrip(" -")[:line.find("：")])):
             column = line.index("：") + 1
             return error("yaml.fullwidth_colon", "名称后面用了中文冒号“：”",
                          Position(locator.path, number, column),
                          hint="请改为英文冒号加空格“: ”，如“推送篇数: 6篇”")
     line = locator.line(position.line) or ""
     sign = _UNQUOTED_SIGN.match(line)
-    if sign and line[sign.end():].strip():  # `次数: >=90%`: YAML took > for a folded block
+    # `次数: >=90%`: YAML took > for a folded block (`goal: >-` is one, meant so)
+    if sign and line[sign.end():].strip() and not _BLOCK_HEADER.match(line, sign.end()):
         value = line[sign.start(2):].strip()
         hint = (f"YAML 把开头的“>”当作多行文本标记，请写成 '{value}'，或改用 ≥" if sign.group(2) == ">"
                 else f"YAML 把开头的“|”当作多行文本标记，请给整个值加引号，如 '{value}'")
@@ -630,6 +649,8 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
         return unterminated
     for pattern, code, message, hint in _RYML_PROBLEMS:
         if pattern.search(failure.message):
+            if code == "yaml.colon":  # rapidyaml stops after it: the caret goes on the colon
+                position = _stray_colon(locator, position)
             return error(code, message, position, hint=hint)
     return error("yaml.syntax", "这一行（或上一行）的 YAML 格式有误", position,
                  hint="请检查缩进是否对齐、“名称: 值”的冒号后是否有空格、引号和括号是否成对")

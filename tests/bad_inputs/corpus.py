@@ -154,6 +154,23 @@ def gen_utf16(root: Path) -> None:
     _write(root, "file_utf16", {"goals.yaml": _good("goals.yaml").encode("utf-16")})
 
 
+def gen_misindented_after_block_text(root: Path) -> None:
+    """The shipped example's goals, the first project's `indicators:` one space short, after a
+    `goal: >-` text holding a Chinese colon (目标：1) …), which is no mistake."""
+    text = EXAMPLE_GOALS.read_text(encoding="utf-8")
+    assert "目标：1)" in text
+    _write(root, "yaml_indent_after_block_text",
+           {"goals.yaml": text.replace("\n    indicators:\n", "\n   indicators:\n", 1).encode()})
+
+
+def gen_misindented_block_header(root: Path) -> None:
+    """The shipped example's goals, the first project's `goal: >-` one space too far in: `>-`
+    is a block's header, not a value to quote."""
+    text = EXAMPLE_GOALS.read_text(encoding="utf-8")
+    _write(root, "yaml_block_header_misindented",
+           {"goals.yaml": text.replace("\n    goal: >-\n", "\n     goal: >-\n", 1).encode()})
+
+
 def gen_binary(root: Path) -> None:
     _write(root, "file_binary", {"goals.yaml": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
                                  + bytes(range(256)) * 4})
@@ -293,6 +310,16 @@ CASES: tuple[Case, ...] = (
           about="a PNG header with NUL bytes (generated)"),
     check("file_gbk", generate=gen_gbk, exit=1, expect=(G("file_gbk", 1, "file.encoding"),),
           about="the shipped example goals.yaml saved as GBK (generated)"),
+    check("yaml_indent_after_block_text", generate=gen_misindented_after_block_text, exit=1,
+          expect=(G("yaml_indent_after_block_text", 21, "yaml.indentation"),),
+          forbid=("yaml.fullwidth_colon",),
+          about="`indicators:` one space short after a block of text holding 目标：1): told as "
+                "indentation on its line, not as a Chinese colon in the text above (generated)"),
+    check("yaml_block_header_misindented", generate=gen_misindented_block_header, exit=1,
+          expect=(G("yaml_block_header_misindented", 19, "yaml.indentation"),),
+          forbid=("yaml.unquoted_sign",),
+          about="`goal: >-` one space too far in: indentation, not advice to quote `>-`, which "
+                "would make the goal the text “>-” (generated)"),
     check("file_utf16", generate=gen_utf16, exit=1, expect=(G("file_utf16", 1, "file.encoding"),),
           about="goals.yaml saved as UTF-16 (Notepad's \"Unicode\"), named as such, not as binary "
                 "(generated)"),

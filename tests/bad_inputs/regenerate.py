@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 from tests.bad_inputs.corpus import BY_NAME, CASES, HERE, generate_all, golden_path, run_case
@@ -38,8 +39,7 @@ line rather than a place in a file. Every diagnostic about a file carries FILE:L
 Where the engine does not do what a case declares, `known` in `corpus.py` names the check and
 the problem; that check is a strict xfail until it is fixed (see "Known engine problems").
 
-Generated at test time (not committed): `file_bom`, `file_binary`, `file_gbk`, `yaml_alias_bomb`,
-`yaml_deep_nesting`, `yaml_deep_block_nesting`, `file_50mb_comment`, `file_50mb_value`.
+{generated}
 `good/` is the good counterpart the other cases were derived from.
 
 One bad input is tested outside the goldens because its output is the problem:
@@ -52,7 +52,10 @@ is echoed whole in the message, the excerpt and the carets).
 
 
 def readme() -> str:
-    lines = [README_HEAD]
+    names = ", ".join(f"`{case.name}`" for case in CASES if case.generate is not None)
+    generated = textwrap.fill(f"Generated at test time (not committed): {names}.", 96,
+                              break_long_words=False, break_on_hyphens=False)
+    lines = [README_HEAD.replace("{generated}", generated)]
     for case in CASES:
         lines.append(f"- `{case.name}` (exit {case.exit}): {case.about}\n")
     lines.append("\n## Known engine problems\n\n")
