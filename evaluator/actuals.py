@@ -185,6 +185,7 @@ class Actuals:
     year: int | None
     document: Document
     names: tuple[str, ...]
+    checking_only: bool = False  # the header in error: projects checked, none scored (Goals)
 
     @property
     def year_position(self) -> Position:
@@ -229,7 +230,11 @@ _LONG_FORMS = TypeAdapter(dict[str, ActualSpec])
 def read_actuals_header(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
     spec, diagnostics = validate(ActualsSpec, document)
     if spec is None:
-        return None, diagnostics
+        projects = document.data.get("projects") if isinstance(document.data, dict) else None
+        if not isinstance(projects, dict) or not all(isinstance(k, str) for k in projects):
+            return None, diagnostics
+        return Actuals(document.path, None, document, tuple(projects), checking_only=True), \
+            diagnostics
     return Actuals(document.path, spec.year, document, tuple(spec.projects)), diagnostics
 
 

@@ -427,7 +427,10 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
                                           cutoff=0.4)
         raise click.UsageError(f"申报表中没有项目“{project}”"
                                + (f"；是否为“{close[0]}”？" if close else ""))
-    if run.goals is not None and run.actuals is not None:  # no half report from a bad file
+    if run.checking_only:  # a header in error: every project is checked, none reported
+        for _result in run.results():
+            pass
+    elif run.goals is not None and run.actuals is not None:  # no half report from a bad file
         if output_format == "json":  # streamed: a province need not fit in memory twice
             total = len(run.indexes())
             if jobs > 1:

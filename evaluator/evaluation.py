@@ -299,7 +299,7 @@ def join_indicators(project: Project | ProjectRows, actuals: ProjectActuals
 def join_projects(goals: Goals, actuals: Actuals) -> tuple[dict[int, str], list[Diagnostic]]:
     """Goals project index → its key in actuals.yaml; unknown and missing projects."""
     problems: list[Diagnostic] = []
-    if actuals.year is not None and actuals.year != goals.year:
+    if actuals.year is not None and not goals.checking_only and actuals.year != goals.year:
         problems.append(error("actuals.year_mismatch",
                               f"完成值文件的年度 {actuals.year} 与申报表的年度 {goals.year} 不一致",
                               actuals.year_position, length=len(str(actuals.year))))
@@ -657,6 +657,12 @@ class Run:
     scorers: Scorers | None = None  # made with the goals' year, on the first project
     releases_read_data: bool = True  # a project's raw data is let go once it is scored
 
+    @property
+    def checking_only(self) -> bool:
+        """A header in error in either file: every project is checked, none scored."""
+        return bool(self.goals is not None and self.goals.checking_only
+                    or self.actuals is not None and self.actuals.checking_only)
+
     def indexes(self) -> list[int]:
         """The goals projects this run covers, in the 申报表's order."""
         if self.goals is None:
@@ -683,7 +689,7 @@ class Run:
             project_actuals, problems = read_project_actuals(actuals, key)
             self.diagnostics += problems
         result = None
-        if project is not None and project_actuals is not None:
+        if project is not None and project_actuals is not None and not self.checking_only:
             if self.scorers is None:
                 self.scorers = Scorers(self.rules, goals.year)
             result, problems = score_project(project, project_actuals, self.rules,

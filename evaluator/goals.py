@@ -186,6 +186,9 @@ class Goals:
     funds_unit: str
     document: Document
     names: tuple[str | None, ...]  # each project's name as written (None if not text)
+    # the header in error (its error told): the projects are still read and checked, so that
+    # every problem of the run is told at once, but none is scored (year is then 0)
+    checking_only: bool = False
 
 
 def _not_a_level(document: Document, at: tuple, level: str, below: str) -> Diagnostic:
@@ -202,11 +205,18 @@ def _long_form(entry: Any, document: Document, at: tuple
 
 
 def read_goals_header(document: Document) -> tuple[Goals | None, list[Diagnostic]]:
+    """The header; when it is in error but its projects are a list, a header to check them
+    with (``checking_only``); None when not even that."""
     spec, diagnostics = validate(GoalsSpec, document)
+    data = document.data
     if spec is None:
-        return None, diagnostics
+        projects = data.get("projects") if isinstance(data, dict) else None
+        if not isinstance(projects, list) or not projects:
+            return None, diagnostics
+    else:
+        projects = spec.projects
     names = tuple(p.get("name") if isinstance(p, dict) and isinstance(p.get("name"), str)
-                  else None for p in spec.projects)
+                  else None for p in projects)
     first: dict[str, int] = {}
     for index, name in enumerate(names):
         if name is None:
@@ -219,6 +229,9 @@ def read_goals_header(document: Document) -> tuple[Goals | None, list[Diagnostic
                 hint="同一申报表中的项目名称必须唯一"))
         else:
             first[name] = index
+    if spec is None:
+        return Goals(document.path, 0, "", "", "元", document, names, checking_only=True), \
+            diagnostics
     goals = Goals(document.path, spec.year, spec.department or "", spec.unit, spec.funds_unit,
                   document, names)
     return goals, diagnostics

@@ -934,3 +934,18 @@ def test_an_expression_that_starts_with_a_dash_is_told_how_to_write(runner):
     assert result.exit_code == 2
     assert "以“-”开头的文字请写在 -- 之后，如 evaluate parse -- -5%" in result.stderr
     assert "之后" not in runner.invoke(main, ["--bogus", "x"]).stderr
+
+
+def test_a_header_in_error_writes_no_report_but_tells_every_problem(runner, example_copy):
+    """A wrong funds_unit must not give a report in the wrong unit; the projects' own problems
+    are told in the same run all the same."""
+    goals = example_copy / "goals.yaml"
+    text = goals.read_text(encoding="utf-8").replace("funds_unit: 元", "funds_unit: 千元", 1)
+    goals.write_text(text.replace(": ≥3.00(次)", ": ≥3.00(次", 1), encoding="utf-8")
+    out = example_copy / "report.md"
+    result = run(runner, goals, example_copy / "actuals.yaml", "-o", out)
+    assert result.exit_code == 1
+    codes = [line.split("[")[1].split("]")[0] for line in result.stderr.splitlines()
+             if ": error[" in line]
+    assert codes == ["schema.choice", "target.incomplete"]
+    assert not out.exists()

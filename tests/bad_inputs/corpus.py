@@ -399,6 +399,15 @@ CASES: tuple[Case, ...] = (
                  A("goals_header_rows_astray", 3, "actuals.missing_indicator")),
          about="a project whose 申报表 header is in error (`funds.total: 十万`) still has its "
                "targets read, its 一级 names checked and its actuals joined, in the same run"),
+    both("headers_in_error", exit=1,
+         expect=(G("headers_in_error", 4, "schema.choice"),
+                 G("headers_in_error", 13, "target.incomplete"),
+                 A("headers_in_error", 1, "schema.year"),
+                 A("headers_in_error", 9, "actual.unexpected"),
+                 A("headers_in_error", 11, "actuals.unknown_indicator"),
+                 A("headers_in_error", 3, "actuals.missing_indicator")),
+         about="`funds_unit: 千元` in goals and `year: 2024年` in actuals: each file's header in "
+               "error hid every other problem; now the projects are still checked, none scored"),
     both("budget_zero", exit=0, expect=(A("budget_zero", 16, "budget.zero"),),
          about="`{adjusted: 0, executed: 0}`: a warning, no division by zero"),
 
