@@ -417,9 +417,16 @@ class Locator:
             tree = self.tree()
             view = tree.val(node) if tree.has_val(node) else None
             text = bytes(view).decode("utf-8", "replace") if view is not None else ""
-            if "\n" not in text[:offset] and not (tree.is_val_literal(node)
-                                                  or tree.is_val_folded(node)):
-                return position.shifted(offset)
+            if offset <= len(text):
+                # the value as read is not always the text as written: escapes (\u2265),
+                # '' for ', and a value over several lines, folded
+                source = self.raw[start:start + 4 * len(bytes(view)) + 256].decode(
+                    "utf-8", "replace")
+                at = _written_at(source, text, offset, tree.is_val_squo(node))
+                lines = source.count("\n", 0, at)
+                if lines == 0:
+                    return position.shifted(at)
+                return Position(self.path, position.line + lines, at - source.rfind("\n", 0, at))
         return position
 
     def find_duplicates(self, names: set[str]) -> list[tuple[str, int, int]]:
@@ -540,6 +547,48 @@ def _validated(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
         return None, [error("file.encoding", "文件是 GBK/GB18030 编码，不是 UTF-8", at,
                             hint="请在编辑器中另存为 UTF-8 编码（Excel 导出时选择“UTF-8”）")]
     return data, []
+
+
+_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v",
+            "f": "\f", "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\",
+            "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+_HEX_ESCAPE = {"x": 2, "u": 4, "U": 8}
+
+
+def _written_at(source: str, text: str, offset: int, single_quoted: bool = False) -> int:
+    """Where, in ``source`` (the file from where a scalar starts), character ``offset`` of its
+    value ``text`` was written: the two are walked side by side, the characters the writing
+    adds (quotes, escapes, indentation and line breaks a folding took away) passed over. Past
+    what can be matched, the end of what was."""
+    i = j = 0
+    while i < offset and j < len(source):
+        char = source[j]
+        if single_quoted and char == "'" and source.startswith("''", j) and text[i] == "'":
+            i, j = i + 1, j + 2  # '' is '
+            continue
+        if char == text[i]:
+            i, j = i + 1, j + 1
+            continue
+        if char == "\\" and j + 1 < len(source):  # an escape: what it stands for
+            code = source[j + 1]
+            width = _HEX_ESCAPE.get(code)
+            if width is not None:
+                digits = source[j + 2:j + 2 + width]
+                try:
+                    meant = chr(int(digits, 16))
+                except ValueError:
+                    meant = ""
+                length = 2 + width
+            else:
+                meant, length = _ESCAPES.get(code, ""), 2
+            if meant == text[i]:
+                i, j = i + 1, j + length
+                continue
+        j += 1
+    if offset < len(text):  # the character itself, not the folding that leads to it
+        while j < len(source) and source[j] in " \t\n" and source[j] != text[offset]:
+            j += 1
+    return min(j, len(source))
 
 
 # ---- syntax errors ------------------------------------------------------------------------

@@ -254,3 +254,23 @@ def test_a_value_is_quoted_as_yaml_writes_it(tmp_path, written, quoted):
     evaluation = run(tmp_path, GOALS, ACTUALS.replace("executed: 96000.00", f"executed: {written}"))
     messages = [d.message for d in evaluation.diagnostics if d.code == "schema.number"]
     assert messages == [f"“executed（全年执行数）”应为数字：“{quoted}”不是数字"]
+
+
+@pytest.mark.parametrize("written, code, line, column", [
+    # each escape and each '' is counted as written, not as read
+    ('"\\u2265 5.00(篇"', "target.incomplete", 9, 31),  # the end: at the closing quote
+    ("'≥5.00''(篇'", "target.unexpected", 9, 25),  # at the (, after the two quotes
+    ('"$\\\\geq 5.00\\\\text{ (篇)}$abc"', "target.unexpected", 9, 42),  # LaTeX's \\ in "…"
+    # a value over several lines: on the line where the mistake is written
+    ("\n            ≥5.00\n            (篇", "target.incomplete", 11, 15),
+    (">-\n            ≥5次\n            abc]", "target.unexpected", 11, 13),
+    ("|-\n            ≥5次abc]", "target.unexpected", 10, 19),
+])
+def test_a_mistake_inside_a_value_is_shown_where_it_is_written(tmp_path, written, code, line,
+                                                               column):
+    """The column used to be counted in the value as read: each escape moved the caret left,
+    and a value over several lines sent it past the end of its first line."""
+    goals = GOALS.replace("推送篇数: ≥5.00(篇)", "推送篇数: " + written if written[0] != "\n"
+                          else "推送篇数:" + written)
+    found = [c for c in codes(run(tmp_path, goals, None)) if c[0] == code]
+    assert found == [(code, "goals.yaml", line, column)], codes(run(tmp_path, goals, None))
