@@ -490,16 +490,25 @@ def _quantitative(target: Comparison | Range, rules: RuleSet, measure: Measure) 
     reference = target.quantity if isinstance(target, Comparison) else target.low
     # 0.9 against a target of 90%: perhaps meant as 90%, said in a warning
     fraction_doubt = reference.unit in ("%", "百分比") and 1 < reference.value
+    # 15000 against ≥2万人次 is read as 15000万人次: perhaps meant as 15000人次, said so too
+    factor, base = unit_scale(reference.unit)
+    scale_doubt = reference.unit if factor not in (None, 1) and base not in ("", "%") else ""
 
     def score(actual: Expression, weight: Decimal) -> Outcome:
         if type(actual) is not Comparison:
             return _stated_for_quantity(target, actual, weight, rules)
         quantity = actual.quantity  # type: ignore[union-attr]
-        doubt = fraction_doubt and not quantity.unit and 0 < quantity.value <= 1
+        bare = not quantity.unit
+        doubt = bare and (fraction_doubt and 0 < quantity.value <= 1 or bool(scale_doubt))
         if actual.implied and not doubt:  # type: ignore[union-attr]
             return measure(quantity, weight)  # nearly every row
         findings: tuple[Finding, ...] = ()
-        if doubt:
+        if doubt and scale_doubt:
+            written = format_number(quantity.value)
+            findings += (Finding("warning", "actual.scale_unit",
+                                 f"完成值“{written}”没有单位，按 {written}{scale_doubt} 计",
+                                 hint=f"如指 {written}{base}，请写明单位；否则请写成“{written}{scale_doubt}”"),)
+        elif doubt:
             findings += (Finding("warning", "actual.percent_unit",
                                  f"完成值“{format_number(quantity.value)}”没有单位，按 "
                                  f"{format_number(quantity.value)}% 计",
