@@ -572,7 +572,8 @@ def score_budget_row(project: Project, project_actuals: ProjectActuals, rules: R
         make = error if finding.severity == "error" else warning
         problems.append(make(finding.code, f"项目“{project.name}”：{finding.message}",
                              project_actuals.field_position("budget", "adjusted"),
-                             length=project_actuals.field_length("budget", "adjusted")))
+                             length=project_actuals.field_length("budget", "adjusted"),
+                             hint=finding.hint or None))
     if weight == 0:
         outcome = Outcome(ZERO, "本规则集不设预算执行率分值")
     stated = round_half_up(spec.score) if spec.score is not None else None

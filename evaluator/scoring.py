@@ -627,8 +627,10 @@ def score_budget(adjusted: Decimal, executed: Decimal, weight: Decimal
     if adjusted == 0:
         if executed == 0:
             return None, Outcome(NIL, "全年预算数为 0，无法计算执行率：0.00",
-                                 findings=(Finding("warning", "budget.zero", "全年预算数为 0，预算执行率不计分",
-                                                   about="budget"),))
+                                 findings=(Finding("warning", "budget.zero",
+                                                   "全年预算数为 0，无法计算执行率，预算执行率一项得 0 分",
+                                                   about="budget",
+                                                   hint="如确有预算，请填写全年预算数（adjusted）"),))
         return None, Outcome(NIL, "全年预算数为 0 但有执行数：0.00",
                              findings=(Finding("error", "budget.zero", "全年预算数为 0，却有执行数",
                                                about="budget"),))
