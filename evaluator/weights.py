@@ -114,6 +114,11 @@ def allocate(rows: Sequence[Row], rules: RuleSet) -> Allocation:
                     f"{category.name}类已填分值合计 {given}，超过该类分值 {category_weight}，"
                     f"其余 {len(unset)} 项无分可分", unset[0]))
                 left = Decimal(0)
+            elif left == 0:  # the written 分值 fill the category: the others silently had none
+                issues.append(WeightIssue(
+                    "weights.category_full",
+                    f"{category.name}类已填分值合计 {given}，已满该类分值 {category_weight}，"
+                    f"其余 {len(unset)} 项分值为 0", unset[0], severity="warning"))
             for i, share in zip(unset, _split_unset(unset, rows, left, rules)):
                 result[i] = share
         elif given != category_weight:
