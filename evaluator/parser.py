@@ -105,7 +105,8 @@ def _date_point(token: Token) -> DatePoint:
         part = _QUARTERS[quarter] if quarter else half
         return DatePoint(int(year_text) if year_text else None, PERIODS[part], None, part)
     if text.endswith(("年底", "年末", "年内")):  # 2024年底: the end of December; 年内, by then
-        return DatePoint(int(text[:4]), 12, None, "底" if text.endswith("内") else text[-1])
+        return DatePoint(int(text[:4]) if text[:1].isdigit() else None, 12, None,
+                         "底" if text.endswith("内") else text[-1])
     if text.endswith(("年", "年度")):  # 2024年: the whole year
         return DatePoint(int(text[:4]), 12, None, "年")
     if "年" in text or "月" in text:
