@@ -125,6 +125,9 @@ class Evaluation:
     projects: tuple[ProjectResult, ...]
     diagnostics: tuple[Diagnostic, ...]
     sources: dict[str, Any] = field(default_factory=dict)  # file → its Document, for excerpts
+    # the projects of the run (all, or --project's) that could not be scored, by name as
+    # written (第 N 个项目 when it has none): the reports say so beside their totals
+    unscored: tuple[str, ...] = ()
 
     @property
     def errors(self) -> int:
@@ -733,8 +736,12 @@ class Run:
         return tuple(sorted(set(self.diagnostics), key=sort_key))
 
     def evaluation(self, projects: tuple[ProjectResult, ...]) -> Evaluation:
+        scored = {result.project.where[1] for result in projects}
+        names = self.goals.names if self.goals is not None else ()
+        unscored = tuple(names[i] or f"第 {i + 1} 个项目" for i in self.indexes()
+                         if i not in scored)
         return Evaluation(self.rules, self.goals, projects, self.sorted_diagnostics(),
-                          self.sources)
+                          self.sources, unscored)
 
 
 def loading_data() -> None:

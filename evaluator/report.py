@@ -159,6 +159,9 @@ class ReportContext:
     charts: tuple[Chart, ...]  # summary charts (HTML): categories, grades, budget execution
     errors: int  # diagnostics of the run, by severity
     warnings: int
+    # projects of the 申报表 not in this report (an error kept them from being scored), by
+    # name: the summary's 合计 and averages leave them out, and says so
+    unscored: tuple[str, ...] = ()
 
 
 def _remark(result: IndicatorResult) -> str:
@@ -256,7 +259,7 @@ def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportCon
         grade_counts=tuple((g.name, counts.get(g.name, 0)) for g in rules.grades),
         diagnostics=tuple(format_diagnostic(d, evaluation.sources) for d in evaluation.diagnostics),
         charts=(category_chart(evaluation), budget_chart(evaluation), grade_chart(evaluation)),
-        errors=evaluation.errors, warnings=evaluation.warnings)
+        errors=evaluation.errors, warnings=evaluation.warnings, unscored=evaluation.unscored)
 
 
 # What a Markdown renderer would take for HTML: a tag, a closing tag, a comment (<!-- would hide

@@ -219,6 +219,12 @@ def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
     s.put(row, 3, _number(report.total_executed), align=RIGHT, number_format=MONEY)
     s.put(row, 4, _number(report.total_rate), align=RIGHT, number_format=PERCENT)
     s.put(row, 5, _number(report.average_total), align=RIGHT, number_format=POINTS)
+    if report.unscored:
+        row += 2
+        ws.cell(row=row, column=1, value=printable(
+            f"另有 {len(report.unscored)} 个项目因输入错误未能评分，未计入合计："
+            + "、".join(report.unscored) + "。"))
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
     row += 2
     ws.cell(row=row, column=1, value="等级分布").font = BOLD
     for name, count in report.grade_counts:

@@ -310,3 +310,25 @@ def test_control_characters_pasted_into_text_never_break_a_report(tmp_path):
     assert "\x1b" not in markdown + html and "\x0b" not in markdown + html
     data = runner.invoke(main, [*inputs, "--format", "json"]).stdout
     assert "微博平台流量分配\\u000b规则调整" in data  # JSON holds the text as written
+
+
+def test_a_project_that_could_not_be_scored_is_named_beside_the_totals(tmp_path):
+    """Its budget left out of 合计 and its score of the average: the summary says so, in every
+    format a person reads (it said nothing, and 合计 looked like the unit's whole budget)."""
+    goals = (EXAMPLE / "goals.yaml").read_text(encoding="utf-8")
+    goals = goals.replace("      total: 1102000.00", "      total: 一百一十万", 1)
+    (tmp_path / "goals.yaml").write_text(goals, encoding="utf-8")
+    shutil.copy(EXAMPLE / "actuals.yaml", tmp_path / "actuals.yaml")
+    inputs = [str(tmp_path / "goals.yaml"), str(tmp_path / "actuals.yaml")]
+    note = "另有 1 个项目因输入错误未能评分，未计入合计：城市日宣传推广。"
+    runner = CliRunner()
+    markdown = runner.invoke(main, inputs)
+    assert markdown.exit_code == 1 and note in markdown.stdout
+    assert note in runner.invoke(main, [*inputs, "--format", "html"]).stdout
+    runner.invoke(main, [*inputs, "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")])
+    import openpyxl
+
+    summary = openpyxl.load_workbook(tmp_path / "r.xlsx")["单位汇总"]
+    assert note in [c.value for row in summary.iter_rows() for c in row]
+    clean = runner.invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml")])
+    assert "未能评分" not in clean.stdout
