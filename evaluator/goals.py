@@ -12,7 +12,7 @@ from pydantic import Field
 from .diagnostics import Diagnostic, Position, error
 from .schema import (Money, NotPlain, Strict, Year, plain_amount, plain_date,
                      plain_text, validate, validate_part)
-from .source import Document, new_record
+from .source import Document, new_record, value_at
 
 
 
@@ -192,8 +192,13 @@ class Goals:
 
 
 def _not_a_level(document: Document, at: tuple, level: str, below: str) -> Diagnostic:
+    """At the name when nothing follows it, else under what was written in place of a level."""
+    value = value_at(document.data, at)
+    empty = value is None or value == ""
+    where = document.position(at, key=empty)
+    length = len(str(at[-1])) if empty else len(value) if isinstance(value, str) else 1
     return error("schema.type", f"{level}指标“{at[-1]}”下面应是{below}指标（“名称: …”形式的映射）",
-                 document.position(at), hint=f"请按“{level}指标 → {below}指标”逐层缩进")
+                 where, length=length, hint=f"请按“{level}指标 → {below}指标”逐层缩进")
 
 
 def _long_form(entry: Any, document: Document, at: tuple

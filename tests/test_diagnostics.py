@@ -274,3 +274,15 @@ def test_a_mistake_inside_a_value_is_shown_where_it_is_written(tmp_path, written
                           else "推送篇数:" + written)
     found = [c for c in codes(run(tmp_path, goals, None)) if c[0] == code]
     assert found == [(code, "goals.yaml", line, column)], codes(run(tmp_path, goals, None))
+
+
+@pytest.mark.parametrize("written, column, length", [
+    ("", 7, 5),  # nothing under the name: the name, all of it (it was its first character)
+    (" 无", 14, 1),  # a word where the level's rows should be: the word
+])
+def test_a_level_without_rows_is_underlined_whole(tmp_path, written, column, length):
+    goals = GOALS.replace("      满意度指标:\n        服务对象满意度指标:\n          满意度: ≥80.00(%)\n",
+                          f"      满意度指标:{written}\n")
+    found = [(d.position.line, d.position.column, d.length) for d in run(tmp_path, goals, None)
+             .diagnostics if d.code == "schema.type"]
+    assert found == [(11, column, length)]
