@@ -805,14 +805,7 @@ def _emitted(raw: bytes) -> tuple[memoryview, Blocks | None, int]:
             tree = ryml.parse_in_place(buffer, tree=_sized_tree(raw))
             root = tree.root_id()
             if tree.is_stream(root) and tree.num_children(root) > 1:
-                second = tree.child(root, 1)
-                offset = None
-                if tree.has_children(second):
-                    view = tree.key(tree.first_child(second)) if tree.has_key(
-                        tree.first_child(second)) else None
-                    if view is not None and len(view):
-                        offset = _address(view) - _address(memoryview(buffer))
-                raise ParseFailure("multiple documents", offset)
+                raise ParseFailure("multiple documents", _second_document(raw))
             if tree.is_stream(root) and tree.num_children(root) == 1:  # a leading ---
                 root = tree.first_child(root)
             emitted = _json_of(tree, root, len(raw))
@@ -829,6 +822,19 @@ def _emitted(raw: bytes) -> tuple[memoryview, Blocks | None, int]:
             raise ParseFailure("bad escape", escape) from exc
         raise ParseFailure("too deep", None) from exc
     return emitted, blocks, nodes
+
+
+_DOCUMENT_MARK = re.compile(rb"^---(?=[ \t]|\r?$)", re.MULTILINE)
+_NOTHING_YET = re.compile(rb"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")  # blank and comment lines
+
+
+def _second_document(raw: bytes) -> int | None:
+    """Where the second document starts: its ``---`` (the first, when the file opens with one
+    before any content, starts the first)."""
+    marks = [mark.start() for mark in _DOCUMENT_MARK.finditer(raw)]
+    if marks and _NOTHING_YET.fullmatch(raw, 0, marks[0]):
+        marks = marks[1:]
+    return marks[0] if marks else None
 
 
 def _json_of(tree: Any, root: int, size: int) -> memoryview:
@@ -1006,7 +1012,7 @@ def parse_bytes(path: str, raw: bytes, parsed: Parsed | None = None
         if failure.message == "multiple documents":
             return Document(path, None, locator), [error(
                 "yaml.multiple_documents", "文件中有多个 YAML 文档（“---”分隔）", where,
-                hint="一个文件只写一个文档")]
+                length=3 if failure.offset is not None else 1, hint="一个文件只写一个文档")]
         return Document(path, None, locator), [_syntax_error(locator, failure)]
     repeats: set[str] = set()
     try:

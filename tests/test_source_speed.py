@@ -477,3 +477,17 @@ def test_numbers_json_has_no_form_for_are_read_as_written():
     text = '{\n  "a": +3,\n  "b": "x: +3 \\" 012.5, y",\n  "c": [012.5, -1, 1e5, true, null, +.5]\n}'
     assert json.loads(_bare_words_quoted(text)) == {
         "a": "+3", "b": 'x: +3 " 012.5, y', "c": ["012.5", -1, 1e5, True, None, "+.5"]}
+
+
+@pytest.mark.parametrize("raw, line", [
+    (b"year: 2024\n---\n", 2),  # a file ending in ---: there, not at 1:1
+    (b"---\nyear: 2024\n---\nunit: x\n", 3),  # the opening --- starts the first document
+    (b"# note\n\n---\nyear: 2024\n--- # two\nunit: x\n", 5),
+])
+def test_a_second_document_is_shown_at_its_mark(tmp_path, raw, line):
+    from evaluator.source import load_document
+
+    (tmp_path / "goals.yaml").write_bytes(raw)
+    _document, problems = load_document(tmp_path / "goals.yaml")
+    assert [(p.code, p.position.line, p.position.column, p.length) for p in problems] == [
+        ("yaml.multiple_documents", line, 1, 3)]
