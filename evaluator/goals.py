@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from .diagnostics import Diagnostic, Position, error
 from .schema import (Money, NotPlain, Strict, Year, plain_amount, plain_date,
@@ -23,9 +23,17 @@ class FundsSpec(Strict):
     other: Money | None = Field(None, title="其他资金")
 
 
+# as the 申报表 writes it: 正向指标 / 反向指标
+_DIRECTIONS = {"正向": "positive", "正向指标": "positive", "反向": "reverse", "反向指标": "reverse"}
+Direction = Annotated[Literal["positive", "reverse"],
+                      BeforeValidator(lambda value: _DIRECTIONS.get(value, value)
+                                      if isinstance(value, str) else value)]
+
+
 class IndicatorSpec(Strict):
     target: str = Field(title="年度指标值")
-    direction: Literal["positive", "reverse"] | None = Field(None, title="指标方向")
+    direction: Direction | None = Field(None, title="指标方向",
+                                        description="positive（正向）或 reverse（反向）")
     note: str | None = Field(None, title="备注")
 
 

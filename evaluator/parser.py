@@ -116,7 +116,7 @@ def _date_point(token: Token) -> DatePoint:
         month_text, rest = text.split("月", 1)
         month = int(month_text)
         day = None
-        if rest.endswith("日"):
+        if rest.endswith(("日", "号")):  # 31号 is 31日, as said
             day = int(rest[:-1])
         else:
             part = rest

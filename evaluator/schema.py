@@ -176,6 +176,9 @@ def _label(model: type[BaseModel] | None, name: Any) -> str:
     return str(name)
 
 
+_GLOSS = {"positive": "正向", "reverse": "反向"}  # choices written in English, said in Chinese
+
+
 def shorten(value: Any, limit: int = 40) -> str:
     """A value quoted in a message, as YAML writes it ({value: 98000.00}, not Python's
     {'value': '98000.00'}): long ones are cut, so a 50 MB mistake is not echoed whole."""
@@ -240,7 +243,7 @@ def _message(model: type[BaseModel], err: dict[str, Any], where: str = ""
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
         return ("schema.choice", f"“{_label(parent, name)}”不能是“{shorten(err.get('input'))}”",
-                f"可选：{'、'.join(allowed)}")
+                f"可选：{'、'.join(f'{a}（{_GLOSS[a]}）' if a in _GLOSS else a for a in allowed)}")
     if kind == "too_short":
         return "schema.empty", f"“{_label(parent, name)}”不能为空", "至少要写一项"
     if kind == "string_too_short":

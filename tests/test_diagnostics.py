@@ -286,3 +286,17 @@ def test_a_level_without_rows_is_underlined_whole(tmp_path, written, column, len
     found = [(d.position.line, d.position.column, d.length) for d in run(tmp_path, goals, None)
              .diagnostics if d.code == "schema.type"]
     assert found == [(11, column, length)]
+
+
+@pytest.mark.parametrize("written, read", [("反向", "reverse"), ("反向指标", "reverse"),
+                                           ("正向", "positive"), ("reverse", "reverse")])
+def test_direction_may_be_written_as_the_form_does(tmp_path, written, read):
+    """The 申报表 says 正向指标 / 反向指标: those are accepted beside positive / reverse."""
+    from evaluator.goals import read_goals
+    from evaluator.source import load_document
+
+    goals = GOALS.replace("活动次数: ≥3.00(次)", f"活动次数: {{target: ≥3.00(次), direction: {written}}}")
+    (tmp_path / "goals.yaml").write_text(goals, encoding="utf-8")
+    _goals, projects, problems = read_goals(load_document(tmp_path / "goals.yaml")[0])
+    assert problems == []
+    assert [i.direction for i in projects[0].indicators if i.name == "活动次数"] == [read]
