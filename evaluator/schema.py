@@ -176,6 +176,23 @@ def _label(model: type[BaseModel] | None, name: Any) -> str:
     return str(name)
 
 
+_MONEY_MARKS = re.compile(r"[元￥¥$万亿千百]")
+_CHINESE_NUMERALS = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]+")
+_EXPONENT = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+
+
+def _number_hint(written: Any) -> str:
+    """What to write instead of a value that is not a number, by what it looks like."""
+    text = written.strip() if isinstance(written, str) else ""
+    if _EXPONENT.match(text):  # as Excel may export it: digits are lost
+        return "请写出完整的数字，如 1102000.00，不用科学计数法"
+    if _MONEY_MARKS.search(text) and re.search(r"\d", text):
+        return "只写数字，不带单位或货币符号，如 100000.00（金额单位由 funds_unit 决定）"
+    if text and _CHINESE_NUMERALS.fullmatch(text.rstrip("元")):
+        return "请用阿拉伯数字书写，如 100000.00"
+    return "金额和分值请写成 1102000.00 或 5 这样的数字"
+
+
 _GLOSS = {"positive": "正向", "reverse": "反向"}  # choices written in English, said in Chinese
 
 
@@ -258,9 +275,10 @@ def _message(model: type[BaseModel], err: dict[str, Any], where: str = ""
             err.get("input") is None):
         return "schema.empty", f"“{_label(parent, name)}”没有填写", "请填写数字，如 1036500.00"
     if kind in ("number", "decimal_parsing", "decimal_type", "finite_number"):
-        shown = shorten(err.get("input"))
+        written = err.get("input")
+        shown = shorten(written)
         return "schema.number", f"“{_label(parent, name)}”应为数字：“{shown}”不是数字", \
-            "金额和分值请写成 1102000.00 或 5 这样的数字，不用科学计数法"
+            _number_hint(written)
     if kind == "value_error":
         message = str(err.get("ctx", {}).get("error", err["msg"]))
         return "schema.value", message, None

@@ -300,3 +300,15 @@ def test_direction_may_be_written_as_the_form_does(tmp_path, written, read):
     _goals, projects, problems = read_goals(load_document(tmp_path / "goals.yaml")[0])
     assert problems == []
     assert [i.direction for i in projects[0].indicators if i.name == "活动次数"] == [read]
+
+
+@pytest.mark.parametrize("written, hint", [
+    ("100000.00元", "只写数字，不带单位或货币符号，如 100000.00（金额单位由 funds_unit 决定）"),
+    ("￥98000.00", "只写数字，不带单位或货币符号，如 100000.00（金额单位由 funds_unit 决定）"),
+    ("1.1E+06", "请写出完整的数字，如 1102000.00，不用科学计数法"),
+    ("十万元", "请用阿拉伯数字书写，如 100000.00"),
+    ("待定", "金额和分值请写成 1102000.00 或 5 这样的数字"),  # no more "not in scientific notation"
+])
+def test_a_money_mistake_gets_the_advice_it_needs(tmp_path, written, hint):
+    evaluation = run(tmp_path, GOALS, ACTUALS.replace("executed: 96000.00", f"executed: {written}"))
+    assert [d.hint for d in evaluation.diagnostics if d.code == "schema.number"] == [hint]
