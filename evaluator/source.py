@@ -639,6 +639,8 @@ def _unterminated(locator: Locator, line_number: int) -> Diagnostic | None:
 
 # what a name before a colon never holds: text of a sentence (a block of text goes on with
 # 目标：1) …, and its colon is no mistake)
+# a plain key, then a colon with no space after it (not a URL's, nor one in quotes or a comment)
+_TIGHT_COLON = re.compile(r"^[ ]*(?:-[ ]+)?[^#'\"\s:][^#'\":]*?:(?=[^\s/])")
 _NOT_A_NAME = re.compile(r"[\s，。；！？]")
 # the rest of `goal: >-`, `说明: |2`: a block's header, not a value starting with > or |
 _BLOCK_HEADER = re.compile(r"[-+]?[1-9]?[-+]?\s*(#.*)?$")
@@ -700,6 +702,12 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
         if pattern.search(failure.message):
             if code == "yaml.colon":  # rapidyaml stops after it: the caret goes on the colon
                 position = _stray_colon(locator, position)
+            if code == "yaml.missing_colon":  # `次数:3次`: the colon is there, not its space
+                tight = _TIGHT_COLON.match(locator.line(position.line) or "")
+                if tight:
+                    return error("yaml.colon_space", "冒号后面缺少空格",
+                                 Position(locator.path, position.line, tight.end()),
+                                 hint="请写成“名称: 值”，冒号后加一个空格")
             return error(code, message, position, hint=hint)
     return error("yaml.syntax", "这一行（或上一行）的 YAML 格式有误", position,
                  hint="请检查缩进是否对齐、“名称: 值”的冒号后是否有空格、引号和括号是否成对")

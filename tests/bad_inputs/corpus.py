@@ -256,6 +256,10 @@ CASES: tuple[Case, ...] = (
           about="one level-3 line indented by 9 spaces instead of 10"),
     check("yaml_stray_colon", exit=1, expect=(G("yaml_stray_colon", 7, "yaml.colon"),),
           about="`goal: 目标: 完成宣传`: a colon and space inside an unquoted value"),
+    both("yaml_colon_no_space", exit=1,
+         expect=(A("yaml_colon_no_space", 10, "yaml.colon_space"),), forbid=("yaml.missing_colon",),
+         about="`公益活动举办次数:3次`: the colon is there, its space is not (it was told "
+               "缺少“:”, at the end of the line)"),
     both("yaml_plus_sign", exit=1,
          expect=(A("yaml_plus_sign", 10, "actual.unexpected"),),
          forbid=("yaml.syntax",),
