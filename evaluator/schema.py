@@ -256,7 +256,9 @@ def _message(model: type[BaseModel], err: dict[str, Any], where: str = ""
         "bool_parsing": "true 或 false", "bool_type": "true 或 false",
     }
     if kind in expected:
-        return "schema.type", f"“{_label(parent, name)}”应为{expected[kind]}", None
+        hint = ("请写成一段文字；文字以 [ 或 { 开头、或含有“: ”时，请给整段加引号"
+                if kind == "string_type" else None)
+        return "schema.type", f"“{_label(parent, name)}”应为{expected[kind]}", hint
     if kind == "literal_error":
         allowed = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
         return ("schema.choice", f"“{_label(parent, name)}”不能是“{shorten(err.get('input'))}”",

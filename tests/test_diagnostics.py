@@ -312,3 +312,10 @@ def test_direction_may_be_written_as_the_form_does(tmp_path, written, read):
 def test_a_money_mistake_gets_the_advice_it_needs(tmp_path, written, hint):
     evaluation = run(tmp_path, GOALS, ACTUALS.replace("executed: 96000.00", f"executed: {written}"))
     assert [d.hint for d in evaluation.diagnostics if d.code == "schema.number"] == [hint]
+
+
+def test_a_list_where_text_belongs_says_how_to_write_text(tmp_path):
+    actuals = ACTUALS.replace("    indicators:\n", "    summary: [全年完成, 宣传推广]\n    indicators:\n", 1)
+    found = [(d.code, d.message, d.hint) for d in run(tmp_path, GOALS, actuals).diagnostics]
+    assert found == [("schema.type", "“summary（实际完成情况）”应为文字",
+                      "请写成一段文字；文字以 [ 或 { 开头、或含有“: ”时，请给整段加引号")]
