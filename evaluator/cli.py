@@ -502,8 +502,11 @@ def scaffold(goals: Path, output: Path | None, force: bool) -> None:
 
     text, diagnostics, sources = scaffold_actuals(str(goals))
     if text is None:
-        click.echo(format_all(diagnostics, sources), err=True)
+        _report_diagnostics(tuple(diagnostics), sources, strict=False)
+        click.echo("未生成模板：请先改正申报表中的错误", err=True)
         sys.exit(EXIT_DIAGNOSTICS)
+    if diagnostics:  # warnings only: told, and the template written all the same
+        _report_diagnostics(tuple(diagnostics), sources, strict=False)
     if output is None:
         click.echo(text, nl=False)
         return

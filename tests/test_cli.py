@@ -949,3 +949,13 @@ def test_a_header_in_error_writes_no_report_but_tells_every_problem(runner, exam
              if ": error[" in line]
     assert codes == ["schema.choice", "target.incomplete"]
     assert not out.exists()
+
+
+def test_scaffold_refusing_says_so_and_counts(runner, example_copy):
+    goals = example_copy / "goals.yaml"
+    goals.write_text(goals.read_text(encoding="utf-8").replace("total: 1102000.00", "total: abc", 1),
+                     encoding="utf-8")
+    out = example_copy / "skeleton.yaml"
+    result = run(runner, "scaffold", goals, "-o", out)
+    assert result.exit_code == 1 and not out.exists()
+    assert result.stderr.splitlines()[-2:] == ["共 1 个错误，0 个警告", "未生成模板：请先改正申报表中的错误"]
