@@ -222,7 +222,9 @@ def _describe(expected: set[str]) -> str:
 _MINUS = re.compile(r"[-–—−]\s*\d")
 
 
-def _from_lark(exc: UnexpectedInput, text: str, lead: int) -> ExpressionError:
+def _from_lark(exc: UnexpectedInput, text: str, lead: int, written: str) -> ExpressionError:
+    """``text`` as parsed (normalized), ``written`` as the user wrote it: quoted in messages
+    (３，００ is not shown as 3,00); the two have a character for each other."""
     expected = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
     hint = f"此处应为：{_describe(expected)}" if _describe(expected) else ""
     token = getattr(exc, "token", None)
@@ -234,15 +236,17 @@ def _from_lark(exc: UnexpectedInput, text: str, lead: int) -> ExpressionError:
                                "或写作上限，如“≤95(万元)”")
     if isinstance(exc, UnexpectedCharacters):
         offset = lead + exc.pos_in_stream
-        char = text[offset] if offset < len(text) else ""
+        char = written[offset] if offset < len(written) else ""
         return ExpressionError("expression.unexpected_character", f"无法识别的字符“{char}”",
                                offset, 1, hint)
     if isinstance(exc, UnexpectedEOF) or token is None or token.type == "$END":
         return ExpressionError("expression.incomplete", "指标值不完整", lead + len(text.strip()),
                                1, hint)
     assert isinstance(exc, UnexpectedToken)
-    return ExpressionError("expression.unexpected", f"此处不应出现“{token}”",
-                           lead + (token.start_pos or 0), len(str(token)), hint)
+    start = lead + (token.start_pos or 0)
+    shown = written[start:start + len(str(token))] or str(token)
+    return ExpressionError("expression.unexpected", f"此处不应出现“{shown}”", start,
+                           len(str(token)), hint)
 
 
 @lru_cache(maxsize=65536)
@@ -262,4 +266,4 @@ def parse_structure(text: str) -> Phrase | Comparison | Range | DateTerm | Expre
         length = len(str(token)) if token is not None else 1
         return ExpressionError(invalid.code, invalid.message, offset, length, invalid.hint)
     except UnexpectedInput as exc:
-        return _from_lark(exc, normalized, lead)
+        return _from_lark(exc, normalized, lead, text)

@@ -319,3 +319,10 @@ def test_a_list_where_text_belongs_says_how_to_write_text(tmp_path):
     found = [(d.code, d.message, d.hint) for d in run(tmp_path, GOALS, actuals).diagnostics]
     assert found == [("schema.type", "“summary（实际完成情况）”应为文字",
                       "请写成一段文字；文字以 [ 或 { 开头、或含有“: ”时，请给整段加引号")]
+
+
+def test_a_mistake_is_quoted_as_typed():
+    """Full-width forms are read as their ASCII twins, but a message quotes what was typed."""
+    from evaluator.parser import parse_structure
+
+    assert parse_structure("不低于３，００次").message == "此处不应出现“，”"
