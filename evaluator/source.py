@@ -709,8 +709,32 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
                                  Position(locator.path, position.line, tight.end()),
                                  hint="请写成“名称: 值”，冒号后加一个空格")
             return error(code, message, position, hint=hint)
+    deeper = _indented_under_a_value(locator, position.line)
+    if deeper is not None:
+        return deeper
     return error("yaml.syntax", "这一行（或上一行）的 YAML 格式有误", position,
                  hint="请检查缩进是否对齐、“名称: 值”的冒号后是否有空格、引号和括号是否成对")
+
+
+_KEY_AND_VALUE = re.compile(r"^([ ]*)(?:-[ ]+)?([^#'\"\s][^#'\"]*?):[ ]+([^#\s|>].*)$")
+
+
+def _indented_under_a_value(locator: Locator, number: int) -> Diagnostic | None:
+    """A line indented under one that already has its value (``推送篇数: 6篇``), where
+    nothing can nest: told as too deep, at its indentation."""
+    line = locator.line(number) or ""
+    indentation = len(line) - len(line.lstrip(" "))
+    for above in range(number - 1, max(number - 50, 0), -1):
+        previous = locator.line(above) or ""
+        if not previous.strip() or previous.lstrip().startswith("#"):
+            continue
+        match = _KEY_AND_VALUE.match(previous)
+        if match is None or indentation <= len(match.group(1)):
+            return None
+        return error("yaml.indentation", "缩进过深", Position(locator.path, number, 1),
+                     length=max(indentation, 1),
+                     hint=f"上一行的“{match.group(2).strip()}”已经有值，这一行应与它左对齐")
+    return None
 
 
 # ---- loading ------------------------------------------------------------------------------

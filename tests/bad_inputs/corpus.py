@@ -256,6 +256,11 @@ CASES: tuple[Case, ...] = (
           about="one level-3 line indented by 9 spaces instead of 10"),
     check("yaml_stray_colon", exit=1, expect=(G("yaml_stray_colon", 7, "yaml.colon"),),
           about="`goal: 目标: 完成宣传`: a colon and space inside an unquoted value"),
+    both("yaml_indented_under_a_value", exit=1,
+         expect=(A("yaml_indented_under_a_value", 10, "yaml.indentation"),),
+         forbid=("yaml.syntax",),
+         about="a row indented two spaces under the one before, which has its value: too deep "
+               "(it was a generic syntax error at its colon)"),
     both("yaml_colon_no_space", exit=1,
          expect=(A("yaml_colon_no_space", 10, "yaml.colon_space"),), forbid=("yaml.missing_colon",),
          about="`公益活动举办次数:3次`: the colon is there, its space is not (it was told "
