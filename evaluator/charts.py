@@ -65,6 +65,14 @@ def category_chart(evaluation: Evaluation) -> Chart:
     rects, labels = [], []
     names: list[str] = []
     scale = BAR_WIDTH / 100
+    # a colour for each category, by name: a project without one of them keeps the others'
+    order = ["预算执行率"] + ([c.name for c in evaluation.rules.weights.categories]
+                          if evaluation.rules else [])
+
+    def css_of(name: str) -> str:
+        if name not in order:
+            order.append(name)
+        return CATEGORY_CLASSES[min(order.index(name), len(CATEGORY_CLASSES) - 1)]
     for row, result in enumerate(evaluation.projects):
         y = TOP + ROW_HEIGHT * row
         labels.append(Label(_u(LABEL_WIDTH - 8), _u(y + BAR_HEIGHT - 3),
@@ -74,9 +82,8 @@ def category_chart(evaluation: Evaluation) -> Chart:
             segments.append(("预算执行率", result.budget.weight, result.budget.score))
         segments += list(result.categories)
         x = LABEL_WIDTH
-        for index, (name, weight, score) in enumerate(segments):
-            css = CATEGORY_CLASSES[min(index if result.budget.weight > 0 else index + 1,
-                                       len(CATEGORY_CLASSES) - 1)]
+        for name, weight, score in segments:
+            css = css_of(name)
             if name not in names:
                 names.append(name)
             rects.append(Rect(_u(x), _u(y), _u(weight * scale), _u(BAR_HEIGHT), "weight " + css,
@@ -86,8 +93,7 @@ def category_chart(evaluation: Evaluation) -> Chart:
             x += weight * scale
         labels.append(Label(_u(x + 6), _u(y + BAR_HEIGHT - 3), _u(result.total), "start"))
     height = TOP + ROW_HEIGHT * len(evaluation.projects) + 10
-    legend = tuple((CATEGORY_CLASSES[i if evaluation.rules and evaluation.rules.budget.weight > 0
-                                     else i + 1], n) for i, n in enumerate(names))
+    legend = tuple((css_of(name), name) for name in names)
     return Chart("各项目按指标类别的得分（浅色为分值）", _u(LABEL_WIDTH + BAR_WIDTH + 60), _u(height),
                  tuple(rects), tuple(labels), (), legend)
 

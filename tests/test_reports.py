@@ -332,3 +332,28 @@ def test_a_project_that_could_not_be_scored_is_named_beside_the_totals(tmp_path)
     assert note in [c.value for row in summary.iter_rows() for c in row]
     clean = runner.invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml")])
     assert "未能评分" not in clean.stdout
+
+
+def test_a_category_keeps_its_colour_when_a_project_lacks_another(tmp_path):
+    """Colours followed a segment's place: a project without 效益指标 drew its 满意度 in
+    效益's colour, against the legend."""
+    from evaluator.charts import category_chart
+    from tests.conftest import evaluate_in
+
+    def project(name: str, levels: str) -> str:
+        return f"  - name: {name}\n    funds: {{total: 100}}\n    indicators:\n{levels}"
+
+    output = "      产出指标:\n        数量指标:\n          a: ≥1次\n"
+    benefit = "      效益指标:\n        社会效益指标:\n          b: ≥1次\n"
+    satisfaction = "      满意度指标:\n        服务对象满意度指标:\n          c: ≥90%\n"
+    goals = ("year: 2024\nunit: 测试单位\nprojects:\n" + project("全", output + benefit + satisfaction)
+             + project("缺效益", output + satisfaction))
+    actuals = ("year: 2024\nprojects:\n" + "".join(
+        f"  {name}:\n    budget: {{adjusted: 100, executed: 100}}\n    indicators:\n{rows}"
+        for name, rows in (("全", "      a: 1次\n      b: 1次\n      c: 95%\n"),
+                           ("缺效益", "      a: 1次\n      c: 95%\n"))))
+    chart = category_chart(evaluate_in(tmp_path, goals, actuals))
+    colours = {(r.title.split("：")[0], r.css.split()[-1]) for r in chart.rects}
+    assert len({css for name, css in colours if name == "满意度指标"}) == 1
+    legend = dict((name, css) for css, name in chart.legend)
+    assert all(legend[name] == css for name, css in colours)
