@@ -97,6 +97,7 @@ class ProjectView:
     executed: str  # 全年执行数
     budget_weight: str  # 预算执行率分值 ("" when the rule set has no budget row)
     rate: str  # 执行率, e.g. 94.06%
+    budget_flags: tuple[str, ...]  # 超预算执行 when more was spent than budgeted
     budget_score: str
     budget_rule_score: str
     budget_self_score: str
@@ -216,7 +217,8 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         unit=project.unit, funds_unit=funds_unit, initial=money(budget.initial),
         adjusted=money(budget.adjusted), executed=money(budget.executed),
         budget_weight=score_text(budget.weight) if has_budget else "",
-        rate=rate_text(budget.rate), budget_score=score_text(budget.score) if has_budget else "",
+        rate=rate_text(budget.rate), budget_flags=tuple(FLAG_LABELS.get(f, f) for f in budget.flags),
+        budget_score=score_text(budget.score) if has_budget else "",
         budget_rule_score=score_text(budget.rule_score) if has_budget else "",
         budget_self_score=score_text(budget.self_score), budget_trace=budget.trace,
         goal=project.goal, summary=(result.actuals.spec.summary or "").strip(),

@@ -166,10 +166,28 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
     s.put(row, 2, "总分", head=True, span=5)
     column = _score_cells(s, row, p, p.weight_total, p.total, p.rule_total)
     s.put(row, column, f"自评等级：{p.grade}")
+    note = _notes(p)
+    if note:  # what Markdown and HTML say under the table
+        row += 1
+        s.put(row, 1, note, span=cols)
     ws.print_area = f"A1:{get_column_letter(cols)}{row}"
     ws.print_title_rows = f"{first}:{first}"
     s.fit_rows()
     _page_setup(ws)
+
+
+def _notes(p: ProjectView) -> str:
+    """The budget's flags, the unit's own budget score and total, and whose scores count."""
+    parts = []
+    if p.budget_flags:
+        parts.append("预算执行：" + "、".join(p.budget_flags))
+    if p.budget_self_score:
+        parts.append(f"预算执行率得分：单位自评 {p.budget_self_score}，规则得分 {p.budget_rule_score}")
+    if p.has_self_scores:
+        parts.append("得分采用单位自评得分（未填写的行按规则得分）；规则得分为按规则集计算的得分")
+    if p.self_total:
+        parts.append(f"单位填写的总分：{p.self_total}")
+    return "。".join(parts) + "。" if parts else ""
 
 
 def _score_cells(s: _Sheet, row: int, p: ProjectView, weight: str, score: str,

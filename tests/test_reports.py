@@ -357,3 +357,34 @@ def test_a_category_keeps_its_colour_when_a_project_lacks_another(tmp_path):
     assert len({css for name, css in colours if name == "满意度指标"}) == 1
     legend = dict((name, css) for css, name in chart.legend)
     assert all(legend[name] == css for name, css in colours)
+
+
+def test_the_budget_flag_and_a_stated_total_are_shown_in_every_format(tmp_path):
+    """超预算执行 was in the JSON only, a 总分 the unit wrote without row scores nowhere but the
+    diagnostics, and the Excel sheets had neither, nor the unit's own budget score."""
+    goals = "year: 2024\nunit: 测试单位\nprojects:\n  - name: 项目甲\n    funds: {total: 10}\n" \
+            "    indicators:\n      产出指标:\n        数量指标:\n          a: ≥1次\n"
+    actuals = "year: 2024\nprojects:\n  项目甲:\n    budget: {adjusted: 10, executed: 15.5, score: 9}\n" \
+              "    total: 95\n    indicators:\n      a: 1次\n"
+    (tmp_path / "goals.yaml").write_text(goals, encoding="utf-8")
+    (tmp_path / "actuals.yaml").write_text(actuals, encoding="utf-8")
+    inputs = [str(tmp_path / "goals.yaml"), str(tmp_path / "actuals.yaml")]
+    runner = CliRunner()
+    markdown = runner.invoke(main, inputs).stdout
+    assert "155.00%【超预算执行】" in markdown
+    assert "单位填写的总分：95.00。" in markdown
+    html = runner.invoke(main, [*inputs, "--format", "html"]).stdout
+    assert '<span class="flag">超预算执行</span>' in html and "单位填写的总分：95.00。" in html
+    runner.invoke(main, [*inputs, "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")])
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx")["项目甲"]
+    notes = [c.value for row in sheet.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith("预算执行：")]
+    assert notes == ["预算执行：超预算执行。预算执行率得分：单位自评 9.00，规则得分 10.00。"
+                     "得分采用单位自评得分（未填写的行按规则得分）；规则得分为按规则集计算的得分。"
+                     "单位填写的总分：95.00。"]
+    # a total alone, no row or budget score of the unit's: still shown
+    (tmp_path / "actuals.yaml").write_text(actuals.replace(", score: 9", ""), encoding="utf-8")
+    alone = runner.invoke(main, inputs).stdout
+    assert "单位填写的总分：95.00。" in alone and "得分采用单位自评得分" not in alone
