@@ -49,7 +49,7 @@ _EXPECTED_NAMES = {
     "NUMBER": "数字", "UNIT": "单位", "SIGN": "比较符号（≥、≤、= 等）", "WORD_SIGN": "比较词（不低于等）",
     "SUFFIX_SIGN": "“以上/以下/以内”", "RANGE_SEP": "范围符号（~ 或 -）", "DATE": "日期",
     "BEFORE": "“前”", "LPAR": "“(”", "RPAR": "“)”", "PHRASE": "文字", "$END": "结尾",
-    "DONE": "“完成”",
+    "DONE": "",  # 完成 may close a quantity: not worth naming in every hint
 
 }
 
@@ -169,7 +169,7 @@ class _ToAst(Transformer):
     def implied(self, quantity: Quantity, *_done: Token) -> Comparison:
         return Comparison(Operator.GE, quantity, implied=True)
 
-    def range(self, low: Quantity, separator: Token, high: Quantity) -> Range:
+    def range(self, low: Quantity, separator: Token, high: Quantity, *_done: Token) -> Range:
         if low.unit and not low.base_unit and high.base_unit:  # 1万~2万人
             low = Quantity(low.value, low.unit + high.base_unit)
         if not low.unit:
