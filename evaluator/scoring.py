@@ -306,7 +306,8 @@ def _overachieved(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, we
                            f" {_equals(raw)}")
         return head + f"得满分 {points(weight)}，需说明指标值设定是否偏低"
 
-    return Outcome(round_half_up(max(NIL, raw)), trace, flags=("overachieved",))
+    score = round_half_up(max(NIL, raw)) if deduction else _rounded(weight)  # the hot path
+    return Outcome(score, trace, flags=("overachieved",))
 
 
 def _equals(raw: Decimal) -> str:
@@ -491,15 +492,18 @@ def _quantitative(target: Comparison | Range, rules: RuleSet, measure: Measure) 
     # 0.9 against a target of 90%: perhaps meant as 90%, said in a warning
     fraction_doubt = reference.unit in ("%", "百分比") and 1 < reference.value
     # 15000 against ≥2万人次 is read as 15000万人次: perhaps meant as 15000人次, said so too
+    # (not 85 against ≤90万元, nor 2.5 against ≥2万人次: in the target's scale, as they read)
     factor, base = unit_scale(reference.unit)
     scale_doubt = reference.unit if factor not in (None, 1) and base not in ("", "%") else ""
+    far_beyond = reference.value * 100 if reference.value > 0 else None
 
     def score(actual: Expression, weight: Decimal) -> Outcome:
         if type(actual) is not Comparison:
             return _stated_for_quantity(target, actual, weight, rules)
         quantity = actual.quantity  # type: ignore[union-attr]
         bare = not quantity.unit
-        doubt = bare and (fraction_doubt and 0 < quantity.value <= 1 or bool(scale_doubt))
+        doubt = bare and (fraction_doubt and 0 < quantity.value <= 1 or bool(
+            scale_doubt) and far_beyond is not None and quantity.value >= far_beyond)
         if actual.implied and not doubt:  # type: ignore[union-attr]
             return measure(quantity, weight)  # nearly every row
         findings: tuple[Finding, ...] = ()

@@ -420,7 +420,7 @@ class Locator:
             if offset <= len(text):
                 # the value as read is not always the text as written: escapes (\u2265),
                 # '' for ', and a value over several lines, folded
-                source = self.raw[start:start + 4 * len(bytes(view)) + 256].decode(
+                source = self.raw[start:start + 8 * len(bytes(view)) + 4096].decode(
                     "utf-8", "replace")
                 at = _written_at(source, text, offset, tree.is_val_squo(node))
                 lines = source.count("\n", 0, at)
@@ -522,12 +522,11 @@ def _sniffed(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
                             hint="请提供 UTF-8 编码的 YAML 文件")]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if b"\r" in data and _LONE_CR.search(data):  # old Mac line ends: YAML's line breaks too
-        data = _LONE_CR.sub(b"\n", data)  # one byte for one: every offset stays
+    if b"\r" in data and b"\n" not in data:  # old Mac line ends: YAML's line breaks too (a
+        data = data.replace(b"\r", b"\n")  # CR pasted into an LF file's text stays text);
+        # one byte for one: every offset stays
     return data, []
 
-
-_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def _validated(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
@@ -679,8 +678,9 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
         if "\u3000" in indentation:
             return error("yaml.fullwidth_space", "缩进里有全角空格", Position(locator.path, number, 1),
                          length=max(len(indentation), 1), hint="请把全角空格（　）改为半角空格")
+        stripped = line.lstrip(" -")
         if ("：" in line and ": " not in line and not line.rstrip().endswith(":")
-                and not _NOT_A_NAME.search(line.lstrip(" -")[:line.find("：")])):
+                and not _NOT_A_NAME.search(stripped[:stripped.find("：")])):
             column = line.index("：") + 1
             return error("yaml.fullwidth_colon", "名称后面用了中文冒号“：”",
                          Position(locator.path, number, column),
@@ -703,17 +703,31 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
             if code == "yaml.colon":  # rapidyaml stops after it: the caret goes on the colon
                 position = _stray_colon(locator, position)
             if code == "yaml.missing_colon":  # `次数:3次`: the colon is there, not its space
-                tight = _TIGHT_COLON.match(locator.line(position.line) or "")
-                if tight:
-                    return error("yaml.colon_space", "冒号后面缺少空格",
-                                 Position(locator.path, position.line, tight.end()),
-                                 hint="请写成“名称: 值”，冒号后加一个空格")
+                tight = _colon_without_space(locator, position.line)
+                if tight is not None:
+                    return tight
             return error(code, message, position, hint=hint)
     deeper = _indented_under_a_value(locator, position.line)
     if deeper is not None:
         return deeper
+    for number in (position.line, position.line - 1):
+        tight = _colon_without_space(locator, number)
+        if tight is not None:
+            return tight
     return error("yaml.syntax", "这一行（或上一行）的 YAML 格式有误", position,
                  hint="请检查缩进是否对齐、“名称: 值”的冒号后是否有空格、引号和括号是否成对")
+
+
+def _colon_without_space(locator: Locator, number: int) -> Diagnostic | None:
+    """``次数:3次`` on that line: a name, its colon, and no space after it."""
+    text = locator.line(number) or ""
+    tight = _TIGHT_COLON.match(text)
+    around = text[tight.end() - 2:tight.end() + 1] if tight else ""
+    # not a time (10:30) nor a drive (D:\): text that went astray, not a name
+    if tight is None or re.fullmatch(r"\d:\d|[A-Za-z]:\\", around):
+        return None
+    return error("yaml.colon_space", "冒号后面缺少空格", Position(locator.path, number, tight.end()),
+                 hint="请写成“名称: 值”，冒号后加一个空格")
 
 
 _KEY_AND_VALUE = re.compile(r"^([ ]*)(?:-[ ]+)?([^#'\"\s][^#'\"]*?):[ ]+([^#\s|>].*)$")
@@ -857,7 +871,8 @@ def _emitted(raw: bytes) -> tuple[memoryview, Blocks | None, int]:
 
 
 _DOCUMENT_MARK = re.compile(rb"^---(?=[ \t]|\r?$)", re.MULTILINE)
-_NOTHING_YET = re.compile(rb"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")  # blank and comment lines
+_NOTHING_YET = re.compile(rb"(?:(?:[ \t]*(?:#[^\n]*)?|%[^\n]*)\r?\n)*")  # blank, comment,
+# and directive (%YAML 1.2) lines
 
 
 def _second_document(raw: bytes) -> int | None:

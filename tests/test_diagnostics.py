@@ -326,3 +326,14 @@ def test_a_mistake_is_quoted_as_typed():
     from evaluator.parser import parse_structure
 
     assert parse_structure("不低于３，００次").message == "此处不应出现“，”"
+
+
+@pytest.mark.parametrize("line, code, column", [
+    ("          推送篇数：≥ 5 篇", "yaml.fullwidth_colon", 15),  # a space in the value: still it
+    ("          推送篇数:5篇", "yaml.colon_space", 15),
+    ("          推送篇数: 6篇\n          会于10:30举行", "yaml.missing_colon", None),  # a time
+])
+def test_a_colon_mistake_is_told_as_what_it_is(tmp_path, line, code, column):
+    goals = GOALS.replace("          推送篇数: ≥5.00(篇)", line)
+    found = [(d.code, d.position.column) for d in run(tmp_path, goals, None).diagnostics]
+    assert [c for c, _ in found] == [code] and (column is None or found[0][1] == column), found

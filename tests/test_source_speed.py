@@ -491,3 +491,21 @@ def test_a_second_document_is_shown_at_its_mark(tmp_path, raw, line):
     _document, problems = load_document(tmp_path / "goals.yaml")
     assert [(p.code, p.position.line, p.position.column, p.length) for p in problems] == [
         ("yaml.multiple_documents", line, 1, 3)]
+
+
+def test_a_cr_pasted_into_an_lf_file_stays_text(tmp_path):
+    """Only a file of CR line ends (classic Mac OS) has them read as line breaks: one CR pasted
+    into a summary of an LF file had broken the whole file."""
+    from evaluator.source import load_document
+
+    (tmp_path / "a.yaml").write_bytes("summary: 第一段\r第二段\nyear: 2024\n".encode())
+    document, problems = load_document(tmp_path / "a.yaml")
+    assert problems == [] and document.data["summary"] == "第一段\r第二段"
+
+
+def test_a_directive_does_not_open_the_second_document(tmp_path):
+    from evaluator.source import load_document
+
+    (tmp_path / "a.yaml").write_bytes(b"%YAML 1.2\n---\nyear: 2024\n---\nunit: x\n")
+    _document, problems = load_document(tmp_path / "a.yaml")
+    assert [(p.code, p.position.line) for p in problems] == [("yaml.multiple_documents", 4)]
