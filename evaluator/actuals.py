@@ -283,6 +283,13 @@ def _rows_of(data: Any, document: Document, where: tuple
     return _rows(rows, document, where) if isinstance(rows, dict) else ((), frozenset(), [])
 
 
+def _without_score(entry: dict[str, Any]) -> ActualSpec | None:
+    try:
+        return ActualSpec.model_validate({k: v for k, v in entry.items() if k != "score"})
+    except ValidationError:
+        return None
+
+
 def _without_own_scores(data: dict[str, Any]) -> ProjectActualsSpec | None:
     """The project read without the unit's own total, or budget score, or both (the fewest
     that make it valid: the other is still reviewed); None if neither made it invalid."""
@@ -342,6 +349,10 @@ def _rows(entries: dict[str, Any], document: Document, where: tuple
         if spec_of_row is None:
             spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
             diagnostics += problems
+            if spec_of_row is None and "score" in entry:
+                # a mistake in the unit's own score (a figure for review) is told, and the row
+                # is read without it: its actual and reason are not to be lost with it
+                spec_of_row = _without_score(entry)
         if spec_of_row is not None:
             indicators[place] = Actual(key, spec_of_row, document, where, True)
         else:

@@ -337,3 +337,17 @@ def test_a_colon_mistake_is_told_as_what_it_is(tmp_path, line, code, column):
     goals = GOALS.replace("          推送篇数: ≥5.00(篇)", line)
     found = [(d.code, d.position.column) for d in run(tmp_path, goals, None).diagnostics]
     assert [c for c, _ in found] == [code] and (column is None or found[0][1] == column), found
+
+
+def test_a_bad_own_score_keeps_the_rows_actual_and_reason(tmp_path):
+    """score: 11.255 (three decimals) made the whole row unreadable: its actual scored 0 and
+    its reason was called missing. The score is set aside, told, and the row scored."""
+    actuals = ACTUALS.replace("      活动次数: 3次\n",
+                              "      活动次数: {actual: 2次, score: 5.255, reason: 场地取消}\n")
+    evaluation = run(tmp_path, GOALS, actuals)
+    assert [d.code for d in evaluation.diagnostics if d.is_error] == ["schema.places"]
+    row = [r for r in evaluation.projects[0].indicators if r.indicator.name == "活动次数"][0]
+    # no 效益: its 30 goes pro rata, 产出 50 → 75 over two rows, 37.50 each; 2/3 × 37.50 = 25.00
+    assert row.actual is not None and row.actual.spec.reason == "场地取消"
+    assert row.self_score is None and row.score == row.rule_score == Decimal("25.00")
+    assert not any(d.code == "review.missing_reason" for d in evaluation.diagnostics)
