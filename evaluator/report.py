@@ -70,6 +70,9 @@ class IndicatorView:
     flags: tuple[str, ...]  # Chinese labels: 超额完成 …
     remark: str  # 偏差原因分析及改进措施
     self_note: str  # when the unit's own score was not adopted: what it was, and why
+    # why the row could not be scored as written (no actual, unreadable, units that disagree …),
+    # "" when it could; the reason is then not called missing: the input is what is wrong
+    problem: str
     lost_points: bool  # the adopted score is below the weight
     missing_reason: bool  # lost points or overachieved, and no reason given
     level1_span: int  # rows the 一级指标 cell spans (merged cell); 0 on the rows it covers
@@ -195,6 +198,7 @@ def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int
     indicator = result.indicator
     reason = result.actual.spec.reason if result.actual else None
     lost = result.score < result.weight
+    problem = _problem_of(result)
     return IndicatorView(
         level1=indicator.level1, level2=indicator.level2, name=indicator.name,
         target=indicator.target, actual=result.actual.spec.actual if result.actual else "",
@@ -204,9 +208,18 @@ def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int
         self_note=(f"单位自评 {score_text(result.self_score)} 超出分值或所在档次，未采用"
                    if result.self_rejected else ""),
         flags=tuple(FLAG_LABELS.get(f, f) for f in result.flags), remark=_remark(result),
-        lost_points=lost,
-        missing_reason=(lost or "overachieved" in result.flags) and not reason,
+        problem=problem, lost_points=lost,
+        missing_reason=(lost or "overachieved" in result.flags) and not reason and not problem,
         level1_span=level1_span, level2_span=level2_span)
+
+
+def _problem_of(result: IndicatorResult) -> str:
+    if result.actual is None:
+        return "未填写实际完成值"
+    if result.target is None or result.value is None:
+        return "指标值或完成值无法识别"
+    errors = [f.message for f in result.outcome.findings if f.severity == "error"]
+    return errors[0] if errors else ""
 
 
 def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str) -> ProjectView:

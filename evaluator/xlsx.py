@@ -157,6 +157,8 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
         s.put(row, 6, i.actual)
         column = _score_cells(s, row, p, i.weight, i.score, i.rule_score)
         remark = "".join(f"【{f}】" for f in i.flags) + i.remark
+        if i.problem:
+            remark += f"（输入有误：{i.problem}）"
         if i.missing_reason:
             remark += "（未填写偏差原因）"
         if i.self_note:

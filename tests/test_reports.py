@@ -388,3 +388,20 @@ def test_the_budget_flag_and_a_stated_total_are_shown_in_every_format(tmp_path):
     (tmp_path / "actuals.yaml").write_text(actuals.replace(", score: 9", ""), encoding="utf-8")
     alone = runner.invoke(main, inputs).stdout
     assert "单位填写的总分：95.00。" in alone and "得分采用单位自评得分" not in alone
+
+
+def test_a_row_in_error_says_why_not_that_its_reason_is_missing(tmp_path):
+    """A row scored 0 for an input mistake read “（未填写偏差原因）”: the mistake is said."""
+    from tests.conftest import evaluate_in
+
+    goals = ("year: 2024\nunit: 测试单位\nprojects:\n  - name: 甲\n    funds: {total: 10}\n"
+             "    indicators:\n      产出指标:\n        数量指标:\n          a: ≥4次\n          b: ≥1次\n")
+    actuals = ("year: 2024\nprojects:\n  甲:\n    budget: {adjusted: 10, executed: 10}\n"
+               "    indicators:\n      a: 4人次\n")
+    context = report_module.build_context(evaluate_in(tmp_path, goals, actuals))
+    rows = {i.name: (i.problem, i.missing_reason) for i in context.projects[0].indicators}
+    assert rows == {"a": ("实际完成值单位“人次”与指标值单位“次”不一致", False),
+                    "b": ("未填写实际完成值", False)}
+    markdown = report_module.render(context, "md")
+    assert "（输入有误：实际完成值单位“人次”与指标值单位“次”不一致）" in markdown
+    assert "未填写偏差原因" not in markdown
