@@ -132,10 +132,12 @@ def budget_chart(evaluation: Evaluation) -> Chart:
         labels.append(Label(_u(LABEL_WIDTH - 8), _u(y + BAR_HEIGHT - 3),
                             result.project.name, "end"))
         css = "over" if rate > 1 else ("low" if rate < Decimal("0.9") else "rate")
+        # no budget, no rate: "—", as the table says (not 0.00%)
+        text = f"{_u(rate * 100)}%" if result.budget.rate is not None else "—"
         rects.append(Rect(_u(LABEL_WIDTH), _u(y), _u(shown * scale), _u(BAR_HEIGHT), css,
-                          f"执行率 {_u(rate * 100)}%"))
+                          f"执行率 {text}"))
         labels.append(Label(_u(LABEL_WIDTH + shown * scale + 6), _u(y + BAR_HEIGHT - 3),
-                            f"{_u(rate * 100)}%", "start"))
+                            text, "start"))
     bottom = TOP + ROW_HEIGHT * len(evaluation.projects)
     full = LABEL_WIDTH + BAR_WIDTH
     return Chart("各项目预算执行率（竖线为 100%）", _u(full + 130), _u(bottom + 10), tuple(rects),

@@ -26,7 +26,7 @@ BOLD = Font(bold=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 RIGHT = Alignment(horizontal="right", vertical="center")
-MONEY = "#,##0.00"
+MONEY = "#,##0.00####"  # to the cent, or as finely as written (110.2035 万元), as in MD and HTML
 POINTS = "0.00"
 PERCENT = "0.00%"
 
@@ -241,10 +241,11 @@ def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
     s.put(row, 5, _number(report.average_total), align=RIGHT, number_format=POINTS)
     if report.unscored:
         row += 2
-        ws.cell(row=row, column=1, value=printable(
-            f"另有 {len(report.unscored)} 个项目因输入错误未能评分，未计入合计："
-            + "、".join(report.unscored) + "。"))
+        note = printable(f"另有 {len(report.unscored)} 个项目因输入错误未能评分，未计入合计："
+                         + "、".join(report.unscored) + "。")
+        ws.cell(row=row, column=1, value=note).alignment = LEFT
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
+        s.need_lines(row, note, 1, 6)
     row += 2
     ws.cell(row=row, column=1, value="等级分布").font = BOLD
     for name, count in report.grade_counts:
@@ -252,6 +253,7 @@ def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
         ws.cell(row=row, column=1, value=printable(name))
         ws.cell(row=row, column=2, value=count)
     ws.print_area = f"A1:F{row}"
+    s.fit_rows()  # a long name wraps: its row grows to show it
     _page_setup(ws)
     ws.page_setup.orientation = "portrait"
 
