@@ -583,6 +583,8 @@ def rules_command(name: str | None) -> None:
     for option, title, description, value in describe(rules):
         if isinstance(value, (dict, list)) and option.count(".") == 0:
             click.echo(f"\n{option}  {title}：{description}")
+            for item in value if isinstance(value, list) else ():  # grades: each its own line
+                click.echo(f"  - {json.dumps(item, ensure_ascii=False)}")
             continue
         shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
         click.echo(f"  {option} = {shown}\n      {title}：{description}")

@@ -247,6 +247,10 @@ def test_rules_command_lists_and_shows(runner):
     shown = run(runner, "rules", "mof-2020")
     assert "quantitative.reverse_formula = linear" in shown.stdout
     assert "反向指标公式" in shown.stdout
+    lines = shown.stdout.splitlines()
+    grades = lines[lines.index("grades  等级：总分对应的自评等级，从高到低。") + 1:][:4]
+    assert grades == ['  - {"name": "优", "minimum": "90"}', '  - {"name": "良", "minimum": "80"}',
+                      '  - {"name": "中", "minimum": "60"}', '  - {"name": "差", "minimum": "0"}']
 
 
 def test_python_dash_m_from_another_directory(tmp_path):
