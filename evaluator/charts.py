@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from .diagnostics import display_width
 from .evaluation import Evaluation
 
 LABEL_WIDTH = Decimal(200)
@@ -59,6 +60,22 @@ class Chart:
     legend: tuple[tuple[str, str], ...]  # (css class, label)
 
 
+LABEL_COLUMNS = 30  # what the label space holds at 12 px: 15 Chinese characters
+
+
+def _fitted(name: str) -> str:
+    """A project's name cut to the label space, with …: a longer one ran off the chart's left
+    edge (the table beside it gives it whole)."""
+    if display_width(name) <= LABEL_COLUMNS:
+        return name
+    kept = ""
+    for char in name:
+        if display_width(kept + char) > LABEL_COLUMNS - 2:
+            break
+        kept += char
+    return kept + "…"
+
+
 def category_chart(evaluation: Evaluation) -> Chart:
     """Each project as a bar of 100 points: a light segment per category's weight, and inside it
     a dark one for the points scored."""
@@ -76,7 +93,7 @@ def category_chart(evaluation: Evaluation) -> Chart:
     for row, result in enumerate(evaluation.projects):
         y = TOP + ROW_HEIGHT * row
         labels.append(Label(_u(LABEL_WIDTH - 8), _u(y + BAR_HEIGHT - 3),
-                            result.project.name, "end"))
+                            _fitted(result.project.name), "end"))
         segments = []
         if result.budget.weight > 0:
             segments.append(("预算执行率", result.budget.weight, result.budget.score))
@@ -130,7 +147,7 @@ def budget_chart(evaluation: Evaluation) -> Chart:
         rate = result.budget.rate if result.budget.rate is not None else Decimal(0)
         shown = min(rate, Decimal("1.2")) * 100
         labels.append(Label(_u(LABEL_WIDTH - 8), _u(y + BAR_HEIGHT - 3),
-                            result.project.name, "end"))
+                            _fitted(result.project.name), "end"))
         css = "over" if rate > 1 else ("low" if rate < Decimal("0.9") else "rate")
         # no budget, no rate: "—", as the table says (not 0.00%)
         text = f"{_u(rate * 100)}%" if result.budget.rate is not None else "—"

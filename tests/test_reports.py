@@ -405,3 +405,13 @@ def test_a_row_in_error_says_why_not_that_its_reason_is_missing(tmp_path):
     markdown = report_module.render(context, "md")
     assert "（输入有误：实际完成值单位“人次”与指标值单位“次”不一致）" in markdown
     assert "未填写偏差原因" not in markdown
+
+
+def test_a_long_project_name_fits_the_charts_label_space():
+    from evaluator.charts import LABEL_COLUMNS, _fitted
+    from evaluator.diagnostics import display_width
+
+    long = "上海市城市更新与可持续发展国际合作交流平台建设运营项目"
+    assert _fitted("城市日宣传推广") == "城市日宣传推广"
+    assert _fitted(long).endswith("…") and display_width(_fitted(long)) <= LABEL_COLUMNS
+    assert long.startswith(_fitted(long)[:-1])
