@@ -125,8 +125,10 @@ def plain_date(value: Any) -> dt.date | None:
 
 
 def _year(value: Any) -> Any:
-    if isinstance(value, str) and not re.fullmatch(r"\s*\d{4}\s*", value):
-        raise PydanticCustomError("year", "not a year")
+    if isinstance(value, str):
+        if not re.fullmatch(r"\s*\d{4}\s*", value):
+            raise PydanticCustomError("year", "not a year")
+        return int(value)  # ２０２４ too, as full-width money is read
     return value
 
 

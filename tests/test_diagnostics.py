@@ -351,3 +351,9 @@ def test_a_bad_own_score_keeps_the_rows_actual_and_reason(tmp_path):
     assert row.actual is not None and row.actual.spec.reason == "场地取消"
     assert row.self_score is None and row.score == row.rule_score == Decimal("25.00")
     assert not any(d.code == "review.missing_reason" for d in evaluation.diagnostics)
+
+
+def test_a_year_in_full_width_digits_is_read_as_money_is(tmp_path):
+    evaluation = run(tmp_path, GOALS.replace("year: 2024", "year: ２０２４"),
+                     ACTUALS.replace("year: 2024", "year: ２０２４"))
+    assert evaluation.diagnostics == () and evaluation.goals.year == 2024
