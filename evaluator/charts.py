@@ -157,5 +157,8 @@ def budget_chart(evaluation: Evaluation) -> Chart:
                             text, "start"))
     bottom = TOP + ROW_HEIGHT * len(evaluation.projects)
     full = LABEL_WIDTH + BAR_WIDTH
+    used = {rect.css for rect in rects}  # a colour is explained where one is drawn
+    legend = tuple((css, name) for css, name in (("rate", "90% 至 100%"), ("low", "低于 90%"),
+                                                 ("over", "超过 100%")) if css in used)
     return Chart("各项目预算执行率（竖线为 100%）", _u(full + 130), _u(bottom + 10), tuple(rects),
-                 tuple(labels), (Line(_u(full), _u(TOP - 6), _u(full), _u(bottom)),), ())
+                 tuple(labels), (Line(_u(full), _u(TOP - 6), _u(full), _u(bottom)),), legend)

@@ -415,3 +415,13 @@ def test_a_long_project_name_fits_the_charts_label_space():
     assert _fitted("城市日宣传推广") == "城市日宣传推广"
     assert _fitted(long).endswith("…") and display_width(_fitted(long)) <= LABEL_COLUMNS
     assert long.startswith(_fitted(long)[:-1])
+
+
+def test_the_budget_chart_explains_the_colours_it_draws(evaluation):
+    from evaluator.charts import budget_chart
+
+    chart = budget_chart(evaluation)
+    drawn = {rect.css for rect in chart.rects}
+    assert drawn and {css for css, _name in chart.legend} == drawn
+    names = dict(chart.legend)
+    assert names.get("low", "低于 90%") == "低于 90%" and names.get("rate", "90% 至 100%") == "90% 至 100%"
