@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .diagnostics import display_width
 from .evaluation import Evaluation
 
 LABEL_WIDTH = Decimal(200)
@@ -60,17 +59,26 @@ class Chart:
     legend: tuple[tuple[str, str], ...]  # (css class, label)
 
 
-LABEL_COLUMNS = 30  # what the label space holds at 12 px: 15 Chinese characters
+LABEL_PIXELS = 184  # the label space, less a margin, at the charts' 12 px
+
+
+def _pixels(char: str) -> int:
+    """A character's width at 12 px, rounded up: a Chinese one, and punctuation a Chinese font
+    draws full width (“”—·), 12; a Latin capital 9; other ASCII 7."""
+    if char.isascii():
+        return 9 if char.isupper() else 7
+    return 12
 
 
 def _fitted(name: str) -> str:
     """A project's name cut to the label space, with …: a longer one ran off the chart's left
     edge (the table beside it gives it whole)."""
-    if display_width(name) <= LABEL_COLUMNS:
+    if sum(map(_pixels, name)) <= LABEL_PIXELS:
         return name
-    kept = ""
+    kept, width = "", _pixels("…")
     for char in name:
-        if display_width(kept + char) > LABEL_COLUMNS - 2:
+        width += _pixels(char)
+        if width > LABEL_PIXELS:
             break
         kept += char
     return kept + "…"

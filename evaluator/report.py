@@ -187,18 +187,19 @@ def _spans(results: tuple[IndicatorResult, ...], key) -> list[int]:
     return spans
 
 
-def _indicator_views(results: tuple[IndicatorResult, ...]) -> tuple[IndicatorView, ...]:
+def _indicator_views(results: tuple[IndicatorResult, ...], unreadable: frozenset[str] = frozenset()
+                     ) -> tuple[IndicatorView, ...]:
     level1 = _spans(results, lambda r: r.indicator.level1)
     level2 = _spans(results, lambda r: (r.indicator.level1, r.indicator.level2))
-    return tuple(_indicator_view(r, a, b) for r, a, b in zip(results, level1, level2))
+    return tuple(_indicator_view(r, a, b, unreadable) for r, a, b in zip(results, level1, level2))
 
 
-def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int
-                    ) -> IndicatorView:
+def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int,
+                    unreadable: frozenset[str] = frozenset()) -> IndicatorView:
     indicator = result.indicator
     reason = result.actual.spec.reason if result.actual else None
     lost = result.score < result.weight
-    problem = _problem_of(result)
+    problem = _problem_of(result, unreadable)
     return IndicatorView(
         level1=indicator.level1, level2=indicator.level2, name=indicator.name,
         target=indicator.target, actual=result.actual.spec.actual if result.actual else "",
@@ -213,8 +214,13 @@ def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int
         level1_span=level1_span, level2_span=level2_span)
 
 
-def _problem_of(result: IndicatorResult) -> str:
+def _problem_of(result: IndicatorResult, unreadable: frozenset[str]) -> str:
+    """``unreadable``: the keys of the project's rows written but in error (ProjectActuals)."""
     if result.actual is None:
+        indicator = result.indicator
+        if unreadable and {indicator.name, f"{indicator.level2}/{indicator.name}",
+                           f"{indicator.level1}/{indicator.level2}/{indicator.name}"} & unreadable:
+            return "该行填写有误，未能读取"
         return "未填写实际完成值"
     if result.target is None or result.value is None:
         return "指标值或完成值无法识别"
@@ -235,7 +241,7 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         budget_rule_score=score_text(budget.rule_score) if has_budget else "",
         budget_self_score=score_text(budget.self_score), budget_trace=budget.trace,
         goal=project.goal, summary=(result.actuals.spec.summary or "").strip(),
-        indicators=_indicator_views(result.indicators),
+        indicators=_indicator_views(result.indicators, result.actuals.unreadable),
         categories=tuple(CategoryView(n, score_text(w), score_text(s))
                          for n, w, s in result.categories),
         weight_total=score_text(budget.weight + sum((r.weight for r in result.indicators),

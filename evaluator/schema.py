@@ -124,11 +124,15 @@ def plain_date(value: Any) -> dt.date | None:
     raise NotPlain
 
 
+_FULL_WIDTH_DIGITS = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}
+
+
 def _year(value: Any) -> Any:
     if isinstance(value, str):
-        if not re.fullmatch(r"\s*\d{4}\s*", value):
+        digits = value.strip().translate(_FULL_WIDTH_DIGITS)  # ２０２４, as money is read
+        if not re.fullmatch(r"[0-9]{4}", digits):
             raise PydanticCustomError("year", "not a year")
-        return int(value)  # ２０２４ too, as full-width money is read
+        return int(digits)
     return value
 
 

@@ -522,11 +522,15 @@ def _sniffed(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
                             hint="请提供 UTF-8 编码的 YAML 文件")]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if b"\r" in data and b"\n" not in data:  # old Mac line ends: YAML's line breaks too (a
-        data = data.replace(b"\r", b"\n")  # CR pasted into an LF file's text stays text);
-        # one byte for one: every offset stays
+    if b"\r" in data:  # old Mac line ends are YAML's line breaks too; a CR pasted into an LF
+        lone = data.count(b"\r") - data.count(b"\r\n")  # file's text stays text
+        if lone > data.count(b"\n"):
+            data = _LONE_CR.sub(b"\n", data)  # one byte for one: every offset stays
     return data, []
 
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def _validated(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
@@ -710,7 +714,13 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
     deeper = _indented_under_a_value(locator, position.line)
     if deeper is not None:
         return deeper
-    for number in (position.line, position.line - 1):
+    here = locator.line(position.line) or ""
+    above = locator.line(position.line - 1) or ""
+    indent = len(here) - len(here.lstrip(" "))
+    numbers = [position.line]
+    if position.line > 1 and len(above) - len(above.lstrip(" ")) == indent:  # a sibling's:
+        numbers.append(position.line - 1)  # not a block's text, more indented than its key
+    for number in numbers:
         tight = _colon_without_space(locator, number)
         if tight is not None:
             return tight
@@ -730,7 +740,7 @@ def _colon_without_space(locator: Locator, number: int) -> Diagnostic | None:
                  hint="请写成“名称: 值”，冒号后加一个空格")
 
 
-_KEY_AND_VALUE = re.compile(r"^([ ]*)(?:-[ ]+)?([^#'\"\s][^#'\"]*?):[ ]+([^#\s|>].*)$")
+_KEY_AND_VALUE = re.compile(r"^([ ]*(?:-[ ]+)?)([^#'\"\s][^#'\"]*?):[ ]+([^#\s|>].*)$")
 
 
 def _indented_under_a_value(locator: Locator, number: int) -> Diagnostic | None:
@@ -742,7 +752,7 @@ def _indented_under_a_value(locator: Locator, number: int) -> Diagnostic | None:
         previous = locator.line(above) or ""
         if not previous.strip() or previous.lstrip().startswith("#"):
             continue
-        match = _KEY_AND_VALUE.match(previous)
+        match = _KEY_AND_VALUE.match(previous)  # group 1 runs to the key: `- name:`'s is 4
         if match is None or indentation <= len(match.group(1)):
             return None
         return error("yaml.indentation", "缩进过深", Position(locator.path, number, 1),

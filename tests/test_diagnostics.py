@@ -357,3 +357,31 @@ def test_a_year_in_full_width_digits_is_read_as_money_is(tmp_path):
     evaluation = run(tmp_path, GOALS.replace("year: 2024", "year: ２０２４"),
                      ACTUALS.replace("year: 2024", "year: ２０２４"))
     assert evaluation.diagnostics == () and evaluation.goals.year == 2024
+
+
+@pytest.mark.parametrize("edit, forbidden", [
+    # a list item's next key, aligned with its first: a stray } is the mistake, not indentation
+    (("    funds: {total: 100000.00}", "    funds: {total: 100000.00}}"), "yaml.indentation"),
+    # a block's text holding 联系人:张三 is text: the mistake is on the next line
+    (("    funds: {total: 100000.00}",
+      "    goal: >-\n      联系人:张三\n    funds: {total: 100000.00}}"), "yaml.colon_space"),
+])
+def test_yaml_advice_does_not_blame_valid_lines(tmp_path, edit, forbidden):
+    found = [d.code for d in run(tmp_path, GOALS.replace(*edit), None).diagnostics]
+    assert found and forbidden not in found, found
+
+
+def test_a_row_that_could_not_be_read_is_not_called_unwritten(tmp_path):
+    from evaluator.report import build_context
+
+    actuals = ACTUALS.replace("      活动次数: 3次\n",
+                              "      活动次数: {actual: 2次, weight: abc, reason: 场地取消}\n")
+    context = build_context(run(tmp_path, GOALS, actuals))
+    problems = {i.name: i.problem for i in context.projects[0].indicators}
+    assert problems["活动次数"] == "该行填写有误，未能读取"
+
+
+def test_a_year_in_other_digits_is_refused(tmp_path):
+    codes_found = [d.code for d in run(tmp_path, GOALS.replace("year: 2024", "year: ٢٠٢٤"),
+                                       None).diagnostics]
+    assert codes_found == ["schema.year"]

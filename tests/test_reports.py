@@ -408,13 +408,19 @@ def test_a_row_in_error_says_why_not_that_its_reason_is_missing(tmp_path):
 
 
 def test_a_long_project_name_fits_the_charts_label_space():
-    from evaluator.charts import LABEL_COLUMNS, _fitted
-    from evaluator.diagnostics import display_width
+    """Measured as a Chinese font draws it: Latin capitals and full-width punctuation (“”—·)
+    are wider than a terminal column, and such names ran off the left edge all the same."""
+    from evaluator.charts import LABEL_PIXELS, _fitted, _pixels
 
     long = "上海市城市更新与可持续发展国际合作交流平台建设运营项目"
     assert _fitted("城市日宣传推广") == "城市日宣传推广"
-    assert _fitted(long).endswith("…") and display_width(_fitted(long)) <= LABEL_COLUMNS
-    assert long.startswith(_fitted(long)[:-1])
+    for name in (long, "2024年度“世界城市日”全球论坛（WUF）配套活动", "W" * 30,
+                 "“一带一路”——“城市日”·“上海手册”编撰"):
+        fitted = _fitted(name)
+        assert fitted.endswith("…") and name.startswith(fitted[:-1])
+        assert sum(map(_pixels, fitted)) <= LABEL_PIXELS
+    # 15 Chinese characters fit (180 px), 16 do not
+    assert _fitted("城" * 15) == "城" * 15 and _fitted("城" * 16) == "城" * 14 + "…"
 
 
 def test_the_budget_chart_explains_the_colours_it_draws(evaluation):

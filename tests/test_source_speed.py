@@ -509,3 +509,11 @@ def test_a_directive_does_not_open_the_second_document(tmp_path):
     (tmp_path / "a.yaml").write_bytes(b"%YAML 1.2\n---\nyear: 2024\n---\nunit: x\n")
     _document, problems = load_document(tmp_path / "a.yaml")
     assert [(p.code, p.position.line) for p in problems] == [("yaml.multiple_documents", 4)]
+
+
+def test_a_cr_only_file_ending_in_crlf_is_read_by_its_cr_lines(tmp_path):
+    from evaluator.source import load_document
+
+    (tmp_path / "a.yaml").write_bytes(b"year: 2024\runit: x\rprojects: []\r\n")
+    document, problems = load_document(tmp_path / "a.yaml")
+    assert problems == [] and document.data == {"year": "2024", "unit": "x", "projects": []}
