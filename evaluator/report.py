@@ -231,6 +231,7 @@ def _problem_of(result: IndicatorResult, unreadable: frozenset[str]) -> str:
 def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str) -> ProjectView:
     project, budget = result.project, result.budget
     has_budget = budget.weight > 0
+    weights = budget.weight + sum((r.weight for r in result.indicators), Decimal(0))
     return ProjectView(
         name=project.name, code=project.code or "", department=project.department,
         unit=project.unit, funds_unit=funds_unit, initial=money(budget.initial),
@@ -244,10 +245,13 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         indicators=_indicator_views(result.indicators, result.actuals.unreadable),
         categories=tuple(CategoryView(n, score_text(w), score_text(s))
                          for n, w, s in result.categories),
-        weight_total=score_text(budget.weight + sum((r.weight for r in result.indicators),
-                                                    Decimal(0))),
+        weight_total=score_text(weights),
         total=score_text(result.total), rule_total=score_text(result.rule_total),
-        self_total=score_text(result.self_total), grade=evaluation.grade(result.total),
+        self_total=score_text(result.self_total),
+        # written 分值 that break the 100 (weights.total, an error) make a total of 110 possible:
+        # its grade is not to be read as the others are
+        grade=evaluation.grade(result.total) + (
+            f"（分值合计 {score_text(weights)}，不是 100）" if weights != 100 else ""),
         has_self_scores=result.has_self_scores,
         spans=_spans_of(result.has_self_scores, has_budget, len(result.indicators)))
 

@@ -431,3 +431,21 @@ def test_the_budget_chart_explains_the_colours_it_draws(evaluation):
     assert drawn and {css for css, _name in chart.legend} == drawn
     names = dict(chart.legend)
     assert names.get("low", "低于 90%") == "低于 90%" and names.get("rate", "90% 至 100%") == "90% 至 100%"
+
+
+def test_a_grade_over_weights_that_break_the_100_says_so(tmp_path):
+    """Written 分值 adding up to 110 (weights.total, an error) gave a total of 110 graded 优,
+    read like any other."""
+    from tests.conftest import evaluate_in
+
+    goals = ("year: 2024\nunit: 测试单位\nprojects:\n  - name: 甲\n    funds: {total: 10}\n"
+             "    indicators:\n      产出指标:\n        数量指标:\n          a: ≥1次\n"
+             "      效益指标:\n        社会效益指标:\n          b: ≥1次\n"
+             "      满意度指标:\n        服务对象满意度指标:\n          c: ≥90%\n")
+    actuals = ("year: 2024\nprojects:\n  甲:\n    budget: {adjusted: 10, executed: 10}\n"
+               "    indicators:\n      a: {actual: 1次, weight: 60}\n      b: 1次\n      c: 95%\n")
+    evaluation = evaluate_in(tmp_path, goals, actuals)
+    assert "weights.total" in [d.code for d in evaluation.diagnostics]
+    view = report_module.build_context(evaluation).projects[0]
+    # 10 + 60 + 30 + 10 = 110, every row met
+    assert (view.total, view.grade) == ("110.00", "优（分值合计 110.00，不是 100）")
