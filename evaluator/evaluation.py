@@ -236,8 +236,8 @@ def indicator_keys(indicators: tuple[Indicator, ...]
     return accepted, ambiguous, shortest
 
 
-def join_indicators(project: Project | ProjectRows, actuals: ProjectActuals
-                    ) -> tuple[dict[int, Actual], list[Diagnostic]]:
+def join_indicators(project: Project | ProjectRows, actuals: ProjectActuals, *,
+                    scored: bool = True) -> tuple[dict[int, Actual], list[Diagnostic]]:
     """Match each actual to its indicator by level-3 name, or "二级/三级" where a name repeats
     (``indicator_keys``)."""
     indicators = project.indicators
@@ -292,8 +292,8 @@ def join_indicators(project: Project | ProjectRows, actuals: ProjectActuals
                     in actuals.unreadable):
                 continue  # an entry written but in error: that error is the report
             key = shortest[index]  # a repeated name told apart as it is to be written
-            problems.append(error("actuals.missing_indicator",
-                                  f"指标“{key}”没有填写实际完成值，按 0 分计",
+            problems.append(error("actuals.missing_indicator",  # 0 points, if it is scored
+                                  f"指标“{key}”没有填写实际完成值" + ("，按 0 分计" if scored else ""),
                                   actuals.position, length=len(actuals.name),
                                   hint=f"请在 indicators 下补写“{key}: 完成值”"))
     return matched, problems
@@ -706,7 +706,7 @@ class Run:
             if project_actuals is None and key is not None and actuals is not None:
                 project_actuals = readable_rows(actuals, key)
             if project_actuals is not None:  # and the actuals, as far as they go
-                self.diagnostics += join_indicators(rows, project_actuals)[1]
+                self.diagnostics += join_indicators(rows, project_actuals, scored=False)[1]
                 for actual in project_actuals.indicators:
                     self.diagnostics += parse_actual(actual, self.lexicon)[1]
         if self.releases_read_data:
