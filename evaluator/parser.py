@@ -245,6 +245,8 @@ def _from_lark(exc: UnexpectedInput, text: str, lead: int, written: str) -> Expr
     assert isinstance(exc, UnexpectedToken)
     start = lead + (token.start_pos or 0)
     shown = written[start:start + len(str(token))] or str(token)
+    if start >= 2 and text[start - 1] in "eE" and text[start - 2].isdigit():  # 1e3次
+        hint = "不支持科学计数法，请写出完整的数字，如“1000次”"
     return ExpressionError("expression.unexpected", f"此处不应出现“{shown}”", start,
                            len(str(token)), hint)
 

@@ -385,3 +385,9 @@ def test_a_year_in_other_digits_is_refused(tmp_path):
     codes_found = [d.code for d in run(tmp_path, GOALS.replace("year: 2024", "year: ٢٠٢٤"),
                                        None).diagnostics]
     assert codes_found == ["schema.year"]
+
+
+def test_an_exponent_is_told_as_such():
+    from evaluator.parser import parse_structure
+
+    assert parse_structure("≥1e3次").hint == "不支持科学计数法，请写出完整的数字，如“1000次”"
