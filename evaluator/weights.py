@@ -124,7 +124,9 @@ def allocate(rows: Sequence[Row], rules: RuleSet) -> Allocation:
         elif given != category_weight:
             issues.append(WeightIssue(
                 "weights.category_total",
-                f"{category.name}类分值合计 {given}，与通常的 {category_weight} 不同", explicit[0],
+                f"{category.name}类分值合计 {given}，与该类的分值 {category_weight} 不同"
+                + (f"（其中 {category_weight - category.weight} 是缺项类别按比例分来的）"
+                   if category_weight != category.weight else ""), explicit[0],
                 severity="warning"))
     indicator_total = sum(result, Decimal(0))
     expected = Decimal(100) - budget

@@ -69,3 +69,13 @@ def test_split_cents(total: str, parts: int, expected: list[str]) -> None:
     assert [str(s) for s in shares] == expected
     if parts:
         assert sum(shares, Decimal(0)) == Decimal(total)
+
+
+def test_a_subtotal_warning_says_what_the_category_was_given():
+    """With 效益 missing, 产出 is 75 (50 and 25 of 效益's 30, pro rata): the warning said
+    “通常的 75”, which no rule set says; it now says where the 25 came from."""
+    rows = [Row("产出指标", "数量指标", Decimal("80")), Row("满意度指标", "服务对象满意度指标", Decimal("10"))]
+    messages = [issue.message for issue in allocate(rows, rules_with(None)).issues
+                if issue.code == "weights.category_total"]
+    assert messages[0].startswith("产出指标类分值合计 80，与该类的分值 75")
+    assert messages[0].endswith("是缺项类别按比例分来的）") and "（其中 25" in messages[0]
