@@ -19,10 +19,10 @@ from .actuals import (Actual, Actuals, ProjectActuals, read_actuals_header,
 from .diagnostics import Diagnostic, Position, error, sort_key, warning
 from .expression import Comparison, Expression, FreeText, Tier
 from .goals import (Goals, Indicator, Project, ProjectRows, read_goals_header, read_project,
-                    readable_indicators)
+                    readable_indicators, written_keys)
 from .parser import ExpressionError
 from .rules import DEFAULT_RULES, RuleSet, TierBand, load_rules
-from .schema import shorten
+from .schema import CENT, shorten
 from .scoring import (NIL, Finding, Outcome, Scorer, compile_target, round_half_up,
                       score_budget)
 from .source import Loading, new_record
@@ -213,8 +213,7 @@ def indicator_keys(indicators: tuple[Indicator, ...]
     repeats, or "一级/二级/三级" where that repeats too (the same 二级 in two 一级). Gives every
     accepted key's row, the fuller keys to write instead of each ambiguous one, and each row's
     shortest key (the one scaffold writes)."""
-    forms = [(i.name, f"{i.level2}/{i.name}", f"{i.level1}/{i.level2}/{i.name}")
-             for i in indicators]
+    forms = [written_keys(i.level1, i.level2, i.name) for i in indicators]
     names = Counter(name for name, _pair, _triple in forms)
     pairs = Counter(pair for _name, pair, _triple in forms)
     ambiguous: dict[str, list[str]] = {}
@@ -286,10 +285,8 @@ def join_indicators(project: Project | ProjectRows, actuals: ProjectActuals, *,
     if len(matched) < len(indicators):
         shortest = keys[2] if keys is not None else names
         for index, indicator in enumerate(indicators):
-            if index in matched or indicator.name in actuals.unreadable or (
-                    f"{indicator.level2}/{indicator.name}" in actuals.unreadable) or (
-                    f"{indicator.level1}/{indicator.level2}/{indicator.name}"
-                    in actuals.unreadable):
+            if index in matched or not actuals.unreadable.isdisjoint(
+                    written_keys(indicator.level1, indicator.level2, indicator.name)):
                 continue  # an entry written but in error: that error is the report
             key = shortest[index]  # a repeated name told apart as it is to be written
             problems.append(error("actuals.missing_indicator",  # 0 points, if it is scored
@@ -374,17 +371,14 @@ def admissible(self_score: Decimal, weight: Decimal, tier: Tier | None, rules: R
     return rules.qualitative.band(tier).contains(self_score * 100 / weight)
 
 
-_CENT = Decimal("0.01")
-
-
 def _scores_within(band: TierBand, weight: Decimal) -> tuple[Decimal, Decimal]:
     """The lowest and the highest score, to the cent, whose rate of ``weight`` is in the band:
     rounded inwards (of 3.37, 60% is 2.022: 2.02 would be 59.94%, so 2.03)."""
     low, high = weight * band.low / 100, weight * band.high / 100
-    lowest = low.quantize(_CENT, rounding=ROUND_CEILING)
-    highest = high.quantize(_CENT, rounding=ROUND_FLOOR)
+    lowest = low.quantize(CENT, rounding=ROUND_CEILING)
+    highest = high.quantize(CENT, rounding=ROUND_FLOOR)
     if not band.top and highest == high:  # the upper bound itself is the next band's
-        highest -= _CENT
+        highest -= CENT
     return lowest, highest
 
 

@@ -121,6 +121,11 @@ def _header_of(spec: ProjectSpec) -> ProjectHeader:
                          spec.goal, spec.indicators)
 
 
+def written_keys(level1: str, level2: str, name: str) -> tuple[str, str, str]:
+    """The ways actuals.yaml may name an indicator: 三级, 二级/三级, 一级/二级/三级."""
+    return name, f"{level2}/{name}", f"{level1}/{level2}/{name}"
+
+
 class Indicator(NamedTuple):
     """One level-3 indicator. A named tuple: a province has millions, and a tuple is the
     cheapest immutable record Python builds."""
@@ -342,7 +347,7 @@ def _indicators_of(raw: dict[str, Any], document: Document, where: tuple
                     indicators.append(Indicator(level1, level2, name, spec.target, document, where,
                                                 True, spec.direction, spec.note))
                 else:
-                    unreadable.update((name, f"{level2}/{name}", f"{level1}/{level2}/{name}"))
+                    unreadable.update(written_keys(level1, level2, name))
             shape.append((level1, level2, len(indicators) - before))
     return tuple(indicators), tuple(shape), frozenset(unreadable), problems
 
@@ -364,4 +369,4 @@ def read_goals(document: Document) -> tuple[Goals | None, list[Project], list[Di
 
 
 __all__ = ["Funds", "Goals", "Project", "Indicator", "read_goals", "read_goals_header",
-           "read_project", "readable_indicators", "ProjectRows"]
+           "read_project", "readable_indicators", "ProjectRows", "written_keys"]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from .charts import Chart, budget_chart, category_chart, grade_chart
 from .diagnostics import Diagnostic, format_diagnostic
 from .evaluation import Evaluation, IndicatorResult, ProjectResult
-from .goals import Goals
+from .goals import Goals, written_keys
 from .rules import RuleSet
 from .expression import kind_of
 from .resources import resource_dir
@@ -218,8 +218,8 @@ def _problem_of(result: IndicatorResult, unreadable: frozenset[str]) -> str:
     """``unreadable``: the keys of the project's rows written but in error (ProjectActuals)."""
     if result.actual is None:
         indicator = result.indicator
-        if unreadable and {indicator.name, f"{indicator.level2}/{indicator.name}",
-                           f"{indicator.level1}/{indicator.level2}/{indicator.name}"} & unreadable:
+        if not unreadable.isdisjoint(written_keys(indicator.level1, indicator.level2,
+                                                  indicator.name)):
             return "该行填写有误，未能读取"
         return "未填写实际完成值"
     if result.target is None or result.value is None:
