@@ -143,7 +143,7 @@ class Actual(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class ProjectActuals:
     name: str
-    spec: ActualsHeader  # None only for the rows of a project that cannot be scored
+    spec: ActualsHeader  # None for a project whose header is in error: rows only, not scored
     indicators: tuple[Actual, ...]
     document: Document
     where: tuple  # ("projects", 项目)
@@ -247,40 +247,20 @@ def read_project_actuals(actuals: Actuals, name: str
         return None, [error("actuals.empty_project", f"项目“{name}”下面没有填写内容",
                             document.position(where, key=True), length=len(name),
                             hint="请填写 budget（预算执行）和 indicators（指标完成值）")]
-    project, diagnostics = plain_project_actuals(data), []
-    if project is None:
+    header, diagnostics = plain_project_actuals(data), []
+    if header is None:
         spec, diagnostics = validate_part(ProjectActualsSpec, data, document, where)
-        if spec is None:
-            # a mistake in the unit's own total or budget score is reported, and the project is
-            # scored without it; any other leaves it unscored, its rows' problems still told
-            spec = _without_own_scores(data)
-            if spec is None:
-                return None, diagnostics + _rows_of(data, document, where)[2]
-        project = _header_of(spec)
-    rows, unreadable, problems = _rows(project.indicators, document, where)
-    return ProjectActuals(name, project, rows, document, where,  # type: ignore[arg-type]
+        if spec is None:  # a mistake in the unit's own total or budget score is reported, and
+            spec = _without_own_scores(data)  # the project scored without it
+        header = _header_of(spec) if spec is not None else None
+    # any other mistake in the header leaves the project unscored (``spec`` None), its rows read
+    # all the same: their problems, and the join's, are told in this run, not after the fix
+    entries = header.indicators if header is not None else data.get("indicators", {})
+    if not isinstance(entries, dict):  # the header's error says so
+        return None, diagnostics
+    rows, unreadable, problems = _rows(entries, document, where)
+    return ProjectActuals(name, header, rows, document, where,  # type: ignore[arg-type]
                           unreadable), diagnostics + problems
-
-
-def readable_rows(actuals: Actuals, name: str) -> ProjectActuals | None:
-    """The rows of a project that cannot be scored (its header in error, ``spec`` None), so
-    that their own problems are told in the same run, and those of the join (a missing or an
-    unknown indicator): an empty actual is not to wait for the budget's fix. None when the
-    entry has rows that are not a mapping (its header error says so) or no entry at all."""
-    data = actuals.document.data["projects"].get(name)
-    if not isinstance(data, dict) or not isinstance(data.get("indicators", {}), dict):
-        return None
-    where = ("projects", name)
-    rows, unreadable, _problems = _rows(data.get("indicators", {}), actuals.document, where)
-    return ProjectActuals(name, None, rows, actuals.document, where,  # type: ignore[arg-type]
-                          unreadable)
-
-
-def _rows_of(data: Any, document: Document, where: tuple
-             ) -> tuple[tuple[Actual, ...], frozenset[str], list[Diagnostic]]:
-    """``_rows`` of a project's entry whose header could not be read, as far as it has rows."""
-    rows = data.get("indicators") if isinstance(data, dict) else None
-    return _rows(rows, document, where) if isinstance(rows, dict) else ((), frozenset(), [])
 
 
 def _without_score(entry: dict[str, Any]) -> ActualSpec | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
 from .actuals import (Actual, Actuals, ProjectActuals, read_actuals_header,
-                      read_project_actuals, readable_rows)
+                      read_project_actuals)
 from .diagnostics import Diagnostic, Position, error, sort_key, warning
 from .expression import Comparison, Expression, FreeText, Tier
 from .goals import (Goals, Indicator, Project, ProjectRows, read_goals_header, read_project,
@@ -687,7 +687,8 @@ class Run:
             project_actuals, problems = read_project_actuals(actuals, key)
             self.diagnostics += problems
         result = None
-        if project is not None and project_actuals is not None and not self.checking_only:
+        if (project is not None and project_actuals is not None
+                and project_actuals.spec is not None and not self.checking_only):
             if self.scorers is None:
                 self.scorers = Scorers(self.rules, goals.year)
             result, problems = score_project(project, project_actuals, self.rules,
@@ -697,8 +698,6 @@ class Run:
         elif rows is not None:  # nothing to score against: still check the targets
             for indicator in rows.indicators:
                 self.diagnostics += parse_target(indicator, self.lexicon)[1]
-            if project_actuals is None and key is not None and actuals is not None:
-                project_actuals = readable_rows(actuals, key)
             if project_actuals is not None:  # and the actuals, as far as they go
                 self.diagnostics += join_indicators(rows, project_actuals, scored=False)[1]
                 for actual in project_actuals.indicators:
