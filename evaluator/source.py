@@ -529,7 +529,6 @@ def _sniffed(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
     return data, []
 
 
-
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
@@ -640,10 +639,10 @@ def _unterminated(locator: Locator, line_number: int) -> Diagnostic | None:
     return None
 
 
-# what a name before a colon never holds: text of a sentence (a block of text goes on with
-# 目标：1) …, and its colon is no mistake)
 # a plain key, then a colon with no space after it (not a URL's, nor one in quotes or a comment)
 _TIGHT_COLON = re.compile(r"^[ ]*(?:-[ ]+)?[^#'\"\s:][^#'\":]*?:(?=[^\s/])")
+# what a name before a colon never holds: text of a sentence (a block of text goes on with
+# 目标：1) …, and its colon is no mistake)
 _NOT_A_NAME = re.compile(r"[\s，。；！？]")
 # the rest of `goal: >-`, `说明: |2`: a block's header, not a value starting with > or |
 _BLOCK_HEADER = re.compile(r"[-+]?[1-9]?[-+]?\s*(#.*)?$")
@@ -714,30 +713,36 @@ def _syntax_error(locator: Locator, failure: ParseFailure) -> Diagnostic:
     deeper = _indented_under_a_value(locator, position.line)
     if deeper is not None:
         return deeper
-    here = locator.line(position.line) or ""
-    above = locator.line(position.line - 1) or ""
-    indent = len(here) - len(here.lstrip(" "))
-    numbers = [position.line]
-    if position.line > 1 and len(above) - len(above.lstrip(" ")) == indent:  # a sibling's:
-        numbers.append(position.line - 1)  # not a block's text, more indented than its key
-    for number in numbers:
-        tight = _colon_without_space(locator, number)
-        if tight is not None:
-            return tight
+    tight = _colon_without_space(locator, position.line, or_sibling_above=True)
+    if tight is not None:
+        return tight
     return error("yaml.syntax", "这一行（或上一行）的 YAML 格式有误", position,
                  hint="请检查缩进是否对齐、“名称: 值”的冒号后是否有空格、引号和括号是否成对")
 
 
-def _colon_without_space(locator: Locator, number: int) -> Diagnostic | None:
-    """``次数:3次`` on that line: a name, its colon, and no space after it."""
-    text = locator.line(number) or ""
-    tight = _TIGHT_COLON.match(text)
-    around = text[tight.end() - 2:tight.end() + 1] if tight else ""
-    # not a time (10:30) nor a drive (D:\): text that went astray, not a name
-    if tight is None or re.fullmatch(r"\d:\d|[A-Za-z]:\\", around):
-        return None
-    return error("yaml.colon_space", "冒号后面缺少空格", Position(locator.path, number, tight.end()),
-                 hint="请写成“名称: 值”，冒号后加一个空格")
+def _colon_without_space(locator: Locator, number: int, or_sibling_above: bool = False
+                         ) -> Diagnostic | None:
+    """``次数:3次`` on that line (or on the line above, when it is that line's sibling: not a
+    block's text, more indented than its key): a name, its colon, and no space after it."""
+    here = locator.line(number) or ""
+    numbers = [number]
+    if or_sibling_above and number > 1 and (
+            _indentation(locator.line(number - 1) or "") == _indentation(here)):
+        numbers.append(number - 1)
+    for at in numbers:
+        text = locator.line(at) or ""
+        tight = _TIGHT_COLON.match(text)
+        around = text[tight.end() - 2:tight.end() + 1] if tight else ""
+        # not a time (10:30) nor a drive (D:\): text that went astray, not a name
+        if tight is not None and not re.fullmatch(r"\d:\d|[A-Za-z]:\\", around):
+            return error("yaml.colon_space", "冒号后面缺少空格",
+                         Position(locator.path, at, tight.end()),
+                         hint="请写成“名称: 值”，冒号后加一个空格")
+    return None
+
+
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 _KEY_AND_VALUE = re.compile(r"^([ ]*(?:-[ ]+)?)([^#'\"\s][^#'\"]*?):[ ]+([^#\s|>].*)$")
@@ -746,8 +751,7 @@ _KEY_AND_VALUE = re.compile(r"^([ ]*(?:-[ ]+)?)([^#'\"\s][^#'\"]*?):[ ]+([^#\s|>
 def _indented_under_a_value(locator: Locator, number: int) -> Diagnostic | None:
     """A line indented under one that already has its value (``推送篇数: 6篇``), where
     nothing can nest: told as too deep, at its indentation."""
-    line = locator.line(number) or ""
-    indentation = len(line) - len(line.lstrip(" "))
+    indentation = _indentation(locator.line(number) or "")
     for above in range(number - 1, max(number - 50, 0), -1):
         previous = locator.line(above) or ""
         if not previous.strip() or previous.lstrip().startswith("#"):
