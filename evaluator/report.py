@@ -113,6 +113,7 @@ class ProjectView:
     total: str  # 总分 (adopted)
     rule_total: str
     self_total: str  # the 总分 the unit wrote, or ""
+    score_note: str  # under the table: whose scores count, and the 总分 the unit wrote; or ""
     grade: str  # 自评等级
     has_self_scores: bool  # show rule and self-score columns
     spans: "TableSpans"  # merged-cell sizes of the HTML 自评表 (layout, computed here)
@@ -164,8 +165,9 @@ class ReportContext:
     errors: int  # diagnostics of the run, by severity
     warnings: int
     # projects of the 申报表 not in this report (an error kept them from being scored), by
-    # name: the summary's 合计 and averages leave them out, and says so
+    # name: the summary's 合计 and averages leave them out, and says so (unscored_note)
     unscored: tuple[str, ...] = ()
+    unscored_note: str = ""
 
 
 def _remark(result: IndicatorResult) -> str:
@@ -228,6 +230,14 @@ def _problem_of(result: IndicatorResult, unreadable: frozenset[str]) -> str:
     return errors[0] if errors else ""
 
 
+def _score_note(result: ProjectResult) -> str:
+    note = ("得分采用单位自评得分（未填写的行按规则得分）；规则得分为按规则集计算的得分。"
+            if result.has_self_scores else "")
+    if result.self_total is not None:
+        note += f"单位填写的总分：{score_text(result.self_total)}。"
+    return note
+
+
 def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str) -> ProjectView:
     project, budget = result.project, result.budget
     has_budget = budget.weight > 0
@@ -247,7 +257,7 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
                          for n, w, s in result.categories),
         weight_total=score_text(weights),
         total=score_text(result.total), rule_total=score_text(result.rule_total),
-        self_total=score_text(result.self_total),
+        self_total=score_text(result.self_total), score_note=_score_note(result),
         # written 分值 that break the 100 (weights.total, an error) make a total of 110 possible:
         # its grade is not to be read as the others are
         grade=evaluation.grade(result.total) + (
@@ -284,7 +294,9 @@ def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportCon
         grade_counts=tuple((g.name, counts.get(g.name, 0)) for g in rules.grades),
         diagnostics=tuple(format_diagnostic(d, evaluation.sources) for d in evaluation.diagnostics),
         charts=(category_chart(evaluation), budget_chart(evaluation), grade_chart(evaluation)),
-        errors=evaluation.errors, warnings=evaluation.warnings, unscored=evaluation.unscored)
+        errors=evaluation.errors, warnings=evaluation.warnings, unscored=evaluation.unscored,
+        unscored_note=(f"另有 {len(evaluation.unscored)} 个项目因输入错误未能评分，未计入合计："
+                       f"{'、'.join(evaluation.unscored)}。" if evaluation.unscored else ""))
 
 
 # What a Markdown renderer would take for HTML: a tag, a closing tag, a comment (<!-- would hide

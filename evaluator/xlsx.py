@@ -179,17 +179,12 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
 
 
 def _notes(p: ProjectView) -> str:
-    """The budget's flags, the unit's own budget score and total, and whose scores count."""
-    parts = []
-    if p.budget_flags:
-        parts.append("预算执行：" + "、".join(p.budget_flags))
+    """The budget's flags and the unit's own budget score (beside the rate and the score in
+    MD and HTML, cells of numbers here), then what those say under the table."""
+    note = f"预算执行：{'、'.join(p.budget_flags)}。" if p.budget_flags else ""
     if p.budget_self_score:
-        parts.append(f"预算执行率得分：单位自评 {p.budget_self_score}，规则得分 {p.budget_rule_score}")
-    if p.has_self_scores:
-        parts.append("得分采用单位自评得分（未填写的行按规则得分）；规则得分为按规则集计算的得分")
-    if p.self_total:
-        parts.append(f"单位填写的总分：{p.self_total}")
-    return "。".join(parts) + "。" if parts else ""
+        note += f"预算执行率得分：单位自评 {p.budget_self_score}，规则得分 {p.budget_rule_score}。"
+    return note + p.score_note
 
 
 def _score_cells(s: _Sheet, row: int, p: ProjectView, weight: str, score: str,
@@ -239,10 +234,9 @@ def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
     s.put(row, 3, _number(report.total_executed), align=RIGHT, number_format=MONEY)
     s.put(row, 4, _number(report.total_rate), align=RIGHT, number_format=PERCENT)
     s.put(row, 5, _number(report.average_total), align=RIGHT, number_format=POINTS)
-    if report.unscored:
+    if report.unscored_note:
         row += 2
-        note = printable(f"另有 {len(report.unscored)} 个项目因输入错误未能评分，未计入合计："
-                         + "、".join(report.unscored) + "。")
+        note = printable(report.unscored_note)
         ws.cell(row=row, column=1, value=note).alignment = LEFT
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
         s.need_lines(row, note, 1, 6)
