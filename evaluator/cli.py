@@ -355,6 +355,11 @@ class _Jobs(click.ParamType):
 _JOBS = _Jobs()
 
 
+def _rules_option(help: str = "规则集：内置名称或 YAML 文件路径。"):  # noqa: A002 - click's word
+    return click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
+                        metavar="NAME|FILE", help=help)
+
+
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="evaluate", help="显示版本并退出。",
                       message="%(prog)s %(version)s")
@@ -373,8 +378,7 @@ def main() -> None:
 @main.command("run")
 @click.argument("goals", type=_INPUT)
 @click.argument("actuals", type=_INPUT)
-@click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
-              metavar="NAME|FILE", help="规则集：内置名称或 YAML 文件路径。")
+@_rules_option()
 @click.option("--format", "output_format", type=click.Choice(["md", "html", "json", "xlsx"]),
               default="md", show_default=True, help="输出格式；xlsx 须配合 -o。")
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
@@ -469,8 +473,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
 @main.command()
 @click.argument("goals", type=_INPUT)
 @click.argument("actuals", type=_INPUT, required=False)
-@click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
-              metavar="NAME|FILE", help="规则集：内置名称或 YAML 文件路径。")
+@_rules_option()
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json：把发现的问题以 JSON 输出到标准输出。")
@@ -519,8 +522,7 @@ def scaffold(goals: Path, output: Path | None, force: bool) -> None:
 @main.command("parse")
 @click.argument("expression")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出语法树。")
-@click.option("--rules", "rules_ref", default=DEFAULT_RULES, show_default=True,
-              metavar="NAME|FILE", help="提供词表的规则集。")
+@_rules_option("提供词表的规则集。")
 def parse_command(expression: str, as_json: bool, rules_ref: str) -> None:
     """显示一个指标值或完成值的解析结果。"""
     from .expression import format_expression, kind_of
