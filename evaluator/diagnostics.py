@@ -8,6 +8,7 @@ character takes two columns in a terminal.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
@@ -21,7 +22,7 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """A place in a user file; line and column count from 1, columns in characters."""
+    """A place in a user text file; line and column count from 1, columns in characters."""
 
     file: str
     line: int
@@ -30,8 +31,79 @@ class Position:
     def shifted(self, columns: int) -> "Position":
         return Position(self.file, self.line, self.column + columns)
 
+    def order(self) -> tuple:
+        return ("", self.line, self.column)
+
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
+
+
+def column_letters(column: int) -> str:
+    """Excel's name of a column counted from 1: 1 → A, 27 → AA."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+_PLAIN_SHEET = re.compile(r"[^\W\d]\w*")
+
+
+@dataclass(frozen=True, slots=True)
+class CellPosition:
+    """A cell of a workbook, written as Excel writes a reference: ``FILE:Sheet!B12`` (a sheet
+    name with spaces or punctuation in single quotes). ``sheet_index`` orders diagnostics by
+    the workbook's sheet order; row and column count from 1."""
+
+    file: str
+    sheet: str
+    row: int
+    column: int
+    sheet_index: int = 0
+
+    @property
+    def line(self) -> int:  # what a reader of the JSON sorts by, as for text
+        return self.row
+
+    @property
+    def cell(self) -> str:
+        return f"{column_letters(self.column)}{self.row}"
+
+    def shifted(self, columns: int) -> "CellPosition":  # a cell is underlined whole
+        return self
+
+    def order(self) -> tuple:
+        return (f"{self.sheet_index:06d}", self.row, self.column)
+
+    def __str__(self) -> str:
+        sheet = self.sheet if _PLAIN_SHEET.fullmatch(self.sheet) else \
+            "'" + self.sheet.replace("'", "''") + "'"
+        return f"{self.file}:{sheet}!{self.cell}"
+
+
+@dataclass(frozen=True, slots=True)
+class PlacePosition:
+    """A place in a document that has no lines to count: a page of a PDF (``第3页``), a row of
+    a Word table (``表2 第5行``). ``line`` and ``column`` order diagnostics within the file
+    (page or table, then row)."""
+
+    file: str
+    place: str
+    line: int = 1
+    column: int = 1
+
+    def shifted(self, columns: int) -> "PlacePosition":
+        return self
+
+    def order(self) -> tuple:
+        return ("", self.line, self.column)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.place}"
+
+
+AnyPosition = Position | CellPosition | PlacePosition
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +111,7 @@ class Diagnostic:
     severity: Severity
     code: str
     message: str
-    position: Position | None = None
+    position: AnyPosition | None = None
     length: int = 1  # characters to underline
     hint: str | None = None
 
@@ -48,12 +120,12 @@ class Diagnostic:
         return self.severity is Severity.ERROR
 
 
-def error(code: str, message: str, position: Position | None = None, *, length: int = 1,
+def error(code: str, message: str, position: AnyPosition | None = None, *, length: int = 1,
           hint: str | None = None) -> Diagnostic:
     return Diagnostic(Severity.ERROR, code, message, position, max(length, 1), hint)
 
 
-def warning(code: str, message: str, position: Position | None = None, *, length: int = 1,
+def warning(code: str, message: str, position: AnyPosition | None = None, *, length: int = 1,
             hint: str | None = None) -> Diagnostic:
     return Diagnostic(Severity.WARNING, code, message, position, max(length, 1), hint)
 
@@ -69,11 +141,24 @@ def sort_key(diagnostic: Diagnostic) -> tuple:
     position = diagnostic.position
     if position is None:
         return ("", 0, 0, diagnostic.code, diagnostic.message)
-    return (position.file, position.line, position.column, diagnostic.code, diagnostic.message)
+    return (position.file, *position.order(), diagnostic.code, diagnostic.message)
+
+
+def _text_excerpt(position: Position, source: Any) -> tuple[str, str, int] | None:
+    if isinstance(source, str):
+        lines_of = source.splitlines()
+        text = lines_of[position.line - 1] if 1 <= position.line <= len(lines_of) else None
+    else:  # a loaded document reads its lines on demand
+        text = source.line(position.line)
+    if text is None:
+        return None
+    return str(position.line), text, position.column - 1
 
 
 def format_diagnostic(diagnostic: Diagnostic, sources: Mapping[str, Any] | None = None) -> str:
-    """``sources`` maps a file name to its text, or to an object with ``line(number)``."""
+    """``sources`` maps a file name to its text, or to a loaded document: one of text lines
+    (``line(number)``) or one whose places are cells or pages (``excerpt(position)``, giving
+    the gutter label, the text of the cell and the column to underline from)."""
     head = f"{diagnostic.severity.value}[{diagnostic.code}] {diagnostic.message}"
     position = diagnostic.position
     if position is None:
@@ -81,31 +166,30 @@ def format_diagnostic(diagnostic: Diagnostic, sources: Mapping[str, Any] | None 
     else:
         lines = [f"{position}: {head}"]
         source = (sources or {}).get(position.file)
-        if isinstance(source, str):
-            lines_of = source.splitlines()
-            source_line = lines_of[position.line - 1] if 1 <= position.line <= len(lines_of) else None
-        elif source is not None:  # a loaded document reads its lines on demand
-            source_line = source.line(position.line)
-        else:
-            source_line = None
-        if source_line is not None:
-            source_line = source_line.replace("\t", " ")
-            start = max(position.column - 1, 0)
+        excerpt = None
+        if source is not None:
+            if isinstance(position, Position):
+                excerpt = _text_excerpt(position, source)
+            elif hasattr(source, "excerpt"):
+                excerpt = source.excerpt(position)
+        if excerpt is not None:
+            label, source_line, start = excerpt
+            source_line = source_line.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+            start = max(start, 0)
+            length = diagnostic.length if isinstance(position, Position) else len(source_line)
             if len(source_line) > _WINDOW:  # a huge line: show the part around the column
                 left = max(0, start - _WINDOW // 3)
                 shown = source_line[left:left + _WINDOW]
                 prefix = "…" if left else ""
                 suffix = "…" if left + _WINDOW < len(source_line) else ""
                 source_line = prefix + shown + suffix
-                position = Position(position.file, position.line, start - left + 1 + len(prefix))
-            number = str(position.line)
-            gutter = " " * len(number)
-            start = max(position.column - 1, 0)
-            underlined = source_line[start:start + min(diagnostic.length, _WINDOW)] or " "
+                start = start - left + len(prefix)
+            gutter = " " * len(label)
+            underlined = source_line[start:start + min(length, _WINDOW)] or " "
             caret_pad = " " * display_width(source_line[:start])
             lines += [
                 f"{gutter} |",
-                f"{number} | {source_line}",
+                f"{label} | {source_line}",
                 f"{gutter} | {caret_pad}{'^' * max(display_width(underlined), 1)}",
             ]
     if diagnostic.hint:

@@ -391,3 +391,35 @@ def test_an_exponent_is_told_as_such():
     from evaluator.parser import parse_structure
 
     assert parse_structure("≥1e3次").hint == "不支持科学计数法，请写出完整的数字，如“1000次”"
+
+
+def test_a_cell_is_named_as_excel_names_it_and_its_text_is_the_excerpt():
+    from evaluator.diagnostics import CellPosition, PlacePosition, column_letters, error, format_diagnostic
+
+    class Workbook:  # a loaded workbook gives the text of a cell
+        def excerpt(self, position):
+            return position.cell, "22人次", 0
+
+    assert [column_letters(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+    plain = CellPosition("a.xlsx", "城市日宣传推广", 14, 4)
+    spaced = CellPosition("a.xlsx", "Sheet 1", 2, 1)
+    assert str(plain) == "a.xlsx:城市日宣传推广!D14"
+    assert str(spaced) == "a.xlsx:'Sheet 1'!A2"
+    assert str(PlacePosition("a.pdf", "第3页", 3)) == "a.pdf:第3页"
+    text = format_diagnostic(error("actual.unit_mismatch", "单位不一致", plain), {"a.xlsx": Workbook()})
+    assert text.splitlines() == [
+        "a.xlsx:城市日宣传推广!D14: error[actual.unit_mismatch] 单位不一致",
+        "    |",
+        "D14 | 22人次",
+        "    | ^^^^^^",  # 22人次 is six columns wide: the cell is underlined whole
+    ]
+
+
+def test_diagnostics_sort_by_sheet_order_then_row_and_column():
+    from evaluator.diagnostics import CellPosition, error, sort_key
+
+    later_sheet = error("a", "x", CellPosition("b.xlsx", "A表", 1, 1, sheet_index=1))
+    first_sheet = error("a", "x", CellPosition("b.xlsx", "Z表", 9, 2, sheet_index=0))
+    first_sheet_earlier = error("a", "x", CellPosition("b.xlsx", "Z表", 9, 1, sheet_index=0))
+    assert sorted([later_sheet, first_sheet, first_sheet_earlier], key=sort_key) == [
+        first_sheet_earlier, first_sheet, later_sheet]
