@@ -369,7 +369,7 @@ def main() -> None:
     \b
     evaluate GOALS ACTUALS        生成自评表（默认 Markdown）
     evaluate check GOALS [ACTUALS]  只检查输入
-    evaluate scaffold GOALS -o F  生成 actuals.yaml 模板
+    evaluate scaffold GOALS -o F  生成 actuals.yaml 模板（--format xlsx：Excel 自评表）
     evaluate parse EXPR           显示指标值的解析结果
     evaluate rules [NAME]         列出或显示规则集
     """
@@ -497,25 +497,42 @@ def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool,
 @main.command()
 @click.argument("goals", type=_INPUT)
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
-              help="写入文件；默认输出到屏幕。")
+              help="写入文件；默认输出到屏幕（xlsx 须用 -o）。")
+@click.option("--format", "output_format", type=click.Choice(["yaml", "xlsx"]), default="yaml",
+              show_default=True, help="yaml：actuals.yaml 模板；xlsx：待填写的自评表工作簿。")
+@_rules_option("按哪个规则集分配分值。")
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件。")
-def scaffold(goals: Path, output: Path | None, force: bool) -> None:
-    """按申报表生成 actuals.yaml 模板：每个指标一行，指标值写在注释里。"""
-    from .scaffold import scaffold_actuals
+def scaffold(goals: Path, output: Path | None, output_format: str, rules_ref: str,
+             force: bool) -> None:
+    """按申报表生成待填写的模板：actuals.yaml（每个指标一行，指标值和分值写在注释里），
+    或 Excel 自评表（--format xlsx）。"""
+    if output_format == "xlsx" and output is None:
+        raise click.UsageError("Excel 格式须用 -o 指定输出文件，如 -o 自评表.xlsx")
+    from .scaffold import read_for_scaffold, scaffold_actuals
 
-    text, diagnostics, sources = scaffold_actuals(str(goals))
-    if text is None:
+    rules, lexicon = _load_rules(rules_ref)
+    if output_format == "xlsx":
+        goals_read, projects, diagnostics, sources = read_for_scaffold(str(goals))
+        data = None
+        if goals_read is not None:
+            from .fill_in import fill_in_workbook
+
+            data = fill_in_workbook(goals_read, projects, rules, lexicon)
+    else:
+        text, diagnostics, sources = scaffold_actuals(str(goals), rules)
+        data = text.encode("utf-8") if text is not None else None
+    if data is None:
         _report_diagnostics(tuple(diagnostics), sources, strict=False)
         click.echo("未生成模板：请先改正申报表中的错误", err=True)
         sys.exit(EXIT_DIAGNOSTICS)
     if diagnostics:  # warnings only: told, and the template written all the same
         _report_diagnostics(tuple(diagnostics), sources, strict=False)
     if output is None:
-        click.echo(text, nl=False)
+        _emit([data], None, [goals])
         return
     if output.is_file() and not force:  # a pipe, a device: written; a folder: refused below
         raise click.UsageError(f"{output} 已存在；如确需覆盖请加 --force")
-    _write_atomically(output, [text.encode("utf-8")], [goals])
+    _write_atomically(output, [data], [goals])
     click.echo(f"已写入 {output}", err=True)
 
 

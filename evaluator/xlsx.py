@@ -100,17 +100,22 @@ class _Sheet:
                                 end_column=column + span - 1)
 
 
+def title_rows(ws: Worksheet, year: int | str, columns: int) -> None:
+    """The table's title and its year, across the sheet's columns (rows 1 and 2)."""
+    ws.cell(row=1, column=1, value="项目支出绩效自评表").font = Font(bold=True, size=16)
+    ws.cell(row=1, column=1).alignment = CENTER
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
+    ws.cell(row=2, column=1, value=f"（{year}年度）").alignment = CENTER
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
+
+
 def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None:
     cols = 10 if p.has_self_scores else 9
     s = _Sheet(ws, cols)
     widths = [6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48]
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
-    ws.cell(row=1, column=1, value="项目支出绩效自评表").font = Font(bold=True, size=16)
-    ws.cell(row=1, column=1).alignment = CENTER
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=cols)
-    ws.cell(row=2, column=1, value=f"（{report.year}年度）").alignment = CENTER
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=cols)
+    title_rows(ws, report.year, cols)
     s.put(3, 1, "项目名称", head=True, span=2)
     s.put(3, 3, p.name + (f"（{p.code}）" if p.code else ""), span=cols - 2)
     s.put(4, 1, "主管部门", head=True, span=2)
