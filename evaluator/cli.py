@@ -14,7 +14,6 @@ import sys
 import tempfile
 import threading
 import time
-from functools import partial
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -22,6 +21,7 @@ import click
 
 from . import __version__
 from .diagnostics import Diagnostic, format_all, format_diagnostic
+from .formats import FORMATS, Rendering, TemplateProblem
 from .resources import DEFAULT_RULES
 
 # The engine (pydantic, lark and the stages) is imported by each command as it needs it: a run
@@ -231,12 +231,7 @@ def _emit(chunks: Iterable[str | bytes], output: Path | None, inputs: list[Path]
     stream.flush()
 
 
-def _numbered(lines: Iterable[str]) -> Iterator[tuple[str, int]]:
-    for done, line in enumerate(lines, 1):
-        yield line, done
-
-
-def _progress(lines: Iterable[tuple[str, int]], total: int) -> Iterator[str]:
+def _progress(lines: Iterable[tuple[str | bytes, int]], total: int) -> Iterator[str | bytes]:
     """Projects done, rate and time left on a terminal's stderr; nothing when it is not one."""
     show = sys.stderr.isatty() and total > 0
     start = last = time.monotonic()
@@ -272,29 +267,6 @@ def _load_rules(reference: str):
         click.echo(format_all(problem.diagnostics, problem.sources), err=True)
         click.echo(f"规则集有 {len(problem.diagnostics)} 个错误，未进行评分", err=True)
         raise SystemExit(EXIT_USAGE)
-
-
-def _template_problem(problem: Exception) -> str:
-    """Where in which template, and what (Jinja's own words, which are English)."""
-    import traceback
-
-    from jinja2 import TemplateNotFound, TemplateSyntaxError
-
-    where = ""
-    if isinstance(problem, TemplateSyntaxError) and problem.lineno:
-        where = f"{Path(problem.filename or problem.name or '?').name} 第 {problem.lineno} 行："
-    else:  # Jinja rewrites a template's frames to the template's file and line
-        frames = [f for f in traceback.extract_tb(problem.__traceback__)
-                  if f.filename.endswith(".j2")]
-        if frames:
-            where = f"{Path(frames[-1].filename).name} 第 {frames[-1].lineno} 行："
-    kind = {ZeroDivisionError: "除以零", RecursionError: "模板互相包含或递归过深",
-            OverflowError: "范围过大"}.get(type(problem), "")
-    detail = str(problem) or type(problem).__name__
-    if isinstance(problem, TemplateNotFound):
-        detail = (f"找不到模板“{problem.name}”（只读取模板目录与内置模板里的文件，"
-                  "不跟随指向目录外的链接）")
-    return where + (f"{kind}（{detail}）" if kind else detail)
 
 
 def _report_diagnostics(diagnostics: tuple[Diagnostic, ...], sources: dict, strict: bool) -> int:
@@ -379,8 +351,9 @@ def main() -> None:
 @click.argument("goals", type=_INPUT)
 @click.argument("actuals", type=_INPUT)
 @_rules_option()
-@click.option("--format", "output_format", type=click.Choice(["md", "html", "json", "xlsx"]),
-              default="md", show_default=True, help="输出格式；xlsx 须配合 -o。")
+@click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="md",
+              show_default=True,
+              help="输出格式：" + "；".join(f.help() for f in FORMATS.values()) + "。")
 @click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
               help="写入文件（原子写入）。")
 @click.option("--project", metavar="NAME", help="只评这一个项目（项目名称）。")
@@ -396,8 +369,10 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
         project: str | None, explain: bool, strict: bool, templates: Path | None,
         jobs: int | None) -> None:
     """生成项目支出绩效自评表和单位汇总。"""
-    if output_format == "xlsx" and output is None:
-        raise click.UsageError("Excel 格式须用 -o 指定输出文件，如 -o 自评表.xlsx")
+    chosen = FORMATS[output_format]
+    if chosen.needs_file and output is None:
+        raise click.UsageError(f"{chosen.label} 格式须用 -o 指定输出文件，"
+                               f"如 -o 自评表.{chosen.extension}")
     if jobs is None:
         from .parallel import automatic_jobs
 
@@ -411,7 +386,6 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
     loading = Loading([str(goals), str(actuals)], processes=jobs)  # a child parses meanwhile
     try:
         from .evaluation import loaded_data_settled, loading_data, prepare
-        from .report import build_context, json_chunks, project_line, render
 
         rules, lexicon = _load_rules(rules_ref)
         inputs = [goals, actuals] + _rule_files(rules_ref) + (
@@ -435,38 +409,14 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
         for _result in run.results():
             pass
     elif run.goals is not None and run.actuals is not None:  # no half report from a bad file
-        if output_format == "json":  # streamed: a province need not fit in memory twice
-            total = len(run.indexes())
-            if jobs > 1:
-                from .parallel import rendered_in_parallel
-
-                lines = rendered_in_parallel(run, partial(project_line, rules=rules), jobs)
-            else:
-                lines = _numbered(project_line(r, rules) for r in run.results())
-            _emit(json_chunks(rules, run.goals, _progress(lines, total), run.sorted_diagnostics),
-                  output, inputs)
-        else:
-            evaluation = run.evaluation(tuple(run.results()))
-            context = build_context(evaluation, explain=explain)
-            if output_format == "xlsx":
-                from .xlsx import render_xlsx  # openpyxl (and numpy under it): a quarter second
-
-                data = render_xlsx(context)
-            else:
-                from jinja2 import TemplateError
-
-                try:
-                    data = render(context, output_format,
-                                  str(templates) if templates else None).encode("utf-8")
-                except UnicodeDecodeError:
-                    click.echo("模板错误：模板文件不是 UTF-8 编码", err=True)
-                    sys.exit(EXIT_USAGE)
-                except Exception as problem:  # a user's template (1/0, a loop without end) too
-                    if templates is None and not isinstance(problem, TemplateError):
-                        raise  # the shipped templates' own fault: not the user's input
-                    click.echo(f"模板错误：{_template_problem(problem)}", err=True)
-                    sys.exit(EXIT_USAGE)
-            _emit([data], output, inputs)
+        job = Rendering(run, explain=explain, templates=str(templates) if templates else None,
+                        jobs=jobs, progress=_progress)
+        try:
+            chunks = chosen.render(job)
+        except TemplateProblem as problem:
+            click.echo(f"模板错误：{problem}", err=True)
+            sys.exit(EXIT_USAGE)
+        _emit(chunks, output, inputs)
     sys.exit(_report_diagnostics(run.sorted_diagnostics(), run.sources, strict))
 
 

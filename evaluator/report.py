@@ -40,8 +40,27 @@ def money(value: Decimal | None) -> str:
     return f"{value:,.{places}f}"
 
 
+def money_value(value: Decimal | None) -> Decimal | None:
+    """The amount ``money`` shows, as a number: to the cent, or as finely as written."""
+    if value is None:
+        return None
+    exponent = value.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def score_value(value: Decimal | None) -> Decimal | None:
+    """The score ``score_text`` shows, as a number: to 0.01, half-up."""
+    return None if value is None else round_half_up(value)
+
+
 def score_text(value: Decimal | None) -> str:
     return "" if value is None else format(round_half_up(value), "f")
+
+
+def rate_value(rate: Decimal | None) -> Decimal | None:
+    """The rate ``rate_text`` shows, as a fraction (94.06% is 0.9406)."""
+    return None if rate is None else round_half_up(rate * 100) / 100
 
 
 def rate_text(rate: Decimal | None) -> str:
@@ -77,6 +96,11 @@ class IndicatorView:
     missing_reason: bool  # lost points or overachieved, and no reason given
     level1_span: int  # rows the 一级指标 cell spans (merged cell); 0 on the rows it covers
     level2_span: int  # likewise for the 二级指标 cell
+    # the numbers the strings above show, exact (a workbook's cells take these, not the text)
+    weight_value: Decimal
+    score_value: Decimal
+    rule_score_value: Decimal
+    self_score_value: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -84,6 +108,8 @@ class CategoryView:
     name: str  # 产出指标 …
     weight: str
     score: str
+    weight_value: Decimal
+    score_value: Decimal
 
 
 @dataclass(frozen=True)
@@ -117,6 +143,20 @@ class ProjectView:
     grade: str  # 自评等级
     has_self_scores: bool  # show rule and self-score columns
     spans: "TableSpans"  # merged-cell sizes of the HTML 自评表 (layout, computed here)
+    # The numbers the strings above show, exact: None where the string is "" (or "—" for a
+    # rate that cannot be worked out). A rate is a fraction: 94.06% is 0.9406.
+    initial_value: Decimal | None
+    adjusted_value: Decimal | None
+    executed_value: Decimal | None
+    budget_weight_value: Decimal | None
+    rate_value: Decimal | None
+    budget_score_value: Decimal | None
+    budget_rule_score_value: Decimal | None
+    budget_self_score_value: Decimal | None
+    weight_total_value: Decimal | None
+    total_value: Decimal | None
+    rule_total_value: Decimal | None
+    self_total_value: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -139,6 +179,11 @@ class SummaryRow:
     rate: str
     total: str
     grade: str
+    # the numbers shown, exact (see ProjectView)
+    adjusted_value: Decimal | None
+    executed_value: Decimal | None
+    rate_value: Decimal | None
+    total_value: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -164,6 +209,11 @@ class ReportContext:
     charts: tuple[Chart, ...]  # summary charts (HTML): categories, grades, budget execution
     errors: int  # diagnostics of the run, by severity
     warnings: int
+    # the numbers the summary's 合计 row shows, exact (see ProjectView)
+    total_adjusted_value: Decimal | None
+    total_executed_value: Decimal | None
+    total_rate_value: Decimal | None
+    average_total_value: Decimal | None
     # projects of the 申报表 not in this report (an error kept them from being scored), by
     # name: the summary's 合计 and averages leave them out, and says so (unscored_note)
     unscored: tuple[str, ...] = ()
@@ -213,7 +263,10 @@ def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int,
         flags=tuple(FLAG_LABELS.get(f, f) for f in result.flags), remark=_remark(result),
         problem=problem, lost_points=lost,
         missing_reason=(lost or "overachieved" in result.flags) and not reason and not problem,
-        level1_span=level1_span, level2_span=level2_span)
+        level1_span=level1_span, level2_span=level2_span,
+        weight_value=round_half_up(result.weight), score_value=round_half_up(result.score),
+        rule_score_value=round_half_up(result.rule_score),
+        self_score_value=score_value(result.self_score))
 
 
 def _problem_of(result: IndicatorResult, unreadable: frozenset[str]) -> str:
@@ -253,8 +306,8 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         budget_self_score=score_text(budget.self_score), budget_trace=budget.trace,
         goal=project.goal, summary=(result.actuals.spec.summary or "").strip(),
         indicators=_indicator_views(result.indicators, result.actuals.unreadable),
-        categories=tuple(CategoryView(n, score_text(w), score_text(s))
-                         for n, w, s in result.categories),
+        categories=tuple(CategoryView(n, score_text(w), score_text(s), round_half_up(w),
+                                      round_half_up(s)) for n, w, s in result.categories),
         weight_total=score_text(weights),
         total=score_text(result.total), rule_total=score_text(result.rule_total),
         self_total=score_text(result.self_total), score_note=_score_note(result),
@@ -263,7 +316,17 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         grade=evaluation.grade(result.total) + (
             f"（分值合计 {score_text(weights)}，不是 100）" if weights != 100 else ""),
         has_self_scores=result.has_self_scores,
-        spans=_spans_of(result.has_self_scores, has_budget, len(result.indicators)))
+        spans=_spans_of(result.has_self_scores, has_budget, len(result.indicators)),
+        initial_value=money_value(budget.initial), adjusted_value=money_value(budget.adjusted),
+        executed_value=money_value(budget.executed),
+        budget_weight_value=score_value(budget.weight) if has_budget else None,
+        rate_value=rate_value(budget.rate),
+        budget_score_value=score_value(budget.score) if has_budget else None,
+        budget_rule_score_value=score_value(budget.rule_score) if has_budget else None,
+        budget_self_score_value=score_value(budget.self_score),
+        weight_total_value=score_value(weights), total_value=score_value(result.total),
+        rule_total_value=score_value(result.rule_total),
+        self_total_value=score_value(result.self_total))
 
 
 def _spans_of(has_self_scores: bool, has_budget: bool, rows: int) -> TableSpans:
@@ -282,15 +345,19 @@ def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportCon
     executed = sum((r.budget.executed for r in evaluation.projects), Decimal(0))
     totals = [r.total for r in evaluation.projects]
     counts = Counter(evaluation.grade(t) for t in totals)
+    rate = executed / adjusted if adjusted else None
+    average = sum(totals, Decimal(0)) / len(totals) if totals else None
     return ReportContext(
         year=str(goals.year), department=goals.department, unit=goals.unit,
         funds_unit=goals.funds_unit, rules_name=rules.name, rules_title=rules.title,
         has_budget_row=rules.budget.weight > 0, explain=explain, projects=projects,
-        summary=tuple(SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade)
+        summary=tuple(SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade,
+                                 p.adjusted_value, p.executed_value, p.rate_value, p.total_value)
                       for p in projects),
-        total_adjusted=money(adjusted), total_executed=money(executed),
-        total_rate=rate_text(executed / adjusted if adjusted else None),
-        average_total=score_text(sum(totals, Decimal(0)) / len(totals)) if totals else "",
+        total_adjusted=money(adjusted), total_executed=money(executed), total_rate=rate_text(rate),
+        average_total=score_text(average),
+        total_adjusted_value=money_value(adjusted), total_executed_value=money_value(executed),
+        total_rate_value=rate_value(rate), average_total_value=score_value(average),
         grade_counts=tuple((g.name, counts.get(g.name, 0)) for g in rules.grades),
         diagnostics=tuple(format_diagnostic(d, evaluation.sources) for d in evaluation.diagnostics),
         charts=(category_chart(evaluation), budget_chart(evaluation), grade_chart(evaluation)),

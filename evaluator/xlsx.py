@@ -1,6 +1,7 @@
 """The 自评表 as an Excel workbook (openpyxl): one sheet per project in the official layout, and a
-summary sheet. Reads only the ReportContext, like the templates. The file is byte-for-byte
-deterministic: fixed document timestamps and fixed ZIP entry times."""
+summary sheet. Reads only the ReportContext, like the templates (its cells take the views' exact
+values, ``*_value``, not their display strings). The file is byte-for-byte deterministic: fixed
+document timestamps and fixed ZIP entry times."""
 
 from __future__ import annotations
 
@@ -29,16 +30,6 @@ RIGHT = Alignment(horizontal="right", vertical="center")
 MONEY = "#,##0.00####"  # to the cent, or as finely as written (110.2035 万元), as in MD and HTML
 POINTS = "0.00"
 PERCENT = "0.00%"
-
-
-def _number(text: str) -> Decimal | None:
-    """Context values are display strings; cells want numbers (1,102,000.00 → 1102000.00)."""
-    cleaned = text.replace(",", "").strip()
-    if not cleaned or cleaned == "—":
-        return None
-    if cleaned.endswith("%"):
-        return Decimal(cleaned[:-1]) / 100
-    return Decimal(cleaned)
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
@@ -128,13 +119,13 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
     for offset, head in enumerate(heads):
         last = offset == len(heads) - 1
         s.put(5, 3 + offset, head, head=True, span=(cols - 2 - offset) if last else 1)
-    values = [("年度资金总额", None), (_number(p.initial), MONEY), (_number(p.adjusted), MONEY),
-              (_number(p.executed), MONEY)]
+    values = [("年度资金总额", None), (p.initial_value, MONEY), (p.adjusted_value, MONEY),
+              (p.executed_value, MONEY)]
     if report.has_budget_row:
-        values += [(_number(p.budget_weight), POINTS), (_number(p.rate), PERCENT),
-                   (_number(p.budget_score), POINTS)]
+        values += [(p.budget_weight_value, POINTS), (p.rate_value, PERCENT),
+                   (p.budget_score_value, POINTS)]
     else:
-        values += [(_number(p.rate), PERCENT)]
+        values += [(p.rate_value, PERCENT)]
     for offset, (value, fmt) in enumerate(values):
         last = offset == len(values) - 1
         s.put(6, 3 + offset, value, align=RIGHT if fmt else LEFT, number_format=fmt,
@@ -160,7 +151,7 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
         s.put(row, 4, i.name)
         s.put(row, 5, i.target)
         s.put(row, 6, i.actual)
-        column = _score_cells(s, row, p, i.weight, i.score, i.rule_score)
+        column = _score_cells(s, row, p, i.weight_value, i.score_value, i.rule_score_value)
         remark = "".join(f"【{f}】" for f in i.flags) + i.remark
         if i.problem:
             remark += f"（输入有误：{i.problem}）"
@@ -171,7 +162,7 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
         s.put(row, column, remark)
         row += 1
     s.put(row, 2, "总分", head=True, span=5)
-    column = _score_cells(s, row, p, p.weight_total, p.total, p.rule_total)
+    column = _score_cells(s, row, p, p.weight_total_value, p.total_value, p.rule_total_value)
     s.put(row, column, f"自评等级：{p.grade}")
     note = _notes(p)
     if note:  # what Markdown and HTML say under the table
@@ -192,14 +183,14 @@ def _notes(p: ProjectView) -> str:
     return note + p.score_note
 
 
-def _score_cells(s: _Sheet, row: int, p: ProjectView, weight: str, score: str,
-                 rule_score: str) -> int:
+def _score_cells(s: _Sheet, row: int, p: ProjectView, weight: Decimal | None,
+                 score: Decimal | None, rule_score: Decimal | None) -> int:
     """分值, 得分 (and 规则得分 when the unit gave its own) from column 7; the next column."""
-    s.put(row, 7, _number(weight), align=RIGHT, number_format=POINTS)
-    s.put(row, 8, _number(score), align=RIGHT, number_format=POINTS)
+    s.put(row, 7, weight, align=RIGHT, number_format=POINTS)
+    s.put(row, 8, score, align=RIGHT, number_format=POINTS)
     if not p.has_self_scores:
         return 9
-    s.put(row, 9, _number(rule_score), align=RIGHT, number_format=POINTS)
+    s.put(row, 9, rule_score, align=RIGHT, number_format=POINTS)
     return 10
 
 
@@ -228,17 +219,17 @@ def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
     row = 4
     for line in report.summary:
         s.put(row, 1, line.name)
-        s.put(row, 2, _number(line.adjusted), align=RIGHT, number_format=MONEY)
-        s.put(row, 3, _number(line.executed), align=RIGHT, number_format=MONEY)
-        s.put(row, 4, _number(line.rate), align=RIGHT, number_format=PERCENT)
-        s.put(row, 5, _number(line.total), align=RIGHT, number_format=POINTS)
+        s.put(row, 2, line.adjusted_value, align=RIGHT, number_format=MONEY)
+        s.put(row, 3, line.executed_value, align=RIGHT, number_format=MONEY)
+        s.put(row, 4, line.rate_value, align=RIGHT, number_format=PERCENT)
+        s.put(row, 5, line.total_value, align=RIGHT, number_format=POINTS)
         s.put(row, 6, line.grade, align=CENTER)
         row += 1
     s.put(row, 1, "合计（总分为平均）", head=True)  # the average stays a number, as in its column
-    s.put(row, 2, _number(report.total_adjusted), align=RIGHT, number_format=MONEY)
-    s.put(row, 3, _number(report.total_executed), align=RIGHT, number_format=MONEY)
-    s.put(row, 4, _number(report.total_rate), align=RIGHT, number_format=PERCENT)
-    s.put(row, 5, _number(report.average_total), align=RIGHT, number_format=POINTS)
+    s.put(row, 2, report.total_adjusted_value, align=RIGHT, number_format=MONEY)
+    s.put(row, 3, report.total_executed_value, align=RIGHT, number_format=MONEY)
+    s.put(row, 4, report.total_rate_value, align=RIGHT, number_format=PERCENT)
+    s.put(row, 5, report.average_total_value, align=RIGHT, number_format=POINTS)
     if report.unscored_note:
         row += 2
         note = printable(report.unscored_note)

@@ -93,6 +93,32 @@ def test_json_output_follows_the_shipped_schema(evaluation):
         jsonschema.validate(data, schema)
 
 
+def test_views_carry_the_numbers_they_show(context):
+    """A writer of numbers (a workbook's cells) reads ``*_value``, never the display text."""
+    def shown(text: str) -> Decimal:
+        return Decimal(text.replace(",", "").removesuffix("%"))
+
+    for p in context.projects:
+        assert p.total_value == shown(p.total) and p.weight_total_value == Decimal("100.00")
+        assert p.adjusted_value == shown(p.adjusted) and p.executed_value == shown(p.executed)
+        assert p.rate_value == shown(p.rate) / 100
+        for i in p.indicators:
+            assert (i.weight_value, i.score_value) == (shown(i.weight), shown(i.score))
+    for row, p in zip(context.summary, context.projects):
+        assert (row.total_value, row.rate_value) == (p.total_value, p.rate_value)
+    assert context.total_adjusted_value == sum(p.adjusted_value for p in context.projects)
+    assert context.average_total_value == shown(context.average_total)
+
+
+def test_every_format_of_the_table_is_offered_and_told_apart():
+    from evaluator.formats import FORMATS
+
+    option = next(o for o in main.commands["run"].params if o.name == "output_format")
+    assert list(option.type.choices) == list(FORMATS) == ["md", "html", "json", "xlsx"]
+    for fmt in FORMATS.values():
+        assert fmt.name in option.help and (fmt.needs_file == ("须配合 -o" in fmt.help()))
+
+
 def test_xlsx_cells_read_back(evaluation, context):
     openpyxl = pytest.importorskip("openpyxl")
     from evaluator.xlsx import render_xlsx

@@ -1,0 +1,156 @@
+"""The report formats: one table from a format's name to how it is rendered (DESIGN §5, §7).
+
+``FORMATS`` drives ``evaluate GOALS ACTUALS --format NAME``: click takes its choices and their
+help from it, the CLI asks it whether the format can only go to a file (``-o``), and renders
+through it. Adding a format is one entry here and one module that writes it::
+
+    def _pdf(job: Rendering) -> list[bytes]:
+        from .pdf import render_pdf  # imported in the run that needs it, not at start-up
+
+        return [render_pdf(job.context())]
+
+    FORMATS["pdf"] = Format("pdf", "PDF", "可打印的自评表", "pdf", _pdf, needs_file=True)
+
+A renderer takes a ``Rendering`` (the run, ready to be scored, and the options of the command)
+and returns the report as chunks, ``str`` (written as UTF-8) or ``bytes``. It does its work when
+called: a problem it raises (``TemplateProblem``) comes before anything is written. What it
+returns may be lazy (JSON scores projects as it is written). Most formats start from
+``job.context()``: every project scored, then the views of report.py (display strings, and
+their exact values beside them as ``*_value``), built once. A new option of a format is a field
+of ``Rendering`` and an option of ``cli.run``.
+
+Nothing heavy is imported here: cli.py reads this table as ``evaluate --help`` starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+if TYPE_CHECKING:
+    from .evaluation import Run
+    from .report import ReportContext
+
+Chunks = Iterable["str | bytes"]
+# (a line of JSON or an encoded slice of lines, projects done so far) → what is written
+Progress = Callable[[Iterable[tuple["str | bytes", int]], int], Iterable["str | bytes"]]
+
+
+def _unannounced(lines: Iterable[tuple[str | bytes, int]], _total: int) -> Iterator[str | bytes]:
+    return (line for line, _done in lines)
+
+
+class TemplateProblem(Exception):
+    """A template that cannot be rendered (a user's, from ``--templates``): its place and what
+    is wrong, in Chinese. The run ends with exit 2 and nothing written."""
+
+
+@dataclass
+class Rendering:
+    """What a renderer is given: the run and the options of the command."""
+
+    run: Run
+    explain: bool = False  # --explain: the trace of every score
+    templates: str | None = None  # --templates: a folder overriding the shipped templates
+    jobs: int = 1  # processes sharing the projects (JSON)
+    progress: Progress = _unannounced  # told of the projects done (a terminal's stderr)
+    _context: ReportContext | None = field(default=None, repr=False)
+
+    def context(self) -> ReportContext:
+        """Every project scored, then the one context object templates and writers read."""
+        if self._context is None:
+            from .report import build_context
+
+            self._context = build_context(self.run.evaluation(tuple(self.run.results())),
+                                          explain=self.explain)
+        return self._context
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # --format NAME
+    label: str  # its short name in messages: "Excel 格式须用 -o …"
+    description: str  # what it is, in the help of --format
+    extension: str  # of its files, without the dot
+    render: Callable[[Rendering], Chunks]
+    needs_file: bool = False  # binary: written with -o only, never to a terminal
+
+    def help(self) -> str:
+        return f"{self.name}（{self.description}{'，须配合 -o' if self.needs_file else ''}）"
+
+
+def _numbered(lines: Iterable[str]) -> Iterator[tuple[str, int]]:
+    for done, line in enumerate(lines, 1):
+        yield line, done
+
+
+def _json(job: Rendering) -> Chunks:
+    """Streamed as projects are scored (a province need not fit in memory twice), by
+    ``job.jobs`` processes when more than one (parallel.py; the same bytes)."""
+    from .report import json_chunks, project_line
+
+    run, rules = job.run, job.run.rules
+    total = len(run.indexes())
+    if job.jobs > 1:
+        from .parallel import rendered_in_parallel
+
+        lines = rendered_in_parallel(run, partial(project_line, rules=rules), job.jobs)
+    else:
+        lines = _numbered(project_line(r, rules) for r in run.results())
+    return json_chunks(rules, run.goals, job.progress(lines, total), run.sorted_diagnostics)
+
+
+def _templated(job: Rendering, name: str) -> list[bytes]:
+    """A Jinja template of reports/ (or of ``--templates``)."""
+    from jinja2 import TemplateError
+
+    from .report import render
+
+    context = job.context()
+    try:
+        return [render(context, name, job.templates).encode("utf-8")]
+    except UnicodeDecodeError:
+        raise TemplateProblem("模板文件不是 UTF-8 编码") from None
+    except Exception as problem:  # a user's template (1/0, a loop without end) too
+        if job.templates is None and not isinstance(problem, TemplateError):
+            raise  # the shipped templates' own fault: not the user's input
+        raise TemplateProblem(_template_problem(problem)) from None
+
+
+def _template_problem(problem: Exception) -> str:
+    """Where in which template, and what (Jinja's own words, which are English)."""
+    import traceback
+    from pathlib import Path
+
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+    where = ""
+    if isinstance(problem, TemplateSyntaxError) and problem.lineno:
+        where = f"{Path(problem.filename or problem.name or '?').name} 第 {problem.lineno} 行："
+    else:  # Jinja rewrites a template's frames to the template's file and line
+        frames = [f for f in traceback.extract_tb(problem.__traceback__)
+                  if f.filename.endswith(".j2")]
+        if frames:
+            where = f"{Path(frames[-1].filename).name} 第 {frames[-1].lineno} 行："
+    kind = {ZeroDivisionError: "除以零", RecursionError: "模板互相包含或递归过深",
+            OverflowError: "范围过大"}.get(type(problem), "")
+    detail = str(problem) or type(problem).__name__
+    if isinstance(problem, TemplateNotFound):
+        detail = (f"找不到模板“{problem.name}”（只读取模板目录与内置模板里的文件，"
+                  "不跟随指向目录外的链接）")
+    return where + (f"{kind}（{detail}）" if kind else detail)
+
+
+def _xlsx(job: Rendering) -> list[bytes]:
+    from .xlsx import render_xlsx  # openpyxl (and numpy under it): a quarter second
+
+    return [render_xlsx(job.context())]
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in [
+    Format("md", "Markdown", "Markdown 自评表与单位汇总", "md", partial(_templated, name="md")),
+    Format("html", "HTML", "网页，可打印", "html", partial(_templated, name="html")),
+    Format("json", "JSON", "数据，供其他程序读取", "json", _json),
+    Format("xlsx", "Excel", "Excel 工作簿", "xlsx", _xlsx, needs_file=True),
+]}
