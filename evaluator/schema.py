@@ -296,7 +296,7 @@ def _message(model: type[BaseModel], err: dict[str, Any], where: str = ""
     if kind == "year":
         return "schema.year", f"“{_label(parent, name)}”应为四位数字的年度：“{shorten(err.get('input'))}”", \
             "如 2024"
-    return f"schema.{kind}", f"“{_label(parent, name)}”的值不符合要求", None
+    return "schema.invalid", f"“{_label(parent, name)}”的值不符合要求", None  # a stable code
 
 
 def validate(model: type[Model], document: Document

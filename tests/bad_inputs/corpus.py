@@ -256,6 +256,15 @@ CASES: tuple[Case, ...] = (
           about="one level-3 line indented by 9 spaces instead of 10"),
     check("yaml_stray_colon", exit=1, expect=(G("yaml_stray_colon", 7, "yaml.colon"),),
           about="`goal: 目标: 完成宣传`: a colon and space inside an unquoted value"),
+    check("yaml_text_after_quote", exit=1,
+          expect=(G("yaml_text_after_quote", 3, "yaml.syntax"),),
+          about='`unit: "上海…中心"（实施单位）`: text after the closing quote (no rule names it: told '
+                'as a syntax error of its line)'),
+    check("yaml_missing_colon", exit=1,
+          expect=(G("yaml_missing_colon", 13, "yaml.missing_colon"),),
+          about="`公益活动举办次数 ≥3.00(次)`: a space where the colon should be"),
+    check("yaml_complex_key", exit=1, expect=(G("yaml_complex_key", 4, "yaml.complex_key"),),
+          about="`[funds_unit]: 元`: a list where a name should be"),
     both("yaml_indented_under_a_value", exit=1,
          expect=(A("yaml_indented_under_a_value", 10, "yaml.indentation"),),
          forbid=("yaml.syntax",),
@@ -384,6 +393,8 @@ CASES: tuple[Case, ...] = (
 
     check("schema_bad_choice", exit=1, expect=(G("schema_bad_choice", 4, "schema.choice"),),
           about="`funds_unit: 千元` (only 元 and 万元 are allowed)"),
+    both("schema_places", exit=1, expect=(A("schema_places", 10, "schema.places"),),
+         about="`weight: 5.555`: a 分值 with three decimals"),
 
     # ---- money
     both("money_negative", exit=1,
@@ -427,6 +438,9 @@ CASES: tuple[Case, ...] = (
     both("weights_category_overallocated", exit=1,
          expect=(A("weights_category_overallocated", None, "weights.category_overflow"),),
          about="explicit weights of 40 + 20 in 产出指标 (50), a third row left with nothing"),
+    both("weights_category_full", exit=0,
+         expect=(A("weights_category_full", 11, "weights.category_full"),),
+         about="explicit weights of 30 + 20 fill 产出指标 (50): the third row gets 0, with a warning"),
 
     # ---- goals
     check("goals_duplicate_project", exit=1,
@@ -444,8 +458,14 @@ CASES: tuple[Case, ...] = (
          about="the same unknown level-1 name, checked with actuals"),
     check("goals_empty_level3_name", exit=1, expect=(G("goals_empty_level3_name", 13, "goals.empty_name"),),
           about="`: ≥3.00(次)`: a level-3 entry whose name was deleted"),
+    both("goals_no_indicators", exit=1,
+         expect=(G("goals_no_indicators", None, "goals.no_indicators"),),
+         about="`产出指标: {}`: a project whose only level-1 holds no indicator"),
     check("target_unreadable", exit=1, expect=(G("target_unreadable", 13, "target.incomplete"),),
           about="`≥3.00(次`: an unreadable target"),
+    check("target_implied_operator", exit=0,
+          expect=(G("target_implied_operator", 13, "target.implied_operator"),),
+          about="`公益活动举办次数: 3次`: a target with no sign, read as ≥ with a warning"),
     check("target_empty", exit=1, expect=(G("target_empty", 13, "target.empty"),),
           about="a level-3 name with no target"),
 
@@ -462,6 +482,9 @@ CASES: tuple[Case, ...] = (
     both("actuals_unknown_indicator", exit=1,
          expect=(A("actuals_unknown_indicator", 22, "actuals.unknown_indicator"),),
          about="an actual `专家满意度` for an indicator goals does not have"),
+    both("actuals_duplicate_indicator", exit=1,
+         expect=(A("actuals_duplicate_indicator", 11, "actuals.duplicate_indicator"),),
+         about="`公益活动举办次数` and `数量指标/公益活动举办次数`: one indicator given twice"),
     both("actuals_ambiguous_name", exit=1,
          expect=(A("actuals_ambiguous_name", 10, "actuals.ambiguous_indicator"),),
          about="a level-3 name that exists under two level-2s, given by name alone"),
@@ -480,6 +503,12 @@ CASES: tuple[Case, ...] = (
     both("actual_tier_for_quantity", exit=0,
          expect=(A("actual_tier_for_quantity", 10, "actual.tier_for_quantity"),),
          about="`达成` for the quantitative `≥3.00(次)`: a warning, exit 0"),
+    both("actual_warnings", exit=0,
+         expect=(A("actual_warnings", 11, "actual.has_operator"),
+                 A("actual_warnings", 14, "actual.percent_unit")),
+         forbid=("review.missing_reason",),
+         about="`≥98%` as an actual (read as 98%) and a bare `0.9` against `≥80.00(%)` (read as "
+               "0.9%, with a warning): warnings, exit 0"),
     check("actual_tier_for_quantity_strict", "goals.yaml", "actuals.yaml",
           directory="actual_tier_for_quantity", options=("--strict",), exit=1,
           expect=(A("actual_tier_for_quantity", 10, "actual.tier_for_quantity"),),
@@ -504,6 +533,15 @@ CASES: tuple[Case, ...] = (
     both("score_budget_mismatch", exit=1,
          expect=(A("score_budget_mismatch", 7, "review.budget_score_mismatch"),),
          about="`budget.score: 10` where 98% execution gives 9.80"),
+    both("score_budget_above_weight", exit=1,
+         expect=(A("score_budget_above_weight", 7, "review.budget_score_above_weight"),),
+         about="`budget.score: 12` where the budget row's weight is 10"),
+    both("review_unexplained", exit=0,
+         expect=(A("review_unexplained", 6, "budget.over_executed"),
+                 A("review_unexplained", 10, "review.missing_reason"),
+                 A("review_unexplained", 13, "review.overachievement_unexplained")),
+         about="executed above budget, points lost and a target overshot fourfold, no reason "
+               "given: warnings, exit 0"),
 
     # ---- `evaluate GOALS ACTUALS` (the report on stdout)
     run("run_score_total_mismatch", exit=1,
@@ -527,6 +565,12 @@ CASES: tuple[Case, ...] = (
                           "rules_broken/goals.yaml", "rules_broken/actuals.yaml"),
          about="`--rules` naming a rule set with `budget.weight: 十`", exit=2,
          expect=(Expect("rules.number", "rules_broken/rules.yaml", 3),)),
+    Case("rules_cycle", ("check", "--rules", "rules_cycle/rules.yaml", "rules_cycle/goals.yaml", "rules_cycle/actuals.yaml"),
+         about="a rule set whose `extends:` names itself", exit=2, expect=(Expect("rules.cycle", "rules_cycle/rules.yaml", 2),)),
+    Case("rules_root", ("check", "--rules", "rules_root/rules.yaml", "rules_root/goals.yaml", "rules_root/actuals.yaml"),
+         about="a rule set written as a list", exit=2, expect=(Expect("rules.root", "rules_root/rules.yaml", 1),)),
+    Case("rules_bad_band", ("check", "--rules", "rules_bad_band/rules.yaml", "rules_bad_band/goals.yaml", "rules_bad_band/actuals.yaml"),
+         about="a rule set whose 部分达成 band runs from 90 down to 80", exit=2, expect=(Expect("rules.value", "rules_bad_band/rules.yaml", 3),)),
 )
 
 BY_NAME = {case.name: case for case in CASES}
