@@ -57,7 +57,8 @@ def pytest_configure(config):
 
     def watched(self, severity, code, *rest, **named):
         made(self, severity, code, *rest, **named)
-        _MADE[(code, getattr(severity, "value", severity))] = None
+        if "." in code:  # not a stand-in a test of the printer makes ("a")
+            _MADE[(code, getattr(severity, "value", severity))] = None
 
     Diagnostic.__init__ = watched
 
