@@ -7,6 +7,7 @@ single options; mappings merge key by key, lists are replaced whole.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -231,15 +232,33 @@ def shipped_rule_sets() -> list[str]:
 
 
 def _resolve(reference: str, relative_to: Path | None) -> Path | None:
+    """The file a rule-set reference names. Given on the command line (``relative_to`` None):
+    a path, or a shipped name. Named by ``extends:`` in a file: a file beside that one or below
+    it, or a shipped name; a rule file someone sent must not reach the rest of the machine (a
+    file read as rules is quoted in the excerpts of its diagnostics)."""
     candidate = Path(reference)
-    if relative_to is not None and not candidate.is_absolute():
-        nearby = relative_to.parent / candidate
-        if nearby.is_file():
-            return nearby
-    if candidate.is_file():
-        return candidate
+    if relative_to is None:
+        if candidate.is_file():
+            return candidate
+    elif _confined(relative_to.parent / candidate, relative_to.parent) is not None:
+        return relative_to.parent / candidate
     shipped = resource_dir("rules") / f"{reference}.yaml"
-    return shipped if shipped.is_file() else None
+    return shipped if "/" not in reference and shipped.is_file() else None
+
+
+def _confined(path: Path, folder: Path) -> Path | None:
+    """``path`` when it is a file in ``folder`` or below, links followed."""
+    try:
+        real, root = path.resolve(), folder.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return None
+    return path if real.is_relative_to(root) and real.is_file() else None
+
+
+def _outside(reference: str) -> bool:
+    """An ``extends:`` that points away from its file's folder: absolute, or through ``..``."""
+    path = Path(reference)
+    return path.is_absolute() or ".." in path.parts or reference.startswith("~")
 
 
 def _merge(base: Any, override: Any) -> Any:
@@ -260,6 +279,13 @@ def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagno
     relative: Path | None = None
     while current is not None:
         path = _resolve(current, relative)
+        if path is None and relative is not None and (
+                _outside(current) or os.path.lexists(relative.parent / current)):
+            # told without the target's name or contents: nothing of it is read
+            return LoadedRules(None, tuple(documents)), [error(
+                "rules.extends_outside", "extends 只能指向内置规则集，或本规则文件所在目录（及其子目录）中的文件",
+                documents[-1].position(("extends",)), length=min(len(current), 80),
+                hint="请把要继承的规则文件复制到本文件旁边，再写它的文件名")]
         if path is None:
             where = documents[-1].position(("extends",)) if documents else None
             known = "、".join(shipped_rule_sets())
