@@ -246,6 +246,10 @@ CODES: tuple[Code, ...] = (
          "找不到规则集“no-such-set”"),
     Code("rules.cycle", ERROR, "规则集循环继承", "rules.yaml", "extends: rules.yaml",
          "规则集循环继承“rules.yaml”"),
+    Code("rules.extends_outside", ERROR, "extends 指向规则文件所在目录以外", "rules.yaml",
+         "extends: ../other/rules.yaml",
+         "extends 只能指向内置规则集，或本规则文件所在目录（及其子目录）中的文件",
+         "目标文件不被读取，也不在信息中引用"),
     Code("rules.root", ERROR, "规则集最外层不是映射", "rules.yaml", "- extends: mof-2020",
          "规则集的最外层应为“名称: 值”形式的映射"),
 )
