@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,13 +18,15 @@ from pydantic import Field, model_validator
 from .diagnostics import Diagnostic, Position, error
 from .expression import Tier
 from .resources import DEFAULT_RULES, resource_dir
-from .schema import ExactDecimal, Strict, validate
+from .schema import Advised, ExactDecimal, Strict, validate
 from .source import Document, load_document
+from .weights import split_pro_rata
 
 
 class BudgetRule(Strict):
     weight: ExactDecimal = Field(ge=0, le=100, title="预算执行率分值",
-                                 description="预算执行率一行的分值；0 表示不设这一行，指标分值合计 100。")
+                                 description="预算执行率一行的分值；0 表示不设这一行，指标分值合计 100。"
+                                             "只改这一项时，继承的各类别按原比例分配其余分值（按 0.01 分步，合计精确）。")
     overrun_flag: bool = Field(True, title="超预算标记",
                                description="全年执行数超过全年预算数时给出提示。")
 
@@ -170,7 +172,8 @@ class RuleSet(Strict):
     def _consistent(self) -> "RuleSet":
         total = self.budget.weight + sum(c.weight for c in self.weights.categories)
         if total != 100:
-            raise ValueError(f"预算执行率与各类别分值合计应为 100，现为 {total}")
+            raise Advised(f"预算执行率与各类别分值合计应为 100，现为 {total}",
+                          ("weights", "categories"), _categories_advice(self))
         names = [c.name for c in self.weights.categories]
         if len(set(names)) != len(names):
             raise ValueError("指标类别的名称不能重复")
@@ -194,7 +197,11 @@ class RuleSet(Strict):
 
     def with_overrides(self, overrides: dict[str, Any]) -> "RuleSet":
         """This rule set with some options replaced, key by key, as an ``extends:`` file does."""
-        return RuleSet.model_validate(_merge(self.model_dump(), overrides))
+        merged = _merge(self.model_dump(), overrides)
+        if "weight" in overrides.get("budget", {}) and "categories" not in overrides.get(
+                "weights", {}):
+            merged = _categories_fill(merged)
+        return RuleSet.model_validate(merged)
 
     def grade(self, total: Decimal) -> str:
         for grade in self.grades:
@@ -225,6 +232,37 @@ class _Layered:
                     return layer.position(path[:length], key=key and length == len(path),
                                           offset=offset if length == len(path) else 0)
         return self.layers[0].position(())
+
+
+def _categories_fill(data: dict[str, Any]) -> dict[str, Any]:
+    """Categories inherited under a budget weight of the derived file's own: they keep their
+    proportions and fill what the budget leaves, in 0.01 steps that add up exactly (DESIGN
+    §4.1: with budget 0, 产出 55.56, 效益 33.33, 满意度 11.11). Anything unreadable is left as
+    it is, for the schema to name."""
+    try:
+        rest = Decimal(100) - Decimal(str(data["budget"]["weight"]))
+        categories = data["weights"]["categories"]
+        weights = [Decimal(str(category["weight"])) for category in categories]
+        if not 0 <= rest <= 100 or sum(weights) <= 0 or sum(weights) == rest:
+            return data
+    except (KeyError, TypeError, ValueError, InvalidOperation):
+        return data
+    filled = [{**category, "weight": share}
+              for category, share in zip(categories, split_pro_rata(rest, weights))]
+    return {**data, "weights": {**data["weights"], "categories": filled}}
+
+
+def _categories_advice(rules: RuleSet) -> str:
+    """What to write when the categories a rule set states miss what its budget row leaves."""
+    rest = Decimal(100) - rules.budget.weight
+    categories = rules.weights.categories
+    weights = [c.weight for c in categories]
+    advice = f"预算执行率 {rules.budget.weight} 分时，各类别分值合计应为 {rest}"
+    if sum(weights) > 0:
+        shares = split_pro_rata(rest, weights)
+        advice += "，按现有比例为" + "、".join(
+            f"{c.name} {share}" for c, share in zip(categories, shares))
+    return advice + "；只改预算执行率分值时可不写 weights.categories，继承的类别按原比例分配其余分值"
 
 
 def shipped_rule_sets() -> list[str]:
@@ -319,9 +357,18 @@ def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagno
             merged["name"] = own.stem
         if "title" not in documents[0].data and isinstance(merged.get("title"), str):
             merged["title"] = f"{merged['title']}（经 {own.name} 修改）"
+    if _first_holding(documents, ("budget", "weight")) < _first_holding(
+            documents, ("weights", "categories")):
+        merged = _categories_fill(merged)
     combined = _Layered(documents[0].path, merged, tuple(documents))
     rules, problems = validate(RuleSet, combined)  # type: ignore[arg-type]
     return LoadedRules(rules, tuple(documents)), [_as_rules_error(d) for d in problems]
+
+
+def _first_holding(documents: list[Document], path: tuple[str, ...]) -> int:
+    """How far up the ``extends`` chain the option is set (0: the file asked for)."""
+    return next((i for i, document in enumerate(documents) if document.has(path)),
+                len(documents))
 
 
 def _display(path: Path) -> str:
