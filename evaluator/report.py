@@ -104,6 +104,19 @@ class IndicatorView:
 
 
 @dataclass(frozen=True)
+class FundRow:
+    """A line under 年度资金总额 in the 项目资金 block: 其中：当年财政拨款, 上年结转资金, 其他资金."""
+
+    label: str
+    initial: str  # 年初预算数 (goals.yaml funds.fiscal …), "" when not given
+    adjusted: str  # 全年预算数, where actuals give it, else ""
+    executed: str  # 全年执行数, likewise
+    initial_value: Decimal | None  # the same, exact
+    adjusted_value: Decimal | None
+    executed_value: Decimal | None
+
+
+@dataclass(frozen=True)
 class CategoryView:
     name: str  # 产出指标 …
     weight: str
@@ -131,6 +144,7 @@ class ProjectView:
     budget_rule_score: str
     budget_self_score: str
     budget_trace: str
+    fund_rows: tuple[FundRow, ...]  # 其中：当年财政拨款 …; () when the inputs give none of them
     goal: str  # 年度总体目标
     summary: str  # 实际完成情况
     indicators: tuple[IndicatorView, ...]
@@ -161,14 +175,17 @@ class ProjectView:
 
 @dataclass(frozen=True)
 class TableSpans:
-    """Column and row spans of the HTML 自评表, so that templates do no arithmetic."""
+    """Column and row spans of the HTML 自评表, so that templates do no arithmetic. The form is
+    two tables that print as one: the project's head (项目名称 … 年度总体目标) on a grid of
+    ``head_columns`` (8, or 6 without the budget row's 分值 and 得分), and the indicators on
+    ``columns``, whose header row repeats on every printed page."""
 
-    columns: int  # 9, or 10 with the 规则得分 column
+    columns: int  # indicator table: 9, or 10 with the 规则得分 column
+    head_columns: int  # the head's grid: two label columns, then the funds' columns
     after_label: int  # cells right of a two-column label (项目名称 …)
     after_unit_label: int  # cells right of 实施单位
-    actual_summary: int  # 实际完成情况 beside 预期目标
-    budget_last: int  # the last cell of the funds rows
-    indicator_rows: int  # rows the vertical 绩效指标 label spans
+    actual_summary: int  # 实际完成情况 beside 预期目标 (which takes two)
+    funds_rows: int  # rows the 项目资金 label spans: its header, 年度资金总额 and the fund rows
 
 
 @dataclass(frozen=True)
@@ -295,6 +312,7 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
     project, budget = result.project, result.budget
     has_budget = budget.weight > 0
     weights = budget.weight + sum((r.weight for r in result.indicators), Decimal(0))
+    fund_rows = _fund_rows(result)
     return ProjectView(
         name=project.name, code=project.code or "", department=project.department,
         unit=project.unit, funds_unit=funds_unit, initial=money(budget.initial),
@@ -304,7 +322,7 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         budget_score=score_text(budget.score) if has_budget else "",
         budget_rule_score=score_text(budget.rule_score) if has_budget else "",
         budget_self_score=score_text(budget.self_score), budget_trace=budget.trace,
-        goal=project.goal, summary=(result.actuals.spec.summary or "").strip(),
+        fund_rows=fund_rows, goal=project.goal, summary=(result.actuals.spec.summary or "").strip(),
         indicators=_indicator_views(result.indicators, result.actuals.unreadable),
         categories=tuple(CategoryView(n, score_text(w), score_text(s), round_half_up(w),
                                       round_half_up(s)) for n, w, s in result.categories),
@@ -316,7 +334,7 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         grade=evaluation.grade(result.total) + (
             f"（分值合计 {score_text(weights)}，不是 100）" if weights != 100 else ""),
         has_self_scores=result.has_self_scores,
-        spans=_spans_of(result.has_self_scores, has_budget, len(result.indicators)),
+        spans=_spans_of(result.has_self_scores, has_budget, len(fund_rows)),
         initial_value=money_value(budget.initial), adjusted_value=money_value(budget.adjusted),
         executed_value=money_value(budget.executed),
         budget_weight_value=score_value(budget.weight) if has_budget else None,
@@ -329,12 +347,25 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         self_total_value=score_value(result.self_total))
 
 
-def _spans_of(has_self_scores: bool, has_budget: bool, rows: int) -> TableSpans:
-    columns = 10 if has_self_scores else 9
-    return TableSpans(columns=columns, after_label=columns - 2, after_unit_label=columns - 6,
-                      actual_summary=columns - 5,
-                      budget_last=(columns - 8) if has_budget else (columns - 6),
-                      indicator_rows=rows + 2)
+FUND_LABELS = (("fiscal", "其中：当年财政拨款"), ("carryover", "上年结转资金"), ("other", "其他资金"))
+
+
+def _fund_rows(result: ProjectResult) -> tuple[FundRow, ...]:
+    """The three lines of the official form under 年度资金总额, when the 申报表 gives any of
+    them; a figure not given is an empty cell, not a 0.00 nobody wrote."""
+    funds = result.project.funds
+    if all(getattr(funds, key) is None for key, _label in FUND_LABELS):
+        return ()
+    return tuple(FundRow(label, money(getattr(funds, key)), "", "",
+                         money_value(getattr(funds, key)), None, None)
+                 for key, label in FUND_LABELS)
+
+
+def _spans_of(has_self_scores: bool, has_budget: bool, fund_rows: int) -> TableSpans:
+    head = 8 if has_budget else 6
+    return TableSpans(columns=10 if has_self_scores else 9, head_columns=head,
+                      after_label=head - 2, after_unit_label=head - 5, actual_summary=head - 4,
+                      funds_rows=2 + fund_rows)
 
 
 def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportContext:
@@ -407,7 +438,21 @@ def environment(html: bool = False, templates: str | None = None) -> jinja2.Envi
         autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         finalize=printable)
     env.filters["cell"] = markdown_cell
+    env.filters["unbroken"] = unbroken_quantities
     return env
+
+
+# A number with its sign and unit: ≥800.00(人次), 1260人次, 95%, 30.00(万字)
+_QUANTITY = re.compile(r"[≥≤><=＞＜≧≦]?[+-]?\d[\d,.]*(?:\([^()\s]{1,8}\)|[%‰]|[\u4e00-\u9fff]{1,4})?")
+
+
+def unbroken_quantities(value: Any) -> Any:
+    """HTML text in which each quantity stays on one line (span.nb): a browser may break a line
+    between 人 and 次 in ≥800.00(人次), as anywhere between two Chinese characters."""
+    from markupsafe import Markup, escape
+
+    text = str(escape(printable(value)))
+    return Markup(_QUANTITY.sub(lambda m: f'<span class="nb">{m.group()}</span>', text))
 
 
 def _confined_loader(folders: list[str]) -> "jinja2.BaseLoader":

@@ -113,7 +113,8 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
     s.put(4, 3, p.department, span=3)
     s.put(4, 6, "实施单位", head=True)
     s.put(4, 7, p.unit, span=cols - 6)
-    s.put(5, 1, f"项目资金（{p.funds_unit}）", head=True, span=2, rows=2)
+    funds_rows = 2 + len(p.fund_rows)
+    s.put(5, 1, f"项目资金（{p.funds_unit}）", head=True, span=2, rows=funds_rows)
     heads = ["", "年初预算数", "全年预算数", "全年执行数"]
     heads += ["分值", "执行率", "得分"] if report.has_budget_row else ["执行率"]
     for offset, head in enumerate(heads):
@@ -126,16 +127,18 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
                    (p.budget_score_value, POINTS)]
     else:
         values += [(p.rate_value, PERCENT)]
-    for offset, (value, fmt) in enumerate(values):
-        last = offset == len(values) - 1
-        s.put(6, 3 + offset, value, align=RIGHT if fmt else LEFT, number_format=fmt,
-              span=(cols - 2 - offset) if last else 1)
-    s.put(7, 1, "年度总体目标", head=True, span=2, rows=2)
-    s.put(7, 3, "预期目标", head=True, span=3)
-    s.put(7, 6, "实际完成情况", head=True, span=cols - 5)
-    s.put(8, 3, p.goal, span=3)
-    s.put(8, 6, p.summary, span=cols - 5)
-    first = 9
+    _values_row(s, 6, values, cols)
+    for row, fund in enumerate(p.fund_rows, 7):  # 其中：当年财政拨款 …; — where the form has none
+        _values_row(s, row, [(fund.label, None), (fund.initial_value, MONEY),
+                             (fund.adjusted_value, MONEY), (fund.executed_value, MONEY)]
+                    + [("—", None)] * (len(heads) - 4), cols)
+    goal_row = 5 + funds_rows
+    s.put(goal_row, 1, "年度总体目标", head=True, span=2, rows=2)
+    s.put(goal_row, 3, "预期目标", head=True, span=3)
+    s.put(goal_row, 6, "实际完成情况", head=True, span=cols - 5)
+    s.put(goal_row + 1, 3, p.goal, span=3)
+    s.put(goal_row + 1, 6, p.summary, span=cols - 5)
+    first = goal_row + 2
     s.put(first, 1, "绩效指标", head=True, rows=len(p.indicators) + 2)
     heads = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
     heads += ["规则得分"] if p.has_self_scores else []
@@ -172,6 +175,15 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
     ws.print_title_rows = f"{first}:{first}"
     s.fit_rows()
     _page_setup(ws)
+
+
+def _values_row(s: _Sheet, row: int, values: list, cols: int) -> None:
+    """A row of the 项目资金 block from its third column; the last value fills the row."""
+    for offset, (value, fmt) in enumerate(values):
+        last = offset == len(values) - 1
+        align = RIGHT if fmt else (CENTER if value == "—" else LEFT)
+        s.put(row, 3 + offset, value, align=align, number_format=fmt,
+              span=(cols - 2 - offset) if last else 1)
 
 
 def _notes(p: ProjectView) -> str:

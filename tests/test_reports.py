@@ -240,7 +240,7 @@ def test_example_html_in_chromium(tmp_path):
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in html and "<link" not in html  # self-contained
     dom = render_dom(out, tmp_path)
-    assert dom.count('class="form"') == 10  # one 自评表 per project
+    assert dom.count('class="form indicators"') == 10  # one 自评表 per project
     assert dom.count("<svg") == 3  # categories, budget execution, grades
     assert "单位汇总：上海世界城市日事务协调中心（2024年度）" in dom
     assert 'rowspan="6">成本指标' in dom  # merged level-1 cell of 城市日宣传推广
@@ -475,3 +475,41 @@ def test_a_grade_over_weights_that_break_the_100_says_so(tmp_path):
     view = report_module.build_context(evaluation).projects[0]
     # 10 + 60 + 30 + 10 = 110, every row met
     assert (view.total, view.grade) == ("110.00", "优（分值合计 110.00，不是 100）")
+
+
+def test_the_fund_rows_are_shown_where_the_goals_give_them(tmp_path):
+    """其中：当年财政拨款 / 上年结转资金 / 其他资金 were read and never shown. A figure not given
+    is an empty cell, not a 0.00 nobody wrote; the form's 分值, 执行率 and 得分 are — there."""
+    goals = ("year: 2024\nunit: 测试单位\nprojects:\n  - name: 甲\n"
+             "    funds: {total: 100.00, fiscal: 80.00, carryover: 20.00}\n"
+             "    indicators:\n      产出指标:\n        数量指标:\n          a: ≥1次\n"
+             "  - name: 乙\n    funds: {total: 50.00}\n"
+             "    indicators:\n      产出指标:\n        数量指标:\n          a: ≥1次\n")
+    actuals = ("year: 2024\nprojects:\n" + "".join(
+        f"  {name}:\n    budget: {{adjusted: 100, executed: 90}}\n    indicators:\n      a: 1次\n"
+        for name in ("甲", "乙")))
+    (tmp_path / "goals.yaml").write_text(goals, encoding="utf-8")
+    (tmp_path / "actuals.yaml").write_text(actuals, encoding="utf-8")
+    inputs = [str(tmp_path / "goals.yaml"), str(tmp_path / "actuals.yaml")]
+    runner = CliRunner()
+    markdown = runner.invoke(main, inputs).stdout
+    assert ("| 其中：当年财政拨款 | 80.00 |  |  | — | — | — |\n| 上年结转资金 | 20.00 |  |  | — | — | — |\n"
+            "| 其他资金 |  |  |  | — | — | — |\n") in markdown
+    assert markdown.count("其中：当年财政拨款") == 1  # 乙 gives none of them: no rows
+    html = runner.invoke(main, [*inputs, "--format", "html"]).stdout
+    assert ('<tr><td class="label">其中：当年财政拨款</td><td class="num">80.00</td>'
+            '<td class="num"></td><td class="num"></td>') in html
+    assert html.count("上年结转资金") == 1 and 'rowspan="5" class="funds">项目资金' in html
+    runner.invoke(main, [*inputs, "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")])
+    import openpyxl
+
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    rows = [[c.value for c in row][2:9] for row in book["甲"].iter_rows()]
+    assert ["其中：当年财政拨款", 80, None, None, "—", "—", "—"] in rows
+    assert ["上年结转资金", 20, None, None, "—", "—", "—"] in rows
+    assert ["其他资金", None, None, None, "—", "—", "—"] in rows
+    assert not any(r[0] == "上年结转资金" for r in ([c.value for c in row][2:9]
+                                              for row in book["乙"].iter_rows()))
+    # the indicators and their total still where they belong below the longer funds block
+    total = next(row for row in book["甲"].iter_rows(values_only=True) if row[1] == "总分")
+    assert total[7] == 99  # 10 × 90/100 + 90

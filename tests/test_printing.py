@@ -1,0 +1,200 @@
+"""The 自评表 printed to A4 in headless Chromium: pages, repeated headers, rows kept whole, and
+column widths measured in the browser's own layout (DESIGN §11)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from evaluator import printing
+from evaluator.evaluation import evaluate_files
+from evaluator.report import build_context, render
+from tests.conftest import EXAMPLE, evaluate_in
+
+BROWSER = printing.find_browser()
+POPPLER = shutil.which("pdftotext") and shutil.which("pdfinfo")
+needs_browser = pytest.mark.skipif(BROWSER is None, reason="no Chromium, Chrome or Edge "
+                                   "(.ci/run installs Debian's chromium)")
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="pdftotext and pdfinfo (poppler-utils, "
+                                   "installed by .ci/run) read the printed pages")
+
+
+def pages_of(pdf: bytes, folder: Path) -> list[str]:
+    """The text of each printed page (pdftotext separates pages with a form feed)."""
+    path = folder / "printed.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    count = int(next(line.split()[-1] for line in info.stdout.splitlines()
+                     if line.startswith("Pages:")))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pages = text.split("\f")[:count]
+    assert len(pages) == count
+    return pages
+
+
+def forty_rows() -> tuple[str, str]:
+    """One project of 40 indicators (every fifth missed, with a reason and measures), as a
+    large project of a real unit has them."""
+    plan = [("产出指标", "数量指标", 12), ("产出指标", "质量指标", 10), ("产出指标", "时效指标", 6),
+            ("效益指标", "社会效益指标", 8), ("满意度指标", "服务对象满意度指标", 4)]
+    goals = ["year: 2024", "unit: 测试单位", "projects:", "  - name: 四十行项目",
+             "    funds: {total: 1000000.00, fiscal: 800000.00, carryover: 200000.00}",
+             "    goal: 完成年度工作任务。", "    indicators:"]
+    actuals = ["year: 2024", "projects:", "  四十行项目:",
+               "    budget: {adjusted: 1000000.00, executed: 950000.00}",
+               "    summary: 基本完成。", "    indicators:"]
+    number, level1 = 0, None
+    for first, second, rows in plan:
+        if first != level1:
+            goals.append(f"      {first}:")
+            level1 = first
+        goals.append(f"        {second}:")
+        for _ in range(rows):
+            number += 1
+            goals.append(f"          第{number}项活动举办场次: ≥10(场)")
+            actuals.append(
+                f"      第{number}项活动举办场次: {{actual: 8场, reason: 受场地改造影响部分活动延期"
+                f"举办（第{number}项）, measures: 提前锁定备用场地}}" if number % 5 == 0 else
+                f"      第{number}项活动举办场次: 10场")
+    return "\n".join(goals) + "\n", "\n".join(actuals) + "\n"
+
+
+@pytest.fixture(scope="module")
+def example_html(default_rules) -> str:
+    evaluation = evaluate_files(str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                *default_rules)
+    return render(build_context(evaluation), "html")
+
+
+@needs_browser
+@needs_poppler
+def test_the_example_prints_each_project_from_a_new_page(example_html, tmp_path):
+    """The shipped example printed to 48 mostly blank pages: a merged 一级 cell over 20 rows
+    could not break, and the vertical 绩效指标 cell spanned the whole table."""
+    pages = pages_of(printing.print_pdf(example_html), tmp_path)
+    starts = [n for n, page in enumerate(pages, 1) if "主管部门" in page]
+    names = ["城市日宣传推广", "城市日管理研究", "2024年“上海奖”工作", "课题研究", "世界城市日海外专题推介",
+             "人居署项目支持", "城市日主场活动", "2024年“上海指数”工作", "涉外资料翻译", "信息化建设项目"]
+    assert [next(name for name in names if name in pages[n - 1]) for n in starts] == names
+    # each project's pages, from its first to the next one's (the summary last), looked at:
+    # the 27- and 28-row projects with their long goals take two pages, the 49-row one three
+    summary = next(n for n, page in enumerate(pages, 1) if "单位汇总：" in page)
+    lengths = [b - a for a, b in zip(starts, starts[1:] + [summary])]
+    assert lengths == [2, 2, 2, 2, 2, 2, 3, 2, 1, 2]
+    assert len(pages) == 22  # and the summary with its charts and the diagnostics on two
+    for start, length in zip(starts, lengths):
+        for page in pages[start:start + length - 1]:  # a project's later pages
+            assert "一级指标" in page and "偏差原因分析" in page  # the header repeats
+
+
+@needs_browser
+@needs_poppler
+def test_forty_rows_print_on_two_pages_rows_whole(tmp_path):
+    goals, actuals = forty_rows()
+    context = build_context(evaluate_in(tmp_path, goals, actuals))
+    pages = pages_of(printing.print_pdf(render(context, "html")), tmp_path)
+    project = [page for page in pages if "单位汇总：" not in page]
+    assert len(project) == 2 and "单位汇总：" in pages[2] and len(pages) == 3
+    assert "其中：当年财政拨款" in project[0] and "800,000.00" in project[0]
+    assert "偏差原因分析及改进措施" in project[1] and "一级指标" in project[1]
+    seen = []
+    for number, page in ((n, p) for p in project for n in range(1, 41)
+                         if f"第{n}项活动举办场次" in p.replace(" ", "")):
+        seen.append(number)
+        if number % 5 == 0:  # the row's reason is on the page of its name: not split
+            assert f"（第{number}项）" in page.replace(" ", "").replace("\n", ""), number
+    assert sorted(seen) == list(range(1, 41))  # each row once: none split over two pages
+
+
+# Run in the page before the DOM is dumped: the print rules applied to the screen, the body as
+# wide as A4 leaves between the margins, then every header word, every value and every column
+# measured, and written into the page as JSON.
+MEASURE = """
+<script>
+for (const sheet of document.styleSheets)
+  for (const rule of sheet.cssRules)
+    if (rule instanceof CSSMediaRule && rule.media.mediaText === "print") rule.media.mediaText = "all";
+document.body.style.width = "190mm";
+const lines = (node, start, end) => {  // the distinct lines a piece of text is laid out on
+  const range = document.createRange();
+  range.setStart(node, start);
+  range.setEnd(node, end);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+};
+const words = [], overflow = [], columns = [];
+const wordsOf = (element, pattern) => {  // each word of each text node in it, and its lines
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest(".trace, .flag")) continue;
+    for (const match of node.data.matchAll(pattern))
+      words.push([match[0], lines(node, match.index, match.index + match[0].length)]);
+  }
+};
+for (const table of document.querySelectorAll("table.form")) {
+  for (const cell of table.querySelectorAll("th, td")) {
+    if (cell.scrollWidth > cell.clientWidth + 1) overflow.push(cell.innerText);
+    if (cell.matches("th")) {  // a header's words: its .w parts, or all of it
+      for (const part of cell.querySelector(".w") ? cell.querySelectorAll(".w") : [cell])
+        wordsOf(part, /.+/g);
+    } else if (cell.matches(".num, .label")) {
+      wordsOf(cell, /.+/g);
+    } else if (cell.matches(".value")) {  // a quantity with its unit; a run of Latin script
+      for (const part of cell.querySelectorAll(".nb")) wordsOf(part, /.+/g);
+      wordsOf(cell, /[^\\s\\u3000-\\u303f\\u4e00-\\u9fff\\uff00-\\uffef]+/g);
+    }
+  }
+  if (table.matches(".indicators"))
+    columns.push([...table.querySelectorAll("thead th")].map(th => [th.innerText.replace("\\n", ""),
+                  th.getBoundingClientRect().width]));
+}
+const measured = {words, overflow, columns, body: document.body.getBoundingClientRect().width,
+  widest: Math.max(...[...document.querySelectorAll("table.form")].map(t => t.getBoundingClientRect().width)),
+  em: parseFloat(getComputedStyle(document.querySelector("table.form td")).fontSize)};
+const out = document.createElement("pre");
+out.id = "measured";
+out.textContent = JSON.stringify(measured);
+document.body.appendChild(out);
+</script>
+"""
+
+
+def measured(html: str, folder: Path) -> dict:
+    page = folder / "measured.html"
+    page.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    command = [BROWSER, "--headless", "--disable-gpu", "--no-first-run", "--disable-extensions",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={folder / 'profile'}", "--run-all-compositor-stages-before-draw",
+               "--dump-dom", page.as_uri()]
+    import os
+
+    if os.geteuid() == 0:
+        command.insert(1, "--no-sandbox")
+    dom = subprocess.run(command, capture_output=True, text=True, timeout=120).stdout
+    start = dom.index('<pre id="measured">') + len('<pre id="measured">')
+    return json.loads(dom[start:dom.index("</pre>", start)].replace("&amp;", "&")
+                      .replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"'))
+
+
+@needs_browser
+def test_no_column_is_narrower_than_its_longest_word(example_html, tmp_path):
+    """The 偏差原因分析及改进措施 column was squeezed to two characters and clipped at the
+    right edge; now each header keeps its words, no value breaks inside, nothing overflows."""
+    seen = measured(example_html, tmp_path)
+    assert seen["widest"] <= seen["body"] + 0.5  # within the page: nothing clipped at the edge
+    assert seen["overflow"] == []  # no cell's content wider than the cell
+    broken = [text for text, lines in seen["words"] if lines > 1]
+    assert broken == []  # 1,102,000.00, ≥2000.00(人), 1850人, 一级指标, 偏差原因分析 … whole
+    texts = {text for text, _lines in seen["words"]}
+    assert {"偏差原因分析", "及改进措施", "一级指标", "1,102,000.00", "≥2000.00(人)", "1850人",
+            "其中：当年财政拨款"} <= texts
+    em = seen["em"]  # the table's font size, 9pt
+    for columns in seen["columns"]:
+        widths = dict(columns)
+        assert widths["偏差原因分析及改进措施"] >= 12 * em  # a dozen characters a line at least
+        assert widths["三级指标"] >= 8 * em
+        assert widths["一级指标"] >= 4 * em and widths["年度指标值"] >= 5 * em
