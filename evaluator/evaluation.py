@@ -583,11 +583,12 @@ def score_budget_row(project: Project, project_actuals: ProjectActuals, rules: R
             problems.append(error("review.budget_score_above_weight",
                                   f"预算执行率自评得分 {stated} 超过分值 {weight}，按规则得分 {outcome.score} 计",
                                   score_at, length=score_length))
-        elif abs(stated - outcome.score) > rules.review.tolerance:
-            rejected = True
-            problems.append(error("review.budget_score_mismatch",
-                                  f"预算执行率自评得分 {stated} 与按执行率计算的 {outcome.score} 不符，按后者计",
-                                  score_at, length=score_length, hint=outcome.trace))
+        elif abs(stated - outcome.score) > rules.review.tolerance:  # adopted, as a row's is
+            how = "宽松" if stated > outcome.score else "严格"  # (units write whole points)
+            problems.append(warning("review.budget_score_mismatch",
+                                    f"预算执行率自评得分 {stated} 与按执行率计算的 {outcome.score} 相差 "
+                                    f"{abs(stated - outcome.score)}，比规则{how}",
+                                    score_at, length=score_length, hint=outcome.trace))
     result = BudgetResult(spec.initial if spec.initial is not None else project.funds.total,
                           spec.adjusted, spec.executed, rate, weight, outcome.score, stated,
                           outcome.trace, outcome.flags, rejected)

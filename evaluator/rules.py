@@ -7,8 +7,9 @@ single options; mappings merge key by key, lists are replaced whole.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,13 +18,15 @@ from pydantic import Field, model_validator
 from .diagnostics import Diagnostic, Position, error
 from .expression import Tier
 from .resources import DEFAULT_RULES, resource_dir
-from .schema import ExactDecimal, Strict, validate
+from .schema import Advised, ExactDecimal, Strict, validate
 from .source import Document, load_document
+from .weights import split_pro_rata
 
 
 class BudgetRule(Strict):
     weight: ExactDecimal = Field(ge=0, le=100, title="预算执行率分值",
-                                 description="预算执行率一行的分值；0 表示不设这一行，指标分值合计 100。")
+                                 description="预算执行率一行的分值；0 表示不设这一行，指标分值合计 100。"
+                                             "只改这一项时，继承的各类别按原比例分配其余分值（按 0.01 分步，合计精确）。")
     overrun_flag: bool = Field(True, title="超预算标记",
                                description="全年执行数超过全年预算数时给出提示。")
 
@@ -169,7 +172,8 @@ class RuleSet(Strict):
     def _consistent(self) -> "RuleSet":
         total = self.budget.weight + sum(c.weight for c in self.weights.categories)
         if total != 100:
-            raise ValueError(f"预算执行率与各类别分值合计应为 100，现为 {total}")
+            raise Advised(f"预算执行率与各类别分值合计应为 100，现为 {total}",
+                          ("weights", "categories"), _categories_advice(self))
         names = [c.name for c in self.weights.categories]
         if len(set(names)) != len(names):
             raise ValueError("指标类别的名称不能重复")
@@ -193,7 +197,11 @@ class RuleSet(Strict):
 
     def with_overrides(self, overrides: dict[str, Any]) -> "RuleSet":
         """This rule set with some options replaced, key by key, as an ``extends:`` file does."""
-        return RuleSet.model_validate(_merge(self.model_dump(), overrides))
+        merged = _merge(self.model_dump(), overrides)
+        if "weight" in overrides.get("budget", {}) and "categories" not in overrides.get(
+                "weights", {}):
+            merged = _categories_fill(merged)
+        return RuleSet.model_validate(merged)
 
     def grade(self, total: Decimal) -> str:
         for grade in self.grades:
@@ -226,20 +234,69 @@ class _Layered:
         return self.layers[0].position(())
 
 
+def _categories_fill(data: dict[str, Any]) -> dict[str, Any]:
+    """Categories inherited under a budget weight of the derived file's own: they keep their
+    proportions and fill what the budget leaves, in 0.01 steps that add up exactly (DESIGN
+    §4.1: with budget 0, 产出 55.56, 效益 33.33, 满意度 11.11). Anything unreadable is left as
+    it is, for the schema to name."""
+    try:
+        rest = Decimal(100) - Decimal(str(data["budget"]["weight"]))
+        categories = data["weights"]["categories"]
+        weights = [Decimal(str(category["weight"])) for category in categories]
+        if not 0 <= rest <= 100 or sum(weights) <= 0 or sum(weights) == rest:
+            return data
+    except (KeyError, TypeError, ValueError, InvalidOperation):
+        return data
+    filled = [{**category, "weight": share}
+              for category, share in zip(categories, split_pro_rata(rest, weights))]
+    return {**data, "weights": {**data["weights"], "categories": filled}}
+
+
+def _categories_advice(rules: RuleSet) -> str:
+    """What to write when the categories a rule set states miss what its budget row leaves."""
+    rest = Decimal(100) - rules.budget.weight
+    categories = rules.weights.categories
+    weights = [c.weight for c in categories]
+    advice = f"预算执行率 {rules.budget.weight} 分时，各类别分值合计应为 {rest}"
+    if sum(weights) > 0:
+        shares = split_pro_rata(rest, weights)
+        advice += "，按现有比例为" + "、".join(
+            f"{c.name} {share}" for c, share in zip(categories, shares))
+    return advice + "；只改预算执行率分值时可不写 weights.categories，继承的类别按原比例分配其余分值"
+
+
 def shipped_rule_sets() -> list[str]:
     return sorted(p.stem for p in resource_dir("rules").glob("*.yaml"))
 
 
 def _resolve(reference: str, relative_to: Path | None) -> Path | None:
+    """The file a rule-set reference names. Given on the command line (``relative_to`` None):
+    a path, or a shipped name. Named by ``extends:`` in a file: a file beside that one or below
+    it, or a shipped name; a rule file someone sent must not reach the rest of the machine (a
+    file read as rules is quoted in the excerpts of its diagnostics)."""
     candidate = Path(reference)
-    if relative_to is not None and not candidate.is_absolute():
-        nearby = relative_to.parent / candidate
-        if nearby.is_file():
-            return nearby
-    if candidate.is_file():
-        return candidate
+    if relative_to is None:
+        if candidate.is_file():
+            return candidate
+    elif _confined(relative_to.parent / candidate, relative_to.parent) is not None:
+        return relative_to.parent / candidate
     shipped = resource_dir("rules") / f"{reference}.yaml"
-    return shipped if shipped.is_file() else None
+    return shipped if "/" not in reference and shipped.is_file() else None
+
+
+def _confined(path: Path, folder: Path) -> Path | None:
+    """``path`` when it is a file in ``folder`` or below, links followed."""
+    try:
+        real, root = path.resolve(), folder.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return None
+    return path if real.is_relative_to(root) and real.is_file() else None
+
+
+def _outside(reference: str) -> bool:
+    """An ``extends:`` that points away from its file's folder: absolute, or through ``..``."""
+    path = Path(reference)
+    return path.is_absolute() or ".." in path.parts or reference.startswith("~")
 
 
 def _merge(base: Any, override: Any) -> Any:
@@ -260,6 +317,13 @@ def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagno
     relative: Path | None = None
     while current is not None:
         path = _resolve(current, relative)
+        if path is None and relative is not None and (
+                _outside(current) or os.path.lexists(relative.parent / current)):
+            # told without the target's name or contents: nothing of it is read
+            return LoadedRules(None, tuple(documents)), [error(
+                "rules.extends_outside", "extends 只能指向内置规则集，或本规则文件所在目录（及其子目录）中的文件",
+                documents[-1].position(("extends",)), length=min(len(current), 80),
+                hint="请把要继承的规则文件复制到本文件旁边，再写它的文件名")]
         if path is None:
             where = documents[-1].position(("extends",)) if documents else None
             known = "、".join(shipped_rule_sets())
@@ -293,9 +357,18 @@ def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagno
             merged["name"] = own.stem
         if "title" not in documents[0].data and isinstance(merged.get("title"), str):
             merged["title"] = f"{merged['title']}（经 {own.name} 修改）"
+    if _first_holding(documents, ("budget", "weight")) < _first_holding(
+            documents, ("weights", "categories")):
+        merged = _categories_fill(merged)
     combined = _Layered(documents[0].path, merged, tuple(documents))
     rules, problems = validate(RuleSet, combined)  # type: ignore[arg-type]
     return LoadedRules(rules, tuple(documents)), [_as_rules_error(d) for d in problems]
+
+
+def _first_holding(documents: list[Document], path: tuple[str, ...]) -> int:
+    """How far up the ``extends`` chain the option is set (0: the file asked for)."""
+    return next((i for i, document in enumerate(documents) if document.has(path)),
+                len(documents))
 
 
 def _display(path: Path) -> str:

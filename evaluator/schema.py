@@ -23,6 +23,14 @@ from .source import Document, value_at, whole_unicode
 Model = TypeVar("Model", bound=BaseModel)
 
 
+class Advised(ValueError):
+    """A model's own check that knows which option it is about and what to write instead."""
+
+    def __init__(self, message: str, path: tuple[str, ...] = (), hint: str | None = None):
+        super().__init__(message)
+        self.path, self.hint = path, hint
+
+
 class Strict(BaseModel):
     """Unknown keys are errors; records never change once read."""
 
@@ -288,15 +296,15 @@ def _message(model: type[BaseModel], err: dict[str, Any], where: str = ""
         return "schema.number", f"“{_label(parent, name)}”应为数字：“{shown}”不是数字", \
             _number_hint(written)
     if kind == "value_error":
-        message = str(err.get("ctx", {}).get("error", err["msg"]))
-        return "schema.value", message, None
+        problem = err.get("ctx", {}).get("error", err["msg"])
+        return "schema.value", str(problem), getattr(problem, "hint", None)
     if kind == "places":
         return ("schema.places", f"“{_label(parent, name)}”最多保留两位小数：“{shorten(err.get('input'))}”",
                 "分值和得分写到 0.01，如 16.67")
     if kind == "year":
         return "schema.year", f"“{_label(parent, name)}”应为四位数字的年度：“{shorten(err.get('input'))}”", \
             "如 2024"
-    return f"schema.{kind}", f"“{_label(parent, name)}”的值不符合要求", None
+    return "schema.invalid", f"“{_label(parent, name)}”的值不符合要求", None  # a stable code
 
 
 def validate(model: type[Model], document: Document
@@ -325,7 +333,7 @@ def validate_part(model: type[Model], data: Any, document: Document, prefix: tup
             loc = tuple(err["loc"])
             missing = err["type"] == "missing"
             unknown_key = err["type"] == "extra_forbidden"
-            path = prefix + loc
+            path = prefix + loc + getattr(err.get("ctx", {}).get("error"), "path", ())
             if missing:  # point at the mapping that lacks the key: its own key, if it has one
                 path = path[:-1]
             position = document.position(path, key=unknown_key or missing)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from .rules import Category, RuleSet
 from .schema import CENT
 
+if TYPE_CHECKING:  # rules.py shares its categories out with split_pro_rata
+    from .rules import Category, RuleSet
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,3 +43,41 @@ def evaluate_in(folder: Path, goals: str | bytes, actuals: str | bytes | None = 
                               *load_rule_set())
     finally:
         os.chdir(here)
+
+
+# ---- every diagnostic made while the suite runs is declared (see tests/test_catalogue.py) ----
+
+_MADE: dict[tuple[str, str], None] = {}  # (code, severity) of every Diagnostic made here
+
+
+def pytest_configure(config):
+    from evaluator.diagnostics import Diagnostic
+
+    made = Diagnostic.__init__
+
+    def watched(self, severity, code, *rest, **named):
+        made(self, severity, code, *rest, **named)
+        if "." in code:  # not a stand-in a test of the printer makes ("a")
+            _MADE[(code, getattr(severity, "value", severity))] = None
+
+    Diagnostic.__init__ = watched
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from evaluator.catalogue import declared
+
+    codes = declared()
+    session.config.undeclared = [f"{code} ({severity})" for code, severity in sorted(_MADE)
+                                 if severity not in codes.get(code, ())]
+    if session.config.undeclared:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    undeclared = getattr(config, "undeclared", None)
+    if undeclared:
+        terminalreporter.write_line(
+            "diagnostics made by the tests but not declared with that severity in "
+            "evaluator/catalogue.py: " + ", ".join(undeclared) + ". Add each to CODES there "
+            "(see tests/test_catalogue.py), then run "
+            "`python -m evaluator.catalogue > docs/diagnostics.md`", red=True)

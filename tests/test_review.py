@@ -90,9 +90,30 @@ def test_messages_say_which_way_the_unit_differs(tmp_path):
     assert "“社会影响力”自评得分 20.00 与规则得分 21.00 相差 1.00，比规则严格" in messages
 
 
-def test_budget_score_that_is_not_the_arithmetic_is_an_error(tmp_path):
-    evaluation = evaluate(tmp_path, actuals=ACTUALS.replace("score: 9.50}", "score: 10.00}"))
-    assert ("review.budget_score_mismatch", 4) in findings(evaluation)
+def test_a_budget_score_that_is_not_the_arithmetic_is_adopted_with_a_warning(tmp_path):
+    """Units write whole points (9 for 99.1%): adopted as a row's own score is (§4.6), and
+    told as stricter or more generous; the stated total is checked against it."""
+    actuals = ACTUALS.replace("executed: 190000.00, score: 9.50}", "executed: 198200.00, score: 9}")
+    evaluation = evaluate(tmp_path, actuals=actuals.replace("total: 90.00", "total: 80.33"))
+    project = evaluation.projects[0]
+    # rule: 10 × 198200/200000 = 9.91; the unit's 9 (9.00) is adopted
+    assert (project.budget.rule_score, project.budget.score) == (Decimal("9.91"), Decimal("9.00"))
+    found = [d for d in evaluation.diagnostics if d.code == "review.budget_score_mismatch"]
+    assert [(d.severity, d.position.line) for d in found] == [("warning", 4)]
+    assert found[0].message == "预算执行率自评得分 9.00 与按执行率计算的 9.91 相差 0.91，比规则严格"
+    # adopted rows 16.67 + 14.00 + 11.66 + 20.00 + 10.00 = 72.33, plus the budget's 9.00
+    assert project.total == Decimal("81.33")
+    assert ("review.total_mismatch", 5) in findings(evaluation)  # 80.33 written
+    generous = evaluate(tmp_path, actuals=ACTUALS.replace("score: 9.50}", "score: 10.00}"))
+    message = next(d.message for d in generous.diagnostics
+                   if d.code == "review.budget_score_mismatch")
+    assert message.endswith("相差 0.50，比规则宽松")  # 10.00 against 9.50
+    assert generous.projects[0].budget.score == Decimal("10.00")
+    exact = evaluate(tmp_path, actuals=actuals.replace("total: 90.00", "total: 81.33"))
+    assert ("review.total_mismatch", 5) not in findings(exact)
+    negative = evaluate(tmp_path, actuals=ACTUALS.replace("score: 9.50}", "score: -1}"))
+    assert ("schema.range", 4) in findings(negative)  # below 0: an error, the rule's 9.50 stands
+    assert negative.projects[0].budget.score == Decimal("9.50")
 
 
 def test_reports_show_both_columns(tmp_path):

@@ -64,7 +64,8 @@ def test_extends_a_file_relative_to_the_child(tmp_path):
     ("extends: mof-2020\nquantitative: {reverse_formula: inverse}\n", "rules.choice", 2, 33),
     ("extends: mof-2020\nbudget: {weight: ten}\n", "rules.number", 2, 18),
     ("extends: no-such-set\n", "rules.not_found", 1, 10),
-    ("extends: mof-2020\nbudget: {weight: 5}\n", "rules.value", 1, 1),
+    ("extends: mof-2020\nbudget: {weight: 5}\nweights:\n  categories: [{name: 产出指标, weight: 50}]\n",
+     "rules.value", 4, 3),
     ("extends: mof-2020\nqualitative:\n  partial: {low: 60, high: 80, default: 90}\n",
      "rules.value", 3, 3),
 ])
@@ -164,3 +165,62 @@ def test_a_file_that_changes_a_rule_set_without_naming_itself_is_not_that_rule_s
     named.write_text("extends: mof-2020\nname: 自定\ntitle: 自定口径\n", encoding="utf-8")
     assert (load_rules(str(named))[0].rules.name, load_rules(str(named))[0].rules.title) == (
         "自定", "自定口径")
+
+
+def _categories(rules):
+    return [(c.name, c.weight) for c in rules.weights.categories]
+
+
+@pytest.mark.parametrize("weight, expected", [
+    # 100 × 50/90 = 55.555…, 30/90 → 33.333…, 10/90 → 11.111…: 99.99 in floors, the cent
+    # left to the largest remainder (55.555…): DESIGN §4.1's 55.56, 33.33, 11.11
+    ("0", ["55.56", "33.33", "11.11"]),
+    # 80 × 50/90 = 44.444…, 26.666…, 8.888…: floors 79.98, cents to .888… and .666…
+    ("20", ["44.44", "26.67", "8.89"]),
+    ("10", ["50", "30", "10"]),  # the inherited weight again: nothing to fill
+])
+def test_a_rule_set_that_changes_only_the_budget_weight_is_complete(tmp_path, weight, expected):
+    loaded, problems = load_rules(write(tmp_path, f"extends: mof-2020\nbudget: {{weight: {weight}}}\n"))
+    assert problems == []
+    names = ["产出指标", "效益指标", "满意度指标"]
+    assert _categories(loaded.rules) == list(zip(names, map(Decimal, expected)))
+    assert loaded.rules.weights.categories[0].members == ("产出指标", "成本指标")  # kept
+    overridden = load_rule_set()[0].with_overrides({"budget": {"weight": weight}})
+    assert _categories(overridden) == _categories(loaded.rules)
+
+
+def test_a_budget_weight_over_a_parent_with_its_own_categories_keeps_theirs(tmp_path):
+    """The categories come from the nearest file that states them (no-budget-row: 60/30/10)."""
+    import shutil
+
+    shutil.copy(EXAMPLE.parent / "rules" / "no-budget-row.yaml", tmp_path / "base.yaml")
+    path = write(tmp_path, "extends: base.yaml\nbudget: {weight: 20}\n", "child.yaml")
+    loaded, problems = load_rules(path)
+    assert problems == []  # 80 × 60/100 = 48, × 30/100 = 24, × 10/100 = 8
+    assert [w for _n, w in _categories(loaded.rules)] == [Decimal(48), Decimal(24), Decimal(8)]
+
+
+def test_categories_stated_beside_a_budget_that_do_not_add_up_say_what_to_write(tmp_path):
+    path = write(tmp_path, "name: 省级\ntitle: 省级\nextends: mof-2020\nbudget: {weight: 20}\n"
+                           "weights:\n  categories:\n    - {name: 产出指标, weight: 50}\n"
+                           "    - {name: 效益指标, weight: 30}\n    - {name: 满意度指标, weight: 10}\n")
+    loaded, problems = load_rules(path)
+    assert loaded.rules is None
+    [problem] = problems
+    assert (problem.code, problem.position.line, problem.position.column) == ("rules.value", 6, 3)
+    assert problem.message == "预算执行率与各类别分值合计应为 100，现为 110"
+    assert problem.hint.startswith("预算执行率 20 分时，各类别分值合计应为 80，按现有比例为"
+                                   "产出指标 44.44、效益指标 26.67、满意度指标 8.89；")
+
+
+def test_a_rule_set_without_a_budget_row_scores_the_example(tmp_path):
+    """The example's rows without 分值 fill 55.56 / 33.33 / 11.11; a project whose explicit 分值
+    add up to 90 is told that they must now carry 100."""
+    path = write(tmp_path, "extends: mof-2020\nbudget: {weight: 0}\n")
+    evaluation = evaluate_files(str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                *load_rule_set(path))
+    first = evaluation.projects[0]
+    assert first.budget.weight == 0 and first.budget.score == 0
+    assert sum(r.weight for r in first.indicators) == 100
+    assert dict((name, weight) for name, weight, _score in first.categories) == {
+        "产出指标": Decimal("55.56"), "效益指标": Decimal("33.33"), "满意度指标": Decimal("11.11")}

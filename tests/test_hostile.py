@@ -1,0 +1,165 @@
+"""Hostile and accidental inputs (issue 20): what a folder sent from elsewhere may hold, and
+where a run's outputs may be pointed. Every output here goes into ``tmp_path``; a device is
+only ever read (and refused before that), a FIFO made here stands for one as an output."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from evaluator.cli import main
+from evaluator.rules import load_rules
+from tests.conftest import EXAMPLE, ROOT
+
+TIMEOUT = 120
+
+
+def evaluate(*args, cwd=ROOT, **options) -> subprocess.CompletedProcess:
+    """The installed command as a user runs it, in a child with a timeout."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}  # this tree's evaluator, from any cwd
+    return subprocess.run([sys.executable, "-m", "evaluator", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, encoding="utf-8", errors="replace",
+                          timeout=TIMEOUT, env=environment, **options)
+
+
+@pytest.fixture
+def example(tmp_path):
+    for name in ("goals.yaml", "actuals.yaml"):
+        shutil.copy(EXAMPLE / name, tmp_path / name)
+    return tmp_path
+
+
+# ---- rule files stay where they belong ---------------------------------------------------
+
+SECRET = "password: hunter2-line-one\n"
+
+
+@pytest.mark.parametrize("reference", ["{secret}", "../secret.txt", "link.yaml",
+                                       "sub/../../secret.txt"])
+def test_extends_cannot_reach_outside_its_folder(tmp_path, reference):
+    (tmp_path / "secret.txt").write_text(SECRET, encoding="utf-8")
+    folder = tmp_path / "unit"
+    folder.mkdir()
+    (folder / "sub").mkdir()
+    (folder / "link.yaml").symlink_to(tmp_path / "secret.txt")
+    rules = folder / "rules.yaml"
+    rules.write_text(f"extends: {reference.format(secret=tmp_path / 'secret.txt')}\n",
+                     encoding="utf-8")
+    loaded, problems = load_rules(str(rules))
+    assert loaded.rules is None
+    assert [(p.code, p.position.line, p.position.column) for p in problems] == [
+        ("rules.extends_outside", 1, 10)]
+    assert [d.path for d in loaded.documents] == [str(rules)]  # the target was never read
+    result = evaluate("rules", rules)
+    assert result.returncode == 2
+    assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_extends_may_name_a_file_below_its_own(tmp_path):
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "common.yaml").write_text(
+        "extends: mof-2020\nname: common\ntitle: 共同\n", encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("extends: base/common.yaml\nname: mine\ntitle: 我的\n", encoding="utf-8")
+    loaded, problems = load_rules(str(rules))
+    assert problems == [] and loaded.rules.name == "mine"
+    assert loaded.rules.budget.weight == 10  # through common.yaml to the shipped mof-2020
+
+
+# ---- output paths -----------------------------------------------------------------------
+
+def test_a_hard_link_to_an_input_is_refused_as_the_input(example):
+    link = example / "report.md"
+    os.link(example / "goals.yaml", link)
+    before = (example / "goals.yaml").read_bytes()
+    result = evaluate(example / "goals.yaml", example / "actuals.yaml", "-o", link)
+    assert result.returncode == 2
+    assert f"输出文件 {link} 是输入文件，拒绝覆盖" in result.stderr
+    assert (example / "goals.yaml").read_bytes() == before
+
+
+def test_an_output_ending_in_a_slash_is_a_folder(example):
+    result = evaluate(example / "goals.yaml", example / "actuals.yaml", "-o", f"{example}/out/")
+    assert result.returncode == 2
+    assert f"输出路径 {example}/out/ 是一个目录" in result.stderr
+    assert not (example / "out").exists()
+
+
+def test_a_write_failure_names_the_output_in_chinese(example):
+    folder = example / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):  # root writes anywhere: make the folder a file's child
+            out = example / "goals.yaml" / "report.md"
+        else:
+            out = folder / "report.md"
+        result = evaluate(example / "goals.yaml", example / "actuals.yaml", "-o", out)
+    finally:
+        folder.chmod(0o700)
+    assert result.returncode == 2
+    assert ".tmp" not in result.stderr and "Errno" not in result.stderr
+    assert "错误：" in result.stderr and str(out.parent) in result.stderr
+
+
+def test_a_full_disk_names_the_output_not_the_temporary_file(example, monkeypatch):
+    import errno
+
+    from evaluator import cli
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(example / ".report.md.1.tmp"))
+
+    monkeypatch.setattr(cli, "_written_and_renamed", full)
+    out = example / "report.md"
+    result = CliRunner().invoke(main, [str(example / "goals.yaml"), str(example / "actuals.yaml"),
+                                       "-o", str(out)])
+    assert result.exit_code == 2
+    assert f"错误：无法写入 {out}：磁盘空间不足" in result.stderr
+    assert ".tmp" not in result.stderr
+
+
+def test_a_reader_that_goes_away_is_told_exit_1(example):
+    """`evaluate … | head -c 1`: the JSON (100 kB) fills the pipe, the reader leaves."""
+    with subprocess.Popen([sys.executable, "-m", "evaluator", str(example / "goals.yaml"),
+                           str(example / "actuals.yaml"), "--format", "json"], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0) as child:
+        assert child.stdout.read(1) == b"{"
+        child.stdout.close()
+        stderr = child.stderr.read().decode("utf-8")
+        assert child.wait(timeout=TIMEOUT) == 1
+    assert "标准输出 的读取方已关闭（管道或 FIFO），输出没有写完" in stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
+def test_a_fifo_reader_that_goes_away_is_told_exit_1(example):
+    fifo = example / "report.fifo"
+    os.mkfifo(fifo)
+    with subprocess.Popen([sys.executable, "-m", "evaluator", str(example / "goals.yaml"),
+                           str(example / "actuals.yaml"), "--format", "json", "-o", str(fifo)],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        with open(fifo, "rb") as reader:
+            assert reader.read(1) == b"{"
+        stderr = child.stderr.read().decode("utf-8")
+        assert child.wait(timeout=TIMEOUT) == 1
+    assert f"{fifo} 的读取方已关闭（管道或 FIFO），输出没有写完" in stderr
+
+
+def test_a_temporary_file_left_by_a_killed_run_is_removed_by_the_next(example):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait(timeout=TIMEOUT)  # a process that is no more: its pid names a killed run
+    left = example / f".report.md.{gone.pid}.k1ll3d.tmp"
+    left.write_text("half a report", encoding="utf-8")
+    ours = example / f".report.md.{os.getpid()}.w0rk1n.tmp"  # a run still writing
+    ours.write_text("being written", encoding="utf-8")
+    result = evaluate(example / "goals.yaml", example / "actuals.yaml", "-o", "report.md",
+                      cwd=example)
+    assert result.returncode == 0, result.stderr
+    assert not left.exists() and ours.exists()
+    assert sorted(p.name for p in example.iterdir()) == sorted(
+        ["actuals.yaml", "goals.yaml", "report.md", ours.name])
