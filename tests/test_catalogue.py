@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "evaluator"
 CODE = re.compile(r"[a-z]+(?:\.[a-z0-9_]+)+")
 FILE_SUFFIXES = {"yaml", "yml", "json", "md", "html", "j2", "lark", "py", "txt", "xlsx", "xls",
-                 "ods", "docx", "pdf", "csv", "sqlite", "db", "css", "svg", "png"}
+                 "ods", "docx", "pdf", "csv", "sqlite", "db", "css", "svg", "png", "exe"}
 # constants shaped like codes that are not codes (cgroup files)
 NOT_CODES = {"cpu.max", "cpu.cfs_quota_us", "cpu.cfs_period_us"}
 # functions that build a code at run time, and which declared codes they give
