@@ -611,6 +611,42 @@ def scaffold(goals: Path, output: Path | None, output_format: str, rules_ref: st
     click.echo(f"已写入 {output}", err=True)
 
 
+@main.command("import")
+@click.argument("sources", nargs=-1, required=True, type=_INPUT)
+@click.option("-o", "--output", "folder", required=True, type=click.Path(path_type=Path),
+              metavar="DIR", help="写入 goals.yaml（有自评表时也写 actuals.yaml）的目录。")
+@click.option("--force", is_flag=True, help="覆盖目录中已有的 goals.yaml、actuals.yaml。")
+@_rules_option("提供指标目录（二级指标属于哪个一级指标）的规则集。")
+def import_command(sources: tuple[Path, ...], folder: Path, force: bool, rules_ref: str) -> None:
+    """读取单位的申报表、自评表（文本、Excel、Word、PDF），写出 goals.yaml（和 actuals.yaml）。"""
+    from .importing import import_sources, written_errors
+
+    if folder.exists() and not folder.is_dir():
+        raise click.UsageError(f"输出路径 {folder} 不是目录")
+    rules, lexicon = _load_rules(rules_ref)
+    result = import_sources([str(s) for s in sources], rules.importing.catalogue)
+    if result.goals is None:
+        _report_diagnostics(result.diagnostics, result.sources, strict=False)
+        click.echo("未写入任何文件：" + ("有来源无法读取" if result.unreadable else "没有读到项目"),
+                   err=True)
+        sys.exit(EXIT_USAGE if result.unreadable else EXIT_DIAGNOSTICS)
+    outputs = [(folder / "goals.yaml", result.goals)]
+    outputs += [(folder / "actuals.yaml", result.actuals)] if result.actuals else []
+    for path, _text in outputs:
+        if path.is_file() and not force:
+            raise click.UsageError(f"{path} 已存在；如确需覆盖请加 --force")
+    if not folder.parent.is_dir():
+        raise click.UsageError(f"输出目录 {folder.parent} 不存在")
+    folder.mkdir(exist_ok=True)
+    for path, text in outputs:
+        _write_atomically(path, [text.encode("utf-8")], list(sources))
+    problems, documents = written_errors([str(p) for p, _ in outputs], rules, lexicon)
+    _report_diagnostics((*result.diagnostics, *problems), {**result.sources, **documents}, False)
+    click.echo(f"已写入 {'、'.join(str(p) for p, _ in outputs)}：{len(result.projects)} 个项目，"
+               f"{result.inferred} 处推断（见文件中的“推断”注释）", err=True)
+    sys.exit(EXIT_DIAGNOSTICS if result.diagnostics or problems or result.inferred else EXIT_CLEAN)
+
+
 @main.command("parse")
 @click.argument("expression")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出语法树。")

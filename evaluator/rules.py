@@ -154,6 +154,12 @@ class ReviewRule(Strict):
         description="指标平均得分率高出预算执行率这么多个百分点以上时提示（钱没花完而指标全满）。")
 
 
+class ImportRule(Strict):
+    catalogue: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, title="指标目录",
+        description="一级指标 → 所属的二级指标。原表一级单元格空白或错位时按二级指标名称归类。")
+
+
 class RuleSet(Strict):
     name: str = Field(title="规则集名称", description="在报告中显示的规则集标识。")
     title: str = Field(title="标题", description="规则集的中文名称。")
@@ -164,6 +170,8 @@ class RuleSet(Strict):
     quantitative: QuantitativeRule = Field(title="定量指标", description="定量指标的计分公式和选项。")
     qualitative: QualitativeRule = Field(title="定性指标", description="三档得分率区间和默认得分。")
     vocabulary: Vocabulary = Field(title="词表", description="定性指标用词的含义：档次、程度、方向、状态、事件。")
+    importing: ImportRule = Field(default_factory=lambda: ImportRule(), title="导入",
+                                  description="evaluate import 读取申报表、自评表时用的数据。")
     grades: tuple[Grade, ...] = Field(title="等级", description="总分对应的自评等级，从高到低。")
     review: ReviewRule = Field(default_factory=ReviewRule, title="审核",
                                description="核对单位自评得分时的容差和提示阈值。")
