@@ -190,6 +190,7 @@ def _field_label(text: str) -> str | None:
 def _is_label(text: str) -> bool:
     key = plain(text)
     return key in _FIELDS or key in _SECTIONS or key in _GRID_COLUMNS or key in _COLUMNS \
+        or key in _TOTALS \
         or bool(_FUNDS_LABEL.match(key)) or bool(_UNIT_IN_LABEL.search(key) and "资金" in key)
 
 
@@ -353,17 +354,22 @@ class _Reader:
         text = cell.text
         if name == "name":
             return
-        if name in _MONEY_FIELDS or name in ("start", "end"):
-            amount = name in _MONEY_FIELDS
-            value = money(text) if amount else date(text)
-            if value is None:  # a wrong amount is an error; a date is only informative
-                self.diagnostics.append((error if amount else warning)(
-                    "import.money" if amount else "import.date",
-                    f"金额“{text}”不是数字" if amount else f"日期“{text}”无法识别，未导入",
-                    cell.position, hint="金额应写成 1,102,000.00 或 1102000.00" if amount
-                    else "日期应写成 2024-01-01 或 2024年1月1日"))
-                return
-            (project.funds if amount else project.fields)[name] = value
+        if name in _MONEY_FIELDS:
+            value = money(text)
+            if value is None:
+                self.diagnostics.append(error(
+                    "import.money", f"金额“{text}”不是数字", cell.position,
+                    hint="金额应写成 1,102,000.00 或 1102000.00"))
+            else:
+                project.funds[name] = value
+        elif name in ("start", "end"):
+            value = date(text)
+            if value is None:  # only informative: the engine needs no dates
+                self.diagnostics.append(warning(
+                    "import.date", f"日期“{text}”无法识别，未导入", cell.position,
+                    hint="日期应写成 2024-01-01 或 2024年1月1日"))
+            else:
+                project.fields[name] = value
         elif name == "goal":
             project.goal = text
         elif name == "summary":
@@ -640,14 +646,12 @@ class _Reader:
             cell = taken.get(role)
             if cell is not None and cell.text:
                 setattr(indicator, role, cell.text)
-        for role in ("weight", "score"):
+        for role, code, what in (("weight", "import.weight", "分值"), ("score", "import.score", "得分")):
             cell = taken.get(role)
             if cell is not None and cell.text:
                 value = points(cell.text)
                 if value is None:
-                    self.diagnostics.append(error(
-                        f"import.{role}", f"{'分值' if role == 'weight' else '得分'}“{cell.text}”不是数字",
-                        cell.position))
+                    self.diagnostics.append(error(code, f"{what}“{cell.text}”不是数字", cell.position))
                 else:
                     setattr(indicator, role, value)
         return indicator
