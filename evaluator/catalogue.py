@@ -52,6 +52,10 @@ CODES: tuple[Code, ...] = (
     Code("file.encoding", ERROR, "文件不是 UTF-8 编码（GBK、UTF-16 等）", "goals.yaml",
          "（以 GBK 保存的申报表）", "文件是 GBK/GB18030 编码，不是 UTF-8"),
 
+    Code("file.not_regular", ERROR, "不是普通文件（设备、管道、套接字或目录）", "rules.yaml",
+         "extends: base.yaml（base.yaml 是一个 FIFO）", "这不是普通文件（是设备、管道或套接字），未读取",
+         "命令行上的输入文件在读取之前就被拒绝（退出码 2）；规则文件继承的文件在此报告"),
+
     # ---- YAML
     Code("yaml.syntax", ERROR, "YAML 格式有误（没有更具体的说法时）", "goals.yaml",
          'unit: "上海世界城市日事务协调中心"（实施单位）', "这一行（或上一行）的 YAML 格式有误"),

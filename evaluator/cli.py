@@ -421,10 +421,39 @@ class _Existing(click.ParamType):
                       param, ctx)
         if not os.access(path, os.R_OK):
             self.fail(f"{kind}“{value}”无法读取（没有权限）", param, ctx)
+        if self.folder:
+            return path
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # ln -s /dev/zero z.yaml: never read
+            self.fail(f"“{value}”不是普通文件（是设备、管道或套接字），拒绝读取", param, ctx)
+        limit = (ctx.meta.get(_LIMIT) if ctx is not None else None) or DEFAULT_INPUT_LIMIT
+        if status.st_size > limit:
+            self.fail(f"文件“{value}”有 {_megabytes(status.st_size)}，超过输入文件的大小上限 "
+                      f"{_megabytes(limit)}；如确需读取，请加 --max-input-size "
+                      f"{-(-status.st_size // MB)}", param, ctx)
         return path
 
 
 _INPUT = _Existing()
+MB = 1 << 20
+DEFAULT_INPUT_LIMIT = 256 * MB  # a province's actuals are 22 MB; parsing takes ten times a file
+_LIMIT = "max-input-bytes"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:.1f} MB"
+
+
+def _limit_given(ctx: click.Context, _param: click.Parameter, value: int | None) -> None:
+    """Eager: known before the files are checked, wherever it stands on the command line."""
+    if value is not None:
+        ctx.meta[_LIMIT] = value * MB
+
+
+_input_limit_option = click.option(
+    "--max-input-size", type=click.IntRange(min=1), metavar="MB", is_eager=True,
+    expose_value=False, callback=_limit_given,
+    help=f"输入文件的大小上限（MB，默认 {DEFAULT_INPUT_LIMIT // MB}）：更大的文件不读取。")
 
 
 class _Jobs(click.ParamType):
@@ -476,6 +505,7 @@ def main() -> None:
 @click.argument("goals", type=_INPUT)
 @click.argument("actuals", type=_INPUT)
 @_rules_option()
+@_input_limit_option
 @click.option("--format", "output_format", type=click.Choice(list(FORMATS)), default="md",
               show_default=True,
               help="输出格式：" + "；".join(f.help() for f in FORMATS.values()) + "。")
@@ -549,6 +579,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
 @click.argument("goals", type=_INPUT)
 @click.argument("actuals", type=_INPUT, required=False)
 @_rules_option()
+@_input_limit_option
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json：把发现的问题以 JSON 输出到标准输出。")

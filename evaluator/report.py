@@ -464,6 +464,10 @@ def _confined_loader(folders: list[str]) -> "jinja2.BaseLoader":
 
     class Confined(jinja2.FileSystemLoader):
         def get_source(self, environment, template):
+            for folder in folders:  # a FIFO or a device where a template is looked for:
+                found = os.path.join(folder, *template.split("/"))  # never opened
+                if os.path.exists(found) and not os.path.isfile(found):
+                    raise jinja2.TemplateNotFound(template)
             source, filename, uptodate = super().get_source(environment, template)
             real = os.path.realpath(filename)
             if not any(real.startswith(root + os.sep) for root in roots):

@@ -298,7 +298,8 @@ def _confined(path: Path, folder: Path) -> Path | None:
         real, root = path.resolve(), folder.resolve()
     except (OSError, RuntimeError):  # a loop of links
         return None
-    return path if real.is_relative_to(root) and real.is_file() else None
+    # not only a regular file: a FIFO or a folder there is refused by the reading, as such
+    return path if real.is_relative_to(root) and real.exists() else None
 
 
 def _outside(reference: str) -> bool:

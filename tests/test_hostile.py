@@ -163,3 +163,96 @@ def test_a_temporary_file_left_by_a_killed_run_is_removed_by_the_next(example):
     assert not left.exists() and ours.exists()
     assert sorted(p.name for p in example.iterdir()) == sorted(
         ["actuals.yaml", "goals.yaml", "report.md", ours.name])
+
+
+# ---- reads are bounded and interruptible ------------------------------------------------
+
+def _limited(megabytes: int = 1024):
+    """preexec_fn: the child's address space capped, so that a read that does not stop fails
+    there instead of taking the machine's memory."""
+    import resource
+
+    def limit() -> None:
+        size = megabytes << 20
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+    return limit
+
+
+def test_a_device_behind_a_link_is_refused_before_reading(example):
+    zero = example / "z.yaml"
+    zero.symlink_to("/dev/zero")  # read from, never written to: refused before any read
+    result = evaluate(zero, example / "actuals.yaml", "--jobs", "1", preexec_fn=_limited())
+    assert result.returncode == 2
+    assert f"“{zero}”不是普通文件（是设备、管道或套接字），拒绝读取" in result.stderr
+
+
+def test_a_fifo_as_input_is_refused_without_waiting_for_a_writer(example):
+    fifo = example / "goals.yaml.fifo"
+    os.mkfifo(fifo)
+    result = evaluate("check", fifo, preexec_fn=_limited())
+    assert result.returncode == 2 and "不是普通文件" in result.stderr
+
+
+def test_a_fifo_beside_a_rule_file_is_refused_as_no_file(example):
+    os.mkfifo(example / "base.yaml")
+    rules = example / "rules.yaml"
+    rules.write_text("extends: base.yaml\n", encoding="utf-8")
+    loaded, problems = load_rules(str(rules))
+    assert loaded.rules is None and [p.code for p in problems] == ["file.not_regular"]
+
+
+def test_a_fifo_in_a_template_folder_is_not_opened(example):
+    templates = example / "templates"
+    templates.mkdir()
+    os.mkfifo(templates / "report.md.j2")
+    result = evaluate(example / "goals.yaml", example / "actuals.yaml", "--templates", templates,
+                      preexec_fn=_limited())
+    assert result.returncode == 2  # refused as no template, not waited on
+    assert "模板错误：找不到模板“report.md.j2”" in result.stderr
+
+
+def test_a_file_above_the_size_limit_is_refused_with_its_size(example):
+    big = example / "big.yaml"
+    with open(big, "wb") as out:
+        out.truncate((256 << 20) + 1)  # sparse: no disk taken, never read
+    result = evaluate("check", big, preexec_fn=_limited())
+    assert result.returncode == 2
+    assert (f"文件“{big}”有 256.0 MB，超过输入文件的大小上限 256.0 MB；如确需读取，请加 "
+            "--max-input-size 257") in result.stderr
+    small = evaluate("check", "--max-input-size", "1", example / "goals.yaml")
+    assert small.returncode == 0, small.stderr  # the example is 40 kB
+    goals = example / "goals.yaml"
+    goals.write_bytes(goals.read_bytes() + b"#" * (1 << 20) + b"\n")
+    refused = evaluate("check", goals, "--max-input-size", "1")  # the option after the file
+    assert refused.returncode == 2 and "超过输入文件的大小上限 1.0 MB" in refused.stderr
+
+
+_CTRL_C_WHILE_PARSING = """
+import os, re, signal, sys
+from evaluator import command_line, source
+
+parse = source._parse
+
+def parse_deaf_to_signals(raw):
+    # Ctrl-C lands while C code that never looks at signals runs (rapidyaml on a big file);
+    # here a regular expression that backtracks for a long while stands for it
+    os.kill(os.getpid(), signal.SIGINT)
+    re.match(r"(a+)+$", "a" * 28 + "b")
+    return parse(raw)
+
+source._parse = parse_deaf_to_signals
+sys.argv = ["evaluate", *sys.argv[1:]]
+command_line()
+"""
+
+
+def test_ctrl_c_while_a_file_is_parsed_ends_the_run_at_once(example):
+    """Not after the parse: the default disposition is in place while C code runs."""
+    import signal
+
+    done = subprocess.run([sys.executable, "-c", _CTRL_C_WHILE_PARSING, "check",
+                           str(example / "goals.yaml")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=TIMEOUT, preexec_fn=_limited())
+    assert done.returncode == -signal.SIGINT, done.stderr
+    assert "Traceback" not in done.stderr
