@@ -246,6 +246,12 @@ CODES: tuple[Code, ...] = (
          "      executed: 538560.00",
          "项目“信息化建设项目”指标得分率 95.67% 高出预算执行率 88.00% 达 7.67 个百分点"),
 
+    # ---- evaluate summary: unit folders
+    Code("summary.missing_file", ERROR, "单位目录中缺少申报表或完成值文件", "UNIT/", "",
+         "单位目录“ding”中没有完成值文件（actuals）"),
+    Code("summary.ambiguous_file", ERROR, "单位目录中有两个申报表（或完成值、规则文件）", "UNIT/",
+         "", "单位目录“jia”中有多个申报表（goals）：goals.yaml、goals.yml"),
+
     # ---- rule sets (and the schema family below)
     Code("rules.not_found", ERROR, "找不到规则集", "--rules", "--rules no-such-set",
          "找不到规则集“no-such-set”"),

@@ -129,7 +129,13 @@ def grade_chart(evaluation: Evaluation) -> Chart:
     counts = {g: 0 for g in grades}
     for result in evaluation.projects:
         counts[evaluation.grade(result.total)] += 1
-    most = max(counts.values()) or 1
+    return grade_counts_chart(counts)
+
+
+def grade_counts_chart(counts: dict[str, int]) -> Chart:
+    """A column per grade (in the order given), as high as its count of projects."""
+    grades = list(counts)
+    most = max(counts.values(), default=0) or 1
     column, plot = Decimal(70), Decimal(150)
     rects, labels = [], []
     for index, grade in enumerate(grades):

@@ -600,6 +600,48 @@ def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool,
     sys.exit(status)
 
 
+@main.command("summary")
+@click.argument("units", nargs=-1, required=True, type=_Existing(folder=True))
+@_rules_option("单位目录中没有 rules.yaml 时使用的规则集：内置名称或 YAML 文件路径。")
+@click.option("--format", "output_format", type=click.Choice(["md", "html", "json", "xlsx"]),
+              default="md", show_default=True, help="输出格式；xlsx 须配合 -o。")
+@click.option("-o", "--output", type=click.Path(path_type=Path), metavar="FILE",
+              help="写入文件（原子写入）。")
+@click.option("--archive", type=click.Path(path_type=Path), metavar="FILE",
+              help="SQLite 归档文件：记录本次结果（同一单位同一年度重跑则替换），并与上一年度比较。")
+@click.option("--jobs", type=_JOBS, default="auto", show_default=True,
+              help="用几个进程同时给单位评分。auto：在 Linux 上单位不少于 4 个时，"
+                   "可用几个 CPU 就用几个（至多 4 个），否则 1 个。")
+@click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
+def summary_command(units: tuple[Path, ...], rules_ref: str, output_format: str,
+                    output: Path | None, archive: Path | None, jobs: int | None,
+                    strict: bool) -> None:
+    """汇总多个单位（每个单位一个目录，内含 goals 和 actuals，可另带 rules.yaml）的自评结果。"""
+    if output_format == "xlsx" and output is None:
+        raise click.UsageError("Excel 格式须用 -o 指定输出文件，如 -o 汇总.xlsx")
+    from .department import automatic_jobs, summarize
+
+    if jobs is None:
+        jobs = automatic_jobs(len(units))
+    inputs = [p for folder in units for p in folder.iterdir() if p.is_file()]
+    if output is not None:
+        _check_output(output, inputs)
+    from .summary import Engine
+
+    engine = Engine(*_load_rules(rules_ref))
+    outcome = summarize(list(units), engine, output_format, jobs=jobs, archive=archive,
+                        told=lambda text: click.echo(text, err=True))
+    if outcome.refused is not None:  # the archive cannot be used: nothing was scored
+        click.echo(format_all(outcome.refused), err=True)
+        sys.exit(EXIT_USAGE)
+    _emit([outcome.data], output, inputs)
+    if outcome.errors or outcome.warnings:
+        click.echo(f"共 {outcome.errors} 个错误，{outcome.warnings} 个警告", err=True)
+    if outcome.rules_failed:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_DIAGNOSTICS if outcome.errors or strict and outcome.warnings else EXIT_CLEAN)
+
+
 @main.command()
 @click.argument("goals", type=_INPUT)
 @click.option("-o", "--output", type=_OUTPUT, metavar="FILE",

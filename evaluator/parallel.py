@@ -19,7 +19,7 @@ import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
 from .diagnostics import Diagnostic
 from .source import dies_with, held_signals, let_signals_through
@@ -33,6 +33,9 @@ _RUN: Run | None = None  # the run a forked worker inherits
 _RENDER: Callable | None = None
 _PARCELS: list[bytes] | None = None  # each slice's projects, marshalled (see _hand_over)
 _POOL: multiprocessing.pool.Pool | None = None  # the running pool (see no_more_workers)
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _work(task: tuple[int, list[int]]) -> tuple[bytes, list[Diagnostic]]:
@@ -293,15 +296,15 @@ def _abandoned(pool: "multiprocessing.pool.Pool") -> None:
         finalizer.cancel()
 
 
-def _answered(pool: "multiprocessing.pool.Pool", tasks: list[tuple[int, list[int]]]
-              ) -> Iterator[tuple[bytes, list[Diagnostic]]]:
+def _answered(pool: "multiprocessing.pool.Pool", tasks: list[T], work: Callable[[T], R]
+              ) -> Iterator[R]:
     """Each task's answer, in order. A worker that dies (the OOM killer, a kill by hand) takes
     its task with it, and the pool would wait for that answer for ever: the pool is then
     abandoned and the tasks not yet answered are done in this process, to the same bytes."""
     from multiprocessing import TimeoutError
 
     workers = list(pool._pool)  # the pool drops a dead one from its list as it replaces it
-    answers = pool.imap(_work, tasks)
+    answers = pool.imap(work, tasks)
     for done in range(len(tasks)):
         while True:
             try:
@@ -310,7 +313,7 @@ def _answered(pool: "multiprocessing.pool.Pool", tasks: list[tuple[int, list[int
             except TimeoutError:
                 if any(worker.exitcode is not None for worker in workers):
                     _abandoned(pool)
-                    yield from map(_work, tasks[done:])
+                    yield from map(work, tasks[done:])
                     return
         yield answer
 
@@ -319,7 +322,7 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
                          ) -> Iterator[tuple[bytes, int]]:
     """(a slice's projects as encoded JSON lines, projects done so far), in order; diagnostics
     land in ``run``."""
-    global _RUN, _RENDER, _PARCELS, _POOL
+    global _RUN, _RENDER, _PARCELS
     indexes = run.indexes()
     slices = [indexes[i:i + chunk] for i in range(0, len(indexes), chunk)]
     _RUN, _RENDER = run, render
@@ -327,6 +330,28 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
     # Shared data (when it was not handed over) is the parent's pages: letting a project's data
     # go in a worker would write to, copy and free every page of it, for nothing.
     run.releases_read_data = _PARCELS is not None
+    answers = in_workers(_work, list(enumerate(slices)), jobs)
+    try:
+        done = 0
+        for (data, found), part in zip(answers, slices):
+            run.diagnostics += found
+            done += len(part)
+            if data:
+                yield data, done
+    finally:
+        answers.close()  # a caller that stops early (Ctrl-C): the workers are stopped now
+        _RUN = _RENDER = _PARCELS = None
+        run.releases_read_data = True
+    run.check_unmatched()
+
+
+def in_workers(work: Callable[[T], R], tasks: list[T], jobs: int) -> Iterator[R]:
+    """``work`` of each task, in order, done by ``jobs`` forked workers: a module-level
+    function (the pool names it to the workers), reading what the parent set up before the
+    call (the workers are forked here). Where no process can be forked, this process does
+    the tasks; a worker that dies leaves its tasks to this process (``_answered``); Ctrl-C or
+    a failure here stops the workers at once (``_abandoned``)."""
+    global _POOL
     import multiprocessing
 
     try:
@@ -336,23 +361,14 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
             with held_signals():
                 pool = _POOL = context.Pool(jobs, initializer=_started_worker,
                                             initargs=(os.getpid(),))
-        except OSError:  # no room for another process: this one scores the slices
+        except OSError:  # no room for another process: this one does the tasks
             pool = None
         with contextlib.nullcontext() if pool is None else pool:
             try:
-                tasks = list(enumerate(slices))
-                answers = map(_work, tasks) if pool is None else _answered(pool, tasks)
-                done = 0
-                for (data, found), part in zip(answers, slices):
-                    run.diagnostics += found
-                    done += len(part)
-                    if data:
-                        yield data, done
+                yield from map(work, tasks) if pool is None else _answered(pool, tasks, work)
             except BaseException:  # Ctrl-C, or this process's own failure mid-run
                 if pool is not None:
                     _abandoned(pool)
                 raise
     finally:
-        _RUN = _RENDER = _PARCELS = _POOL = None
-        run.releases_read_data = True
-    run.check_unmatched()
+        _POOL = None

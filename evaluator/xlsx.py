@@ -268,6 +268,11 @@ def render_xlsx(report: ReportContext) -> bytes:
     taken = {"单位汇总".casefold()}
     for project in report.projects:
         _project_sheet(workbook.create_sheet(sheet_title(project.name, taken)), report, project)
+    return saved(workbook)
+
+
+def saved(workbook: Workbook) -> bytes:
+    """The workbook's bytes, the same each time for the same content."""
     workbook.properties.creator = "Jixiao"
     workbook.properties.created = FIXED_TIME
     buffer = io.BytesIO()
