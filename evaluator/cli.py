@@ -26,7 +26,7 @@ from .formats import FORMATS, Rendering, TemplateProblem
 from .resources import DEFAULT_RULES
 
 # The engine (pydantic, lark and the stages) is imported by each command as it needs it: a run
-# of --jobs N has a child parsing the files meanwhile (source.Loading), and `evaluate --help`
+# of --jobs N has a child parsing the files meanwhile (inputs.unit_inputs), and `evaluate --help`
 # need not wait for it.
 
 EXIT_CLEAN, EXIT_DIAGNOSTICS, EXIT_USAGE = 0, 1, 2
@@ -536,23 +536,21 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
         from .parallel import can_fork
 
         jobs = jobs if can_fork() else 1
-    from .source import Loading
+    from .inputs import unit_inputs
 
-    loading = Loading([str(goals), str(actuals)], processes=jobs)  # a child parses meanwhile
+    inputs = unit_inputs(goals, actuals, processes=jobs)  # begun: a child parses meanwhile
     try:
-        from .evaluation import loaded_data_settled, loading_data, prepare
+        from .evaluation import prepare
 
         rules, lexicon = _load_rules(rules_ref)
-        inputs = [goals, actuals] + _rule_files(rules_ref) + (
+        read_files = [goals, actuals] + _rule_files(rules_ref) + (
             [p for p in templates.rglob("*") if p.is_file()] if templates else [])
         if output is not None:
-            _check_output(output, inputs)
-        loading_data()
-        run = prepare(str(goals), str(actuals), rules, lexicon, project=project,
-                      loading=loading)
+            _check_output(output, read_files)
+        run = prepare(str(goals), str(actuals), rules, lexicon, project=project, inputs=inputs,
+                      long_lived=True)
     finally:
-        loading.close()  # done with already, unless this run ended before it was read
-    loaded_data_settled()
+        inputs.close()  # done with already, unless this run ended before it was read
     if project is not None and run.goals is not None and project not in run.goals.names:
         import difflib
 
@@ -571,7 +569,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
         except TemplateProblem as problem:
             click.echo(f"模板错误：{problem}", err=True)
             sys.exit(EXIT_USAGE)
-        _emit(chunks, output, inputs)
+        _emit(chunks, output, read_files)
     sys.exit(_report_diagnostics(run.sorted_diagnostics(), run.sources, strict))
 
 

@@ -25,7 +25,8 @@ from .rules import DEFAULT_RULES, RuleSet, TierBand, load_rules
 from .schema import CENT, shorten
 from .scoring import (NIL, Finding, Outcome, Scorer, compile_target, round_half_up,
                       score_budget)
-from .source import Loading, new_record
+from .inputs import Inputs, LoadedDocument, unit_inputs
+from .source import new_record
 from .vocabulary import Lexicon
 from .weights import Allocation, Row, allocate
 
@@ -124,7 +125,7 @@ class Evaluation:
     goals: Goals | None
     projects: tuple[ProjectResult, ...]
     diagnostics: tuple[Diagnostic, ...]
-    sources: dict[str, Any] = field(default_factory=dict)  # file → its Document, for excerpts
+    sources: dict[str, Any] = field(default_factory=dict)  # file → its LoadedDocument, for excerpts
     # the projects of the run (all, or --project's) that could not be scored, by name as
     # written (第 N 个项目 when it has none): the reports say so beside their totals
     unscored: tuple[str, ...] = ()
@@ -755,15 +756,22 @@ def loaded_data_settled() -> None:
 
 
 def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,
-            *, project: str | None = None, loading: Loading | None = None) -> Run:
-    """Load both files (``loading``: their loading begun already, for the same paths, perhaps
-    by a child; see source.Loading) and read their headers; join projects by name."""
+            *, project: str | None = None, inputs: Inputs | None = None,
+            long_lived: bool = False) -> Run:
+    """Load both files (``inputs``: their reading begun already, for the same paths, perhaps
+    by a child; see inputs.unit_inputs) and read their headers; join projects by name.
+    ``long_lived``: the data loaded is to stay for the rest of the process (a command's run):
+    the cyclic collector is kept from walking it (``loading_data``, ``loaded_data_settled``)."""
     diagnostics: list[Diagnostic] = []
-    sources: dict[str, Any] = {}
-    paths = [goals_path] if actuals_path is None else [goals_path, actuals_path]
-    if loading is None:
-        loading = Loading(paths)
-    loaded = loading.documents()
+    sources: dict[str, LoadedDocument] = {}
+    if inputs is None:
+        inputs = unit_inputs(goals_path, actuals_path)
+    if long_lived:
+        loading_data()
+    try:
+        loaded = inputs.documents()
+    finally:
+        inputs.close()  # done with already, unless reading ended in an exception
     goals_doc, problems = loaded[0]
     sources[goals_doc.path] = goals_doc
     diagnostics += problems
@@ -786,6 +794,8 @@ def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: 
             problems = [p for p in problems if p.code not in (
                 "actuals.missing_project", "actuals.unknown_project")]
         diagnostics += problems
+    if long_lived:
+        loaded_data_settled()
     return Run(rules, lexicon, goals, actuals, pairs, diagnostics, sources, project)
 
 

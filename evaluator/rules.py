@@ -19,7 +19,7 @@ from .diagnostics import Diagnostic, Position, error
 from .expression import Tier
 from .resources import DEFAULT_RULES, resource_dir
 from .schema import Advised, ExactDecimal, Strict, validate
-from .source import Document, load_document
+from .source import Document, load_document, value_at
 from .weights import split_pro_rata
 
 
@@ -227,7 +227,8 @@ class LoadedRules:
 @dataclass(frozen=True, eq=False)
 class _Layered:
     """A rule set merged from an ``extends`` chain: its data, and positions found in the most
-    derived file that holds the path."""
+    derived file that holds the path (a LoadedDocument, see inputs.py; its excerpts come from
+    the layers themselves, which are the run's sources)."""
 
     path: str
     data: Any
@@ -240,6 +241,11 @@ class _Layered:
                     return layer.position(path[:length], key=key and length == len(path),
                                           offset=offset if length == len(path) else 0)
         return self.layers[0].position(())
+
+    def has(self, path: tuple[Any, ...]) -> bool:
+        """In the merged data (a list a layer replaced is the layer's)."""
+        missing = object()
+        return value_at(self.data, path, missing) is not missing
 
 
 def _categories_fill(data: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from .evaluation import indicator_keys
 from .goals import read_goals
 from .rules import RuleSet
 from .schema import CENT
-from .source import load_document
+from .inputs import read_one
 from .weights import Row, allocate
 
 
@@ -28,7 +28,7 @@ def _comment(text: str) -> str:
 
 def read_for_scaffold(goals_path: str) -> tuple[Any, list, list[Diagnostic], dict]:
     """The goals and their projects (None when they are in error), the problems, the sources."""
-    document, problems = load_document(goals_path)
+    document, problems = read_one(goals_path, "goals")
     sources = {document.path: document}
     if document.data is None:
         return None, [], problems, sources

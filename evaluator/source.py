@@ -8,6 +8,11 @@ is parsed again in place and the node's address in the buffer gives its byte off
 
 Duplicate keys, anchors and aliases (the billion-laughs bomb), several documents, runaway
 nesting, wrong encodings and binary files are diagnostics, not crashes.
+
+The loader knows nothing of what a file means. A caller may name a *split key*: a top-level key
+whose entries (a unit's projects) are looked up one at a time; where each entry starts is then
+noted as the file is parsed (``Blocks``), so that a position inside one is found by parsing its
+lines alone. ``Document`` is the YAML kind of loaded document (inputs.LoadedDocument).
 """
 
 from __future__ import annotations
@@ -171,7 +176,7 @@ class Locator:
     _line_starts: list[int] | None = field(default=None, repr=False)
     _nodes: dict[tuple, tuple[int, bool]] = field(default_factory=dict, repr=False)
     _indexes: dict[int, dict[Any, int] | None] = field(default_factory=dict, repr=False)
-    blocks: "Blocks | None" = None  # set by the loader: where each project starts
+    blocks: "Blocks | None" = None  # set by the loader: where each entry of the split key starts
     _pieces: dict[Any, "Locator | None"] = field(default_factory=dict, repr=False)
 
     # ---- lines ---------------------------------------------------------------------------
@@ -414,7 +419,7 @@ class Locator:
                            ) -> Position | None:
         if self.blocks is None or not self.blocks.starts:
             return None
-        if len(path) < 2 or path[0] != "projects":  # the header: the lines above the projects
+        if len(path) < 2 or path[0] != self.blocks.key:  # the header: the lines above the entries
             if "header" not in self._pieces:
                 self._pieces["header"] = Locator(self.path, self.raw[:self.blocks.starts[0]])
             header = self._pieces["header"]
@@ -859,12 +864,14 @@ def _sized_tree(raw: bytes) -> Any:
 
 @dataclass(frozen=True)
 class Blocks:
-    """Where each project of a block-style ``projects:`` starts, by line: enough to find a
-    position by parsing one project's lines instead of keeping the whole file's tree."""
+    """Where each entry of the split key's block (a unit's ``projects:``) starts, by line:
+    enough to find a position by parsing one entry's lines instead of keeping the whole file's
+    tree."""
 
+    key: str  # the split key
     keys: tuple[Any, ...]  # list indexes, or mapping keys
     starts: tuple[int, ...]  # byte offset of the line each project starts on
-    end: int  # where the projects block ends (the next top-level key's line, or the end)
+    end: int  # where the block ends (the next top-level key's line, or the end)
     lines: tuple[int, ...] = ()  # how many lines come before each project's first
 
     @property
@@ -877,16 +884,16 @@ class Blocks:
         return cached
 
 
-def _blocks(tree: Any, root: int, base: int, raw: bytes) -> Blocks | None:
+def _blocks(tree: Any, root: int, base: int, raw: bytes, split: str) -> Blocks | None:
     if not tree.is_map(root):
         return None
-    projects = tree.find_child(root, b"projects")
-    if projects == _NONE or not tree.is_container(projects) or tree.is_flow(projects):
+    block = tree.find_child(root, split.encode("utf-8"))
+    if block == _NONE or not tree.is_container(block) or tree.is_flow(block):
         return None
 
-    mapping = tree.is_map(projects)
+    mapping = tree.is_map(block)
     keys, starts = [], []
-    for position, child in enumerate(ryml.children(tree, projects)):
+    for position, child in enumerate(ryml.children(tree, block)):
         # a project under its name: the name's line; a list item (or a name with no text):
         # its first key's line
         view = tree.key(child) if mapping else None
@@ -897,7 +904,7 @@ def _blocks(tree: Any, root: int, base: int, raw: bytes) -> Blocks | None:
             return None
         keys.append(bytes(view).decode("utf-8") if mapping else position)
         starts.append(start)
-    following = tree.next_sibling(projects)
+    following = tree.next_sibling(block)
     end = len(raw)
     if following != _NONE:
         end = _line_of_key(tree, following, base, raw)
@@ -908,7 +915,7 @@ def _blocks(tree: Any, root: int, base: int, raw: bytes) -> Blocks | None:
         counted += raw.count(b"\n", at, start)
         lines.append(counted)
         at = start
-    return Blocks(tuple(keys), tuple(starts), end, tuple(lines))
+    return Blocks(split, tuple(keys), tuple(starts), end, tuple(lines))
 
 
 def _line_of_key(tree: Any, node: int, base: int, raw: bytes) -> int | None:
@@ -923,15 +930,15 @@ def _line_of(view: Any, base: int, raw: bytes) -> int | None:
     return raw.rfind(b"\n", 0, _address(view) - base) + 1
 
 
-def _parse(raw: bytes) -> tuple[str, Blocks | None, int]:
-    """The file as JSON text, where its projects are, and how many nodes the text holds below
-    its top (as many entries as its data will have, unless a key repeats); raises
-    ParseFailure."""
-    emitted, blocks, nodes = _emitted(raw)
+def _parse(raw: bytes, split: str | None = None) -> tuple[str, Blocks | None, int]:
+    """The file as JSON text, where the entries of the split key are, and how many nodes the
+    text holds below its top (as many entries as its data will have, unless a key repeats);
+    raises ParseFailure."""
+    emitted, blocks, nodes = _emitted(raw, split)
     return _json_text(raw, emitted), blocks, nodes
 
 
-def _emitted(raw: bytes) -> tuple[memoryview, Blocks | None, int]:
+def _emitted(raw: bytes, split: str | None = None) -> tuple[memoryview, Blocks | None, int]:
     """``_parse`` but the JSON as rapidyaml writes it: UTF-8, but for the escapes of no
     character it lets through (``_json_text`` tells them)."""
     buffer = bytearray(raw)
@@ -944,7 +951,8 @@ def _emitted(raw: bytes) -> tuple[memoryview, Blocks | None, int]:
             if tree.is_stream(root) and tree.num_children(root) == 1:  # a leading ---
                 root = tree.first_child(root)
             emitted = _json_of(tree, root, len(raw))
-            blocks = _blocks(tree, root, _address(memoryview(buffer)), raw)
+            blocks = (_blocks(tree, root, _address(memoryview(buffer)), raw, split)
+                      if split is not None else None)
             nodes = tree.size() - 1 - (root != tree.root_id())  # not the top, nor a stream above
     except (ParseFailure, MemoryError):  # no room is not a mistake in the file
         raise
@@ -1124,15 +1132,15 @@ def _object(pairs: list[tuple[str, Any]], repeats: set[str]) -> dict[str, Any]:
 Parsed = Callable[[], tuple[str, "Blocks | None", int]]  # _parse's answer, when it is ready
 
 
-def parse_bytes(path: str, raw: bytes, parsed: Parsed | None = None
+def parse_bytes(path: str, raw: bytes, parsed: Parsed | None = None, split: str | None = None
                 ) -> tuple[Document, list[Diagnostic]]:
-    """The document of a file's bytes; ``parsed`` gives ``_parse(raw)`` when another process
-    has been parsing it (see ``load_documents``)."""
+    """The document of a file's bytes; ``parsed`` gives ``_parse(raw, split)`` when another
+    process has been parsing it (see ``load_documents``)."""
     locator = Locator(path, raw)
     if not has_content(raw):  # nothing but blank lines and comments
         return Document(path, None, locator), [error("file.empty", "文件是空的", Position(path, 1, 1))]
     try:
-        text, locator.blocks, nodes = parsed() if parsed is not None else _parse(raw)
+        text, locator.blocks, nodes = parsed() if parsed is not None else _parse(raw, split)
     except ParseFailure as failure:
         where = (locator.at_offset(failure.offset) if failure.offset is not None
                  else Position(path, 1, 1))
@@ -1187,16 +1195,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def load_document(path: str | Path, display: str | None = None
+def load_document(path: str | Path, display: str | None = None, split: str | None = None
                   ) -> tuple[Document, list[Diagnostic]]:
-    """Read and parse one file. ``display`` is the name used in messages (default: the path)."""
-    return load_documents([path], display=[display])[0]
+    """Read and parse one file. ``display`` is the name used in messages (default: the path),
+    ``split`` the key whose entries are looked up one at a time (see ``Blocks``)."""
+    return load_documents([path], display=[display], splits=[split])[0]
 
 
 def load_documents(paths: Sequence[str | Path], *, display: Sequence[str | None] = (),
-                   processes: int = 1) -> list[tuple[Document, list[Diagnostic]]]:
+                   splits: Sequence[str | None] = (), processes: int = 1
+                   ) -> list[tuple[Document, list[Diagnostic]]]:
     """Read and parse files (see ``Loading``)."""
-    return Loading(paths, display=display, processes=processes).documents()
+    return Loading(paths, display=display, splits=splits, processes=processes).documents()
 
 
 class Loading:
@@ -1208,12 +1218,14 @@ class Loading:
     parse at a time: a parse's tree is the most memory a run takes at once, and two made side
     by side took a third more than a whole run in one process (measured). What is read is the
     same either way. ``documents`` gives the result (the same each time it is asked); ``close``
-    stops a child whose answers are no longer wanted."""
+    stops a child whose answers are no longer wanted. ``display`` and ``splits`` give, file by
+    file, the name used in messages and the split key (see ``Blocks``), when there is one."""
 
     def __init__(self, paths: Sequence[str | Path], *, display: Sequence[str | None] = (),
-                 processes: int = 1):
+                 splits: Sequence[str | None] = (), processes: int = 1):
         self.names = [(display[i] if i < len(display) else None) or str(p)
                       for i, p in enumerate(paths)]
+        self.splits = [splits[i] if i < len(splits) else None for i in range(len(paths))]
         with ctrl_c_ends_at_once():
             sniffed = [_sniffed(name, raw) if raw is not None else (None, refused)
                        for name, (raw, refused) in ((name, _read(name, path))
@@ -1229,7 +1241,8 @@ class Loading:
                              if raw is not None and has_content(raw)),
                             key=lambda index: -len(sniffed[index][0] or b""))
             if len(wanted) > 1:
-                self.child = _ParsingChild.start([sniffed[index][0] for index in wanted])
+                self.child = _ParsingChild.start([sniffed[index][0] for index in wanted],
+                                                 [self.splits[index] for index in wanted])
             if self.child is not None:
                 self.elsewhere = {index: functools.partial(self.child.answer, number)
                                   for number, index in enumerate(wanted)}
@@ -1250,7 +1263,8 @@ class Loading:
                     loaded[index] = (Document(name, None, None), problems)
                 else:
                     with ctrl_c_ends_at_once():
-                        loaded[index] = parse_bytes(name, raw, self.elsewhere.get(index))
+                        loaded[index] = parse_bytes(name, raw, self.elsewhere.get(index),
+                                                    self.splits[index])
         finally:
             self.close()
         self.decoded = []  # the bytes live on in the documents' locators only
@@ -1271,8 +1285,8 @@ class _ParsingChild:
     cannot be had (the child died) is parsed here. ``close`` stops a child whose answers are no
     longer wanted (this process failed first), so that none is left behind."""
 
-    def __init__(self, raws: list[bytes], pid: int, reading: int):
-        self.raws, self.pid = raws, pid
+    def __init__(self, raws: list[bytes], splits: list[str | None], pid: int, reading: int):
+        self.raws, self.splits, self.pid = raws, splits, pid
         self.pipe: Any = os.fdopen(reading, "rb")
         self.answers: list[Any] = []  # read so far, in order
         self.broken = False
@@ -1281,7 +1295,7 @@ class _ParsingChild:
         self._stop = weakref.finalize(self, _stopped, self.pipe, pid, os.getpid())
 
     @classmethod
-    def start(cls, raws: list[bytes]) -> "_ParsingChild | None":
+    def start(cls, raws: list[bytes], splits: list[str | None]) -> "_ParsingChild | None":
         """None when no child could be started: the files are parsed here."""
         try:
             reading, writing = os.pipe()
@@ -1303,13 +1317,13 @@ class _ParsingChild:
                 let_signals_through()
                 os.close(reading)
                 with os.fdopen(writing, "wb") as pipe:
-                    for raw in raws:
-                        _answer(raw, pipe)
+                    for raw, split in zip(raws, splits):
+                        _answer(raw, split, pipe)
                 status = 0
             finally:
                 os._exit(status)
         os.close(writing)
-        return cls(raws, pid, reading)
+        return cls(raws, splits, pid, reading)
 
     def answer(self, number: int) -> tuple[str, Blocks | None, int]:
         """``_parse`` of file ``number``, by the child (or here, if the child cannot say)."""
@@ -1325,7 +1339,7 @@ class _ParsingChild:
             except Exception:  # the child died before answering
                 self.broken = True
         if number >= len(self.answers):
-            return _parse(self.raws[number])
+            return _parse(self.raws[number], self.splits[number])
         ok, value, emitted = self.answers[number]
         self.answers[number] = None  # a province's JSON is not to be kept twice
         if not ok:
@@ -1369,10 +1383,10 @@ def dies_with(parent: int, from_main_thread: bool) -> None:
         os._exit(1)
 
 
-def _answer(raw: bytes, pipe: Any) -> None:
+def _answer(raw: bytes, split: str | None, pipe: Any) -> None:
     emitted = None
     try:
-        emitted, blocks, nodes = _emitted(raw)
+        emitted, blocks, nodes = _emitted(raw, split)
         answer: tuple[bool, Any] = (True, (blocks, nodes, len(emitted)))
     except ParseFailure as failure:
         answer = (False, (failure.message, failure.offset))

@@ -453,8 +453,8 @@ def test_a_run_refused_after_its_files_began_to_load_leaves_no_child(runner, exa
 
     started = []
     start = source._ParsingChild.start
-    monkeypatch.setattr(source._ParsingChild, "start",
-                        staticmethod(lambda raws: started.append(start(raws)) or started[-1]))
+    monkeypatch.setattr(source._ParsingChild, "start", staticmethod(
+        lambda raws, splits: started.append(start(raws, splits)) or started[-1]))
     broken = example_copy / "broken.yaml"
     broken.write_text("extends: mof-2020\nname: x\ntitle: 坏\nbudget: {weight: 200}\n",
                       encoding="utf-8")

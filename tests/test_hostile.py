@@ -234,12 +234,12 @@ from evaluator import command_line, source
 
 parse = source._parse
 
-def parse_deaf_to_signals(raw):
+def parse_deaf_to_signals(raw, split=None):
     # Ctrl-C lands while C code that never looks at signals runs (rapidyaml on a big file);
     # here a regular expression that backtracks for a long while stands for it
     os.kill(os.getpid(), signal.SIGINT)
     re.match(r"(a+)+$", "a" * 28 + "b")
-    return parse(raw)
+    return parse(raw, split)
 
 source._parse = parse_deaf_to_signals
 sys.argv = ["evaluate", *sys.argv[1:]]

@@ -98,7 +98,7 @@ def test_a_line_found_from_its_project_is_the_line_the_index_finds(yaml):
     """Excerpts are cut from a project's own lines; the whole file's line index is built only
     when a line lies outside every project."""
     raw = yaml.encode("utf-8")
-    document, problems = source.parse_bytes("a.yaml", raw)
+    document, problems = source.parse_bytes("a.yaml", raw, split="projects")
     assert not problems and document.locator.blocks is not None
     within = range(1, raw[:document.locator.blocks.end].count(b"\n") + 1)  # header, projects
     fast = [document.line(n) for n in within]
@@ -113,7 +113,7 @@ def test_a_line_found_from_its_project_is_the_line_the_index_finds(yaml):
 @pytest.mark.parametrize("yaml", _PROJECTS)
 def test_a_position_counted_in_its_project_is_the_position_the_index_gives(yaml):
     raw = yaml.encode("utf-8")
-    document, _problems = source.parse_bytes("a.yaml", raw)
+    document, _problems = source.parse_bytes("a.yaml", raw, split="projects")
     whole = source.Locator("a.yaml", raw)  # no blocks: the whole file's tree and line index
     projects = document.data["projects"]
     keys = range(len(projects)) if isinstance(projects, list) else list(projects)
@@ -189,7 +189,8 @@ def test_the_files_are_parsed_by_the_child_one_after_the_other(tmp_path, monkeyp
         paths[-1].write_text(text, encoding="utf-8")
     here = []
     parse = source._parse
-    monkeypatch.setattr(source, "_parse", lambda raw: here.append(raw) or parse(raw))
+    monkeypatch.setattr(source, "_parse",
+                        lambda raw, split=None: here.append(raw) or parse(raw, split))
     loaded = source.load_documents(paths, processes=2)
     assert here == []  # nothing parsed here: the child parsed both
     assert [document.data for document, _ in loaded] == [{"year": "2024"}, {"year": "2025"}]
@@ -203,15 +204,16 @@ def test_a_child_that_dies_after_one_answer_leaves_the_rest_to_the_parent(tmp_pa
         paths[-1].write_text(text, encoding="utf-8")
     emitted, parent = source._emitted, os.getpid()
 
-    def dying(raw):  # in the child: the second file kills it mid-way
+    def dying(raw, split=None):  # in the child: the second file kills it mid-way
         if raw == b"year: 2025\n" and os.getpid() != parent:
             os._exit(3)
-        return emitted(raw)
+        return emitted(raw, split)
 
     here = []
     parse = source._parse
     monkeypatch.setattr(source, "_emitted", dying)
-    monkeypatch.setattr(source, "_parse", lambda raw: here.append(raw) or parse(raw))
+    monkeypatch.setattr(source, "_parse",
+                        lambda raw, split=None: here.append(raw) or parse(raw, split))
     loaded = source.load_documents(paths, processes=2)
     assert here == [b"year: 2025\n"]  # the first answer was the child's
     assert [document.data for document, _ in loaded] == [{"year": "2024"}, {"year": "2025"}]
@@ -331,7 +333,7 @@ def test_the_parsing_child_ends_with_the_process_that_started_it(tmp_path):
     script = """
 import sys, time
 from evaluator import source
-def slow(raw):
+def slow(raw, split=None):
     time.sleep(60)  # a province's parse, drawn out: the child is mid-parse when the run ends
 source._emitted = slow
 loading = source.Loading(sys.argv[1:], processes=2)
@@ -380,7 +382,7 @@ def test_a_loading_let_go_unread_leaves_no_child_behind(tmp_path):
 _FORKED_COPY_EXITS = """
 import os, sys, time
 from evaluator import source
-def slow(raw):
+def slow(raw, split=None):
     time.sleep(60)
 source._emitted = slow
 loading = source.Loading(sys.argv[1:], processes=2)
@@ -414,9 +416,9 @@ def test_a_loading_made_in_a_thread_keeps_its_child_and_its_documents(tmp_path, 
 
     emitted = source._emitted
 
-    def slow(raw):  # the child is still parsing when the thread that made it ends
+    def slow(raw, split=None):  # the child is still parsing when the thread that made it ends
         time.sleep(0.3)
-        return emitted(raw)
+        return emitted(raw, split)
 
     monkeypatch.setattr(source, "_emitted", slow)
     paths = [tmp_path / "a.yaml", tmp_path / "b.yaml"]
