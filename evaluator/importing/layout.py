@@ -47,6 +47,7 @@ _TEXT_FIELDS = {"goal", "summary"}
 _MONEY_FIELDS = {"total", "fiscal", "carryover", "other"}
 _FUNDS_LABEL = re.compile(r"^(?:项目)?资金(?:情况)?\((万?元)\)$|^项目资金\((万?元)\)$")
 _UNIT_IN_LABEL = re.compile(r"\((万?元)\)")
+_UNIT_NOTE = re.compile(r"^(?:金额|资金)?单位[:：](万?元)$")  # 金额单位：元, above a table
 
 # the 自评表's funds grid
 _GRID_COLUMNS = {"年初预算数": "initial", "全年预算数": "adjusted", "全年执行数": "executed",
@@ -69,7 +70,7 @@ _COLUMNS = {
 }
 _STRAY = {"绩效指标"}  # the 自评表's left column, pulled into level 1 by extraction
 _TOTALS = {"总分", "合计", "总计"}
-_TITLE = re.compile(r"(?:绩效目标申报表|绩效自评表|绩效目标表|目标汇总表|自评表)$|^[(（]?\s*\d{4}\s*年度?\s*[)）]?$")
+_TITLE = re.compile(r"(?:申报表|自评表|目标表|汇总表)(?:[(（]\s*\d{4}\s*年度?\s*[)）])?$|^[(（]?\s*\d{4}\s*年度?\s*[)）]?$")
 _YEAR = re.compile(r"(\d{4})\s*年度")
 _MONEY = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
@@ -266,12 +267,16 @@ class _Reader:
         texts = [plain(c.text) for c in cells]
         if all(re.fullmatch(r"[-=_—]+", t) for t in texts):
             return  # a table rule drawn with dashes
-        if len(cells) == 1 and _TITLE.search(texts[0]):
+        if len(cells) == 1 and _TITLE.search(texts[0].lstrip("#")):
             year = _YEAR.search(cells[0].text)
             if year:
                 self.year = int(year.group(1))
                 if self.project is not None and self.project.year is None:
                     self.project.year = self.year
+            return
+        if len(cells) == 1 and _UNIT_NOTE.match(texts[0]):
+            if self.project is not None:
+                self.project.funds_unit = _UNIT_NOTE.match(texts[0]).group(1)
             return
         if "项目名称" in texts:
             index = texts.index("项目名称")
@@ -634,11 +639,10 @@ class _Reader:
                 indicator.direction = direction
             suffix = unit.text if unit is not None and unit.text and not target.endswith(unit.text) else ""
             indicator.target = f"{prefix}{target}{suffix}"
-            parts = [f"指标性质“{nature.text}”" for _ in [0] if nature is not None and nature.text]
-            parts += [f"度量单位“{unit.text}”" for _ in [0] if unit is not None and unit.text]
+            parts = [f"指标性质“{nature.text}”"] if nature is not None and (prefix or direction) else []
+            parts += [f"度量单位“{unit.text}”"] if suffix else []
             if parts:
-                indicator.remarks.append("、".join(parts) + "并入指标值" +
-                                         ("（方向）" if direction else ""))
+                indicator.remarks.append("、".join(parts) + "并入指标值")
             if nature is not None and nature.text and direction is None and not prefix \
                     and written not in ("定性", "定量"):
                 indicator.remarks.append(f"指标性质“{nature.text}”未识别，未并入")
