@@ -56,7 +56,14 @@ CODES: tuple[Code, ...] = (
          "extends: base.yaml（base.yaml 是一个 FIFO）", "这不是普通文件（是设备、管道或套接字），未读取",
          "命令行上的输入文件在读取之前就被拒绝（退出码 2）；规则文件继承的文件在此报告"),
 
+    Code("file.mixed_line_breaks", WARNING, "文件混用了不同的换行符", "goals.yaml",
+         "unit: 上海世界城市日事务协调中心\\r# 备注",
+         "这一行以 CR（\\r，旧 Mac）换行，文件的其他行多以 LF（\\n）换行",
+         "每一种换行符 YAML 都当作换行：单独的 CR 之后的文字在下一行"),
+
     # ---- YAML
+    Code("yaml.tag", ERROR, "值上有 YAML 标签", "goals.yaml", "unit: !!binary 5LiK5rW3",
+         "不支持 YAML 标签（!!binary）"),
     Code("yaml.syntax", ERROR, "YAML 格式有误（没有更具体的说法时）", "goals.yaml",
          'unit: "上海世界城市日事务协调中心"（实施单位）', "这一行（或上一行）的 YAML 格式有误"),
     Code("yaml.unterminated", ERROR, "引号或括号没有闭合", "goals.yaml",

@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import ryml
 
-from .diagnostics import Diagnostic, Position, error
+from .diagnostics import Diagnostic, Position, error, warning
 
 def has_content(raw: bytes) -> bool:
     """A line that is not blank nor a comment, searched a few megabytes at a time: a file of
@@ -54,6 +54,8 @@ def has_content(raw: bytes) -> bool:
 _NONE = ryml.NONE if hasattr(ryml, "NONE") else 2 ** 64 - 1
 _NEWLINE = re.compile(b"\n")
 _CONTENT = re.compile(rb"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not blank or a comment
+# A tag (!!binary, !local): ! right after a space, a flow indicator or a colon.
+_TAG = re.compile(rb"(?:^|[\s\[\{,:-])!", re.MULTILINE)
 # An anchor or alias token: & or * right after a space, a flow indicator or a colon.
 _ANCHOR_OR_ALIAS = re.compile(rb"(?:^|[\s\[\{,:-])[&*][^\s,\[\]\{\}]", re.MULTILINE)
 
@@ -487,6 +489,20 @@ class Locator:
             stack.extend(ryml.children(tree, node))
         return found
 
+    def find_tags(self) -> list[tuple[int, str]]:
+        """Byte offsets and text of the YAML tags (``!!binary``) on keys and values."""
+        tree = self.tree()
+        found = []
+        stack = [self._root()]
+        while stack:
+            node = stack.pop()
+            for has, tag in ((tree.has_key_tag, tree.key_tag), (tree.has_val_tag, tree.val_tag)):
+                if has(node):
+                    view = tag(node)
+                    found.append((self._offset(view) or 0, bytes(view).decode("utf-8", "replace")))
+            stack.extend(ryml.children(tree, node))
+        return sorted(found)
+
     def find_references(self) -> list[int]:
         """Byte offsets of anchors and aliases."""
         tree = self.tree()
@@ -592,24 +608,75 @@ def _read(name: str, path: str | Path) -> tuple[bytes | None, list[Diagnostic]]:
 # ---- decoding -----------------------------------------------------------------------------
 
 def _sniffed(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
-    """The bytes a parse may begin on, without a BOM; a binary file is named. Whether they are
-    UTF-8 is ``_validated``'s to say, after."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode"
-        return None, [error("file.encoding", "文件是 UTF-16 编码，不是 UTF-8", Position(path, 1, 1),
-                            hint="请在编辑器中另存为 UTF-8 编码")]
-    if b"\x00" in data[:8192]:
-        return None, [error("file.binary", "这不是文本文件（含有二进制内容）", Position(path, 1, 1),
-                            hint="请提供 UTF-8 编码的 YAML 文件")]
+    """The bytes a parse may begin on, without a BOM, every line break a LF or a CRLF; a binary
+    file is named, and so are UTF-32 and UTF-16. Whether the rest is UTF-8 is ``_validated``'s
+    to say, after."""
+    encoding = _wide_encoding(data)
+    if encoding is not None:
+        return None, [error("file.encoding", f"文件是 {encoding} 编码，不是 UTF-8",
+                            Position(path, 1, 1), hint="请在编辑器中另存为 UTF-8 编码")]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if b"\r" in data:  # old Mac line ends are YAML's line breaks too; a CR pasted into an LF
-        lone = data.count(b"\r") - data.count(b"\r\n")  # file's text stays text
-        if lone > data.count(b"\n"):
-            data = _LONE_CR.sub(b"\n", data)  # one byte for one: every offset stays
-    return data, []
+    nul = data.find(b"\x00")
+    if nul >= 0:  # anywhere: NULs after the text (a file padded by a crashed editor) too
+        line = _place(path, data, nul).line  # the file is not shown: its place is told
+        where = f"第 {line} 行起" if line > 1 else ""
+        return None, [error("file.binary", f"这不是文本文件（{where}含有二进制内容，如 NUL 字节）",
+                            Position(path, 1, 1), hint="请提供 UTF-8 编码的 YAML 文件")]
+    problems: list[Diagnostic] = []
+    if b"\r" in data:
+        mixed = _mixed_line_breaks(path, data)
+        if mixed is not None:
+            problems.append(mixed)
+        # a lone CR is a line break to YAML (1.2 §5.4), old Mac files' and one pasted into an
+        # LF file alike: made a LF, one byte for one, so that every offset stays
+        data = _LONE_CR.sub(b"\n", data)
+    return data, problems
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-32 or UTF-16, by the byte-order mark or, for UTF-32 without one, by the three NULs
+    beside each character of the first (YAML starts with text of one byte in UTF-8)."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Notepad's "Unicode"
+        return "UTF-16"
+    head = data[:4]
+    if len(head) == 4 and (head[1:] == b"\x00\x00\x00" or head[:3] == b"\x00\x00\x00") \
+            and head != b"\x00\x00\x00\x00":
+        return "UTF-32"
+    return None
+
+
+def _place(path: str, data: bytes, offset: int) -> Position:
+    """FILE:LINE:COL of a byte offset (columns in characters)."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[start:offset].decode("utf-8", "replace")) + 1
+    return Position(path, data.count(b"\n", 0, offset) + 1, column)
 
 
 _LONE_CR = re.compile(rb"\r(?!\n)")
+_BREAKS = {"LF": re.compile(rb"(?<!\r)\n"), "CRLF": re.compile(rb"\r\n"), "CR": _LONE_CR}
+_BREAK_NAMES = {"LF": "LF（\\n）", "CRLF": "CRLF（\\r\\n，Windows）", "CR": "CR（\\r，旧 Mac）"}
+
+
+def _mixed_line_breaks(path: str, data: bytes) -> Diagnostic | None:
+    """A warning at the first line whose break is not the file's usual one, when a file has
+    more than one kind: a CR pasted into an LF file ends a line where the text looks whole."""
+    windows = data.count(b"\r\n")
+    counts = {"LF": data.count(b"\n") - windows, "CRLF": windows,
+              "CR": data.count(b"\r") - windows}
+    present = [kind for kind, count in counts.items() if count]
+    if len(present) < 2:
+        return None
+    usual = max(present, key=lambda kind: counts[kind])
+    offset = min(match.start() for kind in present if kind != usual
+                 for match in [_BREAKS[kind].search(data)] if match is not None)
+    kind = next(k for k in present if k != usual and _BREAKS[k].match(data, offset))
+    where = _place(path, _LONE_CR.sub(b"\n", data[:offset]), offset)
+    return warning("file.mixed_line_breaks",
+                   f"这一行以 {_BREAK_NAMES[kind]}换行，文件的其他行多以 {_BREAK_NAMES[usual]}换行",
+                   where, hint="YAML 把每一种都当作换行：请在编辑器中统一换行符（如都用 LF）")
 
 
 def _validated(path: str, data: bytes) -> tuple[bytes | None, list[Diagnostic]]:
@@ -1180,6 +1247,11 @@ def parse_bytes(path: str, raw: bytes, parsed: Parsed | None = None, split: str 
         for offset in locator.find_references():
             problems.append(error("yaml.alias", "不支持 YAML 锚点和别名（&、*）",
                                   locator.at_offset(offset), hint="请把引用的内容直接写出来"))
+    if b"!" in raw and _TAG.search(raw):
+        for offset, tag in locator.find_tags():  # !!binary would be read as its base64 text
+            shown = tag if len(tag) <= 40 else tag[:40] + "…"
+            problems.append(error("yaml.tag", f"不支持 YAML 标签（{shown}）", locator.at_offset(offset),
+                                  length=len(shown), hint="请删去标签，直接写出值"))
     locator.release()
     if problems:
         return Document(path, None, locator), problems
@@ -1249,8 +1321,8 @@ class Loading:
                 self.order = wanted + [i for i in self.order if i not in self.elsewhere]
         # checked while the child parses (a file that is not UTF-8 is then never asked for)
         with ctrl_c_ends_at_once():
-            self.decoded = [_validated(name, raw) if raw is not None else (raw, problems)
-                            for name, (raw, problems) in zip(self.names, sniffed)]
+            self.decoded = [_with(problems, _validated(name, raw)) if raw is not None
+                            else (raw, problems) for name, (raw, problems) in zip(self.names, sniffed)]
 
     def documents(self) -> list[tuple[Document, list[Diagnostic]]]:
         if self.result is not None:
@@ -1263,8 +1335,8 @@ class Loading:
                     loaded[index] = (Document(name, None, None), problems)
                 else:
                     with ctrl_c_ends_at_once():
-                        loaded[index] = parse_bytes(name, raw, self.elsewhere.get(index),
-                                                    self.splits[index])
+                        loaded[index] = _with(problems, parse_bytes(
+                            name, raw, self.elsewhere.get(index), self.splits[index]))
         finally:
             self.close()
         self.decoded = []  # the bytes live on in the documents' locators only
@@ -1276,6 +1348,12 @@ class Loading:
             self.child.close()
             self.child = None
         self.elsewhere = {}
+
+
+def _with(problems: list[Diagnostic], result: tuple[Any, list[Diagnostic]]
+          ) -> tuple[Any, list[Diagnostic]]:
+    """A result with the warnings found before it (a file's mixed line breaks) ahead of its own."""
+    return (result[0], problems + result[1]) if problems else result
 
 
 class _ParsingChild:

@@ -256,3 +256,71 @@ def test_ctrl_c_while_a_file_is_parsed_ends_the_run_at_once(example):
                           text=True, timeout=TIMEOUT, preexec_fn=_limited())
     assert done.returncode == -signal.SIGINT, done.stderr
     assert "Traceback" not in done.stderr
+
+
+# ---- line breaks and other silent acceptances -----------------------------------------------
+
+GOOD = ROOT / "tests" / "bad_inputs" / "good"
+
+
+def _loaded(tmp_path, data: bytes):
+    from evaluator.source import load_document
+
+    path = tmp_path / "goals.yaml"
+    path.write_bytes(data)
+    return load_document(path, display="goals.yaml")
+
+
+def test_a_lone_cr_in_an_lf_file_is_a_line_break_and_positions_stay_right(tmp_path):
+    text = (GOOD / "goals.yaml").read_text(encoding="utf-8")
+    text = text.replace("unit: 上海世界城市日事务协调中心\n", "unit: 上海世界城市日事务协调中心\r# 备注\n", 1)
+    text = text.replace("活动参与满意度: ≥80.00(%)", "活动参与满意度: ≥80.00(%", 1)  # an error further down
+    document, problems = _loaded(tmp_path, text.encode("utf-8"))
+    assert document.data["unit"] == "上海世界城市日事务协调中心"
+    assert [(p.code, p.position.line, p.position.column) for p in problems] == [
+        ("file.mixed_line_breaks", 3, 20)]
+    assert document.line(3) == "unit: 上海世界城市日事务协调中心" and document.line(4) == "# 备注"
+    # the line the CR made counts: an error below it is one line further down than in LF
+    from evaluator.diagnostics import format_all
+    from evaluator.evaluation import evaluate_files, load_rule_set
+
+    (tmp_path / "goals.yaml").write_bytes(text.encode("utf-8"))
+    rules, lexicon = load_rule_set()
+    evaluation = evaluate_files(str(tmp_path / "goals.yaml"), None, rules, lexicon)
+    lf_line = text.replace("\r", "\n").split("\n").index("          活动参与满意度: ≥80.00(%") + 1
+    found = [(d.code, d.position.line) for d in evaluation.diagnostics]
+    assert ("target.incomplete", lf_line) in found, found
+    printed = format_all(evaluation.diagnostics, evaluation.sources)
+    assert f"{lf_line} |           活动参与满意度: ≥80.00(%" in printed
+
+
+def test_a_crlf_file_with_one_lf_line_is_warned_at_that_line(tmp_path):
+    lines = (GOOD / "goals.yaml").read_text(encoding="utf-8").split("\n")
+    data = ("\r\n".join(lines[:5]) + "\n" + "\r\n".join(lines[5:])).encode("utf-8")
+    document, problems = _loaded(tmp_path, data)
+    assert document.data is not None and document.data["year"] == "2024"
+    assert [(p.code, p.position.line) for p in problems] == [("file.mixed_line_breaks", 5)]
+    assert "LF（\\n）换行，文件的其他行多以 CRLF" in problems[0].message
+
+
+@pytest.mark.parametrize("data, code, line, words", [
+    ("unit: !!binary 5LiK5rW3\n", "yaml.tag", 1, "不支持 YAML 标签（!!binary）"),
+    ("unit: x\nyear: !local 2024\n", "yaml.tag", 2, "不支持 YAML 标签（!local）"),
+])
+def test_a_yaml_tag_is_told(tmp_path, data, code, line, words):
+    document, problems = _loaded(tmp_path, data.encode("utf-8"))
+    assert document.data is None
+    assert [(p.code, p.position.line, p.message) for p in problems] == [(code, line, words)]
+
+
+def test_trailing_nuls_are_binary_at_the_first_nul_and_utf32_is_named(tmp_path):
+    good = (GOOD / "goals.yaml").read_bytes()
+    _document, problems = _loaded(tmp_path, good + bytes(20000))
+    first = good.count(b"\n") + 1  # the line the NULs start on
+    assert [(p.code, p.message) for p in problems] == [
+        ("file.binary", f"这不是文本文件（第 {first} 行起含有二进制内容，如 NUL 字节）")]
+    for encoding in ("utf-32", "utf-32-le", "utf-32-be"):
+        _document, problems = _loaded(tmp_path, good.decode("utf-8").encode(encoding))
+        assert [p.message for p in problems] == ["文件是 UTF-32 编码，不是 UTF-8"], encoding
+    _document, problems = _loaded(tmp_path, good.decode("utf-8").encode("utf-16"))
+    assert [p.message for p in problems] == ["文件是 UTF-16 编码，不是 UTF-8"]

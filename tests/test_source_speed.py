@@ -495,14 +495,20 @@ def test_a_second_document_is_shown_at_its_mark(tmp_path, raw, line):
         ("yaml.multiple_documents", line, 1, 3)]
 
 
-def test_a_cr_pasted_into_an_lf_file_stays_text(tmp_path):
-    """Only a file of CR line ends (classic Mac OS) has them read as line breaks: one CR pasted
-    into a summary of an LF file had broken the whole file."""
+def test_a_cr_pasted_into_an_lf_file_is_a_line_break_and_told(tmp_path):
+    """A CR is a line break wherever it stands (YAML 1.2 §5.4; issue 20): one pasted into a
+    summary of an LF file breaks the line there, and a warning names the line, so that the
+    syntax error that follows is understood."""
     from evaluator.source import load_document
 
     (tmp_path / "a.yaml").write_bytes("summary: 第一段\r第二段\nyear: 2024\n".encode())
     document, problems = load_document(tmp_path / "a.yaml")
-    assert problems == [] and document.data["summary"] == "第一段\r第二段"
+    assert [(p.code, p.position.line) for p in problems] == [
+        ("file.mixed_line_breaks", 1), ("yaml.missing_colon", 2)]
+    (tmp_path / "a.yaml").write_bytes("summary: 第一段\r  第二段\nyear: 2024\n".encode())
+    document, problems = load_document(tmp_path / "a.yaml")
+    assert [p.code for p in problems] == ["file.mixed_line_breaks"]
+    assert document.data["summary"] == "第一段 第二段"  # folded, as any line break is
 
 
 def test_a_directive_does_not_open_the_second_document(tmp_path):
@@ -518,4 +524,5 @@ def test_a_cr_only_file_ending_in_crlf_is_read_by_its_cr_lines(tmp_path):
 
     (tmp_path / "a.yaml").write_bytes(b"year: 2024\runit: x\rprojects: []\r\n")
     document, problems = load_document(tmp_path / "a.yaml")
-    assert problems == [] and document.data == {"year": "2024", "unit": "x", "projects": []}
+    assert document.data == {"year": "2024", "unit": "x", "projects": []}
+    assert [(p.code, p.position.line) for p in problems] == [("file.mixed_line_breaks", 3)]

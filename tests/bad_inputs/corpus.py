@@ -149,6 +149,32 @@ def gen_old_mac_line_ends(root: Path) -> None:
                                        "actuals.yaml": actuals.replace("\n", "\r").encode("utf-8")})
 
 
+def gen_lone_cr(root: Path) -> None:
+    """A CR pasted into an LF file, before a comment: a line break, so the unit is read
+    without the comment (it once read 上海世界城市日事务协调中心# 备注, exit 0)."""
+    _write(root, "file_lone_cr_in_lf", {
+        "goals.yaml": _good("goals.yaml").replace(
+            "unit: 上海世界城市日事务协调中心\n", "unit: 上海世界城市日事务协调中心\r# 备注\n", 1).encode(),
+        "actuals.yaml": _good("actuals.yaml").encode()})
+
+
+def gen_tag(root: Path) -> None:
+    """`unit: !!binary …`: a YAML tag, once dropped without a word (the base64 read as text)."""
+    _write(root, "yaml_tag_binary", {"goals.yaml": _good("goals.yaml").replace(
+        "unit: 上海世界城市日事务协调中心", "unit: !!binary 5LiK5rW3", 1).encode()})
+
+
+def gen_trailing_nuls(root: Path) -> None:
+    """The good goals followed by 20 000 NUL bytes (an editor that crashed while saving): once
+    a missing colon with the NULs echoed, now a binary file at the first NUL."""
+    _write(root, "file_trailing_nuls", {"goals.yaml": _good("goals.yaml").encode() + bytes(20000)})
+
+
+def gen_utf32(root: Path) -> None:
+    """goals.yaml saved as UTF-32 (with its byte-order mark): once named UTF-16."""
+    _write(root, "file_utf32", {"goals.yaml": _good("goals.yaml").encode("utf-32")})
+
+
 def gen_utf16(root: Path) -> None:
     """goals.yaml saved by Notepad as "Unicode": UTF-16 with its byte-order mark."""
     _write(root, "file_utf16", {"goals.yaml": _good("goals.yaml").encode("utf-16")})
@@ -345,6 +371,17 @@ CASES: tuple[Case, ...] = (
           exit=1, expect=(A("file_cr_line_ends", 10, "actual.unit_mismatch"),),
           about="lone CRs for line ends (classic Mac OS): YAML line breaks, read line by line; it "
                 "was one line and a yaml.colon at 1:24 (generated)"),
+    check("file_lone_cr_in_lf", "goals.yaml", "actuals.yaml", generate=gen_lone_cr, exit=0,
+          expect=(G("file_lone_cr_in_lf", 3, "file.mixed_line_breaks"),),
+          about="a lone CR before `# 备注` in an LF file: a line break (YAML 1.2 §5.4) and a "
+                "warning at its line; the unit once read 上海世界城市日事务协调中心# 备注 (generated)"),
+    check("yaml_tag_binary", generate=gen_tag, exit=1, expect=(G("yaml_tag_binary", 3, "yaml.tag"),),
+          about="`unit: !!binary 5LiK5rW3`: a YAML tag, once dropped without a word (generated)"),
+    check("file_trailing_nuls", generate=gen_trailing_nuls, exit=1,
+          expect=(G("file_trailing_nuls", None, "file.binary"),), forbid=("yaml.missing_colon",),
+          about="20 000 NUL bytes after the text: binary, not a missing colon (generated)"),
+    check("file_utf32", generate=gen_utf32, exit=1, expect=(G("file_utf32", 1, "file.encoding"),),
+          about="goals.yaml saved as UTF-32: named as such, not as UTF-16 (generated)"),
     check("file_50mb_comment", generate=gen_50mb_comment, isolated=True, exit=1,
           expect=(G("file_50mb_comment", None, "target.incomplete"),),
           about="a valid goals file with a 50 MB comment block and an unreadable target after it "
