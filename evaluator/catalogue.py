@@ -258,6 +258,12 @@ CODES: tuple[Code, ...] = (
          "单位目录“ding”中没有完成值文件（actuals）"),
     Code("summary.ambiguous_file", ERROR, "单位目录中有两个申报表（或完成值、规则文件）", "UNIT/",
          "", "单位目录“jia”中有多个申报表（goals）：goals.yaml、goals.yml"),
+    Code("archive.not_sqlite", ERROR, "归档文件不是 SQLite 数据库", "--archive",
+         "--archive 汇总.xlsx", "归档文件“汇总.xlsx”不是 SQLite 数据库"),
+    Code("archive.read_only", ERROR, "归档文件只读，无法写入", "--archive",
+         "--archive 2023.db（只读）", "归档文件“2023.db”是只读的，无法写入"),
+    Code("archive.newer_version", ERROR, "归档由更新版本的 Jixiao 写入", "--archive",
+         "--archive 归档.db", "归档文件“归档.db”由更新版本的 Jixiao 写入（版本 3，本程序认识到 2）"),
 
     # ---- rule sets (and the schema family below)
     Code("rules.not_found", ERROR, "找不到规则集", "--rules", "--rules no-such-set",

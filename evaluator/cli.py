@@ -640,6 +640,34 @@ def summary_command(units: tuple[Path, ...], rules_ref: str, output_format: str,
     sys.exit(EXIT_DIAGNOSTICS if outcome.errors or strict and outcome.warnings else EXIT_CLEAN)
 
 
+@main.command("history")
+@click.argument("archive", type=_INPUT)
+@click.option("--unit", "units", multiple=True, metavar="NAME",
+              help="只看这个单位（实施单位名称，可重复）；默认全部单位。")
+def history_command(archive: Path, units: tuple[str, ...]) -> None:
+    """列出归档（evaluate summary --archive）中各单位历年的汇总。"""
+    from .archive import Archive, ArchiveProblem
+    from .department import render_history
+
+    try:
+        store = Archive.open(archive, writing=False)
+    except ArchiveProblem as problem:
+        click.echo(format_all(problem.diagnostics), err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        known = store.units()
+        for unit in units:
+            if unit not in known:
+                import difflib
+
+                close = difflib.get_close_matches(unit, known, n=1, cutoff=0.4)
+                raise click.UsageError(f"归档中没有单位“{unit}”"
+                                       + (f"；是否为“{close[0]}”？" if close else ""))
+        click.echo(render_history(store, list(units) or known), nl=False)
+    finally:
+        store.close()
+
+
 @main.command()
 @click.argument("goals", type=_INPUT)
 @click.option("-o", "--output", type=_OUTPUT, metavar="FILE",

@@ -472,3 +472,33 @@ def summarize(folders: list, engine, output_format: str, *, jobs: int = 1,
     else:
         data = render(context, output_format).encode("utf-8")
     return Outcome(data, builder.errors, builder.warnings, rules_failed)
+
+
+def render_history(archive: Any, units: list[str]) -> str:
+    """``evaluate history``: each unit's years in the archive (Markdown), then its projects'
+    总分 and 等级 year by year."""
+    from .report import markdown_cell as cell
+
+    lines: list[str] = []
+    for unit in units:
+        years = list(archive.years(unit))
+        lines += [f"## {cell(unit)}", "",
+                  "| 年度 | 规则集 | 评分项目 | 未评分 | 全年预算数（元） | 全年执行数（元） | 执行率 "
+                  "| 平均总分 | 加权平均总分 | 等级分布 | 异常 |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+        for y in years:
+            grades = "，".join(f"{cell(g)} {n}" for g, n in y.grades)
+            lines.append(
+                f"| {y.year} | {cell(y.rules)} | {y.projects} | {y.unscored} | {money(y.adjusted)} "
+                f"| {money(y.executed)} | {rate_text(y.executed / y.adjusted if y.adjusted else None)} "
+                f"| {score_text(y.average) or '—'} | {score_text(y.weighted_average) or '—'} "
+                f"| {grades} | {y.exceptions} |")
+        numbers = [y.year for y in years]
+        lines += ["", "| 项目 | " + " | ".join(f"{n}年" for n in numbers) + " |",
+                  "|---|" + "---:|" * len(numbers)]
+        for name, by_year in archive.project_years(unit):
+            cells = [f"{score_text(by_year[n][0])} {cell(by_year[n][1])}" if n in by_year else "—"
+                     for n in numbers]
+            lines.append(f"| {cell(name)} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
