@@ -31,11 +31,11 @@ GOALS, ACTUALS, RULES = "goals", "actuals", "rules"
 
 
 def input_suffixes() -> tuple[str, ...]:
-    """The suffixes the loader reads: YAML, and whatever else it declares it reads (a workbook
-    reader adds its own by setting ``source.INPUT_SUFFIXES``)."""
-    from . import source
+    """The suffixes a reader is registered for (inputs.READERS): YAML, and every kind a reader
+    adds (.xlsx …), so that a unit folder may hold whichever its unit has."""
+    from .inputs import READERS
 
-    return tuple(getattr(source, "INPUT_SUFFIXES", (".yaml", ".yml")))
+    return tuple(READERS)
 
 
 @dataclass(frozen=True)
