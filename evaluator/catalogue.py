@@ -193,7 +193,6 @@ CODES: tuple[Code, ...] = (
          "此处不应出现“-”"),
     Code("expression.unexpected_character", ERROR, "无法识别的字符", "evaluate parse", "≥3次\\",
          "无法识别的字符“\\”"),
-    Code("expression.negative", ERROR, "负数", "evaluate parse", "≥-5%", "不支持负数"),
     Code("expression.contradiction", ERROR, "比较符号自相矛盾", "evaluate parse", "≥95%以下",
          "“以下”与前面的比较符号矛盾"),
     Code("expression.range_order", ERROR, "范围下限大于上限", "evaluate parse", "5~3次",

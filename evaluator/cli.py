@@ -752,14 +752,13 @@ def import_command(sources: tuple[Path, ...], folder: Path, force: bool, rules_r
 @_rules_option("提供词表的规则集。")
 def parse_command(expression: str, as_json: bool, rules_ref: str) -> None:
     """显示一个指标值或完成值的解析结果。"""
-    from .expression import format_expression, kind_of
+    from .diagnostics import Position, error
+    from .expression import FreeText, format_expression, kind_of
     from .parser import ExpressionError
 
     _rules, lexicon = _load_rules(rules_ref)
     result = lexicon.read(expression)
     if isinstance(result, ExpressionError):
-        from .diagnostics import Position, error
-
         diagnostic = error(result.code, result.message, Position("<参数>", 1, result.offset + 1),
                            length=result.length, hint=result.hint or None)
         click.echo(format_diagnostic(diagnostic, {"<参数>": expression}), err=True)
@@ -771,6 +770,16 @@ def parse_command(expression: str, as_json: bool, rules_ref: str) -> None:
         for key, value in ast_to_data(result).items():
             if key != "kind":
                 click.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+    if isinstance(result, FreeText) and result.unknown:  # a problem, as an error is: exit 1
+        close = f"是否为“{'”“'.join(result.suggestions)}”？" if result.suggestions else ""
+        diagnostic = error("actual.unknown_word",
+                           f"“{result.unknown}”不是规则集词表中的词：作为完成值无法判断达成程度，"
+                           f"作为指标值按普通文字处理", Position("<参数>", 1,
+                                                          expression.find(result.unknown) + 1),
+                           length=len(result.unknown),
+                           hint=f"{close}也可以直接写“达成”“部分达成”或“未达成”")
+        click.echo(format_diagnostic(diagnostic, {"<参数>": expression}), err=True)
+        sys.exit(EXIT_DIAGNOSTICS)
 
 
 def ast_to_data(node) -> dict:

@@ -33,6 +33,8 @@ SCALE_PREFIXES = (("百万", Decimal(10) ** 6), ("亿", Decimal(10) ** 8), ("万
                   ("千", Decimal(10) ** 3))
 NOT_SCALED = frozenset({"千克", "千米", "千瓦", "千瓦时", "千帕", "千卡", "千字节", "万分之一"})
 PERCENT_UNITS = {"%": Decimal(1), "百分比": Decimal(1), "‰": Decimal("0.1")}
+# one unit written two ways: a change of -3个百分点 may be reported as -3.2百分点
+SAME_UNITS = {"个百分点": "百分点"}
 
 
 _UNIT_SCALES: dict[str, tuple[Decimal | None, str]] = {}
@@ -47,6 +49,8 @@ def unit_scale(unit: str) -> tuple[Decimal | None, str]:
     found: tuple[Decimal | None, str] = (None, unit)
     if unit in PERCENT_UNITS:
         found = (PERCENT_UNITS[unit], "%")
+    elif unit in SAME_UNITS:
+        found = (None, SAME_UNITS[unit])
     elif unit not in NOT_SCALED:
         for prefix, factor in SCALE_PREFIXES:
             if unit.startswith(prefix):  # 25万人次 → 人次; a lone 万 → a plain number
@@ -79,12 +83,15 @@ class Comparison:
     implied: bool = False  # a bare number: ≥ read in, the user did not write it
     # The written word (不低于, 以上): notation, not meaning, so it takes no part in equality.
     word: str = field(default="", compare=False)
+    # what it is said of, in a sentence (群众满意度 in 群众满意度不低于90%): notation too
+    subject: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Range:
     low: Quantity
     high: Quantity
+    subject: str = field(default="", compare=False)  # as a Comparison's
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,7 @@ class DateTerm:
     date: DatePoint
     before: bool = False
     event: str = ""  # trailing words such as 完成 in ``10月31日前完成``
+    subject: str = field(default="", compare=False)  # as a Comparison's (项目于 …前完成)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -27,31 +27,14 @@ _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 for _code in (0x3000, 0x00A0, 0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060, ord("$")):
     _FULL_WIDTH[_code] = ord(" ")
 
-_GE = (">=", "=>", "≥", "≧", "⩾", "≽", "\\geqslant", "\\geq", "\\ge", "＞＝")
-_LE = ("<=", "=<", "≤", "≦", "⩽", "≼", "\\leqslant", "\\leq", "\\le", "＜＝")
-_GT = (">", "﹥", "〉", "\\gt")
-_LT = ("<", "﹤", "〈", "\\lt")
-
-_WORD_OPERATORS = {
-    **dict.fromkeys(("不低于", "不少于", "不小于", "不短于", "大于或等于", "大于等于", "至少", "达到"),
-                    Operator.GE),
-    **dict.fromkeys(("不高于", "不超过", "不多于", "不大于", "不长于", "小于或等于", "小于等于", "至多",
-                     "最多", "控制在"), Operator.LE),
-    **dict.fromkeys(("大于", "高于", "多于", "超过"), Operator.GT),
-    **dict.fromkeys(("小于", "低于", "少于"), Operator.LT),
-    "等于": Operator.EQ,
-}
-_SUFFIX_OPERATORS = {"以上": Operator.GE, "及以上": Operator.GE, "以下": Operator.LE,
-                     "及以下": Operator.LE, "以内": Operator.LE}
-
-# What a user reads instead of a terminal name.
+# What a user reads instead of a terminal name; an operator's terminals by their kind.
 _EXPECTED_NAMES = {
-    "NUMBER": "数字", "UNIT": "单位", "SIGN": "比较符号（≥、≤、= 等）", "WORD_SIGN": "比较词（不低于等）",
-    "SUFFIX_SIGN": "“以上/以下/以内”", "RANGE_SEP": "范围符号（~ 或 -）", "DATE": "日期",
+    "NUMBER": "数字", "UNIT": "单位", "RANGE_SEP": "范围符号（~ 或 -）", "DATE": "日期",
     "BEFORE": "“前”", "LPAR": "“(”", "RPAR": "“)”", "PHRASE": "文字", "$END": "结尾",
     "DONE": "",  # 完成 may close a quantity: not worth naming in every hint
-
 }
+_OPERATOR_KINDS = {"": "比较符号（≥、≤、= 等）", "_WORD": "比较词（不低于等）",
+                   "_SUFFIX": "“以上/以下/以内”"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,21 +54,24 @@ class _Invalid(Exception):
         self.code, self.message, self.token, self.hint = code, message, token, hint
 
 
-def _operator_of(sign: str) -> Operator:
-    for forms, operator in ((_GE, Operator.GE), (_LE, Operator.LE), (_GT, Operator.GT),
-                            (_LT, Operator.LT)):
-        if sign in forms:
-            return operator
-    return Operator.EQ
+_OPERATORS: dict[str, Operator] = {}  # by terminal name, learnt as met
+
+
+def _operator_of(token: Token) -> Operator:
+    """The operator a sign, word or suffix stands for, by its terminal's name (GE_WORD: ≥)."""
+    operator = _OPERATORS.get(token.type)
+    if operator is None:
+        operator = _OPERATORS[token.type] = Operator[token.type.partition("_")[0]]
+    return operator
 
 
 def _number(token: Token) -> Decimal:
-    return Decimal(str(token).replace(",", ""))
+    return Decimal(str(token).replace(",", "").replace("−", "-").replace(" ", ""))
 
 
 def _agree(operator: Operator, suffix: Token | None) -> None:
     """≥5场及以上 repeats itself and is fine; ≥95%以下 contradicts itself and is not."""
-    if suffix is not None and _SUFFIX_OPERATORS[str(suffix)] is not operator:
+    if suffix is not None and _operator_of(suffix) is not operator:
         raise _Invalid("expression.contradiction", f"“{suffix}”与前面的比较符号矛盾", suffix,
                        "只保留一种写法，如“≥95%”或“95%以上”")
 
@@ -136,7 +122,7 @@ def _date_point(token: Token) -> DatePoint:
 
 def _suffix(tokens: tuple[Token, ...]) -> Token | None:
     """以上/以下/以内 among what follows a quantity (完成 may follow too)."""
-    return next((t for t in tokens if t.type == "SUFFIX_SIGN"), None)
+    return next((t for t in tokens if t.type.endswith("_SUFFIX")), None)
 
 
 @v_args(inline=True)
@@ -151,20 +137,21 @@ class _ToAst(Transformer):
         return unit
 
     def signed(self, sign: Token, quantity: Quantity, *rest: Token) -> Comparison:
-        operator = _operator_of(str(sign))
+        operator = _operator_of(sign)
         _agree(operator, _suffix(rest))
         return Comparison(operator, quantity)
 
     def worded(self, word: Token, quantity: Quantity, *rest: Token) -> Comparison:
         suffix = _suffix(rest)
-        if str(word) == "控制在" and suffix is not None:  # 控制在5%以内 / 控制在95%以上
-            return Comparison(_SUFFIX_OPERATORS[str(suffix)], quantity, word=str(word))
-        operator = _WORD_OPERATORS[str(word)]
+        if word.type == "WITHIN_WORD":  # 控制在5%以内 / 控制在95%以上; ≤ when it says no more
+            operator = _operator_of(suffix) if suffix is not None else Operator.LE
+            return Comparison(operator, quantity, word=str(word))
+        operator = _operator_of(word)
         _agree(operator, suffix)
         return Comparison(operator, quantity, word=str(word))
 
     def suffixed(self, quantity: Quantity, suffix: Token, *_done: Token) -> Comparison:
-        return Comparison(_SUFFIX_OPERATORS[str(suffix)], quantity, word=str(suffix))
+        return Comparison(_operator_of(suffix), quantity, word=str(suffix))
 
     def implied(self, quantity: Quantity, *_done: Token) -> Comparison:
         return Comparison(Operator.GE, quantity, implied=True)
@@ -191,7 +178,7 @@ class _ToAst(Transformer):
         return DateTerm(_date_point(date), before, event)
 
     def deadline_signed(self, sign: Token, date: Token, *rest: Token) -> DateTerm:
-        operator = _operator_of(str(sign))
+        operator = _operator_of(sign)
         if operator not in (Operator.LE, Operator.LT):
             raise _Invalid("expression.date_operator", f"日期前不能用“{sign}”", sign,
                            "截止日期写作“≤2024-12-31”或“2024年12月31日前”")
@@ -215,11 +202,14 @@ def normalize(text: str) -> str:
 
 
 def _describe(expected: set[str]) -> str:
-    names = sorted({_EXPECTED_NAMES.get(name, "") for name in expected} - {""})
-    return "、".join(names)
-
-
-_MINUS = re.compile(r"[-–—−]\s*\d")
+    names = set()
+    for name in expected:
+        operator, _, kind = name.partition("_")
+        if operator in Operator.__members__ and (kind == "" or "_" + kind in _OPERATOR_KINDS):
+            names.add(_OPERATOR_KINDS["_" + kind if kind else ""])
+        else:
+            names.add(_EXPECTED_NAMES.get(name, ""))
+    return "、".join(sorted(names - {""}))
 
 
 def _from_lark(exc: UnexpectedInput, text: str, lead: int, written: str) -> ExpressionError:
@@ -228,12 +218,6 @@ def _from_lark(exc: UnexpectedInput, text: str, lead: int, written: str) -> Expr
     expected = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
     hint = f"此处应为：{_describe(expected)}" if _describe(expected) else ""
     token = getattr(exc, "token", None)
-    at = lead + (exc.pos_in_stream if isinstance(exc, UnexpectedCharacters)
-                 else getattr(token, "start_pos", None) or 0)
-    if "NUMBER" in expected and _MINUS.match(text, at):  # ≥-5%: a sign the rules cannot score
-        return ExpressionError("expression.negative", "不支持负数", at, 1,
-                               "按比例计分要求指标值为正数：下降类指标请写下降的幅度，如“下降率≥5%”，"
-                               "或写作上限，如“≤95(万元)”")
     if isinstance(exc, UnexpectedCharacters):
         offset = lead + exc.pos_in_stream
         char = written[offset] if offset < len(written) else ""
@@ -251,21 +235,56 @@ def _from_lark(exc: UnexpectedInput, text: str, lead: int, written: str) -> Expr
                            len(str(token)), hint)
 
 
+# A sentence's closing punctuation says nothing of its own (20次；, 按时完成。), nor does
+# whitespace around it; full-width forms are already ASCII by then.
+_CLOSING = ";,!?。、 \t\r\n\x0b\x0c"
+# A comparison closing a sentence is not read where the words before it end in a negation:
+# 满意度不能低于90% is not <90%.
+_NEGATIONS = "不未没无非"
+
+
+def _said_at_end(text: str) -> Comparison | Range | DateTerm | None:
+    """A comparison, range or date that closes a sentence (群众满意度不低于90%, 满意度90%以上,
+    项目于2024年10月底前完成), with the words before it kept as its subject. Only where they
+    hold no digit, so that a sentence of two figures stays words; a bare number is not enough
+    (组织3场活动 is not ≥3场活动)."""
+    digit = next((i for i, char in enumerate(text) if "0" <= char <= "9"), None)
+    if digit is None:
+        return None
+    for start in range(1, digit + 1):
+        if text[start].isspace():
+            continue
+        try:
+            said = _parser().parse(text[start:])
+        except (_Invalid, UnexpectedInput):
+            continue
+        if type(said) is Phrase or (type(said) is Comparison and said.implied):
+            continue
+        subject = text[:start].strip()
+        if any(char in _NEGATIONS for char in subject[-2:]):
+            return None
+        return replace(said, subject=subject)
+    return None
+
+
 @lru_cache(maxsize=65536)
 def parse_structure(text: str) -> Phrase | Comparison | Range | DateTerm | ExpressionError:
     """Parse one string. Words stay a ``Phrase``; the vocabulary reads them."""
     normalized = normalize(text)
-    stripped = normalized.strip()
+    body = normalized.rstrip(_CLOSING).lstrip()
     lead = len(normalized) - len(normalized.lstrip())
-    if not stripped:
+    if not body:
         return ExpressionError("expression.empty", "指标值为空", 0, 1,
                                "请填写指标值，如“≥3.00(次)”或“按时完成”")
     try:
-        return _parser().parse(stripped)
+        parsed = _parser().parse(body)
     except _Invalid as invalid:  # the transformer runs inside the LALR parser
         token = invalid.token
         offset = lead + (token.start_pos or 0) if token is not None else lead
         length = len(str(token)) if token is not None else 1
         return ExpressionError(invalid.code, invalid.message, offset, length, invalid.hint)
     except UnexpectedInput as exc:
-        return _from_lark(exc, normalized, lead, text)
+        return _from_lark(exc, normalized[:lead + len(body)], lead, text)
+    if type(parsed) is Phrase:
+        return _said_at_end(body) or parsed
+    return parsed

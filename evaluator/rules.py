@@ -74,6 +74,16 @@ class QuantitativeRule(Strict):
     overachievement_deduction: bool = Field(
         False, title="超额扣分",
         description="开启后，超出阈值的部分按偏离度扣分：得分 W×max(0, 1−(A/T−1−阈值))。默认关闭。")
+    strict_equal: Literal["met", "not_met"] = Field(
+        "met", title="“>T”“<T”恰好等于 T",
+        description="met 视为达成、得满分（财预〔2020〕10号“完成指标值的，记该指标所赋全部分值”；"
+                    "“以上”“以下”依法含本数，表格中的“>”多是“≥”的代写）；not_met 不算达成，按比例计分"
+                    "但不得满分，比满分少 0.01。指标值为 0 时（>0）恰好为 0 总是未达成。")
+    negative_target: Literal["linear", "zero"] = Field(
+        "linear", title="负数指标值",
+        description="指标值为负数（≥-5%、≤-3个百分点）未达成时：linear 按差距占指标值绝对值的比例扣分，"
+                    "W×(1−差距/|T|)，差距达到 |T| 时为 0（与正数指标的公式一致：W×A/T 即 W×(1−(T−A)/T)）；"
+                    "zero 得 0 分。范围的一端为负数、完成值落在这一端之外时同样处理。")
     tier_word_accepted: bool = Field(
         True, title="定量指标接受档次词",
         description="定量指标的完成值写成“达成/部分达成/未达成”时按档次计分并给出警告；关闭则报错。")

@@ -190,8 +190,14 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
     operator = target.operator
     policy = rules.quantitative
     threshold = policy.overachievement_threshold
-    strict = operator is Operator.LT if how == "reverse" else operator is Operator.GT
+    written_strict = operator is Operator.LT if how == "reverse" else operator is Operator.GT
+    # >T at A = T: met (by default) or not, as the rule set says; >0 at 0 is never met
+    loosened = written_strict and t != 0 and policy.strict_equal == "met"
+    strict = written_strict and not loosened
     scale = _in_unit_of(quantity)
+
+    if t < 0:
+        return _negative_measure(quantity, t, how, strict, loosened, policy.negative_target)
 
     if t == 0 and (operator in (Operator.EQ, Operator.LE, Operator.LT) or how == "reverse"):
         def zero(actual: Quantity, weight: Decimal) -> Outcome:
@@ -211,7 +217,7 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
             a = scale(actual)
             if a is None:
                 return _unit_mismatch(quantity, actual)
-            return _reverse(a, t, actual, quantity, weight, strict, formula)
+            return _reverse(a, t, actual, quantity, weight, strict, loosened, formula)
         return reverse
 
     if how == "exact":
@@ -245,14 +251,17 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
             full = rounded.get(weight)
             if full is None:
                 full = _rounded(weight)
+            if loosened and a == t:
+                return Outcome(full, (_met_at_strict, actual, quantity, weight, ">"))
             return Outcome(full, (_met, actual, ">" if a > t else "=", quantity, weight))
         below = "≤" if a == t else "<"  # a > target not met at equality
         if t == 0:  # >0 with nothing achieved: no ratio to take
             return Outcome(NIL, (_nothing, actual, below, quantity))
-        score = weight * a / t
-        if score <= 0:  # nothing achieved: the 0.00 that max(NIL, …) gives
-            score = NIL
-        return Outcome(round_half_up(score), (_short, actual, below, quantity, weight, a, t, score))
+        if a == t:  # >T at A = T, not met by the rule set: the ratio's full marks held back
+            return _unmet_at_strict(actual, quantity, weight, weight * a / t, ">")
+        raw = weight * a / t
+        score = raw if raw > 0 else NIL  # nothing achieved, or less: the 0.00 of max(NIL, …)
+        return Outcome(round_half_up(score), (_short, actual, below, quantity, weight, a, t, raw))
 
     return positive
 
@@ -261,22 +270,42 @@ def _met(actual: Quantity, sign: str, target: Quantity, weight: Decimal) -> str:
     return f"完成值 {_quantity_text(actual)} {sign} 指标值 {_quantity_text(target)}：得满分 {points(weight)}"
 
 
+def _met_at_strict(actual: Quantity, target: Quantity, weight: Decimal, sign: str) -> str:
+    return (f"完成值 {_quantity_text(actual)} = 指标值 {_quantity_text(target)}（“{sign}”恰好等于指标值，"
+            f"按达成计）：得满分 {points(weight)}")
+
+
+def _unmet_at_strict(actual: Quantity, target: Quantity, weight: Decimal, raw: Decimal,
+                     sign: str) -> Outcome:
+    """A = T under a strict sign, where the rule set says that is not met: scored by its
+    formula, but a row not met never takes full marks (one cent less)."""
+    score = min(round_half_up(raw), max(NIL, round_half_up(weight) - CENT))
+    return Outcome(score, lambda: (
+        f"完成值 {_quantity_text(actual)} = 指标值 {_quantity_text(target)}（“{sign}”要求"
+        f"{'超过' if sign == '>' else '低于'}指标值，恰好等于不算达成）：按比例 {points(raw)}，"
+        f"未达成不得满分，按 {points(score)} 计"))
+
+
 def _nothing(actual: Quantity, sign: str, target: Quantity) -> str:
     return f"完成值 {_quantity_text(actual)} {sign} 指标值 {_quantity_text(target)}：得 0.00"
 
 
 def _short(actual: Quantity, sign: str, target: Quantity, weight: Decimal, a: Decimal,
-           t: Decimal, score: Decimal) -> str:
+           t: Decimal, raw: Decimal) -> str:
     return (f"完成值 {_quantity_text(actual)} {sign} 指标值 {_quantity_text(target)}：{points(weight)} × "
-            f"{_n(a)}/{_n(t)} = {points(score)}")
+            f"{_n(a)}/{_n(t)} {_equals(raw)}")
 
 
 def _reverse(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, weight: Decimal,
-             strict: bool, formula: str) -> Outcome:
+             strict: bool, loosened: bool, formula: str) -> Outcome:
     sign = "<" if strict else "≤"
     if a < t if strict else a <= t:
+        if loosened and a == t:
+            return Outcome(_rounded(weight), (_met_at_strict, actual, target, weight, "<"))
         return Outcome(_rounded(weight), (_met, actual, sign, target, weight))
-    over = "未低于" if a == t else "超过"  # <T at A = T: not met, though nothing is over
+    if a == t:  # <T at A = T, not met by the rule set
+        return _unmet_at_strict(actual, target, weight, weight, "<")
+    over = "超过"
     if formula == "ratio":
         score = weight * t / a
         return Outcome(round_half_up(score),
@@ -288,6 +317,39 @@ def _reverse(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, weight:
     return Outcome(round_half_up(score),
                    lambda: f"完成值 {_quantity_text(actual)} {over}指标值 {_quantity_text(target)}（反向指标）：{points(weight)} × (1 − "
                            f"({_n(a)} − {_n(t)})/{_n(t)}) = {points(score)}")
+
+
+def _negative_measure(target: Quantity, t: Decimal, how: str, strict: bool, loosened: bool,
+                      policy: str) -> Measure:
+    """A target below zero (≥-5%, ≤-3个百分点): A/T means nothing there, so the shortfall is
+    measured against the target's size, W × (1 − gap/|T|), 0 from a gap of |T|: for T > 0 that
+    is W × A/T and the linear reverse formula again. Or 0 when missed, by the rule set."""
+    scale = _in_unit_of(target)
+    size = -t
+    sign = {"reverse": "<", "exact": "="}.get(how, ">")
+
+    def negative(actual: Quantity, weight: Decimal) -> Outcome:
+        a = scale(actual)
+        if a is None:
+            return _unit_mismatch(target, actual)
+        gap = a - t if how == "reverse" else abs(a - t) if how == "exact" else t - a
+        if gap < 0 or gap == 0 and not strict:
+            if loosened and a == t:
+                return Outcome(_rounded(weight), (_met_at_strict, actual, target, weight, sign))
+            shown = "=" if a == t else {"reverse": "<", "exact": "="}.get(how, ">")
+            return Outcome(_rounded(weight), (_met, actual, shown, target, weight))
+        raw = weight * (size - gap) / size
+        if gap == 0:
+            return _unmet_at_strict(actual, target, weight, raw, sign)
+        missed = "超过" if how == "reverse" else "偏离" if how == "exact" else "未达到"
+        head = f"完成值 {_quantity_text(actual)} {missed}指标值 {_quantity_text(target)}（负数指标值"
+        if policy == "zero":
+            return Outcome(NIL, lambda: f"{head}，未达成得 0）：得 0.00")
+        return Outcome(round_half_up(max(NIL, raw)), lambda: (
+            f"{head}，按差距占指标值绝对值的比例计）：{points(weight)} × (1 − {_n(gap)}/{_n(size)}) "
+            f"{_equals(raw)}"))
+
+    return negative
 
 
 def _overachieved(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, weight: Decimal,
@@ -321,9 +383,21 @@ def _n(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _range_measure(target: Range) -> Measure:
+def _range_measure(target: Range, negative_target: str) -> Measure:
     lo, hi = target.low.scaled()[0], target.high.scaled()[0]
     scale_low, scale_high = _in_unit_of(target.low), _in_unit_of(target.high)
+
+    def beyond(actual: Quantity, weight: Decimal, gap: Decimal, bound: Quantity, side: str
+               ) -> Outcome:
+        """Outside a bound below zero: as a negative target's shortfall (negative_target)."""
+        size = -bound.scaled()[0]
+        head = f"完成值 {_quantity_text(actual)} {side} {_quantity_text(bound)}（负数"
+        if negative_target == "zero":
+            return Outcome(NIL, lambda: f"{head}，未达成得 0）：得 0.00")
+        raw = weight * (size - gap) / size
+        return Outcome(round_half_up(max(NIL, raw)), lambda: (
+            f"{head}，按差距占其绝对值的比例计）：{points(weight)} × (1 − {_n(gap)}/{_n(size)}) "
+            f"{_equals(raw)}"))
 
     def measure(actual: Quantity, weight: Decimal) -> Outcome:
         a = scale_low(actual)
@@ -335,10 +409,14 @@ def _range_measure(target: Range) -> Measure:
             return Outcome(_rounded(weight),
                            lambda: f"完成值 {_quantity_text(actual)} 在 {_quantity_text(target.low)}~{_quantity_text(target.high)} 之内：得满分 {points(weight)}")
         if a < lo:
+            if lo < 0:
+                return beyond(actual, weight, lo - a, target.low, "低于下限")
             score = max(NIL, weight * a / lo) if lo else NIL
             return Outcome(round_half_up(score),
                            lambda: f"完成值 {_quantity_text(actual)} 低于下限 {_quantity_text(target.low)}：{points(weight)} × {_n(a)}/{_n(lo)}"
                                    f" = {points(score)}")
+        if hi < 0:
+            return beyond(actual, weight, a - hi, target.high, "高于上限")
         score = weight * hi / a
         return Outcome(round_half_up(score),
                        lambda: f"完成值 {_quantity_text(actual)} 高于上限 {_quantity_text(target.high)}：{points(weight)} × {_n(hi)}/{_n(a)}"
@@ -369,6 +447,12 @@ def _day(point: DatePoint, year: int, role: str) -> dt.date | Finding:
                        hint=f"{y}年 2 月只有 {calendar.monthrange(y, 2)[1]} 天")
 
 
+def _dated(point: DatePoint, year: int) -> str:
+    """A date as a trace writes it; one written without a year says whose year it took."""
+    written = format_date(point)
+    return written if point.year is not None else f"{written}（未写年份，按评价年度 {year} 年）"
+
+
 def score_deadline(target: DateTerm, actual: DateTerm, weight: Decimal, rules: RuleSet,
                    year: int) -> Outcome:
     deadline = _day(target.date, year, "target")
@@ -376,7 +460,7 @@ def score_deadline(target: DateTerm, actual: DateTerm, weight: Decimal, rules: R
     for day in (deadline, done):
         if isinstance(day, Finding):
             return Outcome(NIL, "日期不存在，无法比较：0.00", findings=(day,))
-    when, by = format_date(actual.date), format_date(target.date)
+    when, by = _dated(actual.date, year), _dated(target.date, year)
     if done <= deadline:
         return Outcome(round_half_up(weight),
                        lambda: f"完成日期 {when} 不晚于 {by}：得满分 {points(weight)}")
@@ -475,7 +559,7 @@ def compile_target(target: Expression, rules: RuleSet, *, year: int,
     if isinstance(target, Comparison):
         return _quantitative(target, rules, _comparison_measure(target, rules, direction))
     if isinstance(target, Range):
-        return _quantitative(target, rules, _range_measure(target))
+        return _quantitative(target, rules, _range_measure(target, rules.quantitative.negative_target))
     if isinstance(target, DateTerm):
         return _deadline(target, rules, year)
     return _qualitative(target, rules)

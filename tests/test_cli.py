@@ -241,6 +241,24 @@ def test_parse_command(runner):
     assert "Traceback" not in bad.stderr and "Token" not in bad.stderr
 
 
+def test_parse_exits_1_on_an_unknown_word_as_on_other_problems(runner):
+    result = run(runner, "parse", "显着提升")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == "text: 显着提升"  # still shown as it was read
+    assert result.stderr.startswith("<参数>:1:1: error[actual.unknown_word] “显着”不是规则集词表中的词")
+    assert "是否为“显著”“明显”？" in result.stderr
+    assert run(runner, "parse", "有利于宣传推广《上海手册》").exit_code == 0  # text, no typo
+    assert run(runner, "parse", "基本实现").exit_code == 0  # a tier word now
+
+
+def test_parse_shows_a_comparison_read_from_a_sentence(runner):
+    data = json.loads(run(runner, "parse", "--json", "群众满意度不低于90%；").stdout)
+    assert data == {"kind": "comparison", "operator": "≥", "quantity": {"value": "90", "unit": "%"},
+                    "implied": False, "word": "不低于", "subject": "群众满意度"}
+    negative = json.loads(run(runner, "parse", "--json", "--", "-2.5%").stdout)
+    assert negative["quantity"] == {"value": "-2.5", "unit": "%"} and negative["implied"]
+
+
 def test_rules_command_lists_and_shows(runner):
     listing = run(runner, "rules")
     assert listing.exit_code == 0 and "mof-2020\t财政部项目支出绩效自评默认规则" in listing.stdout.splitlines()

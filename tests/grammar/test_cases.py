@@ -96,7 +96,8 @@ def check(case: dict, result) -> list[str]:
             _fields(case, result, {"code": _REQUIRED, "offset": _REQUIRED, "length": _REQUIRED},
                     problems)
         case Comparison(quantity=quantity):
-            _fields(case, result, {"operator": _REQUIRED, "word": _REQUIRED}, problems)
+            _fields(case, result, {"operator": _REQUIRED, "word": _REQUIRED, "subject": ""},
+                    problems)
             if result.implied != case.get("implied", kind == "implied"):
                 problems.append(f"implied: got {result.implied}")
             if "value" in case:
@@ -109,6 +110,7 @@ def check(case: dict, result) -> list[str]:
                 if value != Decimal(expected_value) or unit != expected_unit:
                     problems.append(f"scaled: expected {case['scaled']}, got ({value}, {unit!r})")
         case Range(low=low, high=high):
+            _fields(case, result, {"subject": ""}, problems)
             for end, quantity in (("low", low), ("high", high)):
                 if end in case:
                     _decimal(quantity.value, case[end], end, problems)
@@ -118,7 +120,7 @@ def check(case: dict, result) -> list[str]:
         case DateTerm(date=point):
             _fields(case, point, {"year": None, "month": _REQUIRED, "day": None, "part": ""},
                     problems)
-            _fields(case, result, {"before": False, "event": ""}, problems)
+            _fields(case, result, {"before": False, "event": "", "subject": ""}, problems)
         case Trend():
             _fields(case, result, {"degree": _REQUIRED, "direction": _REQUIRED,
                                    "degree_word": _REQUIRED, "direction_word": _REQUIRED,
