@@ -100,7 +100,9 @@ def title_rows(ws: Worksheet, year: int | str, columns: int) -> None:
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
 
 
-def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None:
+def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView
+                   ) -> dict[str, Decimal | None]:
+    """Lays the sheet out; gives the values its formulas hold, by cell."""
     cols = 10 if p.has_self_scores else 9
     s = _Sheet(ws, cols)
     widths = [6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48]
@@ -166,6 +168,11 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
         row += 1
     s.put(row, 2, "总分", head=True, span=5)
     column = _score_cells(s, row, p, p.weight_total_value, p.total_value, p.rule_total_value)
+    # 总分 adds the 得分 above it, so a reviewer's edit of a score carries to it; its value is
+    # saved beside the formula (``with_cached_values``) for readers that do not recalculate
+    ws.cell(row=row, column=8).value = (f"=SUM(H{first + 1}:H{row - 1})"
+                                        + ("+I6" if report.has_budget_row else ""))
+    cached = {f"H{row}": p.total_value}
     s.put(row, column, f"自评等级：{p.grade}")
     note = _notes(p)
     if note:  # what Markdown and HTML say under the table
@@ -175,6 +182,7 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView) -> None
     ws.print_title_rows = f"{first}:{first}"
     s.fit_rows()
     _page_setup(ws)
+    return cached
 
 
 def _values_row(s: _Sheet, row: int, values: list, cols: int) -> None:
@@ -266,22 +274,45 @@ def render_xlsx(report: ReportContext) -> bytes:
     summary.title = "单位汇总"
     _summary_sheet(summary, report)
     taken = {"单位汇总".casefold()}
-    for project in report.projects:
-        _project_sheet(workbook.create_sheet(sheet_title(project.name, taken)), report, project)
-    return saved(workbook)
+    cached = {}
+    for index, project in enumerate(report.projects, 1):
+        cached[index] = _project_sheet(workbook.create_sheet(sheet_title(project.name, taken)),
+                                       report, project)
+    return saved(workbook, cached)
 
 
-def saved(workbook: Workbook) -> bytes:
-    """The workbook's bytes, the same each time for the same content."""
+def saved(workbook: Workbook, cached: dict[int, dict[str, Decimal | None]] | None = None
+          ) -> bytes:
+    """The workbook's bytes, the same each time for the same content; ``cached``: the values
+    of its formulas, by sheet (counted from 0) and cell (see ``with_cached_values``)."""
     workbook.properties.creator = "Jixiao"
     workbook.properties.created = FIXED_TIME
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _deterministic(buffer.getvalue())
+    return _deterministic(buffer.getvalue(), cached)
 
 
-def _deterministic(data: bytes) -> bytes:
-    """openpyxl stamps the save time into docProps/core.xml and the ZIP entries; fix both."""
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f><v>(</v>)')
+_SHEET_PART = re.compile(r"xl/worksheets/sheet([0-9]+)\.xml")
+
+
+def with_cached_values(content: bytes, values: dict[str, Decimal | None]) -> bytes:
+    """A sheet's XML with the values of its formulas written beside them (openpyxl writes a
+    formula with an empty value), as Excel saves them: a reader that does not calculate
+    (openpyxl's data_only, most converters) sees the number."""
+    def fill(match: re.Match) -> bytes:
+        value = values.get(match.group(1).decode())
+        if value is None:
+            return match.group(0)
+        return match.group(0)[:match.start(2) - match.start(0)] + str(value).encode() + b"</v>"
+
+    return _FORMULA_CELL.sub(fill, content)
+
+
+def _deterministic(data: bytes, cached: dict[int, dict[str, Decimal | None]] | None = None
+                   ) -> bytes:
+    """openpyxl stamps the save time into docProps/core.xml and the ZIP entries; fix both.
+    ``cached``: the values of formulas, by sheet (counted from 0) and cell."""
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -291,6 +322,9 @@ def _deterministic(data: bytes) -> bytes:
             if info.filename == "docProps/core.xml":
                 content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
                                  rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
+            sheet = _SHEET_PART.fullmatch(info.filename)
+            if cached and sheet and int(sheet.group(1)) - 1 in cached:
+                content = with_cached_values(content, cached[int(sheet.group(1)) - 1])
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
