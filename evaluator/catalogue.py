@@ -61,6 +61,26 @@ CODES: tuple[Code, ...] = (
          "这一行以 CR（\\r，旧 Mac）换行，文件的其他行多以 LF（\\n）换行",
          "每一种换行符 YAML 都当作换行：单独的 CR 之后的文字在下一行"),
 
+    # ---- workbooks (.xlsx: the fill-in 自评表, a 申报表)
+    Code("xlsx.unreadable", ERROR, "不是 .xlsx 工作簿，或文件已损坏", "自评表.xlsx",
+         "（损坏的文件）", "无法读取 Excel 工作簿：文件已损坏或格式不对"),
+    Code("xlsx.encrypted", ERROR, "工作簿设有打开密码", "自评表.xlsx", "（加密的工作簿）",
+         "工作簿设有打开密码，无法读取"),
+    Code("xlsx.old_format", ERROR, "旧版 .xls 文件", "自评表.xlsx", "（改了扩展名的 .xls）",
+         "这是旧版 Excel 文件（.xls），不是 .xlsx"),
+    Code("xlsx.no_table", ERROR, "工作簿中没有自评表（或申报表）", "自评表.xlsx", "（空的工作表）",
+         "工作簿中没有找到项目支出绩效自评表（“项目名称”和“三级指标”表头）"),
+    Code("xlsx.formula_not_calculated", ERROR, "公式没有保存计算结果", "自评表.xlsx",
+         "F6 | =1000000+36500", "单元格是公式，但文件中没有保存它的计算结果"),
+    Code("xlsx.formula_error", ERROR, "公式的结果是错误值", "自评表.xlsx", "F6 | #DIV/0!",
+         "单元格的公式结果是错误值 #DIV/0!"),
+    Code("xlsx.duplicate_project", ERROR, "同一项目有两张表", "自评表.xlsx",
+         "C3 | 城市日宣传推广", "项目“城市日宣传推广”在工作簿中出现两次"),
+    Code("xlsx.duplicate_indicator", ERROR, "同一指标填了两行", "自评表.xlsx",
+         "D20 | 公众号信息每周更新次数", "指标“公众号信息每周更新次数”在项目“城市日宣传推广”中出现两次"),
+    Code("xlsx.unnamed_row", WARNING, "有完成值却没有三级指标名称的行", "自评表.xlsx",
+         "F30 | 3次", "这一行填写了实际完成值，但没有三级指标名称，未读取"),
+
     # ---- YAML
     Code("yaml.tag", ERROR, "值上有 YAML 标签", "goals.yaml", "unit: !!binary 5LiK5rW3",
          "不支持 YAML 标签（!!binary）"),
