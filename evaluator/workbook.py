@@ -15,17 +15,16 @@ in full-width digits or with thousands separators, is that number.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from .diagnostics import CellPosition, Diagnostic, error, warning
 from .evaluation import indicator_keys
+from .importing.workbook import value_text  # a value as Excel shows it
 
 SUFFIXES = (".xlsx", ".xlsm")
 
@@ -89,39 +88,6 @@ class Cell(NamedTuple):
     problem: str = ""  # "uncached" (a formula saved without its value) or "error" (#DIV/0!)
 
 
-_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
-_PLACES = re.compile(r"\.([0#?]+)")
-
-
-def number_text(value: float | int | Decimal, number_format: str = "General") -> str:
-    """A number as Excel displays it: to 15 significant digits (all Excel keeps, so
-    =0.1+0.2 is 0.3), rounded to the places its format shows and padded to them (100 in
-    ``0.00`` is 100.00, as money is written), and times 100 with % in a percent format."""
-    section = _QUOTED.sub("", (number_format or "General").split(";")[0])
-    number = Decimal(value) if isinstance(value, (int, Decimal)) else Decimal(format(value, ".15g"))
-    percent = "%" in section
-    if percent:
-        number *= 100
-    places = _PLACES.search(section) if "E" not in section.upper() else None
-    if places is not None:
-        most, least = len(places.group(1)), places.group(1).count("0")
-        number = number.quantize(Decimal(1).scaleb(-most), ROUND_HALF_UP)
-        text = format(number, "f")
-        if "." in text:  # the optional places (#) not shown when they are 0
-            whole, decimals = text.split(".")
-            decimals = decimals.rstrip("0").ljust(least, "0")
-            text = f"{whole}.{decimals}" if decimals else whole
-    elif re.search(r"[0#]", section) and "E" not in section.upper():  # "0", "#,##0": whole
-        text = format(number.quantize(Decimal(1), ROUND_HALF_UP), "f")
-    else:
-        text = format(number.normalize(), "f")
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-    if text.startswith("-") and not text.strip("-0."):
-        text = text[1:]
-    return text + ("%" if percent else "")
-
-
 def cell_text(formula_cell: Any, value_cell: Any) -> Cell:
     """What a cell holds, as text the YAML loader would give: ``formula_cell`` from the
     workbook read as written, ``value_cell`` the same cell read for the values Excel saved."""
@@ -134,20 +100,7 @@ def cell_text(formula_cell: Any, value_cell: Any) -> Cell:
     if value_cell is not None and value_cell.data_type == "e" or (
             isinstance(value, str) and value in _ERRORS):
         return Cell(str(value), "error")
-    if value is None:
-        return Cell(None)
-    if isinstance(value, bool):
-        return Cell("true" if value else "false")
-    if isinstance(value, (int, float, Decimal)):
-        return Cell(number_text(value, number_format))
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return Cell(value.date().isoformat())
-        return Cell(value.isoformat(sep=" ", timespec="minutes"))
-    if isinstance(value, (dt.date, dt.time)):
-        return Cell(value.isoformat())
-    text = str(value).strip()
-    return Cell(text or None)
+    return Cell(value_text(value, number_format) or None)
 
 
 _ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})

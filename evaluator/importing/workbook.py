@@ -12,20 +12,21 @@ import datetime as dt
 import io
 import re
 import zipfile
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..diagnostics import CellPosition, Diagnostic
 from .cells import Cell, Row, SourceDocument, Table, Unreadable
 
 _DECIMALS = re.compile(r"\.(0+)(#*)")
+_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # quoted text, escapes, [colours]
 
 
 def number_text(value: float | int | Decimal, number_format: str = "General") -> str:
     """A number as Excel displays it: 1102000 with ``#,##0.00`` is 1102000.00, 0.9406 with
     ``0.00%`` is 94.06%, a float's binary noise (0.30000000000000004) gone; ``0.00##`` shows
     two to four decimals, as many as the number has."""
-    section = number_format.split(";")[0]
+    section = _LITERALS.sub("", number_format).split(";")[0]  # "0.0\"分\"": its text aside
     percent = "%" in section
     number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
     if percent:
@@ -36,7 +37,7 @@ def number_text(value: float | int | Decimal, number_format: str = "General") ->
     else:
         least = len(places.group(1)) if places else 0
         most = least + (len(places.group(2)) if places else 0)
-        rounded = number.quantize(Decimal(1).scaleb(-most))
+        rounded = number.quantize(Decimal(1).scaleb(-most), ROUND_HALF_UP)  # as Excel shows
         needed = max(least, -rounded.normalize().as_tuple().exponent)
         text = format(rounded.quantize(Decimal(1).scaleb(-needed)), "f")
     return text + ("%" if percent else "")
