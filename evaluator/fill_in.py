@@ -5,8 +5,6 @@ password). ``evaluator.workbook`` reads it back as actuals, by its labels."""
 
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill, Protection
@@ -20,8 +18,8 @@ from .parser import ExpressionError
 from .rules import RuleSet
 from .vocabulary import Lexicon
 from .weights import Row, allocate
-from .xlsx import (CENTER, FIXED_TIME, LEFT, MONEY, PERCENT, POINTS, RIGHT, _deterministic,
-                   _page_setup, _Sheet, sheet_title, title_rows)
+from .xlsx import (CENTER, LEFT, MONEY, PERCENT, POINTS, RIGHT, _page_setup, _Sheet, saved,
+                   sheet_title, title_rows)
 
 TO_FILL = PatternFill("solid", fgColor="FFF2CC")  # Excel's pale yellow "input" shade
 OPEN = Protection(locked=False)
@@ -219,10 +217,6 @@ def fill_in_workbook(goals: Goals, projects: list[Project], rules: RuleSet,
     for project in projects:
         _project_sheet(workbook.create_sheet(sheet_title(project.name, taken)), goals, project,
                        rules, lexicon)
-    workbook.properties.creator = "Jixiao"
     workbook.properties.title = f"{goals.unit} {goals.year}年度 项目支出绩效自评表（待填写）"
-    workbook.properties.created = FIXED_TIME
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _deterministic(buffer.getvalue())
+    return saved(workbook)
 
