@@ -143,6 +143,15 @@ def register(reader: Reader, *suffixes: str) -> None:
 register(_yaml, ".yaml", ".yml")
 
 
+def _workbook(source: Source) -> tuple[LoadedDocument, list[Diagnostic]]:
+    from .workbook import read_workbook  # openpyxl: only in a run that reads a workbook
+
+    return read_workbook(source)
+
+
+register(one_by_one(_workbook), ".xlsx", ".xlsm")  # the fill-in 自评表, a 申报表 (DESIGN §10)
+
+
 def reader_for(path: str) -> Reader:
     return READERS.get(Path(path).suffix.lower(), _yaml)
 

@@ -26,8 +26,6 @@ from .diagnostics import CellPosition, Diagnostic, error, warning
 from .evaluation import indicator_keys
 from .importing.workbook import value_text  # a value as Excel shows it
 
-SUFFIXES = (".xlsx", ".xlsm")
-
 # ---- the document -------------------------------------------------------------------------
 
 
@@ -654,5 +652,14 @@ def load_workbook_document(path: str | Path, display: str | None = None, *,
                             reading.texts), reading.problems
 
 
-def is_workbook(path: str | Path) -> bool:
-    return str(path).lower().endswith(SUFFIXES)
+def read_workbook(source: Any) -> tuple[WorkbookDocument, list[Diagnostic]]:
+    """The reader of ``inputs.READERS`` for .xlsx: ``source`` an ``inputs.Source``."""
+    from .source import NotRegular, read_input
+
+    try:
+        raw = read_input(source.path)
+    except NotRegular:
+        return WorkbookDocument(source.name, None), [error(
+            "file.not_regular", "这不是普通文件（是设备、管道或套接字），未读取",
+            CellPosition(source.name, "Sheet1", 1, 1), hint="请给出 Excel 工作簿的路径")]
+    return load_workbook_document(source.path, source.name, role=source.role, raw=raw)
