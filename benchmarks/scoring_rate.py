@@ -17,7 +17,8 @@ import sys
 import time
 
 from evaluator import expression, scoring
-from evaluator.evaluation import Scorers, load_rule_set, loaded_data_settled, prepare
+from evaluator.evaluation import Scorers, load_rule_set, prepare
+from evaluator.internals import loaded_data_settled
 
 
 def forget_units_and_weights() -> None:

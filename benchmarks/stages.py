@@ -24,8 +24,8 @@ import pstats  # noqa: E402
 import tempfile  # noqa: E402
 
 from evaluator.diagnostics import format_all  # noqa: E402
-from evaluator.evaluation import (load_rule_set, loaded_data_settled, loading_data,  # noqa: E402
-                                  prepare)
+from evaluator.evaluation import load_rule_set, prepare  # noqa: E402
+from evaluator.internals import loaded_data_settled, loading_data  # noqa: E402
 from evaluator.report import json_chunks, project_line  # noqa: E402
 
 

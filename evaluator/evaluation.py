@@ -7,7 +7,6 @@ Each stage is a function over immutable records that returns its diagnostics bes
 from __future__ import annotations
 
 import difflib
-import gc
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -26,6 +25,7 @@ from .schema import CENT, shorten
 from .scoring import (NIL, Finding, Outcome, Scorer, compile_target, round_half_up,
                       score_budget)
 from .inputs import Inputs, LoadedDocument, unit_inputs
+from .internals import loaded_data_settled, loading_data
 from .source import new_record
 from .vocabulary import Lexicon
 from .weights import Allocation, Row, allocate
@@ -737,22 +737,6 @@ class Run:
                          if i not in scored)
         return Evaluation(self.rules, self.goals, projects, self.sorted_diagnostics(),
                           self.sources, unscored)
-
-
-def loading_data() -> None:
-    """Call before the files are loaded: the decoder makes millions of objects without a cycle
-    among them, and the cyclic collector would walk them as they come (20 ms a file of a
-    province's unit, measured)."""
-    gc.disable()
-
-
-def loaded_data_settled() -> None:
-    """Call once the files are loaded. They are millions of long-lived objects; the cyclic
-    collector would walk them again and again while projects are scored (a third of the run,
-    measured). They hold no cycles: move them out of its sight, and let it run less often."""
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 1000)
-    gc.enable()
 
 
 def prepare(goals_path: str, actuals_path: str | None, rules: RuleSet, lexicon: Lexicon,

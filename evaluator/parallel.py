@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
 from .diagnostics import Diagnostic
+from .internals import abandon_pool, own_copy, pool_workers, stop_replacing_workers
 from .source import dies_with, held_signals, let_signals_through
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def _hand_over(run: Run, slices: list[list[int]]) -> list[bytes] | None:
                    for part in slices]
     except ValueError:  # too deep to marshal
         return None
-    copy = _copied
+    copy = own_copy
     paired = set()
     for part in slices:
         for index in part:
@@ -99,11 +100,6 @@ def _unpack(run: Run, indexes: list[int], parcel: bytes) -> None:
         goals[index] = project
         if index in run.pairs:
             actuals[run.pairs[index]] = entry
-
-
-def _copied(text: str | None) -> str | None:
-    """The same text in an object of its own (str() and slicing give back the same one)."""
-    return None if text is None else (text + "\0")[:-1]
 
 
 def _started_worker(parent: int) -> None:
@@ -255,45 +251,7 @@ def no_more_workers() -> None:
     (cli.py) asks this before it kills the workers, so that none is forked as it ends the
     process. A plain write, safe in a signal handler."""
     if _POOL is not None:
-        _stop_replacing(_POOL)
-
-
-def _stop_replacing(pool: "multiprocessing.pool.Pool") -> object:
-    """Tell the pool's thread that replaces dead workers to end (it looks at its state each
-    time it wakes, and a worker's death wakes it); that thread, or None."""
-    from multiprocessing.pool import TERMINATE
-
-    handler = getattr(pool, "_worker_handler", None)
-    if handler is not None:
-        handler._state = TERMINATE
-    return handler
-
-
-def _abandoned(pool: "multiprocessing.pool.Pool") -> None:
-    """Stop a pool whose work is no longer wanted without its terminate(), which can wait for
-    ever: a worker killed while it writes a slice's answer leaves the result queue's lock held,
-    and the pool's task thread then waits on that lock while terminate() waits on the thread
-    (seen 1 run in 25 of a Ctrl-C on a loaded machine). The pool's thread that replaces dead
-    workers is stopped first (else it forks new ones, which wait for ever, orphaned), then the
-    workers are killed and reaped, and the pool's finalizer (its terminate, which ``with`` and
-    the exit would call) is cancelled; its threads, daemons, are left to the process's end."""
-    from multiprocessing.pool import TERMINATE
-
-    pool._state = TERMINATE
-    handler = _stop_replacing(pool)
-    if handler is not None:
-        with contextlib.suppress(Exception):
-            pool._change_notifier.put(None)  # wake it: it sees TERMINATE and ends
-        handler.join(timeout=5)
-    for worker in list(getattr(pool, "_pool", ())):
-        with contextlib.suppress(OSError, AttributeError, ValueError):
-            worker.kill()
-    for worker in list(getattr(pool, "_pool", ())):
-        with contextlib.suppress(OSError, AttributeError, ValueError, AssertionError):
-            worker.join(timeout=1)  # killed at once: reaped here, not left as zombies
-    finalizer = getattr(pool, "_terminate", None)
-    if finalizer is not None and hasattr(finalizer, "cancel"):
-        finalizer.cancel()
+        stop_replacing_workers(_POOL)
 
 
 def _answered(pool: "multiprocessing.pool.Pool", tasks: list[T], work: Callable[[T], R]
@@ -303,7 +261,7 @@ def _answered(pool: "multiprocessing.pool.Pool", tasks: list[T], work: Callable[
     abandoned and the tasks not yet answered are done in this process, to the same bytes."""
     from multiprocessing import TimeoutError
 
-    workers = list(pool._pool)  # the pool drops a dead one from its list as it replaces it
+    workers = pool_workers(pool)
     answers = pool.imap(work, tasks)
     for done in range(len(tasks)):
         while True:
@@ -312,7 +270,7 @@ def _answered(pool: "multiprocessing.pool.Pool", tasks: list[T], work: Callable[
                 break
             except TimeoutError:
                 if any(worker.exitcode is not None for worker in workers):
-                    _abandoned(pool)
+                    abandon_pool(pool)
                     yield from map(work, tasks[done:])
                     return
         yield answer
@@ -350,7 +308,7 @@ def in_workers(work: Callable[[T], R], tasks: list[T], jobs: int) -> Iterator[R]
     function (the pool names it to the workers), reading what the parent set up before the
     call (the workers are forked here). Where no process can be forked, this process does
     the tasks; a worker that dies leaves its tasks to this process (``_answered``); Ctrl-C or
-    a failure here stops the workers at once (``_abandoned``)."""
+    a failure here stops the workers at once (``internals.abandon_pool``)."""
     global _POOL
     import multiprocessing
 
@@ -368,7 +326,7 @@ def in_workers(work: Callable[[T], R], tasks: list[T], jobs: int) -> Iterator[R]
                 yield from map(work, tasks) if pool is None else _answered(pool, tasks, work)
             except BaseException:  # Ctrl-C, or this process's own failure mid-run
                 if pool is not None:
-                    _abandoned(pool)
+                    abandon_pool(pool)
                 raise
     finally:
         _POOL = None

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import ctypes
 import functools
 import json
 import mmap
@@ -38,6 +37,7 @@ from typing import Any, Callable, Iterator, Sequence
 import ryml
 
 from .diagnostics import Diagnostic, Position, error, warning
+from .internals import buffer_address, die_with_parent
 
 def has_content(raw: bytes) -> bool:
     """A line that is not blank nor a comment, searched a few megabytes at a time: a file of
@@ -128,34 +128,6 @@ def _sink() -> int:
     return os.open(os.devnull, os.O_WRONLY)
 
 
-class _PyBuffer(ctypes.Structure):
-    _fields_ = [("buf", ctypes.c_void_p), ("obj", ctypes.py_object), ("len", ctypes.c_ssize_t),
-                ("itemsize", ctypes.c_ssize_t), ("readonly", ctypes.c_int),
-                ("ndim", ctypes.c_int), ("format", ctypes.c_char_p),
-                ("shape", ctypes.c_void_p), ("strides", ctypes.c_void_p),
-                ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p)]
-
-
-_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
-_get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int]
-_get_buffer.restype = ctypes.c_int
-_release_buffer = ctypes.pythonapi.PyBuffer_Release
-_release_buffer.argtypes = [ctypes.POINTER(_PyBuffer)]
-_release_buffer.restype = None
-
-
-def _address(view: Any) -> int:
-    """The memory address a buffer (a memoryview of rapidyaml's) starts at: with the file
-    parsed in place, a node's address less the buffer's is its byte offset in the file."""
-    buffer = _PyBuffer()
-    if _get_buffer(view, buffer, 0) != 0:
-        return 0
-    try:
-        return buffer.buf or 0
-    finally:
-        _release_buffer(buffer)
-
-
 class ParseFailure(Exception):
     def __init__(self, message: str, offset: int | None):
         super().__init__(message)
@@ -238,7 +210,7 @@ class Locator:
             self._buffer = bytearray(self.raw)
             with _quiet_stderr(), ctrl_c_ends_at_once():
                 self._tree = ryml.parse_in_place(self._buffer, tree=_sized_tree(self.raw))
-            self._base = _address(memoryview(self._buffer))
+            self._base = buffer_address(memoryview(self._buffer))
         return self._tree
 
     def release(self) -> None:
@@ -250,7 +222,7 @@ class Locator:
     def _offset(self, view: Any) -> int | None:
         if view is None or len(view) == 0:
             return None
-        address = _address(view)
+        address = buffer_address(view)
         offset = address - self._base
         return offset if 0 <= offset <= len(self.raw) else None
 
@@ -994,7 +966,7 @@ def _line_of(view: Any, base: int, raw: bytes) -> int | None:
     """Byte offset of the start of the line a view into the parsed buffer is on."""
     if view is None or not len(view):
         return None
-    return raw.rfind(b"\n", 0, _address(view) - base) + 1
+    return raw.rfind(b"\n", 0, buffer_address(view) - base) + 1
 
 
 def _parse(raw: bytes, split: str | None = None) -> tuple[str, Blocks | None, int]:
@@ -1018,7 +990,7 @@ def _emitted(raw: bytes, split: str | None = None) -> tuple[memoryview, Blocks |
             if tree.is_stream(root) and tree.num_children(root) == 1:  # a leading ---
                 root = tree.first_child(root)
             emitted = _json_of(tree, root, len(raw))
-            blocks = (_blocks(tree, root, _address(memoryview(buffer)), raw, split)
+            blocks = (_blocks(tree, root, buffer_address(memoryview(buffer)), raw, split)
                       if split is not None else None)
             nodes = tree.size() - 1 - (root != tree.root_id())  # not the top, nor a stream above
     except (ParseFailure, MemoryError):  # no room is not a mistake in the file
@@ -1453,10 +1425,8 @@ def dies_with(parent: int, from_main_thread: bool) -> None:
     forked by the main thread: the signal comes when the forking *thread* ends, and a Loading
     made in a thread that then ended would lose its child (not its documents: they would be
     parsed in the parent)."""
-    if sys.platform.startswith("linux") and from_main_thread:
-        PR_SET_PDEATHSIG = 1
-        with contextlib.suppress(AttributeError, OSError):  # no prctl in this libc
-            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # -1: left as before
+    if from_main_thread:
+        die_with_parent()
     if os.getppid() != parent:  # it died before that took hold
         os._exit(1)
 
