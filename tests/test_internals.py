@@ -87,9 +87,9 @@ def test_a_child_that_asked_dies_when_its_parent_does():
         try:
             child = os.fork()
             if child == 0:
-                internals.die_with_parent()
-                os.write(told, b"asked")
                 os.write(writing, f"{os.getpid()}\n".encode())
+                internals.die_with_parent()
+                os.write(told, b"asked")  # its parent may die from here on
                 time.sleep(60)
             else:
                 os.read(asked, 5)  # dying before the child asked would not kill it
