@@ -17,8 +17,9 @@ import sys
 import time
 
 from evaluator import expression, scoring
-from evaluator.evaluation import Scorers, load_rule_set, prepare
+from evaluator.evaluation import Scorers
 from evaluator.internals import loaded_data_settled
+from evaluator.run import load_rule_set, prepare
 
 
 def forget_units_and_weights() -> None:

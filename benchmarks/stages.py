@@ -24,9 +24,9 @@ import pstats  # noqa: E402
 import tempfile  # noqa: E402
 
 from evaluator.diagnostics import format_all  # noqa: E402
-from evaluator.evaluation import load_rule_set, prepare  # noqa: E402
 from evaluator.internals import loaded_data_settled, loading_data  # noqa: E402
 from evaluator.report import json_chunks, project_line  # noqa: E402
+from evaluator.run import load_rule_set, prepare  # noqa: E402
 
 
 def stages(goals: str, actuals: str, top: int = 0) -> tuple[list[tuple[str, float]], str, int]:

@@ -15,8 +15,9 @@ import pytest
 
 from benchmarks.generate import generate
 from benchmarks.scoring_rate import scorable_rows
-from evaluator.evaluation import Scorers, evaluate_files, load_rule_set, prepare
+from evaluator.evaluation import Scorers
 from evaluator.internals import loaded_data_settled
+from evaluator.run import evaluate_files, load_rule_set, prepare
 from evaluator.scoring import score_row
 from evaluator.source import load_document
 

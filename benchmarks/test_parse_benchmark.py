@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.generate import generate
-from evaluator.evaluation import load_rule_set
+from evaluator.run import load_rule_set
 from evaluator.parser import parse_structure
 from evaluator.vocabulary import Lexicon
 

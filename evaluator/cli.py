@@ -384,7 +384,7 @@ def _rule_files(reference: str) -> list[Path]:
 
 
 def _load_rules(reference: str):
-    from .evaluation import RulesProblem, load_rule_set
+    from .run import RulesProblem, load_rule_set
 
     try:
         return load_rule_set(reference)
@@ -540,7 +540,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
 
     inputs = unit_inputs(goals, actuals, processes=jobs)  # begun: a child parses meanwhile
     try:
-        from .evaluation import prepare
+        from .run import prepare
 
         rules, lexicon = _load_rules(rules_ref)
         read_files = [goals, actuals] + _rule_files(rules_ref) + (
@@ -584,7 +584,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
 def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool,
           output_format: str) -> None:
     """只检查申报表（和完成值文件），不生成报告。"""
-    from .evaluation import evaluate_files
+    from .run import evaluate_files
     from .report import diagnostic_json
 
     rules, lexicon = _load_rules(rules_ref)

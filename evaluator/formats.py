@@ -29,7 +29,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 if TYPE_CHECKING:
-    from .evaluation import Run
+    from .run import Run
     from .report import ReportContext
 
 Chunks = Iterable["str | bytes"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 from .diagnostics import AnyPosition, Diagnostic
 
@@ -49,6 +49,60 @@ class LoadedDocument(Protocol):
     def has(self, path: tuple[Any, ...]) -> bool:
         """Whether ``path`` was written (an empty value counts; a missing key does not)."""
         ...
+
+
+@runtime_checkable
+class SplitDocument(LoadedDocument, Protocol):
+    """A loaded document read with a split key (``Source.split``: a unit's ``projects``),
+    whose entries are handed over one by one. The run takes a project's raw data once it is
+    read and scored (the document forgets it: a province's data is let go as it goes); --jobs
+    takes every slice's to marshal it for the workers (parallel.py), and a worker puts its
+    slice back into its own copy. No stage writes into a document otherwise. ``Entries``
+    implements this over ``data[split]``; a reader's document may inherit it."""
+
+    split: str | None
+
+    def take(self, keys: Sequence[Any]) -> list[Any]:
+        """The entries ``keys`` (list indexes or names), handed over and forgotten here (None
+        in their place)."""
+        ...
+
+    def put(self, keys: Sequence[Any], entries: Sequence[Any]) -> None:
+        """Entries handed back: ``take`` (and ``data``) give them again."""
+        ...
+
+    def own_keys(self, copies: Mapping[Any, Any]) -> None:
+        """The split mapping rebuilt with keys of its own (``copies``: each key's copy). A key
+        pins the block of memory it lies in, and a block is given back only when nothing in it
+        is left: once its entries are taken, nothing should point into the decoded data."""
+        ...
+
+
+class Entries:
+    """``SplitDocument``'s take, put and own_keys over ``self.data[self.split]``."""
+
+    data: Any
+    split: str | None
+
+    def _block(self) -> Any:
+        return self.data[self.split]
+
+    def take(self, keys: Sequence[Any]) -> list[Any]:
+        block = self._block()
+        taken = [block[key] for key in keys]
+        for key in keys:
+            block[key] = None
+        return taken
+
+    def put(self, keys: Sequence[Any], entries: Sequence[Any]) -> None:
+        block = self._block()
+        for key, entry in zip(keys, entries):
+            block[key] = entry
+
+    def own_keys(self, copies: Mapping[Any, Any]) -> None:
+        block = self._block()
+        if isinstance(block, dict):
+            self.data[self.split] = {copies.get(key, key): value for key, value in block.items()}
 
 
 @runtime_checkable

@@ -28,7 +28,7 @@ from .source import dies_with, held_signals, let_signals_through
 if TYPE_CHECKING:
     import multiprocessing.pool
 
-    from .evaluation import Run
+    from .run import Run
 
 _RUN: Run | None = None  # the run a forked worker inherits
 _RENDER: Callable | None = None
@@ -67,39 +67,36 @@ def _hand_over(run: Run, slices: list[list[int]]) -> list[bytes] | None:
     to 475 MB so, measured). None when the data will not marshal: the workers then share it."""
     goals, actuals = run.goals, run.actuals
     assert goals is not None and actuals is not None
-    projects, entries = goals.document.data["projects"], actuals.document.data["projects"]
     pairs = run.pairs
+    paired = [[pairs[i] for i in part if i in pairs] for part in slices]
+    taken = [(goals.document.take(part), dict(zip(keys, actuals.document.take(keys))))
+             for part, keys in zip(slices, paired)]
     try:
-        parcels = [marshal.dumps(([projects[i] for i in part],
-                                  [entries[pairs[i]] if i in pairs else None for i in part]))
-                   for part in slices]
-    except ValueError:  # too deep to marshal
+        parcels = [marshal.dumps((projects, [entries.get(pairs.get(i)) for i in part]))
+                   for part, (projects, entries) in zip(slices, taken)]
+    except ValueError:  # too deep to marshal: handed back, to be shared
+        for part, keys, (projects, entries) in zip(slices, paired, taken):
+            goals.document.put(part, projects)
+            actuals.document.put(keys, [entries[key] for key in keys])
         return None
+    del taken
     copy = own_copy
-    paired = set()
-    for part in slices:
-        for index in part:
-            projects[index] = None
-            if index in pairs:
-                paired.add(pairs[index])
     run.goals = replace(goals, names=tuple(map(copy, goals.names)))
     names = {name: copy(name) for name in actuals.names}
     run.actuals = replace(actuals, names=tuple(names[n] for n in actuals.names))
     run.pairs = {index: names[name] for index, name in pairs.items()}
     # projects no worker scores (those without a match, checked here at the end) stay
-    actuals.document.data["projects"] = {
-        names[name]: None if name in paired else value for name, value in entries.items()}
+    actuals.document.own_keys(names)
     return parcels
 
 
 def _unpack(run: Run, indexes: list[int], parcel: bytes) -> None:
     assert run.goals is not None and run.actuals is not None
     projects, entries = marshal.loads(parcel)
-    goals, actuals = run.goals.document.data["projects"], run.actuals.document.data["projects"]
-    for index, project, entry in zip(indexes, projects, entries):
-        goals[index] = project
-        if index in run.pairs:
-            actuals[run.pairs[index]] = entry
+    run.goals.document.put(indexes, projects)
+    pairs = run.pairs
+    run.actuals.document.put([pairs[i] for i in indexes if i in pairs],
+                             [entry for i, entry in zip(indexes, entries) if i in pairs])
 
 
 def _started_worker(parent: int) -> None:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from .diagnostics import Diagnostic, has_errors
-from .evaluation import indicator_keys
+from .join import indicator_keys
 from .goals import read_goals
 from .rules import RuleSet
 from .schema import CENT

@@ -37,7 +37,9 @@ from typing import Any, Callable, Iterator, Sequence
 import ryml
 
 from .diagnostics import Diagnostic, Position, error, warning
+from .inputs import Entries
 from .internals import buffer_address, die_with_parent
+
 
 def has_content(raw: bytes) -> bool:
     """A line that is not blank nor a comment, searched a few megabytes at a time: a file of
@@ -495,12 +497,14 @@ class Locator:
 
 
 @dataclass(frozen=True, eq=False)
-class Document:
-    """One loaded file: its data (plain dicts, lists, text) and where everything is."""
+class Document(Entries):
+    """One loaded YAML file: its data (plain dicts, lists, text) and where everything is (an
+    inputs.SplitDocument: its split key's entries are taken one by one)."""
 
     path: str
     data: Any  # None when the file could not be read
     locator: Locator | None
+    split: str | None = None  # the key whose entries are read one at a time (Blocks)
 
     def position(self, path: tuple[Any, ...], *, key: bool = False, offset: int = 0) -> Position:
         if self.locator is None:
@@ -1227,7 +1231,7 @@ def parse_bytes(path: str, raw: bytes, parsed: Parsed | None = None, split: str 
     locator.release()
     if problems:
         return Document(path, None, locator), problems
-    return Document(path, _plain(data), locator), []
+    return Document(path, _plain(data), locator, split), []
 
 
 def _plain(value: Any) -> Any:

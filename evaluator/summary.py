@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from .diagnostics import Diagnostic, error, format_all
 
 if TYPE_CHECKING:
-    from .evaluation import ProjectResult, Run
+    from .evaluation import ProjectResult
+    from .run import Run
     from .rules import RuleSet
     from .vocabulary import Lexicon
 
@@ -284,7 +285,7 @@ def evaluate_unit(folder: Path, engine: Engine) -> UnitSummary:
     """Score one unit folder and keep its summary: THE call into the engine (its inputs, its
     rule set, its run), so that a change in the engine's interface is made here only."""
     from .diagnostics import sort_key as diagnostic_order
-    from .evaluation import RulesProblem, load_rule_set, prepare
+    from .run import RulesProblem, load_rule_set, prepare
 
     files, problems = unit_files(folder)
     rules, lexicon = engine.rules, engine.lexicon

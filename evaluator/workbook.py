@@ -23,16 +23,17 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .diagnostics import CellPosition, Diagnostic, error, warning
-from .evaluation import indicator_keys
+from .inputs import PROJECTS, Entries
+from .join import indicator_keys
 from .importing.workbook import value_text  # a value as Excel shows it
 
 # ---- the document -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
-class WorkbookDocument:
+class WorkbookDocument(Entries):
     """A loaded workbook: its data (as the YAML loader would give it) and the cell of every
-    value and key in it."""
+    value and key in it (an inputs.SplitDocument: the run takes its projects one by one)."""
 
     path: str
     data: Any  # None when the workbook could not be read
@@ -41,6 +42,7 @@ class WorkbookDocument:
     keys: dict[tuple, tuple[int, int, int]] = field(default_factory=dict)  # path → its label
     texts: dict[tuple[int, int, int], str] = field(default_factory=dict)  # cell → shown text
     locator = None  # not text: there are no lines to count
+    split: str | None = PROJECTS
 
     def position(self, path: tuple[Any, ...], *, key: bool = False, offset: int = 0
                  ) -> CellPosition:

@@ -13,7 +13,7 @@ GOLDEN = ROOT / "tests" / "golden"
 
 @pytest.fixture(scope="session")
 def default_rules():
-    from evaluator.evaluation import load_rule_set
+    from evaluator.run import load_rule_set
 
     return load_rule_set()
 
@@ -30,7 +30,7 @@ def evaluate_in(folder: Path, goals: str | bytes, actuals: str | bytes | None = 
     that messages name the files as a user in that folder would see them."""
     import os
 
-    from evaluator.evaluation import evaluate_files, load_rule_set
+    from evaluator.run import evaluate_files, load_rule_set
 
     for name, content in (("goals.yaml", goals), ("actuals.yaml", actuals)):
         if content is not None:

@@ -18,7 +18,7 @@ ACTUALS = "examples/shanghai-wcd-2024/actuals.yaml"
 
 
 def render_all() -> dict[str, str]:
-    from evaluator.evaluation import evaluate_files, load_rule_set
+    from evaluator.run import evaluate_files, load_rule_set
     from evaluator.report import build_context, render_json, render_markdown
 
     rules, lexicon = load_rule_set()

@@ -33,7 +33,7 @@ def page_pictures(pdf: bytes, pages: dict[int, str], folder: Path) -> None:
 
 
 def main() -> None:
-    from evaluator.evaluation import evaluate_files, load_rule_set
+    from evaluator.run import evaluate_files, load_rule_set
     from evaluator.printing import print_pdf
     from evaluator.report import build_context, render
 

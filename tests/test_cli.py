@@ -491,7 +491,7 @@ def _alone_and_spread(folder, chunk: int):
     from functools import partial
 
     from evaluator import parallel
-    from evaluator.evaluation import load_rule_set, prepare
+    from evaluator.run import load_rule_set, prepare
     from evaluator.report import json_chunks, project_line
 
     rules, lexicon = load_rule_set()

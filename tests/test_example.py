@@ -15,7 +15,7 @@ from tests.regenerate_golden import ACTUALS, GOALS, render_all
 def evaluation(default_rules):
     import os
 
-    from evaluator.evaluation import evaluate_files
+    from evaluator.run import evaluate_files
     from tests.conftest import ROOT
 
     here = os.getcwd()

@@ -282,7 +282,7 @@ def test_a_lone_cr_in_an_lf_file_is_a_line_break_and_positions_stay_right(tmp_pa
     assert document.line(3) == "unit: 上海世界城市日事务协调中心" and document.line(4) == "# 备注"
     # the line the CR made counts: an error below it is one line further down than in LF
     from evaluator.diagnostics import format_all
-    from evaluator.evaluation import evaluate_files, load_rule_set
+    from evaluator.run import evaluate_files, load_rule_set
 
     (tmp_path / "goals.yaml").write_bytes(text.encode("utf-8"))
     rules, lexicon = load_rule_set()

@@ -34,12 +34,13 @@ def test_yaml_is_read_whatever_the_suffix_and_xlsx_is_not_read_as_yaml_once_regi
     assert inputs.reader_for("自评表.xlsx") is marker
 
 
-class _AsCells:
+class _AsCells(inputs.Entries):
     """A YAML file shown as a workbook's cells: each line a row of the sheet 完成值, in
     column A (what a table reader's document gives the printer)."""
 
     def __init__(self, document: source.Document):
         self.document, self.path, self.data = document, document.path, document.data
+        self.split = document.split
 
     def position(self, path, *, key=False, offset=0):
         at = self.document.position(path, key=key, offset=offset)
@@ -92,3 +93,15 @@ def test_the_loader_splits_at_the_key_it_is_given(split):
     other, _ = source.parse_bytes("a.yaml", raw, split="elsewhere")
     assert other.locator.blocks is None
     assert other.position((split, "乙", "b")) == Position("a.yaml", 6, 8)
+
+
+def test_a_project_taken_is_handed_over_once_and_can_be_put_back():
+    raw = "year: 2024\nprojects:\n  甲: {a: 1}\n  乙: {b: 2}\n".encode("utf-8")
+    document, _ = source.parse_bytes("a.yaml", raw, split="projects")
+    assert isinstance(document, inputs.SplitDocument)
+    assert document.take(["乙"]) == [{"b": "2"}]
+    assert document.take(["乙"]) == [None] and document.data["projects"]["甲"] == {"a": "1"}
+    document.put(["乙"], [{"b": "3"}])
+    document.own_keys({"甲": "".join(["甲"])})  # a key of its own, the entries as they were
+    assert document.data["projects"] == {"甲": {"a": "1"}, "乙": {"b": "3"}}
+    assert document.position(("projects", "乙", "b")) == Position("a.yaml", 4, 10)

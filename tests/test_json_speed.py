@@ -105,7 +105,7 @@ def test_lines_are_the_encoders_text_for_strings_that_need_escaping(tmp_path):
 
 
 def test_lines_of_the_example_are_the_encoders_text(default_rules):
-    from evaluator.evaluation import evaluate_files
+    from evaluator.run import evaluate_files
 
     _check_lines(evaluate_files(str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
                                 *default_rules))

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from evaluator.cli import main
 from evaluator.diagnostics import format_all
-from evaluator.evaluation import Evaluation, evaluate_files, load_rule_set
+from evaluator.evaluation import Evaluation
+from evaluator.run import evaluate_files, load_rule_set
 from tests.conftest import EXAMPLE
 
 GOALS = (EXAMPLE / "goals.yaml").read_text(encoding="utf-8")

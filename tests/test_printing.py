@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from evaluator import printing
-from evaluator.evaluation import evaluate_files
+from evaluator.run import evaluate_files
 from evaluator.report import build_context, render
 from tests.conftest import EXAMPLE, evaluate_in
 

@@ -16,7 +16,7 @@ from jinja2 import nodes
 
 from evaluator import report as report_module
 from evaluator.cli import main
-from evaluator.evaluation import evaluate_files
+from evaluator.run import evaluate_files
 from evaluator.resources import resource_dir
 from tests.conftest import EXAMPLE
 

@@ -183,7 +183,7 @@ def test_weights_finer_than_a_cent_are_refused(tmp_path):
 def test_the_band_hint_gives_scores_that_are_in_the_band():
     """The lowest and highest score to the cent whose rate is in the band, rounded inwards: a
     hint of 2.02 for 3.37 in [60%, 80%) would be refused again (59.94%)."""
-    from evaluator.evaluation import _scores_within
+    from evaluator.review import _scores_within
     from evaluator.rules import TierBand
 
     partial = TierBand(low=Decimal(60), high=Decimal(80), default=Decimal(70))

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from evaluator.cli import main
-from evaluator.evaluation import evaluate_files, load_rule_set
+from evaluator.run import evaluate_files, load_rule_set
 from evaluator.rules import RuleSet, describe, load_rules, shipped_rule_sets
 from evaluator.schema import described_fields
 from tests.conftest import EXAMPLE

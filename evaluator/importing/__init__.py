@@ -184,7 +184,7 @@ def import_sources(paths: list[str], level1_of: dict[str, tuple[str, ...]]) -> I
 def written_errors(paths: list[str], rules, lexicon) -> tuple[list[Diagnostic], dict]:
     """The engine's own errors over the files written (goals, then actuals if any): what it
     cannot read is said here, at the written YAML's lines, not at the first ``evaluate``."""
-    from ..evaluation import evaluate_files
+    from ..run import evaluate_files
 
     evaluation = evaluate_files(paths[0], paths[1] if len(paths) > 1 else None, rules, lexicon)
     return [d for d in evaluation.diagnostics if d.is_error], evaluation.sources

@@ -64,7 +64,7 @@ def test_the_seed_gives_the_example_goals(imported):
 
 
 def test_the_seed_scores_as_the_example(imported, tmp_path):
-    from evaluator.evaluation import evaluate_files, load_rule_set
+    from evaluator.run import evaluate_files, load_rule_set
     from evaluator.report import render_json
 
     folder, _ = imported

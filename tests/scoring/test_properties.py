@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from evaluator.evaluation import evaluate_files
+from evaluator.run import evaluate_files
 from evaluator.expression import Comparison, Operator, Quantity
 from evaluator.rules import RuleSet
 from evaluator.scoring import round_half_up, score_row
