@@ -200,9 +200,10 @@ CODES: tuple[Code, ...] = (
          "      知识分享效果: 98%", "指标值“显著提升”是定性指标，完成值“98(%)”却是数值"),
     Code("actual.has_operator", WARNING, "完成值带有比较符号", "actuals.yaml",
          "      社交媒体推送合格率: ≥98%", "完成值“≥98(%)”带有比较符号，按 98% 计"),
-    Code("actual.percent_unit", WARNING, "百分比指标的完成值没有单位，且像是小数", "actuals.yaml",
-         "      活动参与满意度: {actual: 0.9, reason: 问卷按小数填写}",
-         "完成值“0.9”没有单位，按 0.9% 计"),
+    Code("actual.percent_unit", ERROR, "百分比指标的完成值没有单位，且像是小数（Excel 的百分比）",
+         "actuals.yaml", "      活动参与满意度: {actual: 0.9, reason: 问卷按小数填写}",
+         "完成值“0.9”没有单位，指标值是百分数：可能指 90%（现按 0.9% 计）",
+         "规则集选项 quantitative.bare_fraction: fraction 把这类小数读作百分数，不再报错"),
     Code("actual.scale_unit", WARNING, "带万、亿等的指标，完成值没有单位且大得多", "actuals.yaml",
          "      活动参与人次: 15000", "完成值“15000”没有单位，按 15000万人次 计"),
 

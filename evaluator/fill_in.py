@@ -47,7 +47,7 @@ def _operator_words(comparison: Comparison, direction: str | None, rules: RuleSe
     if exact:
         return f"完成值须等于 {target}，偏离按比例扣分。请填写实际数值和单位。"
     bare = "（指标值未写比较符号，按“不低于”理解）" if comparison.implied else ""
-    percent = ("百分数请写成“95%”，或把单元格设为百分比格式；只写 0.95 会被当作 0.95%。"
+    percent = ("百分数请写成“95%”，或把单元格设为百分比格式；只写 0.95 会报错（可能指 95%）。"
                if comparison.quantity.base_unit == "%" else "")
     return (f"正向指标{bare}：完成值不低于 {target} 为满分，未达到按 分值 × 完成值 / 指标值。"
             f"请填写实际数值和单位。{percent}")

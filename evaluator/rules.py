@@ -84,6 +84,11 @@ class QuantitativeRule(Strict):
         description="指标值为负数（≥-5%、≤-3个百分点）未达成时：linear 按差距占指标值绝对值的比例扣分，"
                     "W×(1−差距/|T|)，差距达到 |T| 时为 0（与正数指标的公式一致：W×A/T 即 W×(1−(T−A)/T)）；"
                     "zero 得 0 分。范围的一端为负数、完成值落在这一端之外时同样处理。")
+    bare_fraction: Literal["error", "fraction"] = Field(
+        "error", title="百分比指标的小数完成值",
+        description="指标值是百分数（如 ≥80%），完成值却是不带单位、不大于 1 的数（如 0.78，Excel "
+                    "百分比单元格里的值）时：error 报错，说明可能指 78%（按 0.78% 计分而退出码为 1）；"
+                    "fraction 把它读作小数，即 78%。")
     tier_word_accepted: bool = Field(
         True, title="定量指标接受档次词",
         description="定量指标的完成值写成“达成/部分达成/未达成”时按档次计分并给出警告；关闭则报错。")

@@ -596,11 +596,16 @@ def _quantitative(target: Comparison | Range, rules: RuleSet, measure: Measure) 
             findings += (Finding("warning", "actual.scale_unit",
                                  f"完成值“{written}”没有单位，按 {written}{scale_doubt} 计",
                                  hint=f"如指 {written}{base}，请写明单位；否则请写成“{written}{scale_doubt}”"),)
-        elif doubt:
-            findings += (Finding("warning", "actual.percent_unit",
-                                 f"完成值“{format_number(quantity.value)}”没有单位，按 "
-                                 f"{format_number(quantity.value)}% 计",
-                                 hint=f"如指 {format_number(quantity.value * 100)}%，请写成百分数"),)
+        elif doubt and rules.quantitative.bare_fraction == "fraction":  # the rule set says so
+            quantity = Quantity(quantity.value * 100, "%")
+        elif doubt:  # 0.78 for ≥80% is Excel's 78%, not 0.78%: an error, not a lost 9.90 points
+            written = format_number(quantity.value)
+            meant = format_number((quantity.value * 100).normalize())
+            findings += (Finding("error", "actual.percent_unit",
+                                 f"完成值“{written}”没有单位，指标值是百分数：可能指 {meant}%"
+                                 f"（现按 {written}% 计）",
+                                 hint=f"请写成“{meant}%”；如确为 {written}%，请写“{written}%”"
+                                      "（规则集的“百分比指标的小数完成值”选项可把这类小数读作百分数）"),)
         if not actual.implied:  # type: ignore[union-attr]
             findings += (Finding("warning", "actual.has_operator",
                                  f"完成值“{format_expression(actual)}”带有比较符号，按 {_quantity_text(quantity)} 计",

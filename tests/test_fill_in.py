@@ -94,7 +94,7 @@ def test_qualitative_rows_have_a_list_of_tier_words_and_targets_say_how_they_are
     assert sheet["E19"].comment.text.startswith("定量。正向指标：完成值不低于 3.00(次) 为满分")
     satisfaction = next(row for row in range(13, sheet.max_row)
                         if sheet.cell(row, 4).value == "活动参与满意度")
-    assert "只写 0.95 会被当作 0.95%" in sheet.cell(satisfaction, 5).comment.text
+    assert "只写 0.95 会报错（可能指 95%）" in sheet.cell(satisfaction, 5).comment.text
     assert all(sheet.cell(row, 5).comment is not None for row in range(13, satisfaction + 1))
 
 

@@ -237,6 +237,17 @@ def test_a_percent_formatted_cell_is_a_percentage(habits):
     assert satisfaction["actual"] == "85%" and satisfaction["score"] == satisfaction["weight"]
 
 
+def test_a_fraction_in_a_general_cell_against_a_percentage_is_an_error_naming_the_percent(
+        habits):
+    goals, workbook, folder = habits
+    workbook["习惯"].cell(ROWS["满意度"], 6).value = 0.85  # the % format lost: 0.85 shown
+    workbook.save(folder / "fraction.xlsx")
+    result = run(goals, folder / "fraction.xlsx")
+    assert result.exit_code == 1 and "actual.percent_unit" in result.stderr
+    assert (f"fraction.xlsx:习惯!F{ROWS['满意度']}: error[actual.percent_unit] "
+            "完成值“0.85”没有单位，指标值是百分数：可能指 85%") in result.stderr
+
+
 def test_a_typed_float_and_a_formula_are_the_decimals_excel_shows(habits):
     goals, workbook, folder = habits
     sheet = workbook["习惯"]

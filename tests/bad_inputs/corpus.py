@@ -540,12 +540,12 @@ CASES: tuple[Case, ...] = (
     both("actual_tier_for_quantity", exit=0,
          expect=(A("actual_tier_for_quantity", 10, "actual.tier_for_quantity"),),
          about="`达成` for the quantitative `≥3.00(次)`: a warning, exit 0"),
-    both("actual_warnings", exit=0,
+    both("actual_warnings", exit=1,
          expect=(A("actual_warnings", 11, "actual.has_operator"),
                  A("actual_warnings", 14, "actual.percent_unit")),
          forbid=("review.missing_reason",),
-         about="`≥98%` as an actual (read as 98%) and a bare `0.9` against `≥80.00(%)` (read as "
-               "0.9%, with a warning): warnings, exit 0"),
+         about="`≥98%` as an actual (read as 98%, a warning) and a bare `0.9` against "
+               "`≥80.00(%)` (Excel's 90%: an error saying so), exit 1"),
     check("actual_tier_for_quantity_strict", "goals.yaml", "actuals.yaml",
           directory="actual_tier_for_quantity", options=("--strict",), exit=1,
           expect=(A("actual_tier_for_quantity", 10, "actual.tier_for_quantity"),),

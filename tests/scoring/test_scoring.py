@@ -112,11 +112,25 @@ def test_late_event_against_a_deadline_scores_like_a_late_date() -> None:
                      partial, year=2024).score == Decimal("3.50")  # 70%
 
 
-def test_a_bare_fraction_against_a_percent_target_is_questioned() -> None:
+def test_a_bare_fraction_against_a_percent_target_is_an_error_saying_what_was_meant() -> None:
+    """0.78 for ≥80% is how Excel holds 78%: an error naming 78%, not a quiet 0.78% (9.90 of
+    10 points lost); a rule set may read such fractions as percentages instead."""
     rules = rules_with(None)
     lexicon = Lexicon(rules.vocabulary)
-    outcome = score_row(lexicon.read("≥90%"), lexicon.read("0.9"), Decimal("6.25"), rules, year=2024)
-    assert "actual.percent_unit" in [f.code for f in outcome.findings]
+    outcome = score_row(lexicon.read("≥80%"), lexicon.read("0.78"), Decimal("10.00"), rules,
+                        year=2024)
+    [finding] = [f for f in outcome.findings if f.code == "actual.percent_unit"]
+    assert finding.severity == "error"
+    assert finding.message == "完成值“0.78”没有单位，指标值是百分数：可能指 78%（现按 0.78% 计）"
+    assert finding.hint.startswith("请写成“78%”")
+    assert outcome.score == Decimal("0.10")  # 10 × 0.78/80, as written: the error says so
+    fractions = rules_with({"quantitative": {"bare_fraction": "fraction"}})
+    read = score_row(lexicon.read("≥80%"), lexicon.read("0.78"), Decimal("10.00"), fractions,
+                     year=2024)
+    assert read.score == Decimal("9.75") and not read.findings  # 10 × 78/80
+    # 0.78% written with its sign is meant
+    assert not score_row(lexicon.read("≥80%"), lexicon.read("0.78%"), Decimal("10.00"), rules,
+                         year=2024).findings
 
 
 def test_a_qualified_trend_is_partly_achieved() -> None:
