@@ -80,6 +80,10 @@ CODES: tuple[Code, ...] = (
          "D20 | 公众号信息每周更新次数", "指标“公众号信息每周更新次数”在项目“城市日宣传推广”中出现两次"),
     Code("xlsx.unnamed_row", WARNING, "有完成值却没有三级指标名称的行", "自评表.xlsx",
          "F30 | 3次", "这一行填写了实际完成值，但没有三级指标名称，未读取"),
+    Code("xlsx.text_cut", WARNING, "文字超过 Excel 单元格的上限，已截断", "actuals.yaml",
+         "reason: （4 万字的说明）",
+         "1 个单元格的文字超过 Excel 单元格的上限 32 767 字，已截断（以 … 结尾）：城市日宣传推广!J12（40,000 字）",
+         "只在 Excel 输出中截断；Markdown、HTML、JSON 中是完整的文字"),
 
     # ---- YAML
     Code("yaml.tag", ERROR, "值上有 YAML 标签", "goals.yaml", "unit: !!binary 5LiK5rW3",

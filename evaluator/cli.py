@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 import click
 
 from . import __version__
-from .diagnostics import Diagnostic, format_all, format_diagnostic
+from .diagnostics import PER_CODE, Diagnostic, format_all, format_diagnostic, visible
 from .formats import FORMATS, Rendering, TemplateProblem
 from .resources import DEFAULT_RULES
 
@@ -102,11 +102,11 @@ class _DefaultGroup(_Chinese, click.Group):
             click.echo(problem.ctx.get_help() if problem.ctx else problem.message, err=True)
             sys.exit(EXIT_USAGE)
         except click.ClickException as problem:
-            click.echo(f"错误：{_usage_message(problem)}", err=True)
+            click.echo(f"错误：{visible(_usage_message(problem))}", err=True)  # a name from argv
             click.echo("提示：运行 evaluate --help 查看用法", err=True)
             sys.exit(EXIT_USAGE)
         except OutputFailed as problem:
-            click.echo(f"错误：{problem}", err=True)
+            click.echo(f"错误：{visible(str(problem))}", err=True)
             if problem.closed:  # nothing more can reach that reader, nor this stdout at exit
                 _stdout_discarded()
             sys.exit(EXIT_DIAGNOSTICS if problem.closed else EXIT_USAGE)
@@ -398,7 +398,7 @@ def _report_diagnostics(diagnostics: tuple[Diagnostic, ...], sources: dict, stri
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     if diagnostics:
-        click.echo(format_all(diagnostics, sources), err=True)
+        click.echo(format_all(diagnostics, sources, per_code=PER_CODE), err=True)
         click.echo(f"共 {errors} 个错误，{warnings} 个警告", err=True)
     if errors or (strict and warnings):
         return EXIT_DIAGNOSTICS
@@ -516,13 +516,19 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
 @click.option("--templates", type=_Existing(folder=True),
               help="自定义模板目录（同名文件覆盖内置模板；在沙箱中渲染）。")
+@click.option("--template-timeout", type=click.FloatRange(min=0, min_open=True), default=10,
+              show_default=True, metavar="SECONDS",
+              help="自定义模板渲染的时间上限（秒），超过即为模板错误。")
+@click.option("--template-max-output", type=click.IntRange(min=1), default=100,
+              show_default=True, metavar="MB",
+              help="自定义模板输出的大小上限（百万字），超过即为模板错误。")
 @click.option("--jobs", type=_JOBS, default="auto", show_default=True,
               help="用几个进程：多于 1 个时，另起一个进程解析文件，JSON 输出时由这么多个进程分担"
                    "项目（结果与单进程逐字节相同）。auto：在 Linux 上输入合计不小于 2 MB 时，"
                    "本进程可用几个 CPU（含 cgroup 配额的限制）就用几个（至多 4 个），否则 1 个。")
 def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: Path | None,
         project: str | None, explain: bool, strict: bool, templates: Path | None,
-        jobs: int | None) -> None:
+        template_timeout: float, template_max_output: int, jobs: int | None) -> None:
     """生成项目支出绩效自评表和单位汇总。"""
     chosen = FORMATS[output_format]
     if chosen.needs_file and output is None:
@@ -563,7 +569,8 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
             pass
     elif run.goals is not None and run.actuals is not None:  # no half report from a bad file
         job = Rendering(run, explain=explain, templates=str(templates) if templates else None,
-                        jobs=jobs, progress=_progress)
+                        jobs=jobs, progress=_progress, template_seconds=template_timeout,
+                        template_characters=template_max_output << 20)
         try:
             chunks = chosen.render(job)
         except TemplateProblem as problem:

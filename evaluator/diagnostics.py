@@ -155,11 +155,46 @@ def _text_excerpt(position: Position, source: Any) -> tuple[str, str, int] | Non
     return str(position.line), text, position.column - 1
 
 
+# What a terminal would obey rather than show: C0 controls but the tab (an escape sequence
+# starts with ESC, and an OSC one sets the window's title), DEL, C1 controls (U+009B is a CSI of
+# its own) and the marks that reorder text (bidi overrides). Each becomes one visible
+# character, so that the caret under an excerpt stays under its column: a C0 control its
+# Control Pictures sign (ESC is ␛), the others U+FFFD.
+_INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """Text made inert for a terminal: controls and escape sequences shown, not obeyed."""
+    if not _INVISIBLE.search(text):
+        return text
+    return _INVISIBLE.sub(lambda found: _picture(found.group()), text)
+
+
+def _picture(char: str) -> str:
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+_QUOTED = re.compile("“([^”]{%d,})”" % 81)
+_MESSAGE = 2000  # characters of a message or hint printed at most
+
+
+def _cut(text: str) -> str:
+    """A message with each value it quotes cut to 80 characters, and itself to 2000: a 200 MB
+    value is not echoed whole, nor three times."""
+    text = _QUOTED.sub(lambda found: f"“{found.group(1)[:80]}…”", text)
+    return text if len(text) <= _MESSAGE else text[:_MESSAGE] + "…"
+
+
 def format_diagnostic(diagnostic: Diagnostic, sources: Mapping[str, Any] | None = None) -> str:
     """``sources`` maps a file name to its text, or to a loaded document: one of text lines
     (``line(number)``) or one whose places are cells or pages (``excerpt(position)``, giving
-    the gutter label, the text of the cell and the column to underline from)."""
-    head = f"{diagnostic.severity.value}[{diagnostic.code}] {diagnostic.message}"
+    the gutter label, the text of the cell and the column to underline from). What a file
+    holds reaches the terminal inert (``visible``, line by line: one for one, so that the
+    caret stays under its column), long values cut (``_cut``)."""
+    head = f"{diagnostic.severity.value}[{diagnostic.code}] {_cut(diagnostic.message)}"
     position = diagnostic.position
     if position is None:
         lines = [head]
@@ -193,12 +228,29 @@ def format_diagnostic(diagnostic: Diagnostic, sources: Mapping[str, Any] | None 
                 f"{gutter} | {caret_pad}{'^' * max(display_width(underlined), 1)}",
             ]
     if diagnostic.hint:
-        lines.append(f"  = 提示：{diagnostic.hint}")
+        lines.append(f"  = 提示：{_cut(diagnostic.hint)}")
+    return "\n".join(visible(line) for line in lines)  # a line break in a message too
+
+
+PER_CODE = 100  # diagnostics of one code printed at most; the rest are counted
+
+
+def format_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, Any] | None = None,
+               *, per_code: int | None = None) -> str:
+    """Every diagnostic, or with ``per_code`` at most that many of each code, the others
+    counted at the end (``… 还有 299 990 个同类问题（actual.unit_mismatch）``)."""
+    if per_code is None:
+        return "\n".join(format_diagnostic(d, sources) for d in diagnostics)
+    shown: dict[str, int] = {}
+    lines = []
+    for diagnostic in diagnostics:
+        count = shown[diagnostic.code] = shown.get(diagnostic.code, 0) + 1
+        if count <= per_code:
+            lines.append(format_diagnostic(diagnostic, sources))
+    for code, count in shown.items():
+        if count > per_code:
+            lines.append(f"… 还有 {format(count - per_code, ',').replace(',', ' ')} 个同类问题（{code}）")
     return "\n".join(lines)
-
-
-def format_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, Any] | None = None) -> str:
-    return "\n".join(format_diagnostic(d, sources) for d in diagnostics)
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

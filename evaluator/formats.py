@@ -55,6 +55,8 @@ class Rendering:
     templates: str | None = None  # --templates: a folder overriding the shipped templates
     jobs: int = 1  # processes sharing the projects (JSON)
     progress: Progress = _unannounced  # told of the projects done (a terminal's stderr)
+    template_seconds: float = 10.0  # --template-timeout: a user's template, stopped after
+    template_characters: int = 100 << 20  # --template-max-output: and past so much text
     _context: ReportContext | None = field(default=None, repr=False)
 
     def context(self) -> ReportContext:
@@ -105,11 +107,13 @@ def _templated(job: Rendering, name: str) -> list[bytes]:
     """A Jinja template of reports/ (or of ``--templates``)."""
     from jinja2 import TemplateError
 
-    from .report import render
+    from .report import TemplateLimits, render
 
     context = job.context()
+    limits = (TemplateLimits(job.template_seconds, job.template_characters)
+              if job.templates is not None else None)  # the shipped ones are ours
     try:
-        return [render(context, name, job.templates).encode("utf-8")]
+        return [render(context, name, job.templates, limits).encode("utf-8")]
     except UnicodeDecodeError:
         raise TemplateProblem("模板文件不是 UTF-8 编码") from None
     except Exception as problem:  # a user's template (1/0, a loop without end) too
@@ -145,7 +149,16 @@ def _template_problem(problem: Exception) -> str:
 def _xlsx(job: Rendering) -> list[bytes]:
     from .xlsx import render_xlsx  # openpyxl (and numpy under it): a quarter second
 
-    return [render_xlsx(job.context())]
+    cut: list[str] = []
+    data = render_xlsx(job.context(), cut)
+    if cut:
+        from .diagnostics import warning
+
+        job.run.diagnostics.append(warning(
+            "xlsx.text_cut", f"{len(cut)} 个单元格的文字超过 Excel 单元格的上限 32 767 字，已截断（以 … 结尾）："
+            + "、".join(cut[:5]) + ("等" if len(cut) > 5 else ""),
+            hint="完整的文字见 Markdown、HTML 或 JSON 格式的报告"))
+    return [data]
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in [

@@ -7,6 +7,7 @@ makes a misspelt field an error instead of an empty cell.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -404,7 +405,7 @@ _HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 # Control characters no report can hold (XML 1.0 refuses them, a terminal obeys them): a
 # vertical tab or form feed (Word's soft line break, pasted) is a line break, any other is �.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C1 too: U+009B is a CSI
 
 
 def printable(value: Any) -> Any:
@@ -415,25 +416,89 @@ def printable(value: Any) -> Any:
 
 
 def markdown_cell(value: Any) -> str:
-    """Text in the Markdown report: a pipe would end a table's cell and a newline its row, and
-    what looks like HTML would be taken for it."""
+    """Text in the Markdown report: a pipe would end a table's cell and a newline its row, what
+    looks like HTML would be taken for it, and brackets for a link or an image (a viewer would
+    show a ``javascript:`` link, or fetch a remote image as the report is opened)."""
     text = printable(str(value)).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "")
+    text = text.replace("[", "\\[").replace("]", "\\]")
     return _HTML_START.sub("&lt;", text).replace("\n", "<br>")
 
 
 TEMPLATES = {"md": "report.md.j2", "html": "report.html.j2"}
 
 
-def environment(html: bool = False, templates: str | None = None) -> jinja2.Environment:
+@dataclass(frozen=True)
+class TemplateLimits:
+    """What a user's templates may take (``--template-timeout``, ``--template-max-output``):
+    a template someone sent may loop for ever or make a gigabyte of text."""
+
+    seconds: float = 10.0
+    characters: int = 100 << 20
+
+
+class TemplateLimit(RuntimeError):
+    """A template that went past its limits; told as a 模板错误."""
+
+
+def _bounded(limits: TemplateLimits):
+    """A sandbox whose ``*`` and ``**`` refuse to make a value bigger than the output may be
+    (``{{ 'a' * 10**9 }}`` would fill the memory before a single character is written)."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    def too_wide(pattern: Any) -> None:
+        """``'%999999999d' % 1``, ``'{:999999999}'.format(1)``: a width as big as the output."""
+        if isinstance(pattern, str) and any(int(n) > limits.characters
+                                            for n in re.findall(r"\d{6,}", pattern)):
+            raise TemplateLimit(f"格式中的宽度将超过模板输出的上限 {limits.characters:,} 字")
+
+    class Bounded(ImmutableSandboxedEnvironment):
+        intercepted_binops = frozenset(["*", "**", "%"])
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            checked = self.filters["format"]
+
+            def format_filter(value, *args, **kwargs):
+                too_wide(value)
+                return checked(value, *args, **kwargs)
+
+            self.filters["format"] = format_filter
+
+        def wrap_str_format(self, value):
+            wrapped = super().wrap_str_format(value)
+            if wrapped is not None:
+                too_wide(getattr(value, "__self__", None))
+            return wrapped
+
+        def call_binop(self, context, operator, left, right):
+            if operator == "%":
+                too_wide(left)
+            if operator == "**" and all(isinstance(v, (int, float)) for v in (left, right)) \
+                    and abs(left) > 1 and right > 64:
+                raise TemplateLimit(f"乘方 {left} ** {right} 过大")
+            if operator == "*":
+                for sequence, times in ((left, right), (right, left)):
+                    if isinstance(sequence, (str, list, tuple)) and isinstance(times, int) \
+                            and len(sequence) * times > limits.characters:
+                        raise TemplateLimit(f"一个值将超过模板输出的上限 {limits.characters:,} 字")
+            return super().call_binop(context, operator, left, right)
+
+    return Bounded
+
+
+def environment(html: bool = False, templates: str | None = None,
+                limits: TemplateLimits | None = None) -> jinja2.Environment:
     """Shipped templates, optionally overridden by a user folder (``--templates``). Templates
-    may come from someone else (a reviewer renders what a unit sent), so they run sandboxed."""
+    may come from someone else (a reviewer renders what a unit sent), so they run sandboxed,
+    within ``limits`` when given."""
     import jinja2  # here, not at the top: JSON and XLSX runs need none of it
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     folders = [str(resource_dir("reports"))]
     if templates is not None:
         folders.insert(0, templates)
-    env = ImmutableSandboxedEnvironment(
+    sandbox = ImmutableSandboxedEnvironment if limits is None else _bounded(limits)
+    env = sandbox(
         loader=_confined_loader(folders), undefined=jinja2.StrictUndefined,
         autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         finalize=printable)
@@ -477,9 +542,45 @@ def _confined_loader(folders: list[str]) -> "jinja2.BaseLoader":
     return Confined(folders)
 
 
-def render(context: ReportContext, output_format: str, templates: str | None = None) -> str:
-    env = environment(html=output_format == "html", templates=templates)
-    return env.get_template(TEMPLATES[output_format]).render(report=context)
+def render(context: ReportContext, output_format: str, templates: str | None = None,
+           limits: TemplateLimits | None = None) -> str:
+    env = environment(html=output_format == "html", templates=templates, limits=limits)
+    template = env.get_template(TEMPLATES[output_format])
+    if limits is None:
+        return template.render(report=context)
+    pieces, size = [], 0
+    with _deadline(limits.seconds):
+        for piece in template.generate(report=context):
+            size += len(piece)
+            if size > limits.characters:
+                raise TemplateLimit(f"模板输出超过上限 {limits.characters:,} 字")
+            pieces.append(piece)
+    return "".join(pieces)
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """A template rendered for longer than ``seconds`` is stopped (nested loops over
+    ``range(100000)`` write nothing while they run, so no count of output would end them).
+    By SIGALRM, in the main thread only: elsewhere the output limit alone holds."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+            signal, "setitimer"):
+        yield
+        return
+
+    def expired(_signum: int, _frame: object) -> None:
+        raise TemplateLimit(f"模板渲染超过 {seconds:g} 秒的上限")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def render_markdown(context: ReportContext, templates: str | None = None) -> str:

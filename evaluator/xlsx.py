@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import weakref
 import zipfile
 from decimal import Decimal
 
@@ -50,6 +51,12 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
+_FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet takes for the start of a formula
+CELL_LIMIT = 32767  # characters a cell of Excel holds
+# the cells of a workbook whose text was cut, with a visible …, to what a cell holds
+_CUT: "weakref.WeakKeyDictionary[Workbook, list[str]]" = weakref.WeakKeyDictionary()
+
+
 class _Sheet:
     def __init__(self, ws: Worksheet, columns: int):
         self.ws, self.columns = ws, columns
@@ -72,10 +79,17 @@ class _Sheet:
     def put(self, row: int, column: int, value, *, head: bool = False, align=LEFT,
             number_format: str | None = None, span: int = 1, rows: int = 1) -> None:
         value = printable(value)
+        if isinstance(value, str) and len(value) > CELL_LIMIT:  # openpyxl would cut it unseen
+            _CUT.setdefault(self.ws.parent, []).append(
+                f"{self.ws.title}!{get_column_letter(column)}{row}（{len(value):,} 字）")
+            value = value[:CELL_LIMIT - 1] + "…"
         cell = self.ws.cell(row=row, column=column, value=value)
         if isinstance(value, str):
-            # Text stays text: a target such as =100.00(%) is not a formula.
+            # Text stays text: a target such as =100.00(%) is not a formula, and with Excel's
+            # quote prefix it stays text when the cell is edited (or the sheet saved as CSV)
             cell.data_type = "s"
+            if value[:1] in _FORMULA_START:
+                cell.quotePrefix = True
             if rows == 1 and value:
                 self.need_lines(row, value, column, span)
         cell.alignment = CENTER if head else align
@@ -268,7 +282,10 @@ def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
     ws.page_setup.orientation = "portrait"
 
 
-def render_xlsx(report: ReportContext) -> bytes:
+
+
+def render_xlsx(report: ReportContext, cut: list[str] | None = None) -> bytes:
+    """The workbook; the cells whose text was cut are added to ``cut``."""
     workbook = Workbook()
     summary = workbook.active
     summary.title = "单位汇总"
@@ -278,6 +295,8 @@ def render_xlsx(report: ReportContext) -> bytes:
     for index, project in enumerate(report.projects, 1):
         cached[index] = _project_sheet(workbook.create_sheet(sheet_title(project.name, taken)),
                                        report, project)
+    if cut is not None:
+        cut.extend(_CUT.pop(workbook, []))
     return saved(workbook, cached)
 
 

@@ -324,3 +324,118 @@ def test_trailing_nuls_are_binary_at_the_first_nul_and_utf32_is_named(tmp_path):
         assert [p.message for p in problems] == ["文件是 UTF-32 编码，不是 UTF-8"], encoding
     _document, problems = _loaded(tmp_path, good.decode("utf-8").encode("utf-16"))
     assert [p.message for p in problems] == ["文件是 UTF-16 编码，不是 UTF-8"]
+
+
+# ---- what reaches a terminal or a document is inert -------------------------------------------
+
+OSC_TITLE = "\x1b]0;pwned\x07"  # an escape sequence that sets a terminal's title
+
+
+def test_control_characters_reach_the_terminal_visible_not_obeyed():
+    from evaluator.diagnostics import Position, error, format_diagnostic
+
+    line = f"      活动参与满意度{OSC_TITLE}: 好\x9b2J"
+    diagnostic = error("actuals.unknown_indicator", f"没有指标“活动参与满意度{OSC_TITLE}”",
+                       Position("actuals.yaml", 3, 7), length=14,
+                       hint="是否为“活动参与满意度”？\n\x1b[31m")
+    printed = format_diagnostic(diagnostic, {"actuals.yaml": f"a\nb\n{line}\n"})
+    assert not any(ord(c) < 0x20 and c != "\n" or 0x7F <= ord(c) <= 0x9F for c in printed)
+    assert "没有指标“活动参与满意度␛]0;pwned␇”" in printed
+    assert "3 |       活动参与满意度␛]0;pwned␇: 好\ufffd2J" in printed
+    # one visible character for one control: the caret stays under the name, 14 characters
+    excerpt, carets = printed.splitlines()[2:4]
+    assert carets.index("^") == excerpt.index("活")
+    assert "= 提示：是否为“活动参与满意度”？␊␛[31m" in printed
+
+
+def test_markdown_escapes_link_and_image_syntax_in_user_text():
+    from evaluator.report import markdown_cell
+
+    assert markdown_cell("[点我](javascript:alert(1))") == "\\[点我\\](javascript:alert(1))"
+    assert markdown_cell("![x](https://evil.example/t.png)") == "!\\[x\\](https://evil.example/t.png)"
+    assert markdown_cell(f"名称{OSC_TITLE}\x9b") == "名称\ufffd\\]0;pwned\ufffd\ufffd"
+
+
+def test_markdown_report_shows_no_link_nor_image_from_user_text(example):
+    actuals = example / "actuals.yaml"
+    text = actuals.read_text(encoding="utf-8").replace(
+        "reason: 微博平台流量分配规则调整，新增关注主要来自视频号，未纳入原统计口径",
+        "reason: '![x](https://evil.example/t.png)[点我](javascript:alert(1))流量规则调整'", 1)
+    actuals.write_text(text, encoding="utf-8")
+    result = evaluate(example / "goals.yaml", actuals)
+    assert result.returncode == 0, result.stderr
+    assert "!\\[x\\](https://evil.example/t.png)\\[点我\\](javascript:alert(1))" in result.stdout
+    assert "](javascript:" not in result.stdout.replace("\\](javascript:", "")
+
+
+def test_xlsx_formula_starts_are_quoted_and_over_long_text_is_cut(example):
+    from openpyxl import load_workbook
+
+    actuals = example / "actuals.yaml"
+    long_reason = "原因" * 20000  # 40 000 characters: more than a cell holds
+    text = actuals.read_text(encoding="utf-8").replace(
+        "reason: 微博平台流量分配规则调整，新增关注主要来自视频号，未纳入原统计口径",
+        f"reason: {long_reason}", 1)
+    text = text.replace("summary: 全年运营微信公众号", "summary: '=HYPERLINK(\"http://evil\")'\n    x_summary: 全年运营微信公众号", 1)
+    text = text.replace("\n    x_summary:", "\n    # x_summary:", 1)
+    actuals.write_text(text, encoding="utf-8")
+    out = example / "report.xlsx"
+    result = evaluate(example / "goals.yaml", actuals, "--format", "xlsx", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "xlsx.text_cut" in result.stderr
+    assert "warning[xlsx.text_cut] 1 个单元格的文字超过 Excel 单元格的上限 32 767 字" in result.stderr
+    workbook = load_workbook(out)
+    cells = [c for ws in workbook.worksheets for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str)]
+    formulas = [c for c in cells if c.value[:1] in "=+-@"]
+    assert formulas and all(c.quotePrefix and c.data_type == "s" for c in formulas)
+    assert any(c.value == '=HYPERLINK("http://evil")' for c in formulas)
+    cut = [c for c in cells if c.value.startswith("原因原因")]
+    assert [len(c.value) for c in cut] == [32767] and cut[0].value.endswith("…")
+
+
+# ---- size limits on what a run produces ---------------------------------------------------
+
+def test_a_huge_quoted_value_is_cut_in_the_message():
+    from evaluator.diagnostics import Position, error, format_diagnostic
+
+    value = "十万元" * 1_000_000
+    printed = format_diagnostic(error("schema.number", f"“{value}”不是数字",
+                                      Position("goals.yaml", 1, 8), length=len(value)),
+                                {"goals.yaml": f"total: {value}\n"})
+    assert len(printed) < 1000
+    assert f"“{value[:80]}…”不是数字" in printed
+
+
+def test_diagnostics_of_one_kind_beyond_the_count_are_summarised():
+    from evaluator.diagnostics import PER_CODE, Position, error, format_all, warning
+
+    many = [error("actual.unit_mismatch", "单位不一致", Position("a.yaml", n, 1))
+            for n in range(1, 300_001)]
+    few = [warning("review.missing_reason", "缺少原因", Position("a.yaml", 1, 1))]
+    printed = format_all(many + few, per_code=PER_CODE).splitlines()
+    assert PER_CODE == 100
+    assert sum("actual.unit_mismatch" in line for line in printed) == 101  # 100 and the count
+    assert printed[-1] == "… 还有 299 900 个同类问题（actual.unit_mismatch）"
+    assert "warning[review.missing_reason]" in printed[-2]
+
+
+@pytest.mark.parametrize("body, words", [
+    ("{{ 'a' * 10**9 }}", "一个值将超过模板输出的上限 104,857,600 字"),
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+     "模板渲染超过 2 秒的上限"),
+    ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+     "模板输出超过上限 1,048,576 字"),
+    ("{{ '%999999999d' % 1 }}{{ '{:999999999}'.format(1) }}", "格式中的宽度将超过模板输出的上限"),
+    ("{{ 2 ** 99999999 }}", "乘方 2 ** 99999999 过大"),
+])
+def test_a_user_template_is_stopped_by_its_limits(example, body, words):
+    templates = example / "templates"
+    templates.mkdir()
+    (templates / "report.md.j2").write_text(body, encoding="utf-8")
+    limit = ("--template-max-output", "1") if "x{%" in body else ()
+    result = evaluate(example / "goals.yaml", example / "actuals.yaml", "--templates", templates,
+                      "--template-timeout", "2", *limit, preexec_fn=_limited(1536))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("模板错误：") and words in result.stderr
+    assert result.stdout == ""
