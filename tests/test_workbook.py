@@ -490,3 +490,59 @@ def test_cached_values_are_written_only_where_a_formula_waits_for_one():
     assert with_cached_values(sheet, {"A2": Decimal("2.50"), "B2": Decimal(1)}) == (
         b'<row r="2"><c r="A2"><f>A1*2</f><v>2.50</v></c><c r="B2" t="n"><v>7</v></c>'
         b'<c r="C2"><f>B2</f><v></v></c></row>')
+
+
+# ---- a workbook LibreOffice has saved ---------------------------------------------------
+
+def _soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        pytest.skip("LibreOffice (Debian: libreoffice-calc) is not installed: .ci/run installs it")
+    return found
+
+
+def resaved_by_libreoffice(paths, folder):
+    """Each workbook opened and saved again by LibreOffice Calc, headless (its own profile, so
+    that runs side by side do not share one). It recalculates what has no saved value."""
+    import subprocess
+
+    out = folder / "resaved"
+    out.mkdir()
+    done = subprocess.run(
+        [_soffice(), f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+         "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out),
+         *[str(p) for p in paths]], capture_output=True, timeout=300)
+    resaved = [out / p.name for p in paths]
+    if done.returncode != 0 or not all(p.exists() for p in resaved):
+        pytest.skip(f"LibreOffice could not convert (Calc missing?): {done.stderr[-300:]!r}")
+    return resaved
+
+
+def test_workbooks_saved_by_libreoffice_read_back(example, tmp_path):
+    """The filled workbook after a round through LibreOffice reads as before; the report, a
+    score edited by a reviewer (the file saved by a program that does not calculate), gets
+    its 总分 recalculated by LibreOffice and is read with the edited total."""
+    folder, filled, expected = example
+    report = tmp_path / "report.xlsx"
+    assert run(folder / "goals.yaml", folder / "actuals.yaml", "--format", "xlsx",
+               "-o", report).exit_code == 0
+    workbook = openpyxl.load_workbook(report)
+    sheet = workbook["城市日宣传推广"]
+    row = rows_by_name(sheet)["公众号信息每周更新次数"]
+    assert sheet.cell(row, 8).value == 2.94
+    sheet.cell(row, 8).value = 2.5  # the reviewer's edit; openpyxl keeps no formula values
+    edited = tmp_path / "edited.xlsx"
+    workbook.save(edited)
+    assert run(folder / "goals.yaml", edited).exit_code == 1  # 总分 unknown until calculated
+    filled_again, report_again = resaved_by_libreoffice([filled, edited], tmp_path)
+    result, data = json_run(folder / "goals.yaml", filled_again, tmp_path / "filled.json")
+    assert result.exit_code == 0, result.stderr
+    assert data["projects"] == expected["projects"]
+    result, data = json_run(folder / "goals.yaml", report_again, tmp_path / "report.json")
+    project = data["projects"][0]
+    assert project["name"] == "城市日宣传推广"
+    assert project["self_total"] == project["total"] == "91.81"  # 92.25 − 0.44, recalculated
+    # the edited score is adopted, stricter than the rules' (a warning); the total adds up
+    assert result.exit_code == 0, result.stderr
+    assert "review.total_mismatch" not in result.stderr
+    assert ("warning", "review.score_differs") in [(s, c) for s, c, _m in told(data)]
