@@ -8,6 +8,9 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
 import pytest
 from click.testing import CliRunner
@@ -72,23 +75,6 @@ def test_extends_may_name_a_file_below_its_own(tmp_path):
 
 
 # ---- output paths -----------------------------------------------------------------------
-
-def test_a_hard_link_to_an_input_is_refused_as_the_input(example):
-    link = example / "report.md"
-    os.link(example / "goals.yaml", link)
-    before = (example / "goals.yaml").read_bytes()
-    result = evaluate(example / "goals.yaml", example / "actuals.yaml", "-o", link)
-    assert result.returncode == 2
-    assert f"输出文件 {link} 是输入文件，拒绝覆盖" in result.stderr
-    assert (example / "goals.yaml").read_bytes() == before
-
-
-def test_an_output_ending_in_a_slash_is_a_folder(example):
-    result = evaluate(example / "goals.yaml", example / "actuals.yaml", "-o", f"{example}/out/")
-    assert result.returncode == 2
-    assert f"输出路径 {example}/out/ 是一个目录" in result.stderr
-    assert not (example / "out").exists()
-
 
 def test_a_write_failure_names_the_output_in_chinese(example):
     folder = example / "ro"
@@ -177,21 +163,6 @@ def _limited(megabytes: int = 1024):
         resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
     return limit
-
-
-def test_a_device_behind_a_link_is_refused_before_reading(example):
-    zero = example / "z.yaml"
-    zero.symlink_to("/dev/zero")  # read from, never written to: refused before any read
-    result = evaluate(zero, example / "actuals.yaml", "--jobs", "1", preexec_fn=_limited())
-    assert result.returncode == 2
-    assert f"“{zero}”不是普通文件（是设备、管道或套接字），拒绝读取" in result.stderr
-
-
-def test_a_fifo_as_input_is_refused_without_waiting_for_a_writer(example):
-    fifo = example / "goals.yaml.fifo"
-    os.mkfifo(fifo)
-    result = evaluate("check", fifo, preexec_fn=_limited())
-    assert result.returncode == 2 and "不是普通文件" in result.stderr
 
 
 def test_a_fifo_beside_a_rule_file_is_refused_as_no_file(example):
@@ -440,3 +411,123 @@ def test_a_user_template_is_stopped_by_its_limits(example, body, words):
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("模板错误：") and words in result.stderr
     assert result.stdout == ""
+
+
+# ---- the probe list: every reproduction of issue 20, run as a user runs it ------------------
+
+@dataclass(frozen=True)
+class Probe:
+    """A command over a folder laid out by ``setup`` (the good goals and actuals beside), and
+    what it should do. Every probe also: no traceback, inputs unchanged, at most 1 MB printed,
+    in a child whose address space is capped at 1 GB."""
+
+    name: str
+    argv: tuple[str, ...]
+    exit: int
+    says: str = ""  # in stderr
+    never: str = ""  # in neither stdout nor stderr
+    setup: Callable[[Path], None] = lambda folder: None
+
+
+def _replaced(file: str, old: str, new: str | bytes) -> Callable[[Path], None]:
+    def setup(folder: Path) -> None:
+        path = folder / file
+        text = path.read_bytes()
+        assert old.encode() in text, old
+        path.write_bytes(text.replace(old.encode(), new if isinstance(new, bytes) else new.encode(), 1))
+    return setup
+
+
+def _written(file: str, data: str | bytes, *more: tuple[str, str | bytes]) -> Callable[[Path], None]:
+    def setup(folder: Path) -> None:
+        for name, content in ((file, data), *more):
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+    return setup
+
+
+def _many_unknown_indicators(folder: Path) -> None:
+    rows = "".join(f"      不存在的指标{n}: 3次\n" for n in range(1000))
+    _replaced("actuals.yaml", "    indicators:\n", "    indicators:\n" + rows)(folder)
+
+
+def _device_input(folder: Path) -> None:
+    (folder / "z.yaml").symlink_to("/dev/zero")  # read, never written; refused before that
+
+
+def _sparse(folder: Path) -> None:
+    with open(folder / "big.yaml", "wb") as out:
+        out.truncate((256 << 20) + 1)
+
+
+SECRET_LINE = "password: hunter2"
+PROBES = (
+    Probe("device_input", ("z.yaml", "actuals.yaml", "--jobs", "1"), 2, "不是普通文件", setup=_device_input),
+    Probe("fifo_input", ("check", "g.fifo"), 2, "不是普通文件",
+          setup=lambda folder: os.mkfifo(folder / "g.fifo")),
+    Probe("oversize_input", ("check", "big.yaml"), 2, "超过输入文件的大小上限 256.0 MB", setup=_sparse),
+    Probe("lone_cr", ("check", "goals.yaml", "actuals.yaml"), 0, "warning[file.mixed_line_breaks]",
+          setup=_replaced("goals.yaml", "协调中心\n", "协调中心\r# 备注\n")),
+    Probe("yaml_tag", ("check", "goals.yaml"), 1, "error[yaml.tag] 不支持 YAML 标签（!!binary）",
+          setup=_replaced("goals.yaml", "unit: 上海", "unit: !!binary 上海")),
+    Probe("trailing_nuls", ("check", "goals.yaml"), 1, "error[file.binary]", never="\x00",
+          setup=lambda folder: (folder / "goals.yaml").write_bytes(
+              (folder / "goals.yaml").read_bytes() + bytes(20000))),
+    Probe("utf32", ("check", "goals.yaml"), 1, "文件是 UTF-32 编码",
+          setup=lambda folder: (folder / "goals.yaml").write_bytes(
+              (folder / "goals.yaml").read_text(encoding="utf-8").encode("utf-32"))),
+    Probe("extends_absolute", ("check", "--rules", "unit/rules.yaml", "goals.yaml"), 2,
+          "rules.extends_outside", never="hunter2", setup=lambda folder: _written(
+              "secret.txt", SECRET_LINE, ("unit/rules.yaml", f"extends: {folder}/secret.txt\n"))(folder)),
+    Probe("extends_up", ("check", "--rules", "unit/rules.yaml", "goals.yaml"), 2,
+          "rules.extends_outside", never="hunter2",
+          setup=_written("secret.txt", SECRET_LINE, ("unit/rules.yaml", "extends: ../secret.txt\n"))),
+    Probe("osc_in_a_name", ("check", "goals.yaml", "actuals.yaml"), 1, "␛]0;pwned␇", never="\x1b",
+          setup=_replaced("actuals.yaml", "公益活动举办次数", f"公益活动举办次数{OSC_TITLE}")),
+    Probe("markdown_link", ("goals.yaml", "actuals.yaml"), 0, never="[点我](",
+          setup=_replaced("actuals.yaml", "公益活动举办次数: 3次",
+                          "公益活动举办次数:\n        actual: 3次\n        reason: '[点我](javascript:alert(1))'")),
+    Probe("huge_value", ("check", "goals.yaml"), 1, "error[schema.number]",
+          setup=_replaced("goals.yaml", "total: 100000.00", "total: " + "十万元" * 700_000)),
+    Probe("many_of_one_kind", ("check", "goals.yaml", "actuals.yaml"), 1,
+          "… 还有 900 个同类问题（actuals.unknown_indicator）", setup=_many_unknown_indicators),
+    Probe("template_huge_value", ("goals.yaml", "actuals.yaml", "--templates", "t"), 2,
+          "一个值将超过模板输出的上限", setup=_written("t/report.md.j2", "{{ 'a' * 10**9 }}")),
+    Probe("template_nested_loops", ("goals.yaml", "actuals.yaml", "--templates", "t",
+                                    "--template-timeout", "1"), 2, "模板渲染超过 1 秒的上限",
+          setup=_written("t/report.md.j2", "{% for i in range(100000) %}{% for j in range(100000) %}"
+                                          "{% endfor %}{% endfor %}")),
+    Probe("output_hard_link", ("goals.yaml", "actuals.yaml", "-o", "report.md"), 2, "是输入文件，拒绝覆盖",
+          setup=lambda folder: os.link(folder / "goals.yaml", folder / "report.md")),
+    Probe("output_folder_slash", ("goals.yaml", "actuals.yaml", "-o", "out/"), 2,
+          "输出路径 out/ 是一个目录"),
+)
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=[p.name for p in PROBES])
+def test_the_probe_list_holds(tmp_path, probe):
+    for name in ("goals.yaml", "actuals.yaml"):
+        shutil.copy(GOOD / name, tmp_path / name)
+    probe.setup(tmp_path)
+    before = _hashes(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "evaluator", *probe.argv], cwd=tmp_path,
+                            capture_output=True, timeout=TIMEOUT, preexec_fn=_limited(),
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    stdout = result.stdout.decode("utf-8", "replace")
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in stderr, stderr[-2000:]
+    assert result.returncode == probe.exit, stderr[-2000:]
+    assert probe.says in stderr, stderr[-2000:]
+    assert not probe.never or probe.never not in stdout + stderr
+    assert len(result.stdout) + len(result.stderr) < 1 << 20
+    after = _hashes(tmp_path)
+    assert {k: v for k, v in after.items() if k in before} == before  # no input modified
+    assert not (tmp_path / "out").exists()
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
+            and p.stat().st_size < 1 << 28 and p.name != "big.yaml"}
