@@ -1,6 +1,7 @@
 """A deterministic synthetic unit: N projects of about 25 indicators each.
 
     python -m benchmarks.generate 10000 out/     # writes out/goals.yaml and out/actuals.yaml
+    python -m benchmarks.generate 10000 out/ --mess 0.6   # a messy unit: ~8 warnings a project
 
 Targets and actuals are drawn from the forms of the seed 申报表 and DESIGN §3: positive and
 reverse comparisons (plain, spaced, LaTeX, word forms), =100% rates, the zero target, ranges,
@@ -41,12 +42,19 @@ def _number(rng: random.Random) -> Decimal:
 
 def _target_and_actual(rng: random.Random, level1: str) -> tuple[str, dict | str]:
     """One row: the target string and the actual (a string, or a long-form mapping)."""
+    target, actual, _more = _row(rng, level1)
+    return target, actual
+
+
+def _row(rng: random.Random, level1: str) -> tuple[str, dict | str, tuple | None]:
+    """A row as ``_target_and_actual`` draws it, and for an at-least target (≥ T units) its
+    T and unit, which a messy row may write bare or overshoot."""
     if level1 == "满意度指标":
         target = rng.choice(["≥80.00(%)", "$\\geq 80.00\\text{ (%)}$", "≥ 85%", "不低于90%"])
         value = rng.choice([76, 82, 88, 92, 95])
         low = value < int("".join(ch for ch in target if ch.isdigit())[:2])
         return target, ({"actual": f"{value}%", "reason": REASON, "measures": MEASURES}
-                        if low else f"{value}%")
+                        if low else f"{value}%"), None
     kind = rng.random()
     if level1 == "成本指标" or kind < 0.30:
         choice = rng.random()
@@ -65,7 +73,7 @@ def _target_and_actual(rng: random.Random, level1: str) -> tuple[str, dict | str
         partial = actual.startswith(("基本", "延期", "持平", "部分")) or (
             actual == "逐渐提升" and word.startswith(("显著", "明显")))
         return word, ({"actual": actual, "reason": REASON, "measures": MEASURES}
-                      if partial else actual)
+                      if partial else actual), None
     unit = rng.choice(UNITS)
     t = _number(rng)
     if kind < 0.38:
@@ -73,16 +81,16 @@ def _target_and_actual(rng: random.Random, level1: str) -> tuple[str, dict | str
         value = rng.choice([100, 100, 100, 95, 98])
         actual = f"{value}%"
         return target, actual if value == 100 else {"actual": actual, "reason": REASON,
-                                                    "measures": MEASURES}
+                                                    "measures": MEASURES}, None
     if kind < 0.42:
-        return "=0.00(次)", rng.choice(["0次", "0次", "0次", "1次"])
+        return "=0.00(次)", rng.choice(["0次", "0次", "0次", "1次"]), None
     if kind < 0.48:
         target = f"≤{t}.00({unit})"
         value = int(t * Decimal(rng.choice(["0.8", "1", "1.2"])))
         return target, f"{value}{unit}" if value <= t else {
-            "actual": f"{value}{unit}", "reason": REASON, "measures": MEASURES}
+            "actual": f"{value}{unit}", "reason": REASON, "measures": MEASURES}, None
     if kind < 0.50:
-        return "2024年12月底前", rng.choice(["2024年11月30日", "2024年12月20日"])
+        return "2024年12月底前", rng.choice(["2024年11月30日", "2024年12月20日"]), None
     form = rng.choice(["≥{t}.00({u})", "≥ {t} {u}", "$\\geq {t}.00\\text{{ ({u})}}$",
                        ">={t}{u}", "不少于{t}{u}", "{t}{u}以上"])
     target = form.format(t=t, u=unit)
@@ -91,8 +99,44 @@ def _target_and_actual(rng: random.Random, level1: str) -> tuple[str, dict | str
     actual = f"{value}{unit}"
     if factor < 1 or factor > Decimal("1.3"):
         return target, {"actual": actual, "reason": OVER_REASON if factor > 1 else REASON,
-                        "measures": MEASURES}
-    return target, actual
+                        "measures": MEASURES}, (t, unit)
+    return target, actual, (t, unit)
+
+
+def _messy(rng: random.Random, target: str, actual: dict | str, more: tuple | None,
+           weight: Decimal) -> tuple[str, dict | str]:
+    """One row made as a real unit's often is: the reason for a shortfall left out, a target
+    overshot without a word, the unit's own 得分 not the rule's, a target written bare (no sign)
+    or an actual as Excel shows it (thousands separators, two decimals, full-width digits)."""
+    kinds = []
+    if isinstance(actual, dict) and "reason" in actual:
+        kinds.append("reason")
+    if more is not None:  # a tier row's own score off by a point would leave its band: an error
+        kinds += ["score", "overshoot", "bare", "excel"]
+    if not kinds:
+        return target, actual
+    kind = rng.choice(kinds)
+    entry = dict(actual) if isinstance(actual, dict) else {"actual": actual}
+    if kind == "reason":  # review.missing_reason (or .overachievement_unexplained)
+        del entry["reason"], entry["measures"]
+        return target, entry
+    if kind == "score":  # review.score_differs: a point more than the rule gives, or less
+        entry["score"] = weight - 1 if weight >= 1 and "reason" not in entry else weight
+        return target, entry
+    t, unit = more
+    if kind == "overshoot":  # review.overachievement_unexplained
+        return target, f"{t * 2}{unit}"
+    value = entry["actual"]
+    if kind == "bare":  # target.implied_operator
+        return f"{t}{unit}", actual
+    number = value[:-len(unit)]
+    excel = rng.choice([f"{int(number):,}{unit}", f"{number}.00{unit}",
+                        number.translate(_FULL_WIDTH) + unit])
+    entry["actual"] = excel
+    return target, entry if isinstance(actual, dict) else excel
+
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def _default_weights() -> list[Decimal]:
@@ -111,8 +155,11 @@ def _default_weights() -> list[Decimal]:
     return result
 
 
-def generate(projects: int, seed: int = 2024) -> tuple[str, str]:
-    rng = random.Random(seed)
+def generate(projects: int, seed: int = 2024, mess: float = 0.0) -> tuple[str, str]:
+    """``mess``: the share of rows made messy (``_messy``); 0.6 gives about eight warnings a
+    project. Messy rows are drawn from a generator of their own, so a clean unit (0) is the
+    same bytes as before the knob."""
+    rng, messy_rng = random.Random(seed), random.Random(seed + 1)
     goals = ["# 合成数据：benchmarks/generate.py 生成，仅用于性能测试", "year: 2024",
              "department: 某市住房和城乡建设管理委员会", "unit: 某市城市事务协调中心",
              "funds_unit: 元", "projects:"]
@@ -144,7 +191,9 @@ def generate(projects: int, seed: int = 2024) -> tuple[str, str]:
                 for _ in range(share):
                     row += 1
                     indicator = f"指标{row:02d}"
-                    target, actual = _target_and_actual(rng, level1)
+                    target, actual, more = _row(rng, level1)
+                    if mess and messy_rng.random() < mess:
+                        target, actual = _messy(messy_rng, target, actual, more, weights[row - 1])
                     goals.append(f"          {indicator}: '{target}'")
                     if isinstance(actual, str) and not own_scores:
                         actuals.append(f"      {indicator}: {actual}")
@@ -159,11 +208,12 @@ def generate(projects: int, seed: int = 2024) -> tuple[str, str]:
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) != 3:
-        raise SystemExit("usage: python -m benchmarks.generate N OUTDIR")
+    if len(argv) not in (3, 5) or (len(argv) == 5 and argv[3] != "--mess"):
+        raise SystemExit("usage: python -m benchmarks.generate N OUTDIR [--mess SHARE]")
     count, folder = int(argv[1]), Path(argv[2])
+    mess = float(argv[4]) if len(argv) == 5 else 0.0
     folder.mkdir(parents=True, exist_ok=True)
-    goals, actuals = generate(count)
+    goals, actuals = generate(count, mess=mess)
     (folder / "goals.yaml").write_text(goals, encoding="utf-8")
     (folder / "actuals.yaml").write_text(actuals, encoding="utf-8")
     print(f"{count} projects: {folder / 'goals.yaml'} ({len(goals.encode()) / 1e6:.1f} MB), "

@@ -3,6 +3,12 @@ the same two YAML files with each candidate loader.
 
     python -m benchmarks.scale                    # N = 1 000, 10 000, 100 000; --jobs auto
     python -m benchmarks.scale --sizes 1000 10000 --jobs 1
+    python -m benchmarks.scale --sizes 10000 --units messy --format xlsx
+
+Each size is run as a clean unit and as a messy one (``--mess``: the share of rows a real
+unit gets wrong, benchmarks/generate.py; 0.6 gives some eight warnings a project), side by
+side; the diagnostics go to a file, as stderr does when it is not a terminal, and the table
+counts them.
 
 Every measurement runs in a fresh process; evaluate and the fast loaders are timed three times
 each (interleaved) up to 10 000 projects and the fastest run is kept, PyYAML once. In one
@@ -19,6 +25,7 @@ import argparse
 import compileall
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -51,12 +58,13 @@ for path in FILES:
 }
 
 
-def measure(command: list[str]) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB, exit status) of one command in its own process."""
+def measure(command: list[str], stderr: Path | None = None) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, exit status) of one command in its own process; its stderr
+    written to ``stderr`` when given."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               cwd=ROOT)
-    _pid, status, usage = os.wait4(process.pid, 0)
+    with open(stderr, "wb") if stderr is not None else open(os.devnull, "wb") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, cwd=ROOT)
+        _pid, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
@@ -101,15 +109,21 @@ def tree_peak(command: list[str]) -> float:
     return peak / 1024
 
 
-def files_for(count: int) -> tuple[Path, Path]:
-    folder = DATA / str(count)
+def files_for(count: int, mess: float = 0.0) -> tuple[Path, Path]:
+    folder = DATA / (str(count) if not mess else f"{count}-mess-{mess}")
     goals, actuals = folder / "goals.yaml", folder / "actuals.yaml"
     if not goals.exists() or not actuals.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        goals_text, actuals_text = generate(count)
+        goals_text, actuals_text = generate(count, mess=mess)
         goals.write_text(goals_text, encoding="utf-8")
         actuals.write_text(actuals_text, encoding="utf-8")
     return goals, actuals
+
+
+def _warnings(stderr: Path) -> int:
+    """The warnings a run counted in its closing line (共 E 个错误，W 个警告), else 0."""
+    found = re.search(r"(\d+) 个警告", stderr.read_text(encoding="utf-8", errors="replace")[-200:])
+    return int(found.group(1)) if found else 0
 
 
 def loader_time(name: str, files: tuple[Path, Path]) -> float | None:
@@ -137,24 +151,30 @@ def main() -> None:
                              "third); PyYAML, several times slower than the rest, runs once")
     parser.add_argument("--repeat-up-to", type=int, default=10_000,
                         help="above this many projects, run everything once")
+    parser.add_argument("--units", nargs="+", choices=["clean", "messy"],
+                        default=["clean", "messy"], help="which units to run (both by default)")
+    parser.add_argument("--mess", type=float, default=0.6,
+                        help="the messy unit's share of messy rows (benchmarks/generate.py)")
+    parser.add_argument("--format", default="json", help="evaluate's --format")
     options = parser.parse_args()
     # as installed: pip compiles a package's bytecode, and a run that compiled the engine's
     # source anew each time (PYTHONDONTWRITEBYTECODE, as on this machine) would pay 0.1 s more
     compileall.compile_dir(ROOT / "evaluator", quiet=1)
     rows = []
-    for count in options.sizes:
-        files = files_for(count)
+    for count, unit in ((c, u) for c in options.sizes for u in options.units):
+        files = files_for(count, options.mess if unit == "messy" else 0.0)
         size = sum(f.stat().st_size for f in files) / 1e6
-        out = DATA / str(count) / "out.json"
+        out = files[0].parent / f"out.{options.format}"
+        errors = files[0].parent / f"stderr.{options.format}.txt"
         command = [sys.executable, "-m", "evaluator", str(files[0]), str(files[1]),
-                   "--format", "json", "-o", str(out)]
+                   "--format", options.format, "-o", str(out)]
         if options.jobs != "auto":
             command += ["--jobs", options.jobs]
         repeats = max(1, options.repeat) if count <= options.repeat_up_to else 1
         times: dict[str, list[float | None]] = {name: [] for name in LOADERS}
         seconds, memory, status = float("inf"), 0.0, 0
         for repeat in range(repeats):  # interleaved, so that a slow spell slows each a little
-            elapsed, peak, code = measure(command)
+            elapsed, peak, code = measure(command, errors)
             seconds, memory, status = min(seconds, elapsed), max(memory, peak), status or code
             for name in LOADERS:
                 if name != "PyYAML C" or (repeat == 0 and count <= options.pyyaml_up_to):
@@ -166,18 +186,21 @@ def main() -> None:
             memory = max(tree_peak(command), memory)
         floor = min(v for v in loads.values() if v is not None)
         scoring = scoring_rates(files)
-        rows.append((count, size, seconds, memory, status, loads, floor, scoring))
-        print(f"N={count}: {size:.1f} MB, evaluate {seconds:.2f} s (exit {status}), "
+        warnings = _warnings(errors)
+        rows.append((count, unit, warnings, size, seconds, memory, status, loads, floor, scoring))
+        print(f"N={count} {unit}: {size:.1f} MB, {warnings} warnings, evaluate {seconds:.2f} s "
+              f"(exit {status}), "
               f"peak {memory:.0f} MB; loads {loads}; scoring alone {scoring}", file=sys.stderr)
-    print("| projects | input MB | evaluate s | peak MB | peak / input | rapidyaml load s | "
+    print(f"| projects | unit | warnings a project | input MB | evaluate {options.format} s | "
+          "peak MB | peak / input | rapidyaml load s | "
           "yaml-rs load s | PyYAML C load s | evaluate / floor | scoring alone, rows/s "
           "(memo / every row) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for count, size, seconds, memory, _status, loads, floor, scoring in rows:
+    print("|---:|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for count, unit, warnings, size, seconds, memory, _status, loads, floor, scoring in rows:
         cells = [f"{loads[n]:.2f}" if loads[n] is not None else "—" for n in LOADERS]
         rate = (f"{scoring['memo_per_s']:,.0f} / {scoring['every_row_per_s']:,.0f}"
                 if scoring else "—")
-        print(f"| {count:,} | {size:.1f} | {seconds:.2f} | {memory:.0f} | {memory / size:.1f}× | "
+        print(f"| {count:,} | {unit} | {warnings / count:.1f} | {size:.1f} | {seconds:.2f} | {memory:.0f} | {memory / size:.1f}× | "
               + " | ".join(cells) + f" | {seconds / floor:.1f}× | {rate} |")
 
 
