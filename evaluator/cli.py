@@ -498,6 +498,8 @@ def main() -> None:
     evaluate scaffold GOALS -o F  生成 actuals.yaml 模板（--format xlsx：Excel 自评表）
     evaluate parse EXPR           显示指标值的解析结果
     evaluate rules [NAME]         列出或显示规则集
+    evaluate summary UNIT…        多个单位的汇总与异常清单（--archive：与上年比较）
+    evaluate history ARCHIVE      归档中各单位的历年结果
     """
 
 

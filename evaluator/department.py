@@ -10,7 +10,7 @@ templates only present.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -334,16 +334,34 @@ def render(context: SummaryContext, output_format: str) -> str:
 
 def to_data(context: SummaryContext) -> dict[str, Any]:
     """The JSON form: the context's fields, charts left out (they are drawing, not data)."""
-    from dataclasses import asdict
-
-    data = asdict(context)
+    data = _plain(context)
     del data["charts"]
     return data
 
 
+def _plain(value: Any) -> Any:
+    """Dataclasses as dicts, tuples as lists, the rest as it is (dataclasses.asdict copies
+    each value deeply: seconds for a province's 10 000 projects)."""
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    names = getattr(type(value), "__dataclass_fields__", None)
+    if names is None:
+        return value
+    return {name: _plain(getattr(value, name)) for name in names}
+
+
 def render_json(context: SummaryContext) -> str:
-    """Decimals as strings, as in the JSON of a single run."""
-    return json.dumps(to_data(context), ensure_ascii=False, indent=1, default=str) + "\n"
+    """Decimals as strings, as in the JSON of a single run; each unit, project and exception
+    on a line of its own (and encoded by the C encoder, which an indent would turn off)."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=str).encode
+    parts = []
+    for key, value in to_data(context).items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            lines = ",\n".join(map(dumps, value))
+            parts.append(f"{dumps(key)}: [\n{lines}\n]")
+        else:
+            parts.append(f"{dumps(key)}: {dumps(value)}")
+    return "{" + ",\n".join(parts) + "}\n"
 
 
 def render_xlsx(context: SummaryContext) -> bytes:
@@ -455,6 +473,7 @@ def summarize(folders: list, engine, output_format: str, *, jobs: int = 1,
         for unit in evaluate_units(folders, engine, jobs):
             if told is not None and unit.report:
                 told(unit.report)
+            unit = replace(unit, report="")  # told: not to be held for the other units
             rules_failed = rules_failed or unit.rules_failed
             previous = None
             if store is not None and unit.scored:

@@ -218,9 +218,11 @@ def _anomalies(unit: str, result: ProjectResult, found: Iterable[Diagnostic], ru
             gap = result.indicator_total * 100 / result.indicator_weight - rate * 100
             add(GAP, gap, f"高出 {_text(gap)} 个百分点", diagnostic)
         elif code in ("review.missing_reason", "review.overachievement_unexplained"):
-            if rows_by_key is None:
+            if rows_by_key is None:  # the rows that can be told so, to find which one is:
+                # a position costs a look into the file, and a province has a million rows
                 rows_by_key = {r.actual.position: r for r in result.indicators
-                               if r.actual is not None}
+                               if r.actual is not None and not r.actual.spec.reason
+                               and (r.score < r.weight or r.flags)}
             row = rows_by_key.get(diagnostic.position)
             if code == "review.missing_reason":
                 lost = row.weight - row.score if row is not None else ZERO
