@@ -268,3 +268,23 @@ def test_exceptions_sort_largest_first_within_a_kind():
     listed = sorted([item(NO_REASON, "9", "a"), item(GENEROUS, "0.5", "b"),
                      item(GENEROUS, "3", "c")], key=sort_key)
     assert [a.project for a in listed] == ["c", "b", "a"]
+
+
+def test_a_unit_whose_actuals_are_a_workbook(tmp_path, monkeypatch):
+    openpyxl = pytest.importorskip("openpyxl")
+    monkeypatch.chdir(tmp_path)
+    write_unit(tmp_path / "xl", JIA_GOALS, None)
+    scaffold = CliRunner().invoke(main, ["scaffold", "xl/goals.yaml", "--format", "xlsx",
+                                         "-o", "xl/actuals.xlsx"])
+    assert scaffold.exit_code == 0, scaffold.stderr
+    book = openpyxl.load_workbook("xl/actuals.xlsx")  # filled in as 甲's actuals.yaml
+    for name, spent, done in (("宣传推广", 100000, "10次"), ("课题研究", 150000, "5次")):
+        sheet = book[name]
+        sheet["F6"], sheet["F13"], sheet["F14"], sheet["F15"] = spent, done, "10次", 0.9
+        sheet["F15"].number_format = "0%"  # 90% as Excel holds it: no Excel-habit warning
+    book.save("xl/actuals.xlsx")
+    data, result = summary_json(["xl"])
+    assert result.exit_code == 0, result.stderr
+    assert [p["total"] for p in data["projects"]] == ["100.00", "72.50"]
+    assert [(a["figure"], a["position"]) for a in data["anomalies"]] == [
+        ("扣 25.00 分", "xl/actuals.xlsx:课题研究!D13")]
