@@ -95,6 +95,9 @@ def test_history_prints_a_units_years(years):
     assert lines[5] == ("| 2024 | mof-2020 | 2 | 0 | 300,000.00 | 250,000.00 | 83.33% | 86.25 "
                         "| 81.67 | 优 1，中 1 | 1 |")
     assert "| 课题研究 | 90.00 优 | 72.50 中 |" in lines
+    (years / "a.db").chmod(0o444)  # read-only: still read
+    assert CliRunner().invoke(main, ["history", "a.db"]).stdout == \
+        CliRunner().invoke(main, ["history", "a.db", "--unit", "乙单位", "--unit", "甲单位"]).stdout
     unknown = CliRunner().invoke(main, ["history", "a.db", "--unit", "甲单"])
     assert unknown.exit_code == 2 and "归档中没有单位“甲单”；是否为“甲单位”？" in unknown.stderr
 
