@@ -370,28 +370,28 @@ def render_xlsx(context: SummaryContext) -> bytes:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
-    from .report import printable
-    from .xlsx import BOLD, CENTER, MONEY, PERCENT, POINTS, _page_setup, saved
+    from .xlsx import MONEY, PERCENT, POINTS, RIGHT, _page_setup, _Sheet, saved
 
     book = Workbook()
     history = context.has_history
     formats = {"money": MONEY, "rate": PERCENT, "points": POINTS}
 
     def sheet(title: str, columns: list[tuple[str, str, int]], rows: list[list[Any]]) -> None:
-        """``columns``: (heading, kind: text, money, rate, points or count, width)."""
+        """``columns``: (heading, kind: text, money, rate, points or count, width). Cells go
+        through xlsx._Sheet.put, as the 自评表's do: text stays text (a name starting with =
+        is no formula), too long a text is cut visibly, wrapped rows grow."""
         page = book.create_sheet(title)
+        cells = _Sheet(page, len(columns))
         for index, (head, _kind, width) in enumerate(columns, 1):
-            cell = page.cell(row=1, column=index, value=head)
-            cell.font, cell.alignment = BOLD, CENTER
             page.column_dimensions[get_column_letter(index)].width = width
+            cells.put(1, index, head, head=True)
         for number, row in enumerate(rows, 2):
             for index, ((_head, kind, _width), value) in enumerate(zip(columns, row), 1):
                 if kind in formats:  # None (no budget, no rate: "—") is an empty cell
-                    cell = page.cell(row=number, column=index, value=value)
-                    cell.number_format = formats[kind]
+                    cells.put(number, index, value, align=RIGHT, number_format=formats[kind])
                 else:
-                    page.cell(row=number, column=index, value=printable(value) if value != ""
-                              else None)
+                    cells.put(number, index, value if value != "" else None)
+        cells.fit_rows()
         page.freeze_panes = "A2"
         _page_setup(page)
 

@@ -288,3 +288,14 @@ def test_a_unit_whose_actuals_are_a_workbook(tmp_path, monkeypatch):
     assert [p["total"] for p in data["projects"]] == ["100.00", "72.50"]
     assert [(a["figure"], a["position"]) for a in data["anomalies"]] == [
         ("扣 25.00 分", "xl/actuals.xlsx:课题研究!D13")]
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_workbook(tmp_path, monkeypatch):
+    openpyxl = pytest.importorskip("openpyxl")
+    monkeypatch.chdir(tmp_path)
+    write_unit(tmp_path / "f", JIA_GOALS.replace("unit: 甲单位", "unit: '=HYPERLINK(\"x\")'"),
+               JIA_ACTUALS)
+    assert CliRunner().invoke(main, ["summary", "f", "--format", "xlsx", "-o", "s.xlsx"]
+                              ).exit_code == 0
+    cell = openpyxl.load_workbook("s.xlsx")["单位"]["A2"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == ('=HYPERLINK("x")', "s", True)
