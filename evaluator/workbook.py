@@ -595,6 +595,10 @@ def load_workbook_document(path: str | Path, display: str | None = None, *,
                     continue
                 part = getattr(sheet, "_worksheet_path", None)
                 merges = merged_ranges(archive.read(part)) if part else []
+                # the cells the XML holds, not every cell of a declared dimension (a sheet
+                # formatted to column XFD would give 16 384 empty cells a row)
+                sheet.reset_dimensions()
+                saved[title].reset_dimensions()
                 grids.append(Grid(index, title, sheet, saved[title], merges))
             written.close()
             saved.close()

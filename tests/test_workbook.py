@@ -319,6 +319,20 @@ def test_numbers_stored_as_text_and_full_width_digits_are_numbers(habits):
     assert count["actual"] == "３．５次" and count["score"] == count["weight"]
 
 
+def test_a_sheet_that_claims_every_column_is_read_by_the_cells_it_holds(habits):
+    """A sheet formatted to column XFD declares the dimension A1:XFD1048576: its cells are
+    still the few it holds (not 16 384 a row)."""
+    goals, workbook, folder = habits
+    project, _problems, _ = read_back(workbook, folder / "small.xlsx")
+    saved_as_excel_does(folder / "small.xlsx", folder / "wide.xlsx",
+                        lambda xml: re.sub(rb'<dimension ref="[^"]*"\s*/>',
+                                           b'<dimension ref="A1:XFD1048576"/>', xml))
+    with zipfile.ZipFile(folder / "wide.xlsx") as wide:
+        assert b"A1:XFD1048576" in wide.read("xl/worksheets/sheet1.xml")
+    document, problems = load_workbook_document(folder / "wide.xlsx")
+    assert document.data["projects"]["习惯"] == project and not problems
+
+
 def test_a_merged_cell_gives_its_value_to_every_row_it_covers(habits):
     goals, workbook, folder = habits
     sheet = workbook["习惯"]
