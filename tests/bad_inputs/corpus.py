@@ -175,6 +175,23 @@ def gen_utf32(root: Path) -> None:
     _write(root, "file_utf32", {"goals.yaml": _good("goals.yaml").encode("utf-32")})
 
 
+def gen_extends_outside(root: Path) -> None:
+    """A unit's rule file whose `extends:` climbs out of its folder to another file: refused,
+    the target neither read nor quoted (it once echoed that file's first line)."""
+    _write(root, "rules_extends_outside", {"goals.yaml": _good("goals.yaml").encode(),
+                                           "secret.yaml": "口令: 不应出现在输出中\n".encode()})
+    _write(root, "rules_extends_outside/unit", {"rules.yaml": b"extends: ../secret.yaml\n"})
+
+
+def gen_control_characters(root: Path) -> None:
+    """An indicator name in actuals holding an OSC sequence (it set the terminal's title) and a
+    CSI: shown as visible signs in the message and the excerpt, not obeyed."""
+    actuals = _good("actuals.yaml").replace(
+        "公益活动举办次数: 3次", "公益活动举办次数\x1b]0;标题\x07\x9b2J: 3次", 1)
+    _write(root, "actual_control_characters", {"goals.yaml": _good("goals.yaml").encode(),
+                                               "actuals.yaml": actuals.encode()})
+
+
 def gen_utf16(root: Path) -> None:
     """goals.yaml saved by Notepad as "Unicode": UTF-16 with its byte-order mark."""
     _write(root, "file_utf16", {"goals.yaml": _good("goals.yaml").encode("utf-16")})
@@ -382,6 +399,15 @@ CASES: tuple[Case, ...] = (
           about="20 000 NUL bytes after the text: binary, not a missing colon (generated)"),
     check("file_utf32", generate=gen_utf32, exit=1, expect=(G("file_utf32", 1, "file.encoding"),),
           about="goals.yaml saved as UTF-32: named as such, not as UTF-16 (generated)"),
+    check("rules_extends_outside", "goals.yaml", generate=gen_extends_outside, exit=2,
+          options=("--rules", "rules_extends_outside/unit/rules.yaml"),
+          expect=(Expect("rules.extends_outside", "rules_extends_outside/unit/rules.yaml", 1),),
+          about="`extends: ../secret.yaml` in a unit's rule file: refused without reading or "
+                "quoting the target (generated)"),
+    both("actual_control_characters", generate=gen_control_characters, exit=1,
+         expect=(A("actual_control_characters", 10, "actuals.unknown_indicator"),),
+         about="an indicator name holding an OSC title sequence and a CSI: shown as ␛ ␇ �, not "
+               "obeyed by the terminal (generated)"),
     check("file_50mb_comment", generate=gen_50mb_comment, isolated=True, exit=1,
           expect=(G("file_50mb_comment", None, "target.incomplete"),),
           about="a valid goals file with a 50 MB comment block and an unreadable target after it "

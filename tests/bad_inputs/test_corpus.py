@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from evaluator.diagnostics import visible
 from tests.bad_inputs.corpus import (CASES, HANG_GUARD, MB, Case, Outcome, diagnostics_of,
                                      file_lines, generate_all, golden_path, root_of, run_case,
                                      unreadable)
@@ -81,8 +82,8 @@ def test_diagnostics_are_positioned(case, outcome, generated):
         assert item.line <= len(lines), f"line {item.line} of a {len(lines)}-line file: {item}"
         text = lines[item.line - 1]
         assert item.column <= len(text) + 1, f"column {item.column} of {text!r}: {item}"
-        if item.excerpt is not None:
-            assert item.excerpt == (item.line, text.replace("\t", " ")), item
+        if item.excerpt is not None:  # as a terminal is shown it: controls made visible
+            assert item.excerpt == (item.line, visible(text.replace("\t", " "))), item
     if printed and outcome.exit != 2:  # a rule-set error (exit 2) is printed without a count
         errors = sum(1 for p in printed if p.severity == "error")
         assert summary == (errors, len(printed) - errors), "the closing count is wrong"
