@@ -52,7 +52,8 @@ class SourceDocument:
     kind: str  # 文本, Excel, Word, PDF
     tables: tuple[Table, ...] = ()
     lines: tuple[str, ...] | None = None
-    texts: dict[str, str] = field(default_factory=dict)  # str(position) → text shown
+    # str(position) → text shown; for a workbook, sheet title → its rows of cell texts
+    texts: dict = field(default_factory=dict)
 
     def line(self, number: int) -> str | None:
         if self.lines is None or not 1 <= number <= len(self.lines):
@@ -60,8 +61,15 @@ class SourceDocument:
         return self.lines[number - 1]
 
     def excerpt(self, position: AnyPosition) -> tuple[str, str, int] | None:
-        text = self.texts.get(str(position))
-        if text is None:
+        if isinstance(position, CellPosition):  # a workbook keeps each sheet's grid of texts
+            grid = self.texts.get(position.sheet)
+            if not isinstance(grid, list) or not 0 < position.row <= len(grid) \
+                    or not 0 < position.column <= len(grid[position.row - 1]):
+                return None
+            text = grid[position.row - 1][position.column - 1]
+        else:
+            text = self.texts.get(str(position))
+        if not text:
             return None
         label = position.cell if isinstance(position, CellPosition) else \
             position.place if isinstance(position, PlacePosition) else str(position.line)

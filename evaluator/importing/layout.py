@@ -199,6 +199,7 @@ def _is_label(text: str) -> bool:
 class _Columns:
     roles: dict[str, int]        # role → column
     order: list[str]             # roles in the header's left-to-right order, levels left out
+    known: set[int]              # every column with a header, those read and those left out
 
     @property
     def self_evaluation(self) -> bool:
@@ -280,7 +281,8 @@ class _Reader:
             return
         if "项目名称" in texts:
             index = texts.index("项目名称")
-            value = next((c for c in cells[index + 1:] if not _is_label(c.text)), None)
+            after = cells[index + 1] if index + 1 < len(cells) else None
+            value = after if after is not None and not _is_label(after.text) else None
             if value is not None:
                 self._start(value)
                 self._fields(cells)
@@ -292,8 +294,11 @@ class _Reader:
                     cells[0].position))
                 return
         if self.project is None or self.mode == "skipped":
-            if self.mode != "skipped":
+            if self.mode != "skipped" and len(cells) > 1:  # a lone cell above is a title
                 self._unplaced(cells, "不在任何项目内（项目名称之前）")
+            year = _YEAR.search(cells[0].text) if len(cells) == 1 else None
+            if year and self.project is None:
+                self.year = int(year.group(1))
             return
         if self.pending_text:
             if self._text_below(cells):
@@ -438,6 +443,7 @@ class _Reader:
     def _indicator_header(self, cells: list[Cell]) -> None:
         roles: dict[str, int] = {}
         order: list[str] = []
+        known = {c.column for c in cells}
         for cell in cells:
             role = _COLUMNS.get(plain(cell.text))
             if role is None and plain(cell.text).endswith("指标值"):
@@ -452,7 +458,7 @@ class _Reader:
                 "import.header", "指标表头没有“年度指标值”列", cells[0].position,
                 hint="表头应有 一级指标、二级指标、三级指标、年度指标值"))
             return
-        self.columns = _Columns(roles, order)
+        self.columns = _Columns(roles, order, known)
         self.mode = "indicators"
         if self.columns.self_evaluation and self.project is not None:
             self.project.self_evaluation = True
@@ -475,7 +481,7 @@ class _Reader:
         columns = self.columns
         assert columns is not None
         taken: dict[str, Cell] = {}
-        used = set(columns.roles.values())
+        used = columns.known
         for cell in row.cells:
             if cell.text and cell.column not in used and not cell.carried \
                     and self.catalogue.kind(cell.text) != "stray":
@@ -523,13 +529,9 @@ class _Reader:
                 rest.append(cell)
         roles = [r for r in columns.order if r in ("name", "target", "nature", "unit", "actual",
                                                    "weight", "score", "reason", "measures")]
-        deduplicated: list[Cell] = []
-        for cell in rest:
-            if deduplicated and deduplicated[-1].text == cell.text and len(rest) > len(roles):
-                notes.append(f"三级指标名称“{cell.text}”在原表中重复印了两次，按一行读取")
-                continue
-            deduplicated.append(cell)
-        rest = deduplicated
+        if len(rest) > len(roles) and len(rest) > 2 and rest[0].text == rest[1].text:
+            notes.append(f"三级指标名称“{rest[0].text}”在原表中重复印了两次，按一行读取")
+            rest = rest[1:]
         if len(rest) < 2:
             return None
         if len(rest) > len(roles):

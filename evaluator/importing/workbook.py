@@ -20,6 +20,7 @@ from .cells import Cell, Row, SourceDocument, Table, Unreadable
 
 _DECIMALS = re.compile(r"\.(0+)(#*)")
 _LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # quoted text, escapes, [colours]
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
 
 
 def number_text(value: float | int | Decimal, number_format: str = "General") -> str:
@@ -62,7 +63,7 @@ def value_text(value: Any, number_format: str = "General") -> str:
 
 
 def _sheet_rows(path: str, title: str, index: int, grid: list[list[str]],
-                merges: list[tuple[int, int, int, int]], texts: dict[str, str]) -> Table:
+                merges: list[tuple[int, int, int, int]], texts: dict) -> Table:
     """Rows of one sheet from its texts (0-based grid) and merged ranges (1-based, inclusive:
     first row, first column, last row, last column)."""
     carried: dict[tuple[int, int], str] = {}
@@ -79,38 +80,46 @@ def _sheet_rows(path: str, title: str, index: int, grid: list[list[str]],
                     carried[(r, c)] = anchor
     rows = []
     for r, values in enumerate(grid, 1):
-        cells = []
+        cells = []  # filled cells only: a sheet of 1 000 projects has 400 000 cells, most empty
         for c, text in enumerate(values, 1):
-            position = CellPosition(path, title, r, c, index)
             if (r, c) in carried:
-                cells.append(Cell(carried[(r, c)], position, c - 1, carried=True))
-                continue
-            if (r, c) in covered:
-                text = ""
-            if text:
-                texts[str(position)] = text
-            cells.append(Cell(text, position, c - 1))
-        if any(cell.text for cell in cells):
+                cells.append(Cell(carried[(r, c)], CellPosition(path, title, r, c, index), c - 1,
+                                  carried=True))
+            elif text and (r, c) not in covered:
+                cells.append(Cell(text, CellPosition(path, title, r, c, index), c - 1))
+        if any(not cell.carried for cell in cells):
             rows.append(Row(tuple(cells), cells[0].position))
+    texts[title] = grid  # type: ignore[assignment] - the excerpt is looked up in it
     return Table(title, tuple(rows))
 
 
 def read_xlsx(raw: bytes, path: str) -> tuple[SourceDocument, list[Diagnostic]]:
+    """Read-only and streamed (a 1 000-sheet workbook in seconds): openpyxl's full load
+    re-styles every merged cell, quadratic in the merges. The merged ranges are read from each
+    sheet's own XML, which read-only mode does not parse."""
     from openpyxl import load_workbook
+    from openpyxl.utils.cell import range_boundaries
 
     try:
-        workbook = load_workbook(io.BytesIO(raw), data_only=True)
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        texts: dict[str, str] = {}
+        tables = []
+        for index, sheet in enumerate(workbook.worksheets):
+            sheet.reset_dimensions()  # a writer's <dimension> may be wrong: read every row
+            grid = [[value_text(cell.value, getattr(cell, "number_format", "General"))
+                     for cell in row] for row in sheet.iter_rows()]
+            xml = archive.read(sheet._worksheet_path)  # noqa: SLF001 - openpyxl has no accessor
+            merges = []
+            for ref in _MERGE.findall(xml):
+                first_col, first_row, last_col, last_row = range_boundaries(ref.decode())
+                merges.append((first_row, first_col, last_row, last_col))
+            tables.append(_sheet_rows(path, sheet.title, index, grid, merges, texts))
+        workbook.close()
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as problem:
         raise Unreadable(f"{path} 不是有效的 Excel 工作簿（.xlsx）：{type(problem).__name__}")
     except Exception as problem:  # noqa: BLE001 - openpyxl raises what its XML parser raises
         raise Unreadable(f"{path} 无法作为 Excel 工作簿读取：{type(problem).__name__}")
-    texts: dict[str, str] = {}
-    tables = []
-    for index, sheet in enumerate(workbook.worksheets):
-        grid = [[value_text(cell.value, cell.number_format) if cell.value is not None else ""
-                 for cell in row] for row in sheet.iter_rows()]
-        merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in sheet.merged_cells.ranges]
-        tables.append(_sheet_rows(path, sheet.title, index, grid, merges, texts))
     return SourceDocument(path, "Excel", tuple(tables), texts=texts), []
 
 

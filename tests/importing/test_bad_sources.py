@@ -71,10 +71,10 @@ def test_gbk_text_is_read_and_said(tmp_path):
 
 def test_a_text_without_a_project(tmp_path):
     result, codes, out = run(tmp_path, ("a.txt", "这是一份说明\n没有表格\n"))
-    assert (result.exit_code, codes) == (1, {"import.unplaced"})
-    assert "未写入任何文件：没有读到项目" in result.stderr and not out.exists()
-    result, codes, out = run(tmp_path, ("b.txt", "\n\n"))
     assert (result.exit_code, codes) == (1, {"import.no_project"})
+    assert "未写入任何文件：没有读到项目" in result.stderr and not out.exists()
+    result, codes, out = run(tmp_path, ("b.txt", "说明\t甲\n"))  # cells, but no project
+    assert (result.exit_code, codes) == (1, {"import.unplaced"})
 
 
 def test_a_list_of_projects_is_not_a_project(tmp_path):
