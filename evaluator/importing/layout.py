@@ -236,7 +236,8 @@ class _Reader:
             self.diagnostics.append(error(
                 "import.unplaced_indicator",
                 f"指标“{indicator.name}”找不到所属的二级指标（本行及上下均无标签）",
-                indicator.position, hint="请在源表中补上二级指标，或在导出的 goals.yaml 中手工归类"))
+                indicator.position, length=len(indicator.name),
+                hint="请在源表中补上二级指标，或在导出的 goals.yaml 中手工归类"))
         self.waiting = []
         self.project = None
 
@@ -336,6 +337,7 @@ class _Reader:
             shown = shown[:60] + "…"
         self.diagnostics.append(warning(
             "import.unplaced", f"未导入的行（{why}）：{shown}", cells[0].position,
+            length=len(cells[0].text),
             hint="如这一行有内容需要导入，请在生成的 YAML 中手工补上"))
 
     # — header fields ——————————————————————————————————————————————————————
@@ -368,7 +370,7 @@ class _Reader:
             value = money(text)
             if value is None:
                 self.diagnostics.append(error(
-                    "import.money", f"金额“{text}”不是数字", cell.position,
+                    "import.money", f"金额“{text}”不是数字", cell.position, length=len(text),
                     hint="金额应写成 1,102,000.00 或 1102000.00"))
             else:
                 project.funds[name] = value
@@ -376,7 +378,7 @@ class _Reader:
             value = date(text)
             if value is None:  # only informative: the engine needs no dates
                 self.diagnostics.append(warning(
-                    "import.date", f"日期“{text}”无法识别，未导入", cell.position,
+                    "import.date", f"日期“{text}”无法识别，未导入", cell.position, length=len(text),
                     hint="日期应写成 2024-01-01 或 2024年1月1日"))
             else:
                 project.fields[name] = value
@@ -539,7 +541,8 @@ class _Reader:
             for cell in extra:
                 self.diagnostics.append(warning(
                     "import.stray_cell", f"“{cell.text}”不是标准目录中的一级或二级指标，未导入",
-                    cell.position, hint="如它是一级或二级指标名称，请在生成的 YAML 中手工改正"))
+                    cell.position, length=len(cell.text),
+                    hint="如它是一级或二级指标名称，请在生成的 YAML 中手工改正"))
                 notes.append(f"原表本行的“{cell.text}”不是标准目录中的指标名称，未导入")
         for role, cell in zip(roles, rest):
             taken[role] = cell
@@ -623,7 +626,8 @@ class _Reader:
                 self.diagnostics.append(error(
                     "import.duplicate_indicator",
                     f"“{level1}/{level2}”下已有三级指标“{indicator.name}”，这一行未导入",
-                    indicator.position, hint="同一二级指标下的三级指标名称不能重复"))
+                    indicator.position, length=len(indicator.name),
+                    hint="同一二级指标下的三级指标名称不能重复"))
                 return
         project.indicators.append(indicator)
 
