@@ -199,3 +199,22 @@ def test_hostile_text(tmp_path):
     assert problems + more == []
     assert projects[0].name == "<script>alert(1)</script>: &a *a"
     assert [(i.name, i.target) for i in projects[0].indicators] == [("\"引号\": #注释", "'≥3次")]
+
+
+SOURCES = Path(__file__).parent / "sources"
+
+
+@pytest.mark.parametrize("name", ["declaration-official.xlsx", "self-evaluation.docx",
+                                  "self-evaluation.pdf", "self-evaluation.ods",
+                                  "declaration-official.xls"])
+@pytest.mark.parametrize("damage", ["truncated", "garbled"])
+def test_damaged_binary_sources_are_unreadable_not_tracebacks(tmp_path, name, damage):
+    raw = (SOURCES / name).read_bytes()
+    if damage == "truncated":
+        raw = raw[:len(raw) // 2]
+    else:  # the bytes after the signature overwritten with noise
+        noise = bytes((i * 197 + 11) % 256 for i in range(len(raw)))
+        raw = raw[:8] + noise[8:]
+    result, codes, out = run(tmp_path, (name, raw))
+    assert result.exit_code == 2 and codes == {"import.unreadable"}, result.stderr
+    assert not out.exists()
