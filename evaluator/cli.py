@@ -684,6 +684,7 @@ def history_command(archive: Path, units: tuple[str, ...]) -> None:
 @click.option("--format", "output_format", type=click.Choice(["yaml", "xlsx"]), default="yaml",
               show_default=True, help="yaml：actuals.yaml 模板；xlsx：待填写的自评表工作簿。")
 @_rules_option("按哪个规则集分配分值。")
+@_input_limit_option
 @click.option("--force", is_flag=True, help="覆盖已存在的输出文件。")
 def scaffold(goals: Path, output: Path | None, output_format: str, rules_ref: str,
              force: bool) -> None:

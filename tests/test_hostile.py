@@ -197,6 +197,8 @@ def test_a_file_above_the_size_limit_is_refused_with_its_size(example):
     goals.write_bytes(goals.read_bytes() + b"#" * (1 << 20) + b"\n")
     refused = evaluate("check", goals, "--max-input-size", "1")  # the option after the file
     assert refused.returncode == 2 and "超过输入文件的大小上限 1.0 MB" in refused.stderr
+    scaffolded = evaluate("scaffold", goals, "--max-input-size", "2")
+    assert scaffolded.returncode == 0, scaffolded.stderr
 
 
 _CTRL_C_WHILE_PARSING = """
