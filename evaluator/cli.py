@@ -22,7 +22,7 @@ import click
 
 from . import __version__
 from .diagnostics import PER_CODE, Diagnostic, format_all, format_diagnostic, visible
-from .formats import FORMATS, Rendering, TemplateProblem
+from .formats import FORMATS, OutputProblem, Rendering, TemplateProblem
 from .resources import DEFAULT_RULES
 
 # The engine (pydantic, lark and the stages) is imported by each command as it needs it: a run
@@ -516,6 +516,9 @@ def main() -> None:
 @click.option("--project", metavar="NAME", help="只评这一个项目（项目名称）。")
 @click.option("--explain", is_flag=True, help="列出每项得分的计算过程。")
 @click.option("--strict", is_flag=True, help="有警告也以退出码 1 结束。")
+@click.option("--for-submission", "submission", is_flag=True,
+              help="上报版：只含官方表式（不含与得分相同的规则得分列、标注、图表和检查发现的问题）；"
+                   "默认为审核版。")
 @click.option("--templates", type=_Existing(folder=True),
               help="自定义模板目录（同名文件覆盖内置模板；在沙箱中渲染）。")
 @click.option("--template-timeout", type=click.FloatRange(min=0, min_open=True), default=10,
@@ -529,8 +532,9 @@ def main() -> None:
                    "项目（结果与单进程逐字节相同）。auto：在 Linux 上输入合计不小于 2 MB 时，"
                    "本进程可用几个 CPU（含 cgroup 配额的限制）就用几个（至多 4 个），否则 1 个。")
 def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: Path | None,
-        project: str | None, explain: bool, strict: bool, templates: Path | None,
-        template_timeout: float, template_max_output: int, jobs: int | None) -> None:
+        project: str | None, explain: bool, strict: bool, submission: bool,
+        templates: Path | None, template_timeout: float, template_max_output: int,
+        jobs: int | None) -> None:
     """生成项目支出绩效自评表和单位汇总。"""
     chosen = FORMATS[output_format]
     if chosen.needs_file and output is None:
@@ -571,12 +575,16 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
             pass
     elif run.goals is not None and run.actuals is not None:  # no half report from a bad file
         job = Rendering(run, explain=explain, templates=str(templates) if templates else None,
-                        jobs=jobs, progress=_progress, template_seconds=template_timeout,
+                        submission=submission, jobs=jobs, progress=_progress,
+                        template_seconds=template_timeout,
                         template_characters=template_max_output << 20)
         try:
             chunks = chosen.render(job)
         except TemplateProblem as problem:
             click.echo(f"模板错误：{problem}", err=True)
+            sys.exit(EXIT_USAGE)
+        except OutputProblem as problem:
+            click.echo(str(problem), err=True)
             sys.exit(EXIT_USAGE)
         _emit(chunks, output, read_files)
     sys.exit(_report_diagnostics(run.sorted_diagnostics(), run.sources, strict))

@@ -41,6 +41,11 @@ def _unannounced(lines: Iterable[tuple[str | bytes, int]], _total: int) -> Itera
     return (line for line, _done in lines)
 
 
+class OutputProblem(Exception):
+    """A format this machine cannot write (a PDF without a browser to print it): the message
+    says what to install, in Chinese. The run ends with exit 2 and nothing written."""
+
+
 class TemplateProblem(Exception):
     """A template that cannot be rendered (a user's, from ``--templates``): its place and what
     is wrong, in Chinese. The run ends with exit 2 and nothing written."""
@@ -53,6 +58,7 @@ class Rendering:
     run: Run
     explain: bool = False  # --explain: the trace of every score
     templates: str | None = None  # --templates: a folder overriding the shipped templates
+    submission: bool = False  # --for-submission: the hand-in version (report.for_submission)
     jobs: int = 1  # processes sharing the projects (JSON)
     progress: Progress = _unannounced  # told of the projects done (a terminal's stderr)
     template_seconds: float = 10.0  # --template-timeout: a user's template, stopped after
@@ -62,10 +68,12 @@ class Rendering:
     def context(self) -> ReportContext:
         """Every project scored, then the one context object templates and writers read."""
         if self._context is None:
-            from .report import build_context
+            from .report import build_context, for_submission
 
             self._context = build_context(self.run.evaluation(tuple(self.run.results())),
                                           explain=self.explain)
+            if self.submission:
+                self._context = for_submission(self._context)
         return self._context
 
 
@@ -161,9 +169,25 @@ def _xlsx(job: Rendering) -> list[bytes]:
     return [data]
 
 
+def _pdf(job: Rendering) -> list[bytes]:
+    """The HTML report printed to A4 by the user's Chromium, Chrome or Edge (printing.py)."""
+    from .printing import NO_BROWSER, PrintProblem, find_browser, print_pdf
+
+    browser = find_browser()
+    if browser is None:  # said before the projects are scored
+        raise OutputProblem(NO_BROWSER)
+    html = _templated(job, "html")[0].decode("utf-8")
+    try:
+        return [print_pdf(html, browser)]
+    except PrintProblem as problem:
+        raise OutputProblem(str(problem)) from None
+
+
 FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("md", "Markdown", "Markdown 自评表与单位汇总", "md", partial(_templated, name="md")),
     Format("html", "HTML", "网页，可打印", "html", partial(_templated, name="html")),
     Format("json", "JSON", "数据，供其他程序读取", "json", _json),
     Format("xlsx", "Excel", "Excel 工作簿", "xlsx", _xlsx, needs_file=True),
+    Format("pdf", "PDF", "打印好的 A4 自评表，用本机的 Chromium、Chrome 或 Edge 生成", "pdf", _pdf,
+           needs_file=True),
 ]}

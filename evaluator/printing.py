@@ -101,19 +101,25 @@ def print_pdf(html: str, browser: str | None = None, timeout: float = 300) -> by
             said = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
             raise PrintProblem(f"错误：浏览器 {browser} 未能生成 PDF（退出码 {done.returncode}）"
                                + ("\n" + "\n".join(said) if said else ""))
-        return fixed_dates(pdf.read_bytes())
+        return deterministic(pdf.read_bytes())
 
 
-# Chromium (Skia) stamps the time of printing as /CreationDate and /ModDate; everything else
-# in its PDF follows from the page. Overwritten in place, digit for digit, so that the byte
-# offsets of the cross-reference table stay right and the same input gives the same bytes.
+# Chromium (Skia) stamps the time of printing as /CreationDate and /ModDate, and names each
+# element of the tagged structure after its DOM node (/ID (node00000020)), whose numbers can
+# shift by one from run to run. Both are overwritten in place, character for character, so the
+# byte offsets of the cross-reference table stay right: the dates with a fixed one, the node
+# numbers by their rank (an order-keeping renumbering: the /IDTree stays sorted).
 _DATE = re.compile(rb"(/(?:CreationDate|ModDate) ?\(D:)(\d{4,14})([^)]*)\)")
+_NODE = re.compile(rb"\(node(\d{8})\)")
 
 
-def fixed_dates(data: bytes) -> bytes:
+def deterministic(data: bytes) -> bytes:
     def fixed(match: re.Match) -> bytes:
         digits = b"20000101000000"[:len(match.group(2))]
         zone = re.sub(rb"\d", b"0", match.group(3))
         return match.group(1) + digits + zone + b")"
 
+    ranks = {number: b"(node%08d)" % rank for rank, number in
+             enumerate(sorted({int(m) for m in _NODE.findall(data)}))}
+    data = _NODE.sub(lambda m: ranks[int(m.group(1))], data)
     return _DATE.sub(fixed, data)

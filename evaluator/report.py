@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -236,6 +236,9 @@ class ReportContext:
     # name: the summary's 合计 and averages leave them out, and says so (unscored_note)
     unscored: tuple[str, ...] = ()
     unscored_note: str = ""
+    # the hand-in version (--for-submission, ``for_submission``): the official form only, no
+    # title line of rules, unit summary, charts or diagnostics
+    submission: bool = False
 
 
 def _remark(result: IndicatorResult) -> str:
@@ -396,6 +399,26 @@ def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportCon
         errors=evaluation.errors, warnings=evaluation.warnings, unscored=evaluation.unscored,
         unscored_note=(f"另有 {len(evaluation.unscored)} 个项目因输入错误未能评分，未计入合计："
                        f"{'、'.join(evaluation.unscored)}。" if evaluation.unscored else ""))
+
+
+def for_submission(context: ReportContext) -> ReportContext:
+    """The version a unit hands in: the official form only. What only a reviewer wants goes:
+    the 规则得分 column where every row's equals the adopted score (where some differ, only
+    those rows show theirs), the flags and notes beside the scores, traces, the charts and the
+    diagnostics (they still go to stderr, and the exit code still tells)."""
+    return replace(context, submission=True, explain=False, charts=(), diagnostics=(),
+                   projects=tuple(_submitted(p) for p in context.projects))
+
+
+def _submitted(p: ProjectView) -> ProjectView:
+    differs = p.has_self_scores and (p.budget_rule_score != p.budget_score or any(
+        i.rule_score != i.score for i in p.indicators))
+    rows = tuple(replace(i, flags=(), self_note="", problem="", missing_reason=False,
+                         rule_score=i.rule_score if i.rule_score != i.score else "")
+                 for i in p.indicators)
+    return replace(p, indicators=rows, budget_flags=(), budget_self_score="", score_note="",
+                   has_self_scores=differs,
+                   spans=replace(p.spans, columns=10 if differs else 9))
 
 
 # What a Markdown renderer would take for HTML: a tag, a closing tag, a comment (<!-- would hide

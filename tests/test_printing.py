@@ -9,8 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from evaluator import printing
+from evaluator.cli import main
 from evaluator.run import evaluate_files
 from evaluator.report import build_context, render
 from tests.conftest import EXAMPLE, evaluate_in
@@ -198,3 +200,119 @@ def test_no_column_is_narrower_than_its_longest_word(example_html, tmp_path):
         assert widths["偏差原因分析及改进措施"] >= 12 * em  # a dozen characters a line at least
         assert widths["三级指标"] >= 8 * em
         assert widths["一级指标"] >= 4 * em and widths["年度指标值"] >= 5 * em
+
+
+# ---- --format pdf ---------------------------------------------------------------------------
+
+def test_what_changes_from_run_to_run_is_fixed_in_place():
+    data = (b"<< /Creator (Mozilla) /Producer (Skia/PDF m156) "
+            b"/CreationDate (D:20261207175733+08'00') /ModDate (D:20261207175734Z) >>"
+            b"<< /S /TH /ID (node00000021) >> << /S /TD /ID (node00000035) >>"
+            b"<< /IDTree << /Names [(node00000021) 5 0 R (node00000035) 6 0 R] >> >>")
+    fixed = printing.deterministic(data)
+    assert len(fixed) == len(data)  # the cross-reference offsets stay right
+    assert fixed == (b"<< /Creator (Mozilla) /Producer (Skia/PDF m156) "
+                     b"/CreationDate (D:20000101000000+00'00') /ModDate (D:20000101000000Z) >>"
+                     b"<< /S /TH /ID (node00000000) >> << /S /TD /ID (node00000001) >>"
+                     b"<< /IDTree << /Names [(node00000000) 5 0 R (node00000001) 6 0 R] >> >>")
+
+
+def test_a_page_printed_loads_nothing_beside_itself():
+    """A template from someone else (--templates) could show a local file in an <iframe>,
+    which the PDF would carry away; the policy comes after the doctype, not before it (quirks
+    mode would lay the tables out otherwise)."""
+    page = printing._confined("<!DOCTYPE html>\n<html><body><iframe src='file:///etc/hostname'>")
+    assert page.startswith('<!DOCTYPE html><meta http-equiv="Content-Security-Policy" '
+                           "content=\"default-src 'none'; ")
+    assert printing._confined("<p>x").startswith("<meta http-equiv")
+
+
+def test_without_a_browser_pdf_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setattr(printing, "find_browser", lambda: None)
+    out = tmp_path / "自评表.pdf"
+    result = CliRunner().invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                       "--format", "pdf", "-o", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    assert result.stderr.startswith("错误：生成 PDF 需要 Chromium、Google Chrome 或 Microsoft Edge")
+    assert "apt install chromium" in result.stderr and "JIXIAO_BROWSER" in result.stderr
+    assert "Traceback" not in result.stderr
+    needs = CliRunner().invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                      "--format", "pdf"])
+    assert needs.exit_code == 2 and "-o 自评表.pdf" in needs.stderr
+
+
+def test_the_browser_is_found_where_it_is_installed(monkeypatch, tmp_path):
+    program = tmp_path / "chrome"
+    program.write_text("#!/bin/sh\n", encoding="utf-8")
+    program.chmod(0o755)
+    monkeypatch.setenv("JIXIAO_BROWSER", str(program))
+    assert printing.find_browser() == str(program)
+    monkeypatch.delenv("JIXIAO_BROWSER")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(printing, "_usual_locations", lambda: [])
+    assert printing.find_browser() == str(program)  # `chrome` on PATH
+    program.rename(tmp_path / "elsewhere")
+    assert printing.find_browser() is None
+    monkeypatch.setattr(printing, "_usual_locations", lambda: [str(tmp_path / "elsewhere")])
+    assert printing.find_browser() == str(tmp_path / "elsewhere")  # Edge where Windows puts it
+
+
+@needs_browser
+@needs_poppler
+def test_pdf_is_the_printed_report_the_same_bytes_each_run(tmp_path):
+    inputs = [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"), "--format", "pdf"]
+    runs = []
+    for attempt in (1, 2):
+        out = tmp_path / f"{attempt}.pdf"
+        result = CliRunner().invoke(main, [*inputs, "-o", str(out)])
+        assert result.exit_code == 0, result.output  # the example's one warning: still 0
+        runs.append(out.read_bytes())
+    assert runs[0] == runs[1] and runs[0].startswith(b"%PDF-")
+    pages = pages_of(runs[0], tmp_path)
+    assert len(pages) == 22 and "第 1 页，共 22 页" in pages[0]
+    assert "检查发现的问题" in pages[-1]  # the reviewer's version by default
+
+
+# ---- the hand-in version ------------------------------------------------------------------
+
+OWN_GOALS = ("year: 2024\nunit: 测试单位\nprojects:\n  - name: 甲\n    funds: {total: 100}\n"
+             "    indicators:\n      产出指标:\n        数量指标:\n          a: ≥10次\n          b: ≥10次\n")
+
+
+def own_scores(score_b: str) -> str:
+    return ("year: 2024\nprojects:\n  甲:\n    budget: {adjusted: 100, executed: 100}\n"
+            "    indicators:\n      a: {actual: 12次, score: 45}\n"
+            f"      b: {{actual: 10次, score: {score_b}}}\n")
+
+
+def test_the_hand_in_version_leaves_out_what_only_a_reviewer_wants(tmp_path):
+    (tmp_path / "goals.yaml").write_text(OWN_GOALS, encoding="utf-8")
+    inputs = [str(tmp_path / "goals.yaml"), str(tmp_path / "actuals.yaml")]
+    runner = CliRunner()
+    # the unit's scores are the rules' (45 each): the 规则得分 column says nothing
+    (tmp_path / "actuals.yaml").write_text(own_scores("45"), encoding="utf-8")
+    review = runner.invoke(main, [*inputs, "--format", "html"]).stdout
+    assert "规则</span><span class=\"w\">得分" in review and "<svg" in review
+    hand_in = runner.invoke(main, [*inputs, "--format", "html", "--for-submission"]).stdout
+    assert "规则" not in hand_in and "<svg" not in hand_in and "单位汇总" not in hand_in
+    assert "评分规则" not in hand_in and "得分采用单位自评得分" not in hand_in
+    assert "自评等级：优" in hand_in and '<td class="num">45.00</td>' in hand_in
+    # b scored 40 by the unit, 45 by the rules: the column stays, on that row only; no flag,
+    # no note, no diagnostics in the document (stderr still tells, and the exit code)
+    (tmp_path / "actuals.yaml").write_text(own_scores("40"), encoding="utf-8")
+    result = runner.invoke(main, [*inputs, "--format", "html", "--for-submission"])
+    hand_in = result.stdout
+    assert "规则</span><span class=\"w\">得分" in hand_in
+    # the two 分值, a's score and b's rule score; a's rule score, the same as its score, blank
+    assert hand_in.count('<td class="num">45.00</td>') == 4
+    assert hand_in.count('<td class="num"></td>') == 1 and '<td class="num lost">40.00</td>' in hand_in
+    assert "未填写偏差原因" not in hand_in and "检查发现的问题" not in hand_in
+    assert "review.missing_reason" not in hand_in and "review.score_differs" in result.stderr
+    out = tmp_path / "r.xlsx"
+    runner.invoke(main, [*inputs, "--format", "xlsx", "--for-submission", "-o", str(out)])
+    import openpyxl
+
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["甲"]  # the forms only
+    cells = [c.value for row in book["甲"].iter_rows() for c in row]
+    assert "规则得分" in cells and "得分采用单位自评得分" not in str(cells)
