@@ -183,11 +183,28 @@ def _pdf(job: Rendering) -> list[bytes]:
         raise OutputProblem(str(problem)) from None
 
 
+def _docx(job: Rendering) -> list[bytes]:
+    """The 自评报告 in Word (word_report.py): docxtpl, python-docx and lxml, imported here."""
+    from jinja2 import TemplateError
+
+    from .word_report import render_docx
+
+    context = job.context()
+    try:
+        return [render_docx(context, job.templates)]
+    except Exception as problem:  # a user's template (1/0, a tag Jinja cannot read) too
+        if job.templates is None and not isinstance(problem, TemplateError):
+            raise  # the shipped template's own fault: not the user's input
+        raise TemplateProblem("report.docx：" + _template_problem(problem)) from None
+
+
 FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("md", "Markdown", "Markdown 自评表与单位汇总", "md", partial(_templated, name="md")),
     Format("html", "HTML", "网页，可打印", "html", partial(_templated, name="html")),
     Format("json", "JSON", "数据，供其他程序读取", "json", _json),
     Format("xlsx", "Excel", "Excel 工作簿", "xlsx", _xlsx, needs_file=True),
+    Format("docx", "Word", "自评报告（Word），按公开的提纲逐个项目成章，附自评表", "docx", _docx,
+           needs_file=True),
     Format("pdf", "PDF", "打印好的 A4 自评表，用本机的 Chromium、Chrome 或 Edge 生成", "pdf", _pdf,
            needs_file=True),
 ]}

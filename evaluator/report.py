@@ -95,6 +95,9 @@ class IndicatorView:
     problem: str
     lost_points: bool  # the adopted score is below the weight
     missing_reason: bool  # lost points or overachieved, and no reason given
+    overachieved: bool  # over target by more than the rule set allows (kept in the hand-in)
+    reason: str  # 偏差原因分析 as the unit wrote it, "" when not given
+    measures: str  # 改进措施, likewise
     level1_span: int  # rows the 一级指标 cell spans (merged cell); 0 on the rows it covers
     level2_span: int  # likewise for the 二级指标 cell
     # the numbers the strings above show, exact (a workbook's cells take these, not the text)
@@ -284,6 +287,8 @@ def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int,
         flags=tuple(FLAG_LABELS.get(f, f) for f in result.flags), remark=_remark(result),
         problem=problem, lost_points=lost,
         missing_reason=(lost or "overachieved" in result.flags) and not reason and not problem,
+        overachieved="overachieved" in result.flags, reason=(reason or "").strip(),
+        measures=((result.actual.spec.measures if result.actual else None) or "").strip(),
         level1_span=level1_span, level2_span=level2_span,
         weight_value=round_half_up(result.weight), score_value=round_half_up(result.score),
         rule_score_value=round_half_up(result.rule_score),

@@ -37,11 +37,21 @@ def main() -> None:
     from evaluator.printing import print_pdf
     from evaluator.report import build_context, render
 
+    from evaluator.word_report import render_docx
+
     evaluation = evaluate_files(GOALS, ACTUALS, *load_rule_set())
     context = build_context(evaluation)
     with tempfile.TemporaryDirectory() as folder:
         page_pictures(print_pdf(render(context, "html")),
                       {1: "print-page-1.png", 2: "print-page-2.png"}, Path(folder))
+        word = Path(folder) / "report.docx"
+        word.write_bytes(render_docx(context))
+        subprocess.run(["soffice", "--headless",
+                        f"-env:UserInstallation={(Path(folder) / 'lo').as_uri()}",
+                        "--convert-to", "pdf", "--outdir", folder, str(word)],
+                       check=True, capture_output=True)
+        page_pictures((Path(folder) / "report.pdf").read_bytes(),
+                      {2: "word-report-page-2.png", 5: "word-report-page-5.png"}, Path(folder))
 
 
 if __name__ == "__main__":

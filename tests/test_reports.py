@@ -114,7 +114,7 @@ def test_every_format_of_the_table_is_offered_and_told_apart():
     from evaluator.formats import FORMATS
 
     option = next(o for o in main.commands["run"].params if o.name == "output_format")
-    assert list(option.type.choices) == list(FORMATS) == ["md", "html", "json", "xlsx", "pdf"]
+    assert list(option.type.choices) == list(FORMATS) == ["md", "html", "json", "xlsx", "docx", "pdf"]
     for fmt in FORMATS.values():
         assert fmt.name in option.help and (fmt.needs_file == ("须配合 -o" in fmt.help()))
 

@@ -1,0 +1,164 @@
+"""The 自评报告 as a Word document (``--format docx``, DESIGN §11): the narrative a unit hands in
+with its tables, a chapter per project in the published outline (一、基本情况 … 七、其他需要
+说明的问题), each project's 自评表 as a Word table.
+
+Rendered by docxtpl (Jinja inside a .docx, on python-docx) from ``reports/report.docx``, which
+``python -m evaluator.word_template`` builds and a user may replace (``--templates DIR`` holding
+a ``report.docx``): their letterhead, their wording. The template gets ONE object, ``report``
+(a ``WordReport``, below), whose values are formatted already; it runs in the same sandboxed,
+strict Jinja environment as the other templates. Where the data cannot say something, the
+template writes a visible 【请填写：…】 for the officer.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .report import IndicatorView, ProjectView, ReportContext, environment, score_text
+from .resources import resource_dir
+
+TEMPLATE = "report.docx"
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Category:
+    """产出指标, 效益指标 … of one project: what 四、绩效指标完成情况分析 says of it."""
+
+    number: str  # 二, 三 …: its heading's place under 四 (（一） is the budget)
+    name: str
+    weight: str  # 分值
+    score: str  # 得分
+    count: int  # indicators in it
+    met: tuple[IndicatorView, ...]  # full marks
+    missed: tuple[IndicatorView, ...]  # points lost (未达成 or 部分达成)
+    overshot: tuple[IndicatorView, ...]  # over target by more than the rule set allows
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One project's 自评报告."""
+
+    number: str  # 一, 二 … (the chapter's place; 第一部分)
+    project: ProjectView  # its 自评表, as the other reports show it
+    categories: tuple[Category, ...]
+    deviations: tuple[IndicatorView, ...]  # every row missed or overshot, for 五
+    indicator_count: int
+    met_count: int
+    full_execution: bool  # 执行率 100% or more: no unspent funds to explain
+
+
+@dataclass(frozen=True)
+class WordReport:
+    """Everything the Word template may use."""
+
+    year: str
+    department: str
+    unit: str
+    funds_unit: str
+    rules_title: str
+    submission: bool  # the hand-in version: the tables without the reviewer's column
+    has_budget_row: bool
+    chapters: tuple[Chapter, ...]
+
+
+_NUMBERS = "一二三四五六七八九十"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 25 → 二十五, up to 99."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _NUMBERS[tens - 1] + "十")
+    return head + (_NUMBERS[ones - 1] if ones else "") if n else "零"
+
+
+def _categories(rows: tuple[IndicatorView, ...]) -> tuple[Category, ...]:
+    """The rows by 一级指标, in their order; each group's 分值 and 得分 its rows' sums (成本指标
+    has its own section though it shares 产出's weight)."""
+    names = list(dict.fromkeys(r.level1 for r in rows))
+    groups = []
+    for number, name in enumerate(names, 2):
+        mine = tuple(r for r in rows if r.level1 == name)
+        groups.append(Category(
+            chinese_number(number), name, score_text(sum((r.weight_value for r in mine), ZERO)),
+            score_text(sum((r.score_value for r in mine), ZERO)), len(mine),
+            met=tuple(r for r in mine if not r.lost_points),
+            missed=tuple(r for r in mine if r.lost_points),
+            overshot=tuple(r for r in mine if r.overachieved)))
+    return tuple(groups)
+
+
+def word_report(context: ReportContext) -> WordReport:
+    chapters = []
+    for number, p in enumerate(context.projects, 1):
+        rows = p.indicators
+        chapters.append(Chapter(
+            number=chinese_number(number), project=p, categories=_categories(rows),
+            deviations=tuple(r for r in rows if r.lost_points or r.overachieved),
+            indicator_count=len(rows), met_count=sum(1 for r in rows if not r.lost_points),
+            full_execution=p.rate_value is not None and p.rate_value >= 1))
+    return WordReport(year=context.year, department=context.department, unit=context.unit,
+                      funds_unit=context.funds_unit, rules_title=context.rules_title,
+                      submission=context.submission, has_budget_row=context.has_budget_row,
+                      chapters=tuple(chapters))
+
+
+def template_bytes(templates: str | None) -> bytes:
+    """``report.docx`` of the user's folder if it has one (a link out of it is not followed,
+    as with the other templates), else the shipped one."""
+    if templates is not None:
+        candidate = os.path.join(templates, TEMPLATE)
+        root = os.path.realpath(templates)
+        if os.path.isfile(candidate) and os.path.realpath(candidate).startswith(root + os.sep):
+            with open(candidate, "rb") as handle:
+                return handle.read()
+    return (resource_dir("reports") / TEMPLATE).read_bytes()
+
+
+def render_docx(context: ReportContext, templates: str | None = None) -> bytes:
+    """The 自评报告's bytes, the same each time for the same input."""
+    from docxtpl import DocxTemplate
+
+    from .packages import fixed_package
+
+    document = DocxTemplate(io.BytesIO(template_bytes(templates)))
+    document.render({"report": word_report(context)},
+                    jinja_env=environment(html=True, templates=templates), autoescape=True)
+    _merge_indicator_levels(document.docx)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return fixed_package(buffer.getvalue())
+
+
+def _merge_indicator_levels(docx) -> None:
+    """In a table whose header row begins 一级指标, 二级指标: a cell of those two columns left
+    empty merges with the one above, as the official form merges them (the template writes
+    each name on the first row of its run only). Not done in Jinja: a merge is a property of
+    the cell, which Word would refuse to open with a template tag in it."""
+    for table in docx.tables:
+        rows = table.rows
+        if len(rows) < 2 or [c.text.strip() for c in rows[0].cells[:2]] != ["一级指标", "二级指标"]:
+            continue
+        for column in (0, 1):
+            start = None
+            for index in range(1, len(rows)):
+                cell = rows[index].cells[column]
+                text = cell.text.strip()
+                if text and text != "总分":
+                    start = index
+                elif not text and start is not None:
+                    _drop_empty_paragraphs(table.cell(start, column).merge(cell))
+                else:
+                    start = None
+
+
+def _drop_empty_paragraphs(cell) -> None:
+    """A merge brings the empty paragraph of each cell merged in: the label would sit above a
+    column of blank lines."""
+    paragraphs = cell.paragraphs
+    for paragraph in paragraphs[1:]:
+        if not paragraph.text.strip():
+            paragraph._p.getparent().remove(paragraph._p)

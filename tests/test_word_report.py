@@ -1,0 +1,198 @@
+"""The 自评报告 in Word (--format docx, DESIGN §11), read back with python-docx."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from evaluator.cli import main
+from evaluator.run import evaluate_files
+from tests.conftest import EXAMPLE
+
+docx = pytest.importorskip("docx")
+
+OUTLINE = ["一、基本情况", "二、绩效自评工作开展情况", "三、综合评价结论", "四、绩效指标完成情况分析",
+           "五、偏离绩效目标的原因和改进措施", "六、自评结果应用", "七、其他需要说明的问题"]
+NAMES = ["城市日宣传推广", "城市日管理研究", "2024年“上海奖”工作", "课题研究", "世界城市日海外专题推介",
+         "人居署项目支持", "城市日主场活动", "2024年“上海指数”工作", "涉外资料翻译", "信息化建设项目"]
+INPUTS = [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml")]
+
+
+def written(tmp_path, *options: str, name: str = "report.docx") -> bytes:
+    out = tmp_path / name
+    result = CliRunner().invoke(main, [*INPUTS, "--format", "docx", "-o", str(out), *options])
+    assert result.exit_code == 0, result.output
+    return out.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def report_bytes(tmp_path_factory) -> bytes:
+    return written(tmp_path_factory.mktemp("docx"))
+
+
+@pytest.fixture(scope="module")
+def document(report_bytes):
+    return docx.Document(io.BytesIO(report_bytes))
+
+
+def headings(document, level: int) -> list[str]:
+    return [p.text for p in document.paragraphs if p.style.name == f"Heading {level}"]
+
+
+def chapter_text(document, name: str) -> str:
+    """The paragraphs of one project's chapter, joined."""
+    lines, inside = [], False
+    for paragraph in document.paragraphs:
+        if paragraph.style.name == "Heading 1":
+            inside = paragraph.text.endswith(name)
+        elif inside:
+            lines.append(paragraph.text)
+    return "\n".join(lines)
+
+
+def test_a_chapter_per_project_in_the_published_outline(document):
+    assert document.paragraphs[0].text == "上海世界城市日事务协调中心2024年度项目支出绩效自评报告"
+    assert headings(document, 1) == [f"{n}、{name}" for n, name in zip(
+        "一二三四五六七八九十", NAMES)]
+    assert headings(document, 2) == OUTLINE * 10  # in order, in every chapter
+    first = [p.text for p in document.paragraphs if p.style.name in ("Heading 2", "Heading 3")]
+    assert first[:first.index("五、偏离绩效目标的原因和改进措施")] == [
+        "一、基本情况", "（一）项目概况", "（二）资金情况", "（三）绩效目标", "二、绩效自评工作开展情况",
+        "三、综合评价结论", "四、绩效指标完成情况分析", "（一）预算执行情况", "（二）成本指标",
+        "（三）产出指标", "（四）效益指标", "（五）满意度指标"]
+
+
+def test_no_template_tag_is_left_and_the_officer_is_asked_where_data_is_silent(report_bytes):
+    with zipfile.ZipFile(io.BytesIO(report_bytes)) as package:
+        xml = "".join(package.read(n).decode("utf-8") for n in package.namelist()
+                      if n.endswith(".xml"))
+    assert "{{" not in xml and "{%" not in xml and "{#" not in xml
+    assert xml.count("【请填写：项目立项依据、主要内容及实施情况】") == 10
+    assert xml.count("【请填写：自评结果的应用") == 10
+
+
+def test_every_figure_and_every_deviation_is_said(document, default_rules):
+    evaluation = evaluate_files(*INPUTS, *default_rules)
+    text = chapter_text(document, "城市日宣传推广")
+    # figures of the run, as the other reports show them
+    for figure in ("1,102,000.00", "1,036,500.00", "94.06%", "9.41 分", "92.25 分", "“优”",
+                   "其中：当年财政拨款 1,102,000.00 元", "全部 27 个指标中，23 个得满分"):
+        assert figure in text, figure
+    assert "【请填写：预算未执行完毕的原因" in text  # 94.06%: the data cannot say why
+    for project in evaluation.projects:
+        text = chapter_text(document, project.project.name)
+        section = text[text.index("五、偏离绩效目标的原因和改进措施"):text.index("六、自评结果应用")]
+        deviating = [r for r in project.indicators
+                     if r.score < r.weight or "overachieved" in r.flags]
+        for row in deviating:  # each discussed, with its reason and measures or a request
+            line = next(s for s in section.splitlines() if f"“{row.indicator.name}”" in s)
+            spec = row.actual.spec if row.actual else None
+            assert (spec.reason.strip() if spec and spec.reason else "【请填写：偏差原因】") in line
+            assert (spec.measures.strip() if spec and spec.measures else "【请填写：改进措施】") in line
+        if not deviating:
+            assert "各项绩效指标均达成年度指标值" in section
+
+
+def indicator_tables(document):
+    return [t for t in document.tables if t.rows[0].cells[0].text == "一级指标"]
+
+
+def test_each_project_has_its_form_as_a_word_table(document):
+    tables = indicator_tables(document)
+    assert len(tables) == 10
+    table = tables[0]
+    assert [c.text for c in table.rows[0].cells] == [
+        "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    assert [c.text for c in table.rows[1].cells[:7]] == [
+        "成本指标", "经济成本指标", "宣传品制作成本", "合理", "合理", "2.95", "2.95"]
+    growth = next(r for r in table.rows if r.cells[2].text == "社交媒体关注者数量增长")
+    assert [c.text for c in growth.cells[3:7]] == ["≥2000.00(人)", "1850人", "2.94", "2.72"]
+    assert growth.cells[7].text.startswith("微博平台流量分配规则调整")
+    total = table.rows[-1]
+    assert [c.text for c in total.cells[4:]] == ["总分", "100.00", "92.25", "自评等级：优"]
+    # the header row repeats on each page; no row splits across pages
+    assert table.rows[0]._tr.trPr.find(docx.oxml.ns.qn("w:tblHeader")) is not None
+    assert all(r._tr.trPr.find(docx.oxml.ns.qn("w:cantSplit")) is not None for r in table.rows)
+    # 一级 and 二级 merged as in the official form: 成本指标 over six rows, 经济成本指标 over
+    # three, 社会成本指标 two, 生态环境成本指标 one (no merge)
+    merges = [(r._tr.tc_lst[0].vMerge, r._tr.tc_lst[1].vMerge) for r in table.rows[1:7]]
+    assert merges == [("restart", "restart"), ("continue", "continue"), ("continue", "continue"),
+                      ("continue", "restart"), ("continue", "continue"), ("continue", None)]
+    funds = next(t for t in document.tables if t.rows[0].cells[1].text == "年初预算数")
+    assert [c.text for c in funds.rows[2].cells] == [
+        "其中：当年财政拨款", "1,102,000.00", "", "", "—", "—", "—"]
+
+
+def test_the_same_input_gives_the_same_bytes(report_bytes, tmp_path):
+    assert written(tmp_path) == report_bytes
+    with zipfile.ZipFile(io.BytesIO(report_bytes)) as package:
+        assert {i.date_time for i in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert b"2000-01-01T00:00:00Z" in package.read("docProps/core.xml")
+
+
+def test_one_project_and_the_hand_in_version(tmp_path):
+    one = docx.Document(io.BytesIO(written(tmp_path, "--project", "课题研究", "--for-submission")))
+    assert headings(one, 1) == ["一、课题研究"] and headings(one, 2) == OUTLINE
+    table = indicator_tables(one)[0]
+    assert "规则得分" not in [c.text for c in table.rows[0].cells]
+
+
+def test_the_shipped_template_is_what_its_command_builds(tmp_path):
+    from evaluator.resources import resource_dir
+    from evaluator.word_template import build
+
+    build(tmp_path / "report.docx")
+    assert (tmp_path / "report.docx").read_bytes() == (resource_dir("reports") / "report.docx"
+                                                        ).read_bytes()
+
+
+def user_template(path, *paragraphs: str) -> None:
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(path)
+
+
+def test_a_users_own_template_is_used_and_sandboxed(tmp_path):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    user_template(folder / "report.docx", "{{ report.unit }}（本单位抬头）",
+                  "{%p for ch in report.chapters %}", "{{ ch.project.name }}：{{ ch.project.total }}",
+                  "{%p endfor %}")
+    made = docx.Document(io.BytesIO(written(tmp_path, "--templates", str(folder))))
+    texts = [p.text for p in made.paragraphs]
+    assert texts[0] == "上海世界城市日事务协调中心（本单位抬头）" and "城市日宣传推广：92.25" in texts
+    user_template(folder / "report.docx",
+                  "{{ report.__class__.__init__.__globals__['os'].system('echo pwned') }}")
+    result = CliRunner().invoke(main, [*INPUTS, "--format", "docx", "-o", str(tmp_path / "x.docx"),
+                                       "--templates", str(folder)])
+    assert result.exit_code == 2 and result.stderr.startswith("模板错误：report.docx：")
+    assert not (tmp_path / "x.docx").exists() and "Traceback" not in result.stderr
+    # a link to a template elsewhere is not followed: the shipped one is used
+    (folder / "report.docx").unlink()
+    user_template(tmp_path / "elsewhere.docx", "别处的模板")
+    os.symlink(tmp_path / "elsewhere.docx", folder / "report.docx")
+    made = docx.Document(io.BytesIO(written(tmp_path, "--templates", str(folder))))
+    assert "别处的模板" not in [p.text for p in made.paragraphs]
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (.ci/run installs "
+                    "Debian's libreoffice-writer)")
+def test_libreoffice_converts_it_without_error(report_bytes, tmp_path):
+    (tmp_path / "report.docx").write_bytes(report_bytes)
+    done = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                           "--convert-to", "pdf", "--outdir", str(tmp_path),
+                           str(tmp_path / "report.docx")], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type/Page") > 10
