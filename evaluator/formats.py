@@ -187,11 +187,14 @@ def _docx(job: Rendering) -> list[bytes]:
     """The 自评报告 in Word (word_report.py): docxtpl, python-docx and lxml, imported here."""
     from jinja2 import TemplateError
 
+    from .report import TemplateLimits
     from .word_report import render_docx
 
     context = job.context()
+    limits = (TemplateLimits(job.template_seconds, job.template_characters)
+              if job.templates is not None else None)  # the shipped one is ours
     try:
-        return [render_docx(context, job.templates)]
+        return [render_docx(context, job.templates, limits)]
     except Exception as problem:  # a user's template (1/0, a tag Jinja cannot read) too
         if job.templates is None and not isinstance(problem, TemplateError):
             raise  # the shipped template's own fault: not the user's input

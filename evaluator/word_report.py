@@ -17,7 +17,8 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .report import IndicatorView, ProjectView, ReportContext, environment, score_text
+from .report import (IndicatorView, ProjectView, ReportContext, TemplateLimits, _deadline,
+                     environment, score_text)
 from .resources import resource_dir
 
 TEMPLATE = "report.docx"
@@ -118,15 +119,20 @@ def template_bytes(templates: str | None) -> bytes:
     return (resource_dir("reports") / TEMPLATE).read_bytes()
 
 
-def render_docx(context: ReportContext, templates: str | None = None) -> bytes:
-    """The 自评报告's bytes, the same each time for the same input."""
+def render_docx(context: ReportContext, templates: str | None = None,
+                limits: TemplateLimits | None = None) -> bytes:
+    """The 自评报告's bytes, the same each time for the same input. ``limits``: a user's
+    template is stopped after so many seconds, as the other templates are."""
+    import contextlib
+
     from docxtpl import DocxTemplate
 
     from .packages import fixed_package
 
     document = DocxTemplate(io.BytesIO(template_bytes(templates)))
-    document.render({"report": word_report(context)},
-                    jinja_env=environment(html=True, templates=templates), autoescape=True)
+    env = environment(html=True, templates=templates, limits=limits)
+    with _deadline(limits.seconds) if limits else contextlib.nullcontext():
+        document.render({"report": word_report(context)}, jinja_env=env, autoescape=True)
     _merge_indicator_levels(document.docx)
     buffer = io.BytesIO()
     document.save(buffer)

@@ -295,14 +295,11 @@ def render_xlsx(report: ReportContext, cut: list[str] | None = None) -> bytes:
     for index, project in enumerate(report.projects, 1):
         cached[index] = _project_sheet(workbook.create_sheet(sheet_title(project.name, taken)),
                                        report, project)
-<<<<<<< HEAD
     if cut is not None:
         cut.extend(_CUT.pop(workbook, []))
-=======
     if report.submission and report.projects:  # the hand-in version: the forms only
         workbook.remove(summary)
         cached = {index - 1: values for index, values in cached.items()}
->>>>>>> cf599ec (--format pdf: the printed 自评表 as PDF through the user's Chromium, Chrome or Edge (PATH, usual install locations, JIXIAO_BROWSER); without one, a Chinese message saying what to install, exit 2, nothing written; the page printed loads nothing beside itself (CSP after the doctype); the same input gives the same bytes (Chromium's print time and structure node numbers overwritten in place). --for-submission: the hand-in version (HTML, PDF, XLSX): the official form only, the 规则得分 column only where some row differs from its adopted score, no flags, notes, traces, summary, charts or diagnostics)
     return saved(workbook, cached)
 
 
