@@ -1,8 +1,10 @@
 """A non-editable install finds grammar/, rules/ and reports/ inside the wheel.
 
-Builds the wheel from this checkout, installs it into a fresh virtual environment (dependencies
-come from the running interpreter's site-packages, so no network is needed) and runs the
-``evaluate`` command there from an unrelated working directory.
+Builds the wheel from this checkout, installs it into a fresh virtual environment and runs the
+``evaluate`` command there from an unrelated working directory. The dependencies come from the
+site-packages of the interpreter running the tests, so no network is needed: those folders, not
+the base interpreter's (``--system-site-packages`` would give those), since the tests most often
+run in a virtual environment of their own, which is where ``pip install -e '.[test]'`` put them.
 """
 
 from __future__ import annotations
@@ -39,11 +41,24 @@ def test_wheel_carries_the_data_folders(wheel):
     assert "evaluator/_data/reports/report.md.j2" in names
 
 
+def _sees_our_dependencies(python: Path) -> None:
+    """The running interpreter's site-packages, listed in a .pth of the new environment: after
+    its own, so the wheel installed there is what it imports; as plain folders, so the .pth
+    files in them (this checkout's editable install among them) are not followed."""
+    ours = [entry for entry in sys.path
+            if entry.endswith(("site-packages", "dist-packages")) and Path(entry).is_dir()]
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "_jixiao_test_dependencies.pth").write_text("\n".join(ours) + "\n",
+                                                              encoding="utf-8")
+
+
 def test_evaluate_runs_from_a_fresh_venv(wheel, tmp_path):
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     bin_dir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bin_dir / "python"
+    _sees_our_dependencies(python)
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
                     "--no-deps", "--no-index", str(wheel)], check=True, capture_output=True)
     work = tmp_path / "elsewhere"
