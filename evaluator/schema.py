@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, error
-from .source import Document, value_at, whole_unicode
+from .source import THOUSANDS_GROUP, Document, value_at, whole_unicode
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -344,8 +344,38 @@ def validate_part(model: type[Model], data: Any, document: Document, prefix: tup
             elif isinstance(value, str) and value and "\n" not in value:
                 length = min(len(value), 80)
             code, message, hint = _message(model, err, str(prefix[-1]) if prefix else "")
+            split = _split_number(value_at(document.data, path[:-1]), loc[-1]) if unknown_key else None
+            if split is not None:
+                owner, number, more = split
+                if more:  # 1,102,000.00: told once, at its last group
+                    continue
+                message = (f"不认识的键“{loc[-1]}”：“{owner}: {number}”写在 {{ }} 里，"
+                           f"逗号把数字分成了两项")
+                hint = (f"请去掉千位分隔符，写成“{owner}: {number.replace(',', '')}”；"
+                        f"或改用逐行写法（块格式），千位分隔符在那里可以保留")
             diagnostics.append(error(code, message, position, length=length, hint=hint))
         return None, diagnostics
+
+
+def _split_number(mapping: Any, key: Any) -> tuple[str, str, bool] | None:
+    """Where ``key`` is a thousands group that a flow mapping's comma split off (to YAML,
+    ``{total: 350,000.00}`` is ``{total: 350, 000.00: null}``): the key the number belongs to,
+    the number as written up to ``key``, and whether more groups follow."""
+    def group(name: Any, last: bool = False) -> bool:
+        return (isinstance(name, str) and THOUSANDS_GROUP.fullmatch(name) is not None
+                and mapping[name] is None and (last or "." not in name))
+
+    if not isinstance(mapping, dict) or not group(key, last=True):
+        return None
+    keys = list(mapping)
+    end = start = keys.index(key)
+    while start > 0 and group(keys[start - 1]):
+        start -= 1
+    head = mapping[keys[start - 1]] if start > 0 else None
+    if not (isinstance(head, str) and re.fullmatch(r"\d{1,3}", head)):
+        return None
+    more = "." not in key and end + 1 < len(keys) and group(keys[end + 1], last=True)
+    return str(keys[start - 1]), ",".join([head, *keys[start:end + 1]]), more
 
 
 def described_fields(model: type[BaseModel], prefix: str = "") -> typing.Iterator[tuple[str, Any]]:

@@ -60,6 +60,8 @@ _CONTENT = re.compile(rb"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not bla
 _TAG = re.compile(rb"(?:^|[\s\[\{,:-])!", re.MULTILINE)
 # An anchor or alias token: & or * right after a space, a flow indicator or a colon.
 _ANCHOR_OR_ALIAS = re.compile(rb"(?:^|[\s\[\{,:-])[&*][^\s,\[\]\{\}]", re.MULTILINE)
+# 000.00 as a key: a number's thousands written inside { }, where a comma parts two entries
+THOUSANDS_GROUP = re.compile(r"\d{3}(\.\d+)?")
 
 
 @contextlib.contextmanager
@@ -1218,7 +1220,9 @@ def parse_bytes(path: str, raw: bytes, parsed: Parsed | None = None, split: str 
             problems.append(error(
                 "yaml.duplicate_key", f"重复的键“{name}”（第 {first} 行已出现）",
                 locator.at_offset(offset), length=len(name),
-                hint="同一层级的名称不能重复，请合并或改名"))
+                hint=("这像是数字的千位部分：在 { } 里逗号分隔各项，如 50,000.00 会被拆成 50 和 000.00 两项；"
+                      "请去掉千位分隔符，或改用逐行写法（块格式）")
+                if THOUSANDS_GROUP.fullmatch(name) else "同一层级的名称不能重复，请合并或改名"))
     if (b"&" in raw or b"*" in raw) and _ANCHOR_OR_ALIAS.search(raw):
         for offset in locator.find_references():
             problems.append(error("yaml.alias", "不支持 YAML 锚点和别名（&、*）",

@@ -423,3 +423,18 @@ def test_diagnostics_sort_by_sheet_order_then_row_and_column():
     first_sheet_earlier = error("a", "x", CellPosition("b.xlsx", "Z表", 9, 1, sheet_index=0))
     assert sorted([later_sheet, first_sheet, first_sheet_earlier], key=sort_key) == [
         first_sheet_earlier, first_sheet, later_sheet]
+
+
+def test_thousands_in_a_flow_mapping_are_told_once_with_advice_that_fits(tmp_path):
+    """To YAML, {total: 1,102,000.00} is {total: 1, 102: null, 000.00: null}: one diagnostic,
+    at the last group, saying what happened and what to write; block style keeps the commas."""
+    goals = GOALS.replace("funds: {total: 100000.00}", "funds: {total: 1,102,000.00, fiscal: 2,000}")
+    found = [d for d in run(tmp_path, goals).diagnostics if d.code == "schema.unknown_key"]
+    assert [(d.position.line, d.message) for d in found] == [
+        (5, "不认识的键“000.00”：“total: 1,102,000.00”写在 { } 里，逗号把数字分成了两项"),
+        (5, "不认识的键“000”：“fiscal: 2,000”写在 { } 里，逗号把数字分成了两项")]
+    assert found[0].hint.startswith("请去掉千位分隔符，写成“total: 1102000.00”；或改用逐行写法")
+    block = GOALS.replace("funds: {total: 100000.00}", "funds:\n      total: 1,102,000.00")
+    assert not [d for d in run(tmp_path, block).diagnostics if d.is_error]
+    odd = GOALS.replace("funds: {total: 100000.00}", "funds: {total: 100000.00, 2024: null}")
+    assert [d.message for d in run(tmp_path, odd).diagnostics] == ["不认识的键“2024”"]

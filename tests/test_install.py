@@ -1,4 +1,5 @@
-"""A non-editable install finds grammar/, rules/ and reports/ inside the wheel.
+"""A non-editable install finds grammar/, rules/ and reports/ inside the wheel; the README says
+how to install and what the inputs hold.
 
 Builds the wheel from this checkout, installs it into a fresh virtual environment and runs the
 ``evaluate`` command there from an unrelated working directory. The dependencies come from the
@@ -78,3 +79,16 @@ def test_evaluate_runs_from_a_fresh_venv(wheel, tmp_path):
                             encoding="utf-8", env=environment)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["projects"][0]["total"] == "92.25"
+
+
+def test_the_readme_documents_every_key_the_inputs_accept():
+    """Issue 18: the README's input section names each key of goals.yaml and actuals.yaml."""
+    from evaluator.actuals import ActualSpec, ActualsSpec, BudgetSpec, ProjectActualsSpec
+    from evaluator.goals import FundsSpec, GoalsSpec, IndicatorSpec, ProjectSpec
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Input formats in brief"):readme.index("Every scalar is read")]
+    for model in (GoalsSpec, ProjectSpec, FundsSpec, IndicatorSpec, ActualsSpec,
+                  ProjectActualsSpec, BudgetSpec, ActualSpec):
+        for key in model.model_fields:
+            assert f"`{key}`" in section, f"{model.__name__}.{key} is not in the README"

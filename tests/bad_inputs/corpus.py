@@ -460,6 +460,14 @@ CASES: tuple[Case, ...] = (
          about="`weight: 5.555`: a 分值 with three decimals"),
 
     # ---- money
+    both("goals_flow_thousands", exit=1,
+         expect=(G("goals_flow_thousands", 25, "schema.unknown_key"),),
+         about="`funds: {total: 350,000.00}`: inside { } the comma parts two entries (advice: "
+               "drop the separator or write block style)"),
+    both("actuals_flow_thousands", exit=1,
+         expect=(A("actuals_flow_thousands", 16, "yaml.duplicate_key"),),
+         about="`budget: {adjusted: 50,000.00, executed: 50,000.00}`: the two 000.00 become one key "
+               "twice (advice: drop the separator or write block style)"),
     both("money_negative", exit=1,
          expect=(G("money_negative", 8, "schema.range"), A("money_negative", 6, "schema.range")),
          about="negative `funds.total` in goals and negative `executed` in actuals"),
