@@ -141,6 +141,25 @@ class ParseFailure(Exception):
 _SMALL = 1 << 16  # bytes: below this, lines are counted when asked for, without an index
 
 
+# A project's lines as every tool and person writes them: each line blank, a comment, `key:`
+# or `key: value`, the key plain, the value plain or single-quoted on its one line (no '' nor
+# # in it), a comment after it, an item's first key on its dash's line; no Tab, CR, double
+# quote, flow collection, tag, anchor, alias, block scalar, nested list or continued line. In such lines a key's
+# children are the lines indented more below it, up to the next line indented as much or less.
+_PLAIN_KEY = rb"[^\s'\"#:\-?\[\]{},&*!|>%@`](?:[^\n\r\t:#\"]*[^\s:#\"])?"
+_PLAIN_VALUE = (rb"(?:'[^'\n\r\t#]*'|(?:[^\s'\"#\[\]{}|>&*!%@`,?:\-]|-(?=[0-9]))"
+                rb"[^\n\r\t#\":]*(?::[^\s#\":][^\n\r\t#\":]*)*)")  # loops unrolled: 5× faster
+_PLAIN_ENTRY = _PLAIN_KEY + rb":(?: +" + _PLAIN_VALUE + rb")?(?: +#[^\n]*)? *"
+_PLAIN_LINE = rb" *(?:" + _PLAIN_ENTRY + rb"|#[^\n]*)?"
+_PLAIN_BLOCK = re.compile(rb" *(?:- )?" + _PLAIN_ENTRY + rb"(?:\n" + _PLAIN_LINE + rb")*\n?")
+# the next line that is not blank nor a comment, and its indentation; the next such line
+# indented as much as a key or less, where its block ends
+_INDENTED = re.compile(rb"\n( *)[^ \n#]")
+@functools.lru_cache(maxsize=None)
+def _dedented(width: int) -> re.Pattern[bytes]:
+    return re.compile(rb"\n {0,%d}(?=[^ \n#])" % width)
+
+
 @dataclass(eq=False)
 class Locator:
     """Byte offsets, lines and node positions of one file, computed only when asked for."""
@@ -212,8 +231,13 @@ class Locator:
     def tree(self) -> Any:
         if self._tree is None:
             self._buffer = bytearray(self.raw)
-            with _quiet_stderr(), ctrl_c_ends_at_once():
-                self._tree = ryml.parse_in_place(self._buffer, tree=_sized_tree(self.raw))
+            if len(self.raw) <= _SMALL:  # a small file or a project's lines: parsed in
+                # microseconds, where setting Ctrl-C's handler and back cost three times that
+                with _quiet_stderr():
+                    self._tree = ryml.parse_in_place(self._buffer, tree=_sized_tree(self.raw))
+            else:
+                with _quiet_stderr(), ctrl_c_ends_at_once():
+                    self._tree = ryml.parse_in_place(self._buffer, tree=_sized_tree(self.raw))
             self._base = buffer_address(memoryview(self._buffer))
         return self._tree
 
@@ -411,14 +435,135 @@ class Locator:
             return None
         piece, lines_before = found
         inner = ((0,) if isinstance(path[1], int) else (path[1],)) + tuple(path[2:])
-        try:
-            node, complete = piece.node(inner)
-        except Exception:  # the slice did not parse on its own: use the whole file
-            return None
-        if not complete:
-            return None
-        position = piece._position_in_tree(inner, key=key, offset=offset)
+        position = piece._plain_position(inner, key=key, offset=offset)
+        if position is None:
+            try:
+                node, complete = piece.node(inner)
+            except Exception:  # the slice did not parse on its own: use the whole file
+                return None
+            if not complete:
+                return None
+            position = piece._position_in_tree(inner, key=key, offset=offset)
         return Position(self.path, position.line + lines_before, position.column)
+
+    # ---- a project's lines in the plain block style ------------------------------------------
+    _plain: bool | None = None  # this piece is in that style (_PLAIN_BLOCK), once checked
+
+    def _plain_position(self, path: tuple[Any, ...], *, key: bool, offset: int
+                        ) -> Position | None:
+        """What ``_position_in_tree`` answers, for a project's lines written as every tool and
+        person writes them (_PLAIN_BLOCK), found by searching the lines for each key at its
+        indentation instead of parsing them: a unit with seven warnings a project asks this
+        for each, and a parse with its tree walked cost several rows' scoring. None when the
+        lines are not in that style or the path is not there (the parse then answers)."""
+        raw = self._plain_raw()
+        if raw is None:
+            return None
+        first_end = raw.find(b"\n")
+        if first_end < 0:
+            first_end = len(raw)
+        head = raw[:first_end]
+        indent = len(head) - len(head.lstrip(b" "))
+        root = path[0]
+        if isinstance(root, int):  # a list's item: its keys start on its dash's line
+            if root != 0 or not head.startswith(b"- ", indent):
+                return None
+            indent += 2
+            key_start, line_end, end = indent, -1, len(raw)  # -1: the children from line 1
+        else:
+            name = root.encode("utf-8") + b":"
+            rest = raw[indent + len(name):first_end]
+            if not raw.startswith(name, indent) or rest.split(b"#", 1)[0].strip(b" "):
+                return None  # not this project's name, or a value on its line
+            key_start, line_end, end = indent, first_end, len(raw)
+        known = self._plain_keys
+        for depth in range(1, len(path)):
+            found = known.get(path[:depth + 1])
+            if found is None:
+                step = path[depth]
+                if not isinstance(step, str):
+                    return None
+                found = self._plain_child(raw, step.encode("utf-8"), indent, line_end, end)
+                if found is None:
+                    return None
+                known[path[:depth + 1]] = found  # a project's rows share their first steps
+            key_start, line_end, end, indent = found
+        if isinstance(root, int) and len(path) == 1:  # the item: its first key
+            return self.at_offset(key_start)
+        if key:
+            return self.at_offset(key_start)
+        line_end = raw.find(b"\n", key_start)
+        if line_end < 0:
+            line_end = len(raw)
+        colon = raw.index(b":", key_start)  # a plain key has none of its own
+        rest = raw[colon + 1:line_end]
+        rest = rest[:rest.find(b" #")] if b" #" in rest else rest  # a comment after it
+        value = rest.strip(b" ")
+        start = colon + 1 + len(rest) - len(rest.lstrip(b" "))
+        quoted = value.startswith(b"'")
+        if quoted:
+            value, start = value[1:-1], start + 1
+        if not value:  # a container, or nothing: its key, as rapidyaml's empty view gives
+            return self.at_offset(key_start)
+        position = self.at_offset(start)
+        if offset:
+            text = value.decode("utf-8", "replace")
+            if offset <= len(text):
+                return self._shifted(position, start, text, len(value), offset, quoted)
+        return position
+
+    def _plain_raw(self) -> bytes | None:
+        if self._plain is None:
+            self._plain = _PLAIN_BLOCK.fullmatch(self.raw) is not None
+            self._plain_keys: dict[tuple, tuple[int, int, int, int]] = {}
+        return self.raw if self._plain else None
+
+    @staticmethod
+    def _plain_child(raw: bytes, name: bytes, indent: int, line_end: int, end: int
+                     ) -> tuple[int, int, int, int] | None:
+        """(key offset, its line's end, its block's end, its indentation) of the key ``name``
+        among the children of the key at ``indent`` whose line ends at ``line_end`` (-1: a
+        list item, whose first key is on its dash's line) and whose block ends at ``end``."""
+        key = name + b":"
+        if line_end < 0:  # an item's keys: the first on the dash's line, at ``indent``
+            child_indent, at = indent, indent if raw.startswith(key, indent) else -1
+            search_from = 0
+        else:
+            below = _INDENTED.search(raw, line_end, end)
+            if below is None:
+                return None
+            child_indent, at, search_from = len(below.group(1)), -1, line_end
+            if child_indent <= indent:
+                return None
+        if child_indent >= 64:  # deeper than any unit is written: left to the parse
+            return None
+        needle = b"\n" + b" " * child_indent + key
+        while True:
+            if at < 0:
+                found = raw.find(needle, search_from, end)
+                if found < 0:
+                    return None
+                at = found + 1 + child_indent
+            if raw[at + len(key):at + len(key) + 1] in (b" ", b"\n", b""):
+                break  # the whole key, not one it begins
+            search_from, at = at, -1
+        own_end = raw.find(b"\n", at, end)
+        if own_end < 0:
+            return at, end, end, child_indent
+        closing = _dedented(child_indent).search(raw, own_end, end)
+        return at, own_end, closing.start() if closing is not None else end, child_indent
+
+    def _shifted(self, position: Position, start: int, text: str, size: int, offset: int,
+                 quoted: bool) -> Position:
+        """Character ``offset`` of a scalar's value ``text`` (``size`` bytes) that starts at
+        byte ``start``: the value as read is not always the text as written (escapes
+        (\\u2265), '' for ', and a value over several lines, folded)."""
+        source = self.raw[start:start + 8 * size + 4096].decode("utf-8", "replace")
+        at = _written_at(source, text, offset, quoted)
+        lines = source.count("\n", 0, at)
+        if lines == 0:
+            return position.shifted(at)
+        return Position(self.path, position.line + lines, at - source.rfind("\n", 0, at))
 
     def _position_in_tree(self, path: tuple[Any, ...], *, key: bool = False, offset: int = 0
                           ) -> Position:
@@ -432,15 +577,8 @@ class Locator:
             view = tree.val(node) if tree.has_val(node) else None
             text = bytes(view).decode("utf-8", "replace") if view is not None else ""
             if offset <= len(text):
-                # the value as read is not always the text as written: escapes (\u2265),
-                # '' for ', and a value over several lines, folded
-                source = self.raw[start:start + 8 * len(bytes(view)) + 4096].decode(
-                    "utf-8", "replace")
-                at = _written_at(source, text, offset, tree.is_val_squo(node))
-                lines = source.count("\n", 0, at)
-                if lines == 0:
-                    return position.shifted(at)
-                return Position(self.path, position.line + lines, at - source.rfind("\n", 0, at))
+                return self._shifted(position, start, text, len(bytes(view)), offset,
+                                     tree.is_val_squo(node))
         return position
 
     def find_duplicates(self, names: set[str]) -> list[tuple[str, int, int]]:

@@ -1,0 +1,136 @@
+"""Positions inside a project found by searching its lines (source.Locator._plain_position)
+are the positions the parse gives, for every key and value of a unit's projects, key or value,
+each character offset: a messy unit has seven diagnostics a project, and each is placed by
+the search, not a parse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from benchmarks.generate import generate
+from evaluator.source import load_document
+from tests.conftest import EXAMPLE
+
+# written by hand, in the forms the search must read as the parse does, or leave to it
+_VARIANTS = {
+    "actuals.yaml": """year: 2024
+projects:
+  项目一:
+    indicators:
+      指标100: {actual: 3次}
+      二级/指标2: 'it''s'
+  项目四:   # 注释
+    budget:
+      adjusted: 100.00   
+      executed:   90.00  # 执行数
+      score:
+    indicators:
+  # 一行注释，缩进比指标浅
+
+      指标1: 3次
+      指标10:
+        actual: '≥ 5 次'
+        reason: ''
+        score: -5
+      指标100: 10:30 完成
+      二级/指标2: 'a: b'
+  项目二:
+    indicators:
+      指标1: 10:30 完成
+      指标2: "双引号"
+      指标3: 多行
+        的值
+  项目三:
+    indicators:
+      指标1: 有注释 # 注释
+      "指标2": 引号键
+    budget:
+      - 1
+      - 2
+""",
+    "goals.yaml": """year: 2024
+unit: 单位
+projects:
+  - name: 项目一
+    funds:
+      total: 1.00
+    indicators:
+      产出指标:
+        数量指标:
+          次数: '≥3.00(次)'
+          次数2: ≥ 3 次
+          空: 
+  -   name: 项目二
+      indicators: {产出指标: {数量指标: {次数: 3}}}
+  - name: 项目三
+    indicators:
+      产出指标:
+        数量指标:
+          次数: >-
+            ≥3
+""",
+}
+
+
+def _paths(value: Any, path: tuple) -> list[tuple]:
+    found = [path]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += _paths(inner, path + (key,))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += _paths(inner, path + (index,))
+    return found
+
+
+def _compare(path_of_file: str) -> tuple[int, int]:
+    """(positions compared, of them found by the search); asserts each is the parse's."""
+    document, _problems = load_document(path_of_file, split="projects")
+    locator = document.locator
+    compared = searched = 0
+    projects = document.data["projects"]
+    entries = enumerate(projects) if isinstance(projects, list) else projects.items()
+    for project, data in entries:
+        piece, _lines = locator._piece(project)
+        root = (0,) if isinstance(project, int) else (project,)
+        for path in _paths(data, root):
+            value = data
+            for step in path[1:]:
+                value = value[step]
+            offsets = range(len(value) + 2) if isinstance(value, str) else (0, 1)
+            for key in (True, False):
+                for offset in offsets if not key else (0,):
+                    searched_position = piece._plain_position(path, key=key, offset=offset)
+                    piece.node(path)  # the parse's answer, as _position_in_piece asks for it
+                    parsed = piece._position_in_tree(path, key=key, offset=offset)
+                    compared += 1
+                    if searched_position is not None:
+                        searched += 1
+                        assert searched_position == parsed, (path_of_file, path, key, offset)
+    return compared, searched
+
+
+@pytest.mark.parametrize("mess", [0.0, 0.6])
+def test_a_generated_unit_is_placed_by_search_as_by_parse(tmp_path, mess):
+    goals, actuals = generate(8, mess=mess)
+    for name, text in (("goals.yaml", goals), ("actuals.yaml", actuals)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        compared, searched = _compare(str(tmp_path / name))
+        assert searched == compared  # every position of such a unit is searched for
+
+
+def test_the_example_is_placed_by_search_as_by_parse():
+    searched_in = {}
+    for name in ("goals.yaml", "actuals.yaml"):
+        compared, searched_in[name] = _compare(str(EXAMPLE / name))
+        assert compared
+    assert searched_in["actuals.yaml"]  # its comments stand on lines of their own
+
+
+def test_lines_in_other_forms_are_left_to_the_parse(tmp_path):
+    for name, text in _VARIANTS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        compared, searched = _compare(str(tmp_path / name))
+        assert 0 < searched < compared  # the plain projects searched, the others parsed
