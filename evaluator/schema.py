@@ -32,9 +32,11 @@ class Advised(ValueError):
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors; records never change once read."""
+    """Unknown keys are errors; records never change once read. A model's validator is
+    built the first time it validates: a run whose rows are all read without pydantic, and a
+    model a run never uses, do not pay for it as the command starts."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
