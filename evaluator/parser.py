@@ -8,12 +8,17 @@ this module. ``evaluator.vocabulary`` gives phrases their meaning.
 from __future__ import annotations
 
 import calendar
+import hashlib
+import io
 import re
+import sys
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
+from lark import __version__ as lark_version
 from lark.exceptions import (UnexpectedCharacters, UnexpectedEOF, UnexpectedInput,
                              UnexpectedToken)
 
@@ -189,11 +194,44 @@ class _ToAst(Transformer):
         return Phrase(str(text).strip())
 
 
+# The parser built from the grammar, saved: building it (the grammar read, its LALR tables
+# made) is a third of a small run's start-up, loading it 2 ms. Written by
+# `python -m evaluator.parser`; a grammar edited since, another Lark or another Python builds
+# the parser from the grammar as before.
+SAVED = Path(__file__).with_name("indicator_parser.lark.pickle")
+
+
+def _built(grammar: str) -> Lark:
+    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_ToAst(),
+                maybe_placeholders=False)
+
+
+def saved_key(grammar: str) -> bytes:
+    """What a saved parser is good for: this grammar, with this Lark, on this Python."""
+    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()
+    return f"{digest} lark {lark_version} python {sys.version_info[0]}.{sys.version_info[1]}".encode()
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = resource_path("grammar", "indicator.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_ToAst(),
-                maybe_placeholders=False)
+    try:
+        with open(SAVED, "rb") as saved:
+            if saved.readline().rstrip(b"\n") == saved_key(grammar):
+                # Lark.load takes no transformer; its own loader does (the saved data leaves
+                # the transformer out: it is this module's class, given here)
+                return Lark.__new__(Lark)._load(saved, transformer=_ToAst())
+    except Exception:  # unreadable, or not what this Lark reads: built from the grammar
+        pass
+    return _built(grammar)
+
+
+def save_parser() -> None:
+    """Write SAVED from the grammar as it is (`python -m evaluator.parser`)."""
+    grammar = resource_path("grammar", "indicator.lark").read_text(encoding="utf-8")
+    buffer = io.BytesIO()
+    _built(grammar).save(buffer, exclude_options=("transformer",))
+    SAVED.write_bytes(saved_key(grammar) + b"\n" + buffer.getvalue())
 
 
 def normalize(text: str) -> str:
@@ -288,3 +326,7 @@ def parse_structure(text: str) -> Phrase | Comparison | Range | DateTerm | Expre
     if type(parsed) is Phrase:
         return _said_at_end(body) or parsed
     return parsed
+
+
+if __name__ == "__main__":
+    save_parser()
