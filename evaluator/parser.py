@@ -71,7 +71,10 @@ def _operator_of(token: Token) -> Operator:
 
 
 def _number(token: Token) -> Decimal:
-    return Decimal(str(token).replace(",", "").replace("−", "-").replace(" ", ""))
+    text = str(token).replace(",", "").replace("−", "-")
+    if text[0] == "-":  # a sign may stand apart from its digits, by any white space (- 5, -\t5)
+        text = "-" + text[1:].lstrip()
+    return Decimal(text)
 
 
 def _agree(operator: Operator, suffix: Token | None) -> None:

@@ -215,3 +215,12 @@ def test_date_round_trips(ast):
 ], ids=repr)
 def test_round_trip_edges(ast):
     _round_trip(ast)
+
+
+@pytest.mark.parametrize("text, number", [("-\r0", "0"), ("-\t5%", "-5"), ("- 5%", "-5"),
+                                          ("−\u30005次", "-5"), ("≥-\r\n3次", "-3")])
+def test_a_sign_apart_from_its_digits_by_any_white_space_is_read(text, number):
+    # found by hypothesis in CI: "-\r0" matched the number terminal, then failed to convert
+    result = LEXICON.read(text)
+    assert isinstance(result, Comparison), (text, result)
+    assert result.quantity.value == Decimal(number)
