@@ -28,11 +28,32 @@ def _cents(value: Decimal) -> Decimal:
 Points = Annotated[ExactDecimal, Field(ge=0, le=100), AfterValidator(_cents)]
 
 
+class SourceSpec(Strict):
+    """One source of the year's money (其中：当年财政拨款 …): its share of the two totals."""
+
+    adjusted: Money | None = Field(None, title="全年预算数")
+    executed: Money | None = Field(None, title="全年执行数")
+
+
 class BudgetSpec(Strict):
     initial: Money | None = Field(None, title="年初预算数")
     adjusted: Money = Field(title="全年预算数")
     executed: Money = Field(title="全年执行数")
     score: Points | None = Field(None, title="单位自评得分")
+    fiscal: SourceSpec | None = Field(None, title="其中：当年财政拨款")
+    carryover: SourceSpec | None = Field(None, title="上年结转资金")
+    other: SourceSpec | None = Field(None, title="其他资金")
+
+
+SOURCES = ("fiscal", "carryover", "other")  # in the 自评表's order
+
+
+class SourceFigures(NamedTuple):
+    """A source's 全年预算数 and 全年执行数 as written (None where not given)."""
+
+    key: str  # fiscal, carryover or other
+    adjusted: Decimal | None
+    executed: Decimal | None
 
 
 class ActualSpec(Strict):
@@ -66,6 +87,7 @@ class Budget(NamedTuple):
     adjusted: Decimal
     executed: Decimal
     score: Decimal | None
+    sources: tuple[SourceFigures, ...] = ()  # only those given, in SOURCES order
 
 
 class ActualsHeader(NamedTuple):
@@ -78,7 +100,7 @@ class ActualsHeader(NamedTuple):
 
 
 _PROJECT_KEYS = frozenset(ProjectActualsSpec.model_fields)
-_BUDGET_KEYS = frozenset(BudgetSpec.model_fields)
+_BUDGET_KEYS = frozenset(BudgetSpec.model_fields) - frozenset(SOURCES)  # sources: the model
 
 
 def plain_project_actuals(data: dict[str, Any]) -> ActualsHeader | None:
@@ -92,7 +114,7 @@ def plain_project_actuals(data: dict[str, Any]) -> ActualsHeader | None:
         figures = new_record(Budget, (plain_amount(budget.get("initial")),
                                       plain_amount(budget.get("adjusted"), required=True),
                                       plain_amount(budget.get("executed"), required=True),
-                                      plain_points(budget.get("score"))))
+                                      plain_points(budget.get("score")), ()))
         return new_record(ActualsHeader, (figures, plain_text(data.get("summary")),
                                           plain_points(data.get("total")), indicators))
     except NotPlain:
@@ -101,8 +123,10 @@ def plain_project_actuals(data: dict[str, Any]) -> ActualsHeader | None:
 
 def _header_of(spec: ProjectActualsSpec) -> ActualsHeader:
     budget = spec.budget
-    return ActualsHeader(Budget(budget.initial, budget.adjusted, budget.executed, budget.score),
-                         spec.summary, spec.total, spec.indicators)
+    sources = tuple(SourceFigures(key, source.adjusted, source.executed) for key in SOURCES
+                    if (source := getattr(budget, key)) is not None)
+    return ActualsHeader(Budget(budget.initial, budget.adjusted, budget.executed, budget.score,
+                                sources), spec.summary, spec.total, spec.indicators)
 
 
 class Actual(NamedTuple):
@@ -271,14 +295,17 @@ def _without_score(entry: dict[str, Any]) -> ActualSpec | None:
 
 
 def _without_own_scores(data: dict[str, Any]) -> ProjectActualsSpec | None:
-    """The project read without the unit's own total, or budget score, or both (the fewest
-    that make it valid: the other is still reviewed); None if neither made it invalid."""
+    """The project read without the unit's own total, or budget score, or its sources'
+    figures, or several (the fewest that make it valid: the rest is still read); None if none
+    of them made it invalid. None of them counts in the score."""
     budget = data.get("budget")
     without_total = {key: value for key, value in data.items() if key != "total"}
     attempts = [without_total]
-    if isinstance(budget, dict) and "score" in budget:
-        bare = {key: value for key, value in budget.items() if key != "score"}
-        attempts += [{**data, "budget": bare}, {**without_total, "budget": bare}]
+    if isinstance(budget, dict):
+        for dropped in ({"score"}, set(SOURCES), {"score", *SOURCES}):
+            if budget.keys() & dropped:
+                bare = {key: value for key, value in budget.items() if key not in dropped}
+                attempts += [{**data, "budget": bare}, {**without_total, "budget": bare}]
     for attempt in attempts:
         try:
             return ProjectActualsSpec.model_validate(attempt)

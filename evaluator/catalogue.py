@@ -250,6 +250,11 @@ CODES: tuple[Code, ...] = (
     Code("budget.over_executed", WARNING, "执行数超过预算数", "actuals.yaml",
          "      executed: 120000.00",
          "项目“城市日宣传推广”全年执行数 120000.00 超过全年预算数 100000.00"),
+    Code("budget.sources_sum", WARNING, "各资金来源之和与全年预算数（或执行数）不等",
+         "actuals.yaml", "      adjusted: 100000.00",
+         "项目“城市日宣传推广”当年财政拨款、上年结转资金、其他资金的全年预算数合计 90000.00，"
+         "与全年预算数 100000.00 不等",
+         note="只在三个来源都填了该数时检查；得分仍按合计数计算"),
 
     # ---- the unit's own scores
     Code("review.score_above_weight", ERROR, "自评得分超过分值", "actuals.yaml",

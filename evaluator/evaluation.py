@@ -410,6 +410,32 @@ def _totalled(project: Project, project_actuals: ProjectActuals, budget: BudgetR
                          adopted_sum, rule_sum, weight_sum)
 
 
+_FIGURES = (("adjusted", "全年预算数"), ("executed", "全年执行数"))
+
+
+def _source_sums(project: Project, project_actuals: ProjectActuals) -> list[Diagnostic]:
+    """Where all three sources give a figure, they add up to the total's: a warning if not
+    (the total is what is scored; the split is only shown)."""
+    spec = project_actuals.spec.budget
+    if len(spec.sources) < 3:
+        return []
+    problems = []
+    for name, label in _FIGURES:
+        figures = [getattr(source, name) for source in spec.sources]
+        if None in figures:
+            continue
+        parts, total = sum(figures, Decimal(0)), getattr(spec, name)
+        if parts != total:
+            problems.append(warning(
+                "budget.sources_sum",
+                f"项目“{project.name}”当年财政拨款、上年结转资金、其他资金的{label}合计 {parts}，"
+                f"与{label} {total} 不等",
+                project_actuals.field_position("budget", name),
+                length=project_actuals.field_length("budget", name),
+                hint=f"请核对各来源的{label}，或{label}本身"))
+    return problems
+
+
 def score_budget_row(project: Project, project_actuals: ProjectActuals, rules: RuleSet
                      ) -> tuple[BudgetResult, list[Diagnostic]]:
     spec = project_actuals.spec.budget
@@ -422,6 +448,7 @@ def score_budget_row(project: Project, project_actuals: ProjectActuals, rules: R
                                 project_actuals.field_position("budget", "executed"),
                                 length=len(format(spec.executed, "f")),
                                 hint="请核对执行数，或说明超预算支出的依据"))
+    problems += _source_sums(project, project_actuals)
     for finding in outcome.findings:
         make = error if finding.severity == "error" else warning
         problems.append(make(finding.code, f"项目“{project.name}”：{finding.message}",

@@ -363,11 +363,19 @@ def _fund_rows(result: ProjectResult) -> tuple[FundRow, ...]:
     """The three lines of the official form under 年度资金总额, when the 申报表 gives any of
     them; a figure not given is an empty cell, not a 0.00 nobody wrote."""
     funds = result.project.funds
-    if all(getattr(funds, key) is None for key, _label in FUND_LABELS):
+    spec = result.actuals.spec
+    sources = {s.key: s for s in spec.budget.sources} if spec is not None else {}
+    if not sources and all(getattr(funds, key) is None for key, _label in FUND_LABELS):
         return ()
-    return tuple(FundRow(label, money(getattr(funds, key)), "", "",
-                         money_value(getattr(funds, key)), None, None)
-                 for key, label in FUND_LABELS)
+    rows = []
+    for key, label in FUND_LABELS:
+        source = sources.get(key)
+        adjusted = source.adjusted if source is not None else None
+        executed = source.executed if source is not None else None
+        rows.append(FundRow(label, money(getattr(funds, key)), money(adjusted), money(executed),
+                            money_value(getattr(funds, key)), money_value(adjusted),
+                            money_value(executed)))
+    return tuple(rows)
 
 
 def _spans_of(has_self_scores: bool, has_budget: bool, fund_rows: int) -> TableSpans:
@@ -652,7 +660,26 @@ def _head_text(result: ProjectResult, grade: str) -> str:
             f'"score": {_nullable(_decimal(budget.score))}, '
             f'"rule_score": {_nullable(_decimal(budget.rule_score))}, '
             f'"self_score": {_nullable(_decimal(budget.self_score))}, '
-            f'"trace": {text(budget.trace)}, "flags": [{", ".join(map(text, budget.flags))}]}}')
+            f'"trace": {text(budget.trace)}, "flags": [{", ".join(map(text, budget.flags))}]'
+            f'{_sources_text(result)}}}')
+
+
+def _amount_text(value: Decimal | None) -> str:
+    return "null" if value is None else f'"{format(value, "f")}"'
+
+
+def _sources_text(result: ProjectResult) -> str:
+    """``, "sources": {…}`` for the sources the actuals split the year's figures by (each with
+    its 年初预算数 from the goals), or "" when they give none."""
+    spec = result.actuals.spec
+    if spec is None or not spec.budget.sources:
+        return ""
+    funds = result.project.funds
+    parts = [f'"{s.key}": {{"initial": {_amount_text(getattr(funds, s.key))}, '
+             f'"adjusted": {_amount_text(s.adjusted)}, "executed": {_amount_text(s.executed)}}}'
+             for s in spec.budget.sources]
+    return f', "sources": {{{", ".join(parts)}}}'
+
 
 
 # a tier's JSON text: an Enum's .value is slow to read, and there are a handful of tiers

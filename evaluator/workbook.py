@@ -435,6 +435,20 @@ def _actuals_project(reading: _Reading, block: Block, name: str) -> dict[str, An
             text = reading.value(grid, row, head_column, where + ("budget", key), amount=True)
             if text is not None and text not in ("—", "-", "/"):
                 budget[key] = text
+    if head_row is not None:  # 其中：当年财政拨款 …: their 全年预算数 and 全年执行数, where filled
+        for source in FUND_ROWS:
+            if source == "total" or source not in fund_rows:
+                continue
+            row, column = fund_rows[source]
+            reading.key(where + ("budget", source), grid, row, column)
+            figures = {}
+            for key in ("adjusted", "executed"):
+                text = reading.value(grid, row, heads.get(key), where + ("budget", source, key),
+                                     amount=True)
+                if text is not None and text not in ("—", "-", "/"):
+                    figures[key] = text
+            if figures:
+                budget[source] = figures
     entry["budget"] = budget
     summary_head = grid.labels(block.first)  # 实际完成情况 heads its cell
     for row in range(block.first, block.header):  # type: ignore[arg-type]

@@ -50,6 +50,10 @@ def fill(workbook_path, actuals: dict, out):
         sheet["F6"] = float(budget["executed"])
         if "initial" in budget:
             sheet["D6"] = float(budget["initial"])
+        for row, source in enumerate(("fiscal", "carryover", "other"), 7):  # the 其中 rows
+            for column, figure in (("E", "adjusted"), ("F", "executed")):
+                if figure in budget.get(source, {}):
+                    sheet[f"{column}{row}"] = float(budget[source][figure])
         sheet["F11"] = project.get("summary")
         rows = rows_by_name(sheet)
         for key, entry in project["indicators"].items():
@@ -99,6 +103,9 @@ def test_the_filled_workbook_reads_as_its_actuals_yaml_for_all_ten_projects(exam
     assert len(data["projects"]) == 10
     assert data["projects"] == expected["projects"]
     assert told(data) == told(expected)  # the one warning: 信息化建设项目's gap
+    # 城市日宣传推广's 其中：当年财政拨款 row, filled in E7:F7, read back as its budget.fiscal
+    assert data["projects"][0]["budget"]["sources"] == {
+        "fiscal": {"initial": "1102000.00", "adjusted": "1102000.00", "executed": "1036500.00"}}
     assert "自评表.xlsx:信息化建设项目!F6: warning[review.achievement_gap]" in result.stderr
     checked = run("check", folder / "goals.yaml", filled)
     assert checked.exit_code == 0 and "检查通过" in checked.stderr
@@ -481,6 +488,7 @@ def test_the_report_workbook_reads_back_as_actuals(example, tmp_path):
         # its 得分 are read as the unit's own scores (a reviewer may have edited them): the
         # same figures as the rules gave, adopted; every other figure and text as before
         assert back["total"] == first["total"] and back["self_total"] == first["total"]
+        assert back["budget"].get("sources") == first["budget"].get("sources")  # 其中 rows
         for row, original in zip(back["indicators"], first["indicators"]):
             assert row["self_score"] == original["score"]
             assert {**row, "self_score": None} == original
