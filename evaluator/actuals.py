@@ -100,7 +100,21 @@ class ActualsHeader(NamedTuple):
 
 
 _PROJECT_KEYS = frozenset(ProjectActualsSpec.model_fields)
-_BUDGET_KEYS = frozenset(BudgetSpec.model_fields) - frozenset(SOURCES)  # sources: the model
+_BUDGET_KEYS = frozenset(BudgetSpec.model_fields)
+_SOURCE_KEYS = frozenset(SourceSpec.model_fields)
+
+
+def _plain_sources(budget: dict[str, Any]) -> tuple[SourceFigures, ...]:
+    sources = []
+    for key in SOURCES:
+        source = budget.get(key)
+        if source is None:
+            continue
+        if type(source) is not dict or not source.keys() <= _SOURCE_KEYS:
+            raise NotPlain
+        sources.append(new_record(SourceFigures, (key, plain_amount(source.get("adjusted")),
+                                                  plain_amount(source.get("executed")))))
+    return tuple(sources)
 
 
 def plain_project_actuals(data: dict[str, Any]) -> ActualsHeader | None:
@@ -114,7 +128,8 @@ def plain_project_actuals(data: dict[str, Any]) -> ActualsHeader | None:
         figures = new_record(Budget, (plain_amount(budget.get("initial")),
                                       plain_amount(budget.get("adjusted"), required=True),
                                       plain_amount(budget.get("executed"), required=True),
-                                      plain_points(budget.get("score")), ()))
+                                      plain_points(budget.get("score")),
+                                      _plain_sources(budget)))
         return new_record(ActualsHeader, (figures, plain_text(data.get("summary")),
                                           plain_points(data.get("total")), indicators))
     except NotPlain:

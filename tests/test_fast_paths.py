@@ -206,12 +206,15 @@ _PROJECTS = _doubted(st.fixed_dictionaries(
               "unit": _TEXTS, "start": _DATES, "end": _DATES, "goal": _TEXTS}),
     ["name", "code", "unit", "start", "end", "goal", "funds", "indicators", "remark",
      "funds.total", "funds.fiscal", "funds.other", "funds.extra"])
+_SOURCE = st.one_of(st.none(), st.fixed_dictionaries(
+    {}, optional={"adjusted": _AMOUNTS, "executed": st.one_of(_AMOUNTS, _DOUBTFUL)}))
 _PROJECT_ACTUALS = _doubted(st.fixed_dictionaries(
     {"budget": st.fixed_dictionaries({"adjusted": _AMOUNTS, "executed": _AMOUNTS}, optional={
-        "initial": _AMOUNTS, "score": _POINTS})},
+        "initial": _AMOUNTS, "score": _POINTS, "fiscal": _SOURCE, "other": _SOURCE})},
     optional={"summary": _TEXTS, "total": _POINTS, "indicators": _ROWS}),
     ["budget", "summary", "total", "indicators", "remark", "budget.adjusted",
-     "budget.executed", "budget.initial", "budget.score", "budget.extra"])
+     "budget.executed", "budget.initial", "budget.score", "budget.extra", "budget.fiscal",
+     "budget.carryover"])
 
 
 _READERS = {"project": (goals_module.plain_project, ProjectSpec, goals_module._header_of),
@@ -250,7 +253,8 @@ _DOUBTS = ["-0", "-5", "1,000.00", " 5", "5 ", "1e5", "5.", ".5", "inf", "NaN", 
 _PROJECT = {"name": "项目", "code": "A1", "start": "2024-01-01", "end": "2024-12-31",
             "funds": {"total": "100.00", "fiscal": "50", "carryover": "0", "other": "0.00"},
             "goal": "目标", "indicators": {"产出指标": {}}}
-_ENTRY = {"budget": {"initial": "100", "adjusted": "100.00", "executed": "98.5", "score": "9.85"},
+_ENTRY = {"budget": {"initial": "100", "adjusted": "100.00", "executed": "98.5", "score": "9.85",
+                    "fiscal": {"adjusted": "60", "executed": "58.50"}},
           "summary": "完成", "total": "90.00", "indicators": {"指标": "3次"}}
 
 

@@ -76,8 +76,21 @@ def _expected(result, rules) -> dict:
                    "weight": decimal(budget.weight), "score": decimal(budget.score),
                    "rule_score": decimal(budget.rule_score),
                    "self_score": decimal(budget.self_score), "trace": budget.trace,
-                   "flags": list(budget.flags)},
+                   "flags": list(budget.flags), **_sources(result)},
         "indicators": rows}
+
+
+def _sources(result) -> dict:
+    """budget.sources, only where the actuals split the year's figures."""
+    spec, funds = result.actuals.spec, result.project.funds
+    if spec is None or not spec.budget.sources:
+        return {}
+    def amount(value):
+        return None if value is None else format(value, "f")
+
+    return {"sources": {s.key: {"initial": amount(getattr(funds, s.key)),
+                                "adjusted": amount(s.adjusted), "executed": amount(s.executed)}
+                        for s in spec.budget.sources}}
 
 
 def _check_lines(evaluation) -> None:

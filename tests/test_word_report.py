@@ -126,7 +126,7 @@ def test_each_project_has_its_form_as_a_word_table(document):
                       ("continue", "restart"), ("continue", "continue"), ("continue", None)]
     funds = next(t for t in document.tables if t.rows[0].cells[1].text == "年初预算数")
     assert [c.text for c in funds.rows[2].cells] == [
-        "其中：当年财政拨款", "1,102,000.00", "", "", "—", "—", "—"]
+        "其中：当年财政拨款", "1,102,000.00", "1,102,000.00", "1,036,500.00", "—", "—", "—"]
 
 
 def test_the_same_input_gives_the_same_bytes(report_bytes, tmp_path):
