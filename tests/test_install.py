@@ -83,12 +83,13 @@ def test_evaluate_runs_from_a_fresh_venv(wheel, tmp_path):
 
 def test_the_readme_documents_every_key_the_inputs_accept():
     """Issue 18: the README's input section names each key of goals.yaml and actuals.yaml."""
-    from evaluator.actuals import ActualSpec, ActualsSpec, BudgetSpec, ProjectActualsSpec
+    from evaluator.actuals import (ActualSpec, ActualsSpec, BudgetSpec, ProjectActualsSpec,
+                                   SourceSpec)
     from evaluator.goals import FundsSpec, GoalsSpec, IndicatorSpec, ProjectSpec
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Input formats in brief"):readme.index("Every scalar is read")]
     for model in (GoalsSpec, ProjectSpec, FundsSpec, IndicatorSpec, ActualsSpec,
-                  ProjectActualsSpec, BudgetSpec, ActualSpec):
+                  ProjectActualsSpec, BudgetSpec, SourceSpec, ActualSpec):
         for key in model.model_fields:
             assert f"`{key}`" in section, f"{model.__name__}.{key} is not in the README"
