@@ -12,7 +12,8 @@ from pydantic_core import PydanticCustomError
 from .diagnostics import Diagnostic, Position, error
 from .schema import (CENT, ExactDecimal, Money, NotPlain, Strict, Year,
                      plain_amount, plain_points, plain_text, validate, validate_part)
-from .source import Document, new_record, value_at
+from .inputs import value_at
+from .source import Document, new_record
 
 
 

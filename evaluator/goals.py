@@ -12,7 +12,8 @@ from pydantic import BeforeValidator, Field
 from .diagnostics import Diagnostic, Position, error
 from .schema import (Money, NotPlain, Strict, Year, plain_amount, plain_date,
                      plain_text, validate, validate_part)
-from .source import Document, new_record, value_at
+from .inputs import value_at
+from .source import Document, new_record
 
 
 

@@ -253,3 +253,22 @@ def read_one(path: str | Path, role: str) -> tuple[LoadedDocument, list[Diagnost
     with Inputs([Source(str(path), role, str(path), PROJECTS)]) as inputs:
         return inputs.documents()[0]
 
+
+def value_at(data: Any, path: tuple[Any, ...], default: Any = None) -> Any:
+    """The value at a path of keys and list indexes in loaded data, or ``default``."""
+    for step in path:
+        if isinstance(data, dict) and step in data:
+            data = data[step]
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            return default
+    return data
+
+
+_ABSENT = object()
+
+
+def has_path(data: Any, path: tuple[Any, ...]) -> bool:
+    """Whether loaded data holds a value (None included) at the path: a document's ``has``."""
+    return value_at(data, path, _ABSENT) is not _ABSENT

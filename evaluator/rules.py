@@ -19,7 +19,8 @@ from .diagnostics import Diagnostic, Position, error
 from .expression import Tier
 from .resources import DEFAULT_RULES, resource_dir
 from .schema import Advised, ExactDecimal, Strict, validate
-from .source import Document, load_document, value_at
+from .inputs import value_at
+from .source import Document, load_document
 from .weights import split_pro_rata
 
 

@@ -18,7 +18,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, error
-from .source import THOUSANDS_GROUP, Document, value_at, whole_unicode
+from .inputs import value_at
+from .source import THOUSANDS_GROUP, Document, whole_unicode
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterator, Sequence
 import ryml
 
 from .diagnostics import Diagnostic, Position, error, warning
-from .inputs import Entries
+from .inputs import Entries, has_path
 from .internals import buffer_address, die_with_parent
 
 
@@ -655,26 +655,11 @@ class Document(Entries):
         return self.locator.line(number) if self.locator is not None else None
 
     def has(self, path: tuple[Any, ...]) -> bool:
-        return value_at(self.data, path, _MISSING) is not _MISSING
-
-
-_MISSING = object()
+        return has_path(self.data, path)
 
 # A named tuple built from a tuple of all its fields, without its generated __new__ (a Python
 # function with defaults): a province builds millions of rows, at 0.10 µs each instead of 0.28.
 new_record = tuple.__new__
-
-
-def value_at(data: Any, path: tuple[Any, ...], default: Any = None) -> Any:
-    """The value at a path of keys and list indexes in loaded data, or ``default``."""
-    for step in path:
-        if isinstance(data, dict) and step in data:
-            data = data[step]
-        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
-            data = data[step]
-        else:
-            return default
-    return data
 
 
 # ---- reading ------------------------------------------------------------------------------

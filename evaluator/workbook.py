@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .diagnostics import CellPosition, Diagnostic, error, warning
-from .inputs import PROJECTS, Entries
+from .inputs import PROJECTS, Entries, has_path
 from .join import indicator_keys
 from .importing.workbook import value_text  # a value as Excel shows it
 
@@ -63,15 +63,7 @@ class WorkbookDocument(Entries):
         return None
 
     def has(self, path: tuple[Any, ...]) -> bool:
-        data = self.data
-        for step in path:
-            if isinstance(data, dict) and step in data:
-                data = data[step]
-            elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
-                data = data[step]
-            else:
-                return False
-        return True
+        return has_path(self.data, path)
 
     def excerpt(self, position: Any) -> tuple[str, str, int] | None:
         """The cell's text as shown, under its address."""

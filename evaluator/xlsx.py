@@ -9,7 +9,6 @@ import datetime as dt
 import io
 import re
 import weakref
-import zipfile
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -335,20 +334,12 @@ def _deterministic(data: bytes, cached: dict[int, dict[str, Decimal | None]] | N
                    ) -> bytes:
     """openpyxl stamps the save time into docProps/core.xml and the ZIP entries; fix both.
     ``cached``: the values of formulas, by sheet (counted from 0) and cell."""
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
-            sheet = _SHEET_PART.fullmatch(info.filename)
-            if cached and sheet and int(sheet.group(1)) - 1 in cached:
-                content = with_cached_values(content, cached[int(sheet.group(1)) - 1])
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, content)
-    return out.getvalue()
+    from .packages import fixed_package
+
+    def with_values(name: str, content: bytes) -> bytes:
+        sheet = _SHEET_PART.fullmatch(name)
+        if cached and sheet and int(sheet.group(1)) - 1 in cached:
+            return with_cached_values(content, cached[int(sheet.group(1)) - 1])
+        return content
+
+    return fixed_package(data, with_values)
