@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, NamedTuple
@@ -10,8 +11,8 @@ from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import (CENT, ExactDecimal, Money, NotPlain, Strict, Year,
-                     plain_amount, plain_points, plain_text, validate, validate_part)
+from .schema import (CENT, ExactDecimal, Money, NotPlain, Strict, Year, plain_amount,
+                     plain_points, plain_text, plain_year, validate, validate_part)
 from .inputs import value_at
 from .source import Document, new_record
 
@@ -149,7 +150,7 @@ class Actual(NamedTuple):
     """One row of actuals.yaml (a named tuple, like goals.Indicator, for the same reason)."""
 
     key: str  # as written: a level-3 name, or "二级/三级"
-    spec: "ActualSpec | TextActual"
+    spec: "ActualSpec | TextActual | PlainActual"
     document: Document
     project: tuple  # its project's path in the document: ("projects", 项目)
     long_form: bool
@@ -235,8 +236,8 @@ class Actuals:
 class TextActual(NamedTuple):
     """A row that is all text: the short form ``指标: 3.5次``, or a long form with nothing but
     ``actual``, ``reason``, ``measures`` and ``evidence``. Text needs no validation beyond being
-    text, so such rows skip a model's cost; a row with a number in it (分值, 得分) is validated
-    as an ``ActualSpec``."""
+    text, so such rows skip a model's cost; a row with a number in it (分值, 得分) is a
+    ``PlainActual`` when the number is plainly written, else validated as an ``ActualSpec``."""
 
     actual: str
     reason: str | None = None
@@ -245,30 +246,88 @@ class TextActual(NamedTuple):
     weight = score = None  # not fields: such a row has neither
 
 
+class PlainActual(NamedTuple):
+    """A row with a 分值 or 得分 written plainly (digits, two decimals at most, 100 at most):
+    read as ``ActualSpec`` reads it, without the model. Most rows of a 自评表 carry their 分值."""
+
+    actual: str
+    weight: Decimal | None
+    score: Decimal | None
+    reason: str | None
+    measures: str | None
+    evidence: str | None
+
+
 _TEXT_KEYS = frozenset({"actual", "reason", "measures", "evidence"})
+_PLAIN_KEYS = _TEXT_KEYS | {"weight", "score"}
 
 
 def _text_or_none(value: Any) -> bool:
     return value is None or type(value) is str
 
 
-def text_actual(entry: dict[str, Any]) -> TextActual | None:
-    """The row as a TextActual when it is one (what ``ActualSpec`` would accept, all text),
-    else None."""
+def _texts(entry: dict[str, Any], keys: frozenset[str]) -> tuple | None:
+    """(actual, reason, measures, evidence) of a row with no key but ``keys``, all of them
+    text (``actual`` given), else None."""
     actual = entry.get("actual")
-    if type(actual) is not str or not entry.keys() <= _TEXT_KEYS:
+    if type(actual) is not str or not entry.keys() <= keys:
         return None
     reason, measures, evidence = entry.get("reason"), entry.get("measures"), entry.get("evidence")
     if _text_or_none(reason) and _text_or_none(measures) and _text_or_none(evidence):
-        return new_record(TextActual, (actual, reason, measures, evidence))
+        return actual, reason, measures, evidence
     return None
 
 
-_LONG_FORMS = TypeAdapter(dict[str, ActualSpec])
+def text_actual(entry: dict[str, Any]) -> TextActual | None:
+    """The row as a TextActual when it is one (what ``ActualSpec`` would accept, all text),
+    else None."""
+    texts = _texts(entry, _TEXT_KEYS)
+    return None if texts is None else new_record(TextActual, texts)
+
+
+def plain_actual(entry: dict[str, Any]) -> PlainActual | None:
+    """The row as a PlainActual when it is one, else None (the model then reads it)."""
+    texts = _texts(entry, _PLAIN_KEYS)
+    if texts is None:
+        return None
+    actual, reason, measures, evidence = texts
+    try:
+        return new_record(PlainActual, (actual, plain_points(entry.get("weight")),
+                                        plain_points(entry.get("score")), reason, measures,
+                                        evidence))
+    except NotPlain:
+        return None
+
+
+@functools.cache
+def _long_forms() -> TypeAdapter[dict[str, ActualSpec]]:
+    """Rows written as {actual: …} that are not plain, validated in one call. Built when a
+    run first meets one: a validator built as the module is imported cost every run 15 ms."""
+    return TypeAdapter(dict[str, ActualSpec])
+
+
+_HEADER_KEYS = frozenset(ActualsSpec.model_fields)
+
+
+def plain_actuals_header(data: Any) -> ActualsSpec | None:
+    """The header of a file that is plainly valid, as ``ActualsSpec`` reads it (built without
+    validation); None for any other. A clean run then builds no validator at all."""
+    if type(data) is not dict or not data.keys() <= _HEADER_KEYS:
+        return None
+    year, projects = data.get("year"), data.get("projects")
+    if type(projects) is not dict or not all(type(key) is str for key in projects):
+        return None
+    try:
+        return ActualsSpec.model_construct(year=None if year is None else plain_year(year),
+                                           projects=projects)
+    except NotPlain:
+        return None
 
 
 def read_actuals_header(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
-    spec, diagnostics = validate(ActualsSpec, document)
+    spec, diagnostics = plain_actuals_header(document.data), []
+    if spec is None:
+        spec, diagnostics = validate(ActualsSpec, document)
     if spec is None:
         projects = document.data.get("projects") if isinstance(document.data, dict) else None
         if not isinstance(projects, dict) or not all(isinstance(k, str) for k in projects):
@@ -347,7 +406,7 @@ def _rows(entries: dict[str, Any], document: Document, where: tuple
             append(new_record(Actual, (key, row, document, where, False)))
             continue
         if type(entry) is dict:
-            row = text_actual(entry)
+            row = text_actual(entry) or plain_actual(entry)
             if row is not None:
                 append(new_record(Actual, (key, row, document, where, True)))
                 continue
@@ -357,7 +416,7 @@ def _rows(entries: dict[str, Any], document: Document, where: tuple
     validated: dict[str, ActualSpec] = {}
     if to_validate:
         try:
-            validated = _LONG_FORMS.validate_python(to_validate)
+            validated = _long_forms().validate_python(to_validate)
         except ValidationError:
             pass
     for place, key, entry in later:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 from pydantic import BeforeValidator, Field
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import (Money, NotPlain, Strict, Year, plain_amount, plain_date,
+from .schema import (Money, NotPlain, Strict, Year, plain_amount, plain_date, plain_year,
                      plain_text, validate, validate_part)
 from .inputs import value_at
 from .source import Document, new_record
@@ -223,10 +223,33 @@ def _long_form(entry: Any, document: Document, at: tuple
     return validate_part(IndicatorSpec, entry, document, at)
 
 
+_HEADER_KEYS = frozenset(GoalsSpec.model_fields)
+
+
+def plain_goals_header(data: Any) -> GoalsSpec | None:
+    """The header of a file that is plainly valid, as ``GoalsSpec`` reads it (built without
+    validation); None for any other. A clean run then builds no validator at all."""
+    if type(data) is not dict or not data.keys() <= _HEADER_KEYS:
+        return None
+    funds_unit, projects = data.get("funds_unit", "元"), data.get("projects")
+    if type(funds_unit) is not str or funds_unit not in ("元", "万元") or (
+            type(projects) is not list or not projects):
+        return None
+    try:
+        return GoalsSpec.model_construct(
+            year=plain_year(data.get("year")), department=plain_text(data.get("department")),
+            unit=plain_text(data.get("unit"), required=True), funds_unit=funds_unit,
+            projects=projects)
+    except NotPlain:
+        return None
+
+
 def read_goals_header(document: Document) -> tuple[Goals | None, list[Diagnostic]]:
     """The header; when it is in error but its projects are a list, a header to check them
     with (``checking_only``); None when not even that."""
-    spec, diagnostics = validate(GoalsSpec, document)
+    spec, diagnostics = plain_goals_header(document.data), []
+    if spec is None:
+        spec, diagnostics = validate(GoalsSpec, document)
     data = document.data
     if spec is None:
         projects = data.get("projects") if isinstance(data, dict) else None

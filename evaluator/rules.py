@@ -8,7 +8,7 @@ single options; mappings merge key by key, lists are replaced whole.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -238,6 +238,7 @@ class RuleSet(Strict):
 class LoadedRules:
     rules: RuleSet | None
     documents: tuple[Document, ...]  # every file read, for excerpts in messages
+    data: Any = field(default=None, repr=False, compare=False)  # as validated, merged
 
 
 @dataclass(frozen=True, eq=False)
@@ -340,8 +341,10 @@ def _merge(base: Any, override: Any) -> Any:
     return override
 
 
-def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagnostic]]:
-    """Load a shipped rule set by name or a file, following ``extends:`` chains."""
+def load_rules(reference: str = DEFAULT_RULES, *, saved: bool = True
+               ) -> tuple[LoadedRules, list[Diagnostic]]:
+    """Load a shipped rule set by name or a file, following ``extends:`` chains. ``saved``:
+    data that is a shipped rule set's, to the byte, is taken as validated (saved_rules.py)."""
     documents: list[Document] = []
     seen: set[Path] = set()
     current: str | None = reference
@@ -391,9 +394,15 @@ def load_rules(reference: str = DEFAULT_RULES) -> tuple[LoadedRules, list[Diagno
     if _first_holding(documents, ("budget", "weight")) < _first_holding(
             documents, ("weights", "categories")):
         merged = _categories_fill(merged)
+    if saved:
+        from .saved_rules import saved_rule_set
+
+        rules = saved_rule_set(merged)
+        if rules is not None:
+            return LoadedRules(rules, tuple(documents), merged), []
     combined = _Layered(documents[0].path, merged, tuple(documents))
     rules, problems = validate(RuleSet, combined)  # type: ignore[arg-type]
-    return LoadedRules(rules, tuple(documents)), [_as_rules_error(d) for d in problems]
+    return LoadedRules(rules, tuple(documents), merged), [_as_rules_error(d) for d in problems]
 
 
 def _first_holding(documents: list[Document], path: tuple[str, ...]) -> int:
@@ -420,11 +429,11 @@ def describe(rules: RuleSet) -> list[tuple[str, str, str, Any]]:
 
     rows = []
     data = rules.model_dump(mode="json")
-    for dotted, field in described_fields(RuleSet):
+    for dotted, option in described_fields(RuleSet):
         value: Any = data
         for part in dotted.split("."):
             value = value.get(part) if isinstance(value, dict) else None
-        rows.append((dotted, field.title or "", field.description or "", value))
+        rows.append((dotted, option.title or "", option.description or "", value))
     return rows
 
 

@@ -150,6 +150,13 @@ def _year(value: Any) -> Any:
 Year = Annotated[int, BeforeValidator(_year)]
 
 
+def plain_year(value: Any) -> int:
+    """A year from 1990 to 2100 in four ASCII digits (the bounds the files' headers set)."""
+    if type(value) is str and len(value) == 4 and _digits(value) and 1990 <= int(value) <= 2100:
+        return int(value)
+    raise NotPlain
+
+
 
 def _unwrap(annotation: Any) -> Any:
     """The model or container inside Optional/Annotated."""

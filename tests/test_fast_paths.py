@@ -6,8 +6,11 @@
   qualitative scorer remembers the tier it judged for each actual: the outcome of a row must
   not depend on which rows were scored before it.
 - An outcome's trace is written when first read, and is the same text whenever it is read.
+- A row whose 分值 and 得分 are plainly written is read without pydantic (``plain_actual``),
+  as ``ActualSpec`` reads it.
 - A project's header that is plainly valid is read without a model (``plain_project``,
-  ``plain_project_actuals``): whenever it takes that path, the model accepts the same data
+  ``plain_project_actuals``), and so is each file's header (``plain_goals_header``,
+  ``plain_actuals_header``): whenever it takes that path, the model accepts the same data
   and reads the same values, to the last digit of every amount.
 """
 
@@ -23,8 +26,9 @@ from pydantic import ValidationError
 from evaluator import actuals as actuals_module
 from evaluator import expression, scoring
 from evaluator import goals as goals_module
-from evaluator.actuals import ActualSpec, ProjectActualsSpec, TextActual, text_actual
-from evaluator.goals import ProjectSpec
+from evaluator.actuals import (ActualSpec, ActualsSpec, PlainActual, ProjectActualsSpec,
+                               TextActual, plain_actual, text_actual)
+from evaluator.goals import GoalsSpec, ProjectSpec
 from evaluator.scoring import compile_target, score_row
 
 BOUNDED = settings(max_examples=300, deadline=None)
@@ -43,19 +47,46 @@ _text_rows = st.fixed_dictionaries(  # mostly rows of text, now and then with so
               "score": _values, "note": st.text(max_size=2)})
 
 
-@BOUNDED
-@given(st.one_of(st.dictionaries(_keys, _values, max_size=6), _text_rows))
-def test_a_text_row_is_what_the_model_reads(entry):
-    plain = text_actual(entry)
-    if plain is None:
-        return
-    assert isinstance(plain, TextActual)
+def _accepted(model, data):
+    """What the model reads of data a shortcut read: it must accept it."""
     try:
-        spec = ActualSpec.model_validate(entry)
+        return model.model_validate(data)
     except ValidationError as problem:  # pragma: no cover - the property failing
-        raise AssertionError(f"read as text, refused by the model: {entry!r}") from problem
-    for field in ("actual", "weight", "score", "reason", "measures", "evidence"):
-        assert getattr(plain, field) == getattr(spec, field), field
+        raise AssertionError(f"read by a shortcut, refused by the model: {data!r}") from problem
+
+
+_numbered_rows = st.fixed_dictionaries(  # rows with a 分值 or 得分, as plain or not as they come
+    {"actual": st.one_of(st.text(max_size=4), _values)},
+    optional={"weight": st.one_of(st.integers(0, 120).map(str), st.sampled_from(
+        ["0.00", "5.5", "99.99", "100.00", "16.67", "007", "100.01", "3.333", "-0", " 5", "1e1",
+         "١٢", "5.", ".5", ""]), _values),
+        "score": st.one_of(st.integers(0, 100).map(str), _values),
+        "reason": st.one_of(st.none(), st.text(max_size=4), _values),
+        "measures": st.text(max_size=4), "note": st.text(max_size=2)})
+
+
+@BOUNDED
+@given(st.one_of(st.dictionaries(_keys, _values, max_size=6), _text_rows, _numbered_rows))
+def test_a_text_or_plain_row_is_what_the_model_reads(entry):
+    for reader, kind in ((text_actual, TextActual), (plain_actual, PlainActual)):
+        plain = reader(entry)
+        if plain is None:
+            continue
+        assert isinstance(plain, kind)
+        spec = _accepted(ActualSpec, entry)
+        for field in ("actual", "weight", "score", "reason", "measures", "evidence"):
+            # repr: 5 and 5.00 differ
+            assert repr(getattr(plain, field)) == repr(getattr(spec, field)), field
+
+
+def test_a_row_with_a_plain_weight_is_read_without_the_model():
+    row = plain_actual({"actual": "3次", "weight": "5", "score": "4.5", "reason": "天气"})
+    assert row == ("3次", Decimal("5.00"), Decimal("4.50"), "天气", None, None)
+    assert str(row.weight) == "5.00"
+    for doubtful in ({"actual": "3次", "weight": "-0"}, {"actual": "3次", "weight": "100.01"},
+                     {"actual": "3次", "weight": "3.333"}, {"actual": "3次", "score": "1,0"},
+                     {"actual": 3, "weight": "5"}, {"actual": "3次", "weight": "5", "x": "1"}):
+        assert plain_actual(doubtful) is None, doubtful
 
 
 def test_rows_with_numbers_are_left_to_the_model():
@@ -227,10 +258,7 @@ def _read_as_the_model_reads(kind, data):
     plain = reader(data)
     if plain is None:
         return
-    try:
-        spec = model.model_validate(data)
-    except ValidationError as problem:  # pragma: no cover - the property failing
-        raise AssertionError(f"read as plain, refused by the model: {data!r}") from problem
+    spec = _accepted(model, data)
     assert repr(plain) == repr(header(spec)), data  # repr: 5 and 5.00 differ
 
 
@@ -275,6 +303,28 @@ def test_each_doubtful_field_is_read_as_the_model_reads_it(kind, entry):
         _read_as_the_model_reads(kind, changed)
 
 
+_GOALS_HEADER = {"year": "2024", "department": "某委", "unit": "某中心", "funds_unit": "元",
+                 "projects": [{"name": "项目"}]}
+_ACTUALS_HEADER = {"year": "2024", "projects": {"项目": {}}}
+_HEADER_DOUBTS = _DOUBTS + ["1989", "1990", "2100", "2101", "０２４", "２０２４", " 2024", "万元",
+                            "千元", [{}], {"项目": {}}, {3: {}}]
+
+
+@pytest.mark.parametrize("reader, model, header", [
+    (goals_module.plain_goals_header, GoalsSpec, _GOALS_HEADER),
+    (actuals_module.plain_actuals_header, ActualsSpec, _ACTUALS_HEADER)])
+def test_a_plain_file_header_is_what_the_model_reads(reader, model, header):
+    assert reader(header) is not None
+    changes = [{**header, key: value} for key in [*header, "remark"] for value in _HEADER_DOUBTS]
+    changes += [{k: v for k, v in header.items() if k != key} for key in header]
+    for data in changes:
+        plain = reader(data)
+        if plain is None:
+            continue
+        spec = _accepted(model, data)
+        assert repr(dict(plain)) == repr(dict(spec)), data
+
+
 def test_the_shipped_example_is_read_without_a_model():
     """The fast path is the common one: every project of a clean unit takes it."""
     from pathlib import Path
@@ -285,6 +335,10 @@ def test_the_shipped_example_is_read_without_a_model():
     entries, _ = load_document(root / "actuals.yaml")
     assert all(goals_module.plain_project(p) for p in goals.data["projects"])
     assert all(actuals_module.plain_project_actuals(p) for p in entries.data["projects"].values())
+    assert goals_module.plain_goals_header(goals.data) is not None
+    assert actuals_module.plain_actuals_header(entries.data) is not None
+    assert all(type(row) is not dict or actuals_module.text_actual(row) or plain_actual(row)
+               for p in entries.data["projects"].values() for row in p["indicators"].values())
 
 
 def test_an_amount_too_large_is_told_as_the_number_it_must_stay_below():
