@@ -60,7 +60,7 @@ def stages(goals: str, actuals: str, top: int = 0) -> tuple[list[tuple[str, floa
         middle = time.perf_counter()
         if result is None:
             break
-        lines.append(project_line(result, rules))
+        lines.append(project_line(result, rules, run.memo))
         scoring, rendering = scoring + middle - start, rendering + time.perf_counter() - middle
     clock += [("reading and scoring the projects" + (" (profiled)" if profile else ""), scoring),
               ("writing each project's JSON line", rendering)]

@@ -10,7 +10,6 @@ import pytest
 
 from benchmarks.generate import generate
 from evaluator.run import load_rule_set
-from evaluator.parser import parse_structure
 from evaluator.vocabulary import Lexicon
 
 
@@ -34,8 +33,7 @@ def unique_strings(unit_targets) -> list[str]:
 
 
 def _read_all(strings: list[str]) -> None:
-    """Every string through a fresh lexicon and an empty parse cache: a run's cold start."""
-    parse_structure.cache_clear()
+    """Every string through a fresh lexicon (nothing read yet): a run's cold start."""
     lexicon = Lexicon(load_rule_set()[0].vocabulary)
     for text in strings:
         lexicon.read(text)

@@ -19,6 +19,7 @@ from .diagnostics import Diagnostic, Position, error, warning
 from .expression import Comparison, Expression, FreeText, Tier
 from .goals import Goals, Indicator, Project, ProjectRows
 from .join import join_indicators
+from .memo import Memo
 from .parser import ExpressionError
 from .review import admissible, review_budget_score, review_project, review_row
 from .rules import RuleSet
@@ -209,19 +210,19 @@ def check_level1(project: Project | ProjectRows, rules: RuleSet) -> list[Diagnos
 
 
 class Scorers:
-    """The compiled targets of a run, by target text and direction."""
+    """The compiled targets of a run, by target text and direction (kept in the run's memo)."""
 
-    def __init__(self, rules: RuleSet, year: int):
+    def __init__(self, rules: RuleSet, year: int, memo: Memo | None = None):
         self.rules, self.year = rules, year
-        self._compiled: dict[tuple[str, str | None], Scorer] = {}
+        self.memo = Memo() if memo is None else memo
+        self._compiled: dict[tuple[str, str | None], Scorer] = self.memo.compiled
 
     def of(self, text: str, direction: str | None, target: Expression) -> Scorer:
         key = (text, direction)
         scorer = self._compiled.get(key)
         if scorer is None:
-            scorer = compile_target(target, self.rules, year=self.year, direction=direction)
-            if len(self._compiled) < 200_000:
-                self._compiled[key] = scorer
+            scorer = self._compiled[key] = compile_target(
+                target, self.rules, year=self.year, direction=direction, memo=self.memo)
         return scorer
 
 
@@ -239,23 +240,24 @@ def _finding_diagnostic(finding: Finding, indicator: Indicator, actual: Actual |
 
 
 def score_project(project: Project, project_actuals: ProjectActuals, rules: RuleSet,
-                  lexicon: Lexicon, year: int, scores: dict[tuple, Outcome] | None = None,
-                  allocations: dict[tuple, Allocation] | None = None,
-                  scorers: "Scorers | None" = None) -> tuple[ProjectResult, list[Diagnostic]]:
+                  lexicon: Lexicon, year: int, scorers: Scorers | None = None
+                  ) -> tuple[ProjectResult, list[Diagnostic]]:
     """Score one project: join its rows to their actuals, give each its 分值, score the rows
-    and the budget row, add them up by category, review the totals. ``scores`` memoizes
-    outcomes by (target, actual, weight, direction), ``allocations`` the 分值 of a project's
-    shape and ``scorers`` the compiled targets: a unit repeats all three, and within a run they
-    depend on nothing else."""
+    and the budget row, add them up by category, review the totals. ``scorers`` compiles the
+    targets and carries the run's memo (memo.py): outcomes by (target, actual, weight,
+    direction), the 分值 of each project shape; a unit repeats all of them, and within a run
+    they depend on nothing else."""
+    if scorers is None:
+        scorers = Scorers(rules, year)
+    memo = scorers.memo
     problems: list[Diagnostic] = []
     matched, join_problems = join_indicators(project, project_actuals)
     problems += join_problems
-    allocation = _weights(project, matched, rules, {} if allocations is None else allocations)
+    allocation = _weights(project, matched, rules, memo.allocations)
     if allocation.issues:
         problems += _weight_problems(allocation, project, project_actuals, matched)
     results = _score_rows(project, project_actuals, matched, allocation.rows, rules, lexicon,
-                          {} if scores is None else scores, (scorers or Scorers(rules, year)).of,
-                          problems)
+                          memo.scores, scorers.of, problems)
     budget, budget_problems = score_budget_row(project, project_actuals, rules)
     problems += budget_problems
     result = _totalled(project, project_actuals, budget, results, allocation, rules)
@@ -274,10 +276,9 @@ def _weights(project: Project, matched: dict[int, Actual], rules: RuleSet,
     shape = (project.shape, explicit)
     allocation = allocations.get(shape)
     if allocation is None:
-        allocation = allocate([Row(i.level1, i.level2, weight)
-                               for i, weight in zip(indicators, explicit)], rules)
-        if len(allocations) < 100_000:
-            allocations[shape] = allocation
+        allocation = allocations[shape] = allocate([Row(i.level1, i.level2, weight)
+                                                    for i, weight in zip(indicators, explicit)],
+                                                   rules)
     return allocation
 
 
@@ -341,9 +342,8 @@ def _score_rows(project: Project, project_actuals: ProjectActuals, matched: dict
         key = (target_text, spec.actual, weight, indicator.direction)
         outcome = scores.get(key)
         if outcome is None:
-            outcome = scorer_of(target_text, indicator.direction, target)(value, weight)
-            if len(scores) < 500_000:
-                scores[key] = outcome
+            outcome = scores[key] = scorer_of(target_text, indicator.direction, target)(value,
+                                                                                        weight)
         rejected = self_score is not None and not admissible(self_score, weight, outcome.tier,
                                                              rules)
         result = new_record(IndicatorResult, (indicator, actual, target, value, weight, outcome,

@@ -37,15 +37,10 @@ PERCENT_UNITS = {"%": Decimal(1), "百分比": Decimal(1), "‰": Decimal("0.1")
 SAME_UNITS = {"个百分点": "百分点"}
 
 
-_UNIT_SCALES: dict[str, tuple[Decimal | None, str]] = {}
-
-
 def unit_scale(unit: str) -> tuple[Decimal | None, str]:
     """(factor, base unit) of a unit as written: 万人次 → (10⁴, 人次), ‰ → (0.1, %), 次 → (None,
-    次). Remembered by unit: a province has millions of quantities and a few hundred units."""
-    known = _UNIT_SCALES.get(unit)
-    if known is not None:
-        return known
+    次). Worked out when a target is compiled and when a target first meets an actual's unit;
+    the run remembers the factors (memo.py), not this."""
     found: tuple[Decimal | None, str] = (None, unit)
     if unit in PERCENT_UNITS:
         found = (PERCENT_UNITS[unit], "%")
@@ -56,8 +51,6 @@ def unit_scale(unit: str) -> tuple[Decimal | None, str]:
             if unit.startswith(prefix):  # 25万人次 → 人次; a lone 万 → a plain number
                 found = (factor, unit[len(prefix):])
                 break
-    if len(_UNIT_SCALES) < 10_000:
-        _UNIT_SCALES[unit] = found
     return found
 
 

@@ -105,9 +105,10 @@ def _json(job: Rendering) -> Chunks:
     if job.jobs > 1:
         from .parallel import rendered_in_parallel
 
-        lines = rendered_in_parallel(run, partial(project_line, rules=rules), job.jobs)
+        lines = rendered_in_parallel(run, partial(project_line, rules=rules, memo=run.memo),
+                                     job.jobs)
     else:
-        lines = _numbered(project_line(r, rules) for r in run.results())
+        lines = _numbered(project_line(r, rules, run.memo) for r in run.results())
     return json_chunks(rules, run.goals, job.progress(lines, total), run.sorted_diagnostics)
 
 

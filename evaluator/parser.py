@@ -59,15 +59,9 @@ class _Invalid(Exception):
         self.code, self.message, self.token, self.hint = code, message, token, hint
 
 
-_OPERATORS: dict[str, Operator] = {}  # by terminal name, learnt as met
-
-
 def _operator_of(token: Token) -> Operator:
     """The operator a sign, word or suffix stands for, by its terminal's name (GE_WORD: ≥)."""
-    operator = _OPERATORS.get(token.type)
-    if operator is None:
-        operator = _OPERATORS[token.type] = Operator[token.type.partition("_")[0]]
-    return operator
+    return Operator[token.type.partition("_")[0]]
 
 
 def _number(token: Token) -> Decimal:
@@ -308,9 +302,9 @@ def _said_at_end(text: str) -> Comparison | Range | DateTerm | None:
     return None
 
 
-@lru_cache(maxsize=65536)
 def parse_structure(text: str) -> Phrase | Comparison | Range | DateTerm | ExpressionError:
-    """Parse one string. Words stay a ``Phrase``; the vocabulary reads them."""
+    """Parse one string. Words stay a ``Phrase``; the vocabulary reads them (and the run
+    remembers what it read: ``Lexicon.texts``, a table of memo.py's)."""
     normalized = normalize(text)
     body = normalized.rstrip(_CLOSING).lstrip()
     lead = len(normalized) - len(normalized.lstrip())

@@ -22,12 +22,14 @@ from .diagnostics import Diagnostic, format_diagnostic
 from .evaluation import Evaluation, IndicatorResult, ProjectResult
 from .goals import Goals, written_keys
 from .rules import RuleSet
-from .expression import kind_of
+from .expression import Tier, kind_of
 from .resources import resource_dir
 from .scoring import round_half_up
 
 if TYPE_CHECKING:
     import jinja2
+
+    from .memo import Memo
 
 FLAG_LABELS = {"overachieved": "超额完成", "over_budget": "超预算执行"}
 
@@ -682,23 +684,14 @@ def _sources_text(result: ProjectResult) -> str:
 
 
 
-# a tier's JSON text: an Enum's .value is slow to read, and there are a handful of tiers
-_TIER_TEXTS: dict[Any, str] = {None: "null"}
-
-
-# The part of a row from "kind" to "flags" is the same for every row scored the same way: by
-# the same outcome (a run's outcomes are memoized: a province's 250 000 rows have some 16 000)
-# at the same weight, with no score of the unit's own. Weights are written to the cent, so
-# equal weights print alike.
-_SCORED: dict[Any, tuple[Decimal, str]] = {}
+# a tier's JSON text: an Enum's .value is slow to read
+_TIER_TEXTS: dict[Any, str] = {None: "null", **{t: encode_basestring(t.value) for t in Tier}}
 
 
 def _scored_text(r: IndicatorResult, text: Callable[[str], str]) -> str:
     own, tier, flags, target = r.self_score, r.tier, r.flags, r.target
     own_text = "null" if own is None else f'"{str(own)}"'
-    tier_text = _TIER_TEXTS.get(tier)
-    if tier_text is None:
-        tier_text = _TIER_TEXTS[tier] = text(tier.value) if tier else "null"
+    tier_text = _TIER_TEXTS[tier]
     # weights and scores are rounded to the cent where they are made, so str() writes them
     # with their two decimals; and a number's str() holds nothing JSON escapes
     return (f'"kind": {"null" if target is None else text(kind_of(target))}, '
@@ -708,16 +701,19 @@ def _scored_text(r: IndicatorResult, text: Callable[[str], str]) -> str:
             f'"flags": [{", ".join(map(text, flags)) if flags else ""}]')
 
 
-def _rows_text(result: ProjectResult) -> str:
+def _rows_text(result: ProjectResult, scored: dict[Any, tuple[Decimal, str]]) -> str:
     """The rows of a project as JSON text, written from pieces: a province has millions of
     rows, and a dict a row handed to the encoder costs twice the time. The text is what
-    ``_DUMPS`` would write: its own string escaping, the same keys, order and separators."""
+    ``_DUMPS`` would write: its own string escaping, the same keys, order and separators.
+
+    The part of a row from "kind" to "flags" is the same for every row scored the same way: by
+    the same outcome (a run's outcomes are memoized: a province's 250 000 rows have some
+    16 000) at the same weight, with no score of the unit's own; ``scored`` keeps it by outcome
+    (the run's ``memo.row_texts``). Weights are written to the cent, so equal weights print
+    alike."""
     rows = []
     append = rows.append
     text = encode_basestring
-    scored = _SCORED
-    if len(scored) > 100_000:
-        scored.clear()
     for r in result.indicators:
         indicator, actual, outcome, weight = r.indicator, r.actual, r.outcome, r.weight
         if actual is not None:
@@ -745,10 +741,12 @@ def _rows_text(result: ProjectResult) -> str:
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-def project_line(result: ProjectResult, rules: RuleSet | None) -> str:
-    """One project of the JSON contract, as one line."""
+def project_line(result: ProjectResult, rules: RuleSet | None, memo: Memo | None = None) -> str:
+    """One project of the JSON contract, as one line (``memo``: the run's, whose row texts it
+    reads and adds to)."""
     head = _head_text(result, rules.grade(result.total) if rules else "")
-    return f'{head}, "indicators": [{_rows_text(result)}]}}'
+    scored = memo.row_texts if memo is not None else {}
+    return f'{head}, "indicators": [{_rows_text(result, scored)}]}}'
 
 
 def json_chunks(rules: RuleSet | None, goals: Goals | None,
@@ -811,6 +809,9 @@ def to_json_data(evaluation: Evaluation) -> dict[str, Any]:
 
 
 def render_json(evaluation: Evaluation) -> str:
-    lines = (project_line(r, evaluation.rules) for r in evaluation.projects)
+    from .memo import Memo
+
+    memo = Memo()
+    lines = (project_line(r, evaluation.rules, memo) for r in evaluation.projects)
     return "".join(json_chunks(evaluation.rules, evaluation.goals, lines,
                                lambda: evaluation.diagnostics))

@@ -9,7 +9,7 @@ joins their projects; the ``Run`` it gives reads, scores and lets go of one proj
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .actuals import Actuals, read_actuals_header, read_project_actuals
@@ -20,10 +20,9 @@ from .goals import Goals, Project, ProjectRows, read_goals_header, read_project,
 from .inputs import Inputs, LoadedDocument, unit_inputs
 from .internals import loaded_data_settled, loading_data
 from .join import join_indicators, join_projects
+from .memo import Memo
 from .rules import DEFAULT_RULES, RuleSet, load_rules
-from .scoring import Outcome
 from .vocabulary import Lexicon
-from .weights import Allocation
 
 
 class RulesProblem(Exception):
@@ -55,10 +54,13 @@ class Run:
     diagnostics: list[Diagnostic]
     sources: dict[str, Any]
     only: str | None = None  # --project
-    scores: dict[tuple, Outcome] = field(default_factory=dict)  # see score_project
-    allocations: dict[tuple, Allocation] = field(default_factory=dict)
+    memo: Memo | None = None  # what the run remembers (memo.py): made with the lexicon's table
     scorers: Scorers | None = None  # made with the goals' year, on the first project
     releases_read_data: bool = True  # a project's raw data is let go once it is scored
+
+    def __post_init__(self) -> None:
+        if self.memo is None:
+            self.memo = Memo(self.lexicon)
 
     @property
     def checking_only(self) -> bool:
@@ -95,11 +97,11 @@ class Run:
         if (project is not None and project_actuals is not None
                 and project_actuals.spec is not None and not self.checking_only):
             if self.scorers is None:
-                self.scorers = Scorers(self.rules, goals.year)
+                self.scorers = Scorers(self.rules, goals.year, self.memo)
             result, problems = score_project(project, project_actuals, self.rules,
-                                             self.lexicon, goals.year, self.scores,
-                                             self.allocations, self.scorers)
+                                             self.lexicon, goals.year, self.scorers)
             self.diagnostics += problems
+            self.memo.settle()  # type: ignore[union-attr]
         elif rows is not None:  # nothing to score against: still check the targets
             for indicator in rows.indicators:
                 self.diagnostics += parse_target(indicator, self.lexicon)[1]

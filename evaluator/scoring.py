@@ -19,6 +19,7 @@ from typing import Any, Callable
 from .expression import (Comparison, DatePoint, DateTerm, Event, Expression, FreeText, Operator,
                          Quantity, Range, State, Tier, TierWord, Trend, format_date,
                          format_expression, format_number, is_quantitative, unit_scale)
+from .memo import Memo
 from .rules import RuleSet
 from .schema import CENT
 
@@ -114,17 +115,15 @@ def _unit_mismatch(target: Quantity, actual: Quantity) -> Outcome:
 _UNSEEN = object()
 
 Factors = tuple[dict[str, Decimal | bool | None], Callable[[str], Decimal | bool | None]]
-_FACTORS_BY_UNIT: dict[str, Factors] = {}
-_ROUNDED: dict[Decimal, Decimal] = {}  # each weight to 0.01: a province has a few hundred
 
 
-def _unit_factors(unit: str) -> Factors:
+def _unit_factors(unit: str, memo: Memo) -> Factors:
     """By the unit an actual is written in, the factor that brings its value into the base unit
     of a target written in ``unit`` (None: as it is; False: the units disagree), and how to
     learn a unit not yet seen. A bare actual (3.5) is read in the target's unit; a bare scale
     (25万) or a target without unit compares plain numbers. Shared by every target in that
-    unit: a province has a million targets and a few hundred units."""
-    known = _FACTORS_BY_UNIT.get(unit)
+    unit: a province has a million targets and a few hundred units (the run's memo keeps them)."""
+    known = memo.unit_factors.get(unit)
     if known is not None:
         return known
     factor, base = unit_scale(unit)
@@ -135,21 +134,13 @@ def _unit_factors(unit: str) -> Factors:
         return _remember(factors, unit,
                          False if base and a_base and base != a_base else a_factor)
 
-    known = factors, learn
-    if len(_FACTORS_BY_UNIT) < 10_000:
-        _FACTORS_BY_UNIT[unit] = known
+    known = memo.unit_factors[unit] = factors, learn
     return known
 
 
-def _rounded(weight: Decimal) -> Decimal:
-    """A full score: the weight to 0.01, remembered."""
-    full = _ROUNDED.get(weight)
-    return full if full is not None else _remember(_ROUNDED, weight, round_half_up(weight), 4096)
-
-
-def _in_unit_of(target: Quantity) -> Callable[[Quantity], Decimal | None]:
+def _in_unit_of(target: Quantity, memo: Memo) -> Callable[[Quantity], Decimal | None]:
     """The actual's value in the target's base unit, or None when the units disagree."""
-    factors, learn = _unit_factors(target.unit)
+    factors, learn = _unit_factors(target.unit, memo)
 
     def scale(actual: Quantity) -> Decimal | None:
         found = factors.get(actual.unit, _UNSEEN)
@@ -179,13 +170,14 @@ def _direction(target: Comparison, override: str | None, rules: RuleSet) -> str:
 Measure = Callable[[Quantity, Decimal], Outcome]  # (actual quantity, weight) → outcome
 
 
-def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | None) -> Measure:
+def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | None, memo: Memo
+                        ) -> Measure:
     """The measure of ``≥T``, ``≤T``, ``=T`` and their kin: one function for each way of
     measuring, so that a row pays for no decision its target has already made. What is
     written only in a trace (the target's text) is worked out when the trace is read."""
     quantity = target.quantity
     t = quantity.scaled()[0]
-    factors, learn = _unit_factors(quantity.unit)
+    factors, learn = _unit_factors(quantity.unit, memo)
     how = _direction(target, direction, rules)
     operator = target.operator
     policy = rules.quantitative
@@ -194,10 +186,11 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
     # >T at A = T: met (by default) or not, as the rule set says; >0 at 0 is never met
     loosened = written_strict and t != 0 and policy.strict_equal == "met"
     strict = written_strict and not loosened
-    scale = _in_unit_of(quantity)
+    scale = _in_unit_of(quantity, memo)
 
     if t < 0:
-        return _negative_measure(quantity, t, how, strict, loosened, policy.negative_target)
+        return _negative_measure(quantity, t, how, strict, loosened, policy.negative_target,
+                                 memo)
 
     if t == 0 and (operator in (Operator.EQ, Operator.LE, Operator.LT) or how == "reverse"):
         def zero(actual: Quantity, weight: Decimal) -> Outcome:
@@ -205,7 +198,7 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
             if a is None:
                 return _unit_mismatch(quantity, actual)
             if a <= 0:
-                return Outcome(_rounded(weight),
+                return Outcome(round_half_up(weight),
                                lambda: f"完成值 {_quantity_text(actual)}，指标值 {_quantity_text(quantity)}：未发生，得满分 {points(weight)}")
             return Outcome(NIL, lambda: f"完成值 {_quantity_text(actual)}，指标值 {_quantity_text(quantity)}：零目标未实现，得 0.00")
         return zero
@@ -226,7 +219,7 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
             if a is None:
                 return _unit_mismatch(quantity, actual)
             if a == t:
-                return Outcome(_rounded(weight),
+                return Outcome(round_half_up(weight),
                                lambda: f"完成值 {_quantity_text(actual)} = 指标值 {_quantity_text(quantity)}：得满分 {points(weight)}")
             raw = weight * (t - abs(a - t)) / t
             return Outcome(round_half_up(max(NIL, raw)),
@@ -236,7 +229,7 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
 
     ceiling = t * (1 + threshold) if t > 0 else None  # above it, the target was set too low
     deduction = policy.overachievement_deduction
-    rounded = _ROUNDED
+    rounded, bound = memo.rounded, memo.bound  # each weight to 0.01: a province has a few hundred
 
     def positive(actual: Quantity, weight: Decimal) -> Outcome:
         factor = factors.get(actual.unit, _UNSEEN)  # scale(actual), inline: nearly every row
@@ -250,7 +243,7 @@ def _comparison_measure(target: Comparison, rules: RuleSet, direction: str | Non
                 return _overachieved(a, t, actual, quantity, weight, threshold, deduction)
             full = rounded.get(weight)
             if full is None:
-                full = _rounded(weight)
+                full = _remember(rounded, weight, round_half_up(weight), bound)
             if loosened and a == t:
                 return Outcome(full, (_met_at_strict, actual, quantity, weight, ">"))
             return Outcome(full, (_met, actual, ">" if a > t else "=", quantity, weight))
@@ -301,8 +294,8 @@ def _reverse(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, weight:
     sign = "<" if strict else "≤"
     if a < t if strict else a <= t:
         if loosened and a == t:
-            return Outcome(_rounded(weight), (_met_at_strict, actual, target, weight, "<"))
-        return Outcome(_rounded(weight), (_met, actual, sign, target, weight))
+            return Outcome(round_half_up(weight), (_met_at_strict, actual, target, weight, "<"))
+        return Outcome(round_half_up(weight), (_met, actual, sign, target, weight))
     if a == t:  # <T at A = T, not met by the rule set
         return _unmet_at_strict(actual, target, weight, weight, "<")
     over = "超过"
@@ -320,11 +313,11 @@ def _reverse(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, weight:
 
 
 def _negative_measure(target: Quantity, t: Decimal, how: str, strict: bool, loosened: bool,
-                      policy: str) -> Measure:
+                      policy: str, memo: Memo) -> Measure:
     """A target below zero (≥-5%, ≤-3个百分点): A/T means nothing there, so the shortfall is
     measured against the target's size, W × (1 − gap/|T|), 0 from a gap of |T|: for T > 0 that
     is W × A/T and the linear reverse formula again. Or 0 when missed, by the rule set."""
-    scale = _in_unit_of(target)
+    scale = _in_unit_of(target, memo)
     size = -t
     sign = {"reverse": "<", "exact": "="}.get(how, ">")
 
@@ -335,9 +328,9 @@ def _negative_measure(target: Quantity, t: Decimal, how: str, strict: bool, loos
         gap = a - t if how == "reverse" else abs(a - t) if how == "exact" else t - a
         if gap < 0 or gap == 0 and not strict:
             if loosened and a == t:
-                return Outcome(_rounded(weight), (_met_at_strict, actual, target, weight, sign))
+                return Outcome(round_half_up(weight), (_met_at_strict, actual, target, weight, sign))
             shown = "=" if a == t else {"reverse": "<", "exact": "="}.get(how, ">")
-            return Outcome(_rounded(weight), (_met, actual, shown, target, weight))
+            return Outcome(round_half_up(weight), (_met, actual, shown, target, weight))
         raw = weight * (size - gap) / size
         if gap == 0:
             return _unmet_at_strict(actual, target, weight, raw, sign)
@@ -368,7 +361,7 @@ def _overachieved(a: Decimal, t: Decimal, actual: Quantity, target: Quantity, we
                            f" {_equals(raw)}")
         return head + f"得满分 {points(weight)}，需说明指标值设定是否偏低"
 
-    score = round_half_up(max(NIL, raw)) if deduction else _rounded(weight)  # the hot path
+    score = round_half_up(max(NIL, raw)) if deduction else round_half_up(weight)  # the hot path
     return Outcome(score, trace, flags=("overachieved",))
 
 
@@ -383,9 +376,9 @@ def _n(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _range_measure(target: Range, negative_target: str) -> Measure:
+def _range_measure(target: Range, negative_target: str, memo: Memo) -> Measure:
     lo, hi = target.low.scaled()[0], target.high.scaled()[0]
-    scale_low, scale_high = _in_unit_of(target.low), _in_unit_of(target.high)
+    scale_low, scale_high = _in_unit_of(target.low, memo), _in_unit_of(target.high, memo)
 
     def beyond(actual: Quantity, weight: Decimal, gap: Decimal, bound: Quantity, side: str
                ) -> Outcome:
@@ -406,7 +399,7 @@ def _range_measure(target: Range, negative_target: str) -> Measure:
         if scale_high(actual) is None:
             return _unit_mismatch(target.high, actual)
         if lo <= a <= hi:
-            return Outcome(_rounded(weight),
+            return Outcome(round_half_up(weight),
                            lambda: f"完成值 {_quantity_text(actual)} 在 {_quantity_text(target.low)}~{_quantity_text(target.high)} 之内：得满分 {points(weight)}")
         if a < lo:
             if lo < 0:
@@ -554,12 +547,17 @@ def _tier_trace(reason: Reason, tier: Tier, weight: Decimal, default: Decimal, s
 # ---- compiled targets ---------------------------------------------------------------------
 
 def compile_target(target: Expression, rules: RuleSet, *, year: int,
-                   direction: str | None = None) -> Scorer:
-    """The scorer of every row with this target: ``scorer(actual, weight)``."""
+                   direction: str | None = None, memo: Memo | None = None) -> Scorer:
+    """The scorer of every row with this target: ``scorer(actual, weight)``. ``memo``: what
+    the run has learnt that targets share (how units convert, weights rounded); a memo of its
+    own when not given."""
+    if memo is None:
+        memo = Memo()
     if isinstance(target, Comparison):
-        return _quantitative(target, rules, _comparison_measure(target, rules, direction))
+        return _quantitative(target, rules, _comparison_measure(target, rules, direction, memo))
     if isinstance(target, Range):
-        return _quantitative(target, rules, _range_measure(target, rules.quantitative.negative_target))
+        return _quantitative(target, rules, _range_measure(
+            target, rules.quantitative.negative_target, memo))
     if isinstance(target, DateTerm):
         return _deadline(target, rules, year)
     return _qualitative(target, rules)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .diagnostics import Diagnostic, error, format_all
 
@@ -258,18 +258,19 @@ class Engine:
 
     def __init__(self, rules: RuleSet, lexicon: Lexicon):
         self.rules, self.lexicon = rules, lexicon
-        self._learnt: dict[int, tuple] = {}
+        self._learnt: dict[int, Any] = {}  # year → its Scorers, with their memo
 
     def share_memory(self, run: Run) -> None:
         from .evaluation import Scorers
+        from .memo import Memo
 
         if run.rules is not self.rules or run.goals is None or run.goals.checking_only:
             return
         year = run.goals.year
         learnt = self._learnt.get(year)
         if learnt is None:
-            learnt = self._learnt[year] = ({}, {}, Scorers(self.rules, year))
-        run.scores, run.allocations, run.scorers = learnt
+            learnt = self._learnt[year] = Scorers(self.rules, year, Memo(self.lexicon))
+        run.memo, run.scorers = learnt.memo, learnt
 
 
 def _failed(folder: Path, diagnostics: list[Diagnostic], sources: dict, *,

@@ -25,7 +25,8 @@ def _longest_first(words) -> tuple[str, ...]:
 @dataclass(eq=False)
 class Lexicon:
     vocabulary: Vocabulary
-    _cache: dict[str, Expression | ExpressionError] = field(default_factory=dict, repr=False)
+    # what was read, by text: a table of the run's memo (memo.py), which bounds it
+    texts: dict[str, Expression | ExpressionError] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         v = self.vocabulary
@@ -42,16 +43,15 @@ class Lexicon:
         self.all_words = sorted(set(self.tiers) | self.steady | set(self.directions)
                                 | self.states | set(v.event_verbs) | set(v.degrees))
         # a text already read, or None: the hot loop's way past ``read``'s call
-        self.known = self._cache.get
+        self.known = self.texts.get
 
     def read(self, text: str) -> Expression | ExpressionError:
         """Parse a target or actual and give its words their meaning (cached by text)."""
-        cached = self._cache.get(text)
+        cached = self.texts.get(text)
         if cached is None:
             structure = parse_structure(text)
             cached = self.classify(structure.text) if isinstance(structure, Phrase) else structure
-            if len(self._cache) < 200_000:
-                self._cache[text] = cached
+            self.texts[text] = cached
         return cached
 
     def suggest(self, word: str, pool=None) -> tuple[str, ...]:

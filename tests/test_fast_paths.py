@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from evaluator import actuals as actuals_module
-from evaluator import expression, scoring
+from evaluator.memo import Memo
 from evaluator import goals as goals_module
 from evaluator.actuals import (ActualSpec, ActualsSpec, PlainActual, ProjectActualsSpec,
                                TextActual, plain_actual, text_actual)
@@ -124,22 +124,20 @@ def test_a_compiled_target_scores_each_row_as_if_alone(default_rules, target_tex
                                   alone.trace)
 
 
-def test_targets_in_one_unit_share_what_they_learn_and_still_score_as_if_alone(
-        default_rules, monkeypatch):
+def test_targets_in_one_unit_share_what_they_learn_and_still_score_as_if_alone(default_rules):
     """Targets written in one unit share how each actual's unit converts, and every weight's
-    rounding: what one target learnt must give another target's rows the score a fresh
-    process gives them."""
+    rounding (through the run's memo): what one target learnt must give another target's rows
+    the score a target compiled alone, with a memo of its own, gives them."""
     rules, lexicon = default_rules
     targets = ["≥3.00(万人次)", "≥20000(人次)", "≤5(万人次)", "80%-90%", "≥90%", "=100(%)", "≥3(次)"]
     actuals = ["3万人次", "25000人次", "2.5万次", "95%", "0.9", "9‰", "3次", "3千人次", "3", "0.95"]
     weights = ["3.75", "10.00", "2.5", "-0", "0"]
-    scorers = [compile_target(lexicon.read(t), rules, year=2024) for t in targets]
+    memo = Memo()
+    scorers = [compile_target(lexicon.read(t), rules, year=2024, memo=memo) for t in targets]
     shared = [(t, a, w, scorer(lexicon.read(a), Decimal(w)))
               for w in weights for a in actuals for t, scorer in zip(targets, scorers)]
+    assert memo.unit_factors and memo.rounded  # they were shared
     for target_text, actual_text, weight, outcome in shared:
-        for module, cache in ((scoring, "_FACTORS_BY_UNIT"), (scoring, "_ROUNDED"),
-                              (expression, "_UNIT_SCALES")):
-            monkeypatch.setattr(module, cache, {})
         alone = score_row(lexicon.read(target_text), lexicon.read(actual_text), Decimal(weight),
                           rules, year=2024)
         assert (str(outcome.score), outcome.flags, outcome.findings, outcome.trace) == (
