@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, packed, unpacked
 from .internals import abandon_pool, own_copy, pool_workers, stop_replacing_workers
 from .source import dies_with, held_signals, let_signals_through
 
@@ -39,9 +39,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _work(task: tuple[int, list[int]]) -> tuple[bytes, list[Diagnostic]]:
+def _work(task: tuple[int, list[int]]) -> tuple[bytes, bytes | list[Diagnostic]]:
     """A slice's projects as JSON lines joined by ",\\n" (b"" when none could be scored), and
-    the diagnostics found."""
+    the diagnostics found (``packed``)."""
     run, render = _RUN, _RENDER
     assert run is not None and render is not None
     number, indexes = task
@@ -55,7 +55,7 @@ def _work(task: tuple[int, list[int]]) -> tuple[bytes, list[Diagnostic]]:
             lines.append(render(result))
     found = run.diagnostics[before:]
     del run.diagnostics[before:]
-    return ",\n".join(lines).encode("utf-8"), found
+    return ",\n".join(lines).encode("utf-8"), packed(found)
 
 
 def _hand_over(run: Run, slices: list[list[int]]) -> list[bytes] | None:
@@ -289,7 +289,7 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
     try:
         done = 0
         for (data, found), part in zip(answers, slices):
-            run.diagnostics += found
+            run.diagnostics += unpacked(found)
             done += len(part)
             if data:
                 yield data, done

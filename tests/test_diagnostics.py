@@ -438,3 +438,41 @@ def test_thousands_in_a_flow_mapping_are_told_once_with_advice_that_fits(tmp_pat
     assert not [d for d in run(tmp_path, block).diagnostics if d.is_error]
     odd = GOALS.replace("funds: {total: 100000.00}", "funds: {total: 100000.00, 2024: null}")
     assert [d.message for d in run(tmp_path, odd).diagnostics] == ["不认识的键“2024”"]
+
+
+def test_diagnostics_cross_to_the_parent_whole():
+    """What a --jobs worker sends (diagnostics.packed, or pickle) comes back equal, of the
+    same types, hashing alike (the parent drops repeats through a set)."""
+    import pickle
+
+    from evaluator.diagnostics import (CellPosition, PlacePosition, Severity, packed, unpacked,
+                                       warning)
+
+    text = [error("yaml.syntax", "第“1”行\n\U0001F600", Position("goals.yaml", 3, 9), length=4,
+                  hint="提示"),
+            warning("review.missing_reason", "“指标01”扣分 1.00", Position("actuals.yaml", 11, 7)),
+            error("input.unreadable", "文件无法读取")]
+    sent = packed(text)
+    assert isinstance(sent, bytes)
+    back = unpacked(sent)
+    assert back == text and [hash(d) for d in back] == [hash(d) for d in text]
+    assert back[0].severity is Severity.ERROR and back[0].length == 4 and back[0].hint == "提示"
+    assert type(back[1].position) is Position and back[1].position.line == 11
+    assert back[2].position is None
+    places = text + [warning("xlsx.cell", "格", CellPosition("a.xlsx", "表1", 5, 3, 1)),
+                     warning("pdf.page", "页", PlacePosition("b.pdf", "第3页", 3))]
+    assert packed(places) is places  # pickled as they are
+    for diagnostics in (text, places):
+        assert pickle.loads(pickle.dumps(diagnostics, pickle.HIGHEST_PROTOCOL)) == diagnostics
+    assert {*pickle.loads(pickle.dumps(text)), *text} == set(text)
+
+
+def test_sorted_diagnostics_follow_those_found_since(default_rules):
+    from evaluator.run import Run
+
+    later, earlier = (error("x.code", "后", Position("a.yaml", 9, 1)),
+                      error("x.code", "前", Position("a.yaml", 2, 1)))
+    run = Run(*default_rules, None, None, {}, [later], {})
+    assert run.sorted_diagnostics() == (later,)
+    run.diagnostics += [earlier, later]  # a repeat is told once
+    assert run.sorted_diagnostics() == (earlier, later)

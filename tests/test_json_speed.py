@@ -145,3 +145,22 @@ def test_startup_imports_no_spreadsheet_or_template_library():
             "print(sorted(m for m in ('openpyxl', 'numpy', 'jinja2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_diagnostics_are_the_encoders_text_wherever_they_are():
+    from evaluator.diagnostics import CellPosition, PlacePosition, Position, error, warning
+
+    quoted = "“推送\\篇数”\n扣分 \"1.00\"\t\u2028\U0001F600\x01"
+    diagnostics = [
+        warning("review.missing_reason", quoted, Position("单位/goals.yaml", 12, 7),
+                hint="请填写 reason\\measures"),
+        error("yaml.syntax", quoted, Position("a\"b.yaml", 1, 1)),
+        error("input.unreadable", "文件无法读取"),  # no position: nulls
+        warning("xlsx.cell", quoted, CellPosition("自评表.xlsx", "表 1", 5, 3)),
+        warning("pdf.page", quoted, PlacePosition("申报表.pdf", "第3页", 3, 1)),
+    ]
+    for diagnostic in diagnostics:
+        assert report.diagnostic_text(diagnostic) == report._DUMPS(report.diagnostic_json(diagnostic))
+    assert json.loads(report.diagnostic_text(diagnostics[0])) == {
+        "severity": "warning", "code": "review.missing_reason", "message": quoted,
+        "hint": "请填写 reason\\measures", "file": "单位/goals.yaml", "line": 12, "column": 7}
