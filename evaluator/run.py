@@ -9,7 +9,7 @@ joins their projects; the ``Run`` it gives reads, scores and lets go of one proj
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .actuals import Actuals, read_actuals_header, read_project_actuals
