@@ -370,7 +370,7 @@ def render_xlsx(context: SummaryContext) -> bytes:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
-    from .xlsx import MONEY, PERCENT, POINTS, RIGHT, _page_setup, _Sheet, saved
+    from .sheet_layout import MONEY, PERCENT, POINTS, RIGHT, _page_setup, _Sheet, saved
 
     book = Workbook()
     history = context.has_history

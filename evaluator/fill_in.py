@@ -18,8 +18,9 @@ from .parser import ExpressionError
 from .rules import RuleSet
 from .vocabulary import Lexicon
 from .weights import Row, allocate
-from .xlsx import (CENTER, LEFT, MONEY, PERCENT, POINTS, RIGHT, _page_setup, _Sheet, saved,
-                   sheet_title, title_rows)
+from .sheet_layout import (CENTER, LEFT, MONEY, PERCENT, POINTS, RIGHT, _page_setup, _Sheet,
+                           saved, title_rows)
+from .xlsx import sheet_title
 
 TO_FILL = PatternFill("solid", fgColor="FFF2CC")  # Excel's pale yellow "input" shade
 OPEN = Protection(locked=False)

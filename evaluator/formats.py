@@ -24,7 +24,7 @@ Nothing heavy is imported here: cli.py reads this table as ``evaluate --help`` s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
@@ -155,19 +155,26 @@ def _template_problem(problem: Exception) -> str:
     return where + (f"{kind}（{detail}）" if kind else detail)
 
 
-def _xlsx(job: Rendering) -> list[bytes]:
-    from .xlsx import render_xlsx  # openpyxl (and numpy under it): a quarter second
+def _xlsx(job: Rendering) -> Iterator[bytes]:
+    """Written as the projects are scored, a sheet at a time (xlsx.py): a province's
+    workbook is never held whole, nor its projects."""
+    from .report import Tally, project_views
+    from .xlsx import workbook_chunks
 
-    cut: list[str] = []
-    data = render_xlsx(job.context(), cut)
+    run, tally, cut = job.run, Tally(), []
+    start = run.evaluation(())
+    head = replace(tally.context(start), submission=job.submission)
+    views = project_views(start, run.results(), tally, job.submission)
+    yield from job.progress(workbook_chunks(
+        head, views, lambda: tally.context(run.evaluation((), tally.scored)), cut),
+        len(run.indexes()))
     if cut:
         from .diagnostics import warning
 
-        job.run.diagnostics.append(warning(
+        run.diagnostics.append(warning(
             "xlsx.text_cut", f"{len(cut)} 个单元格的文字超过 Excel 单元格的上限 32 767 字，已截断（以 … 结尾）："
             + "、".join(cut[:5]) + ("等" if len(cut) > 5 else ""),
             hint="完整的文字见 Markdown、HTML 或 JSON 格式的报告"))
-    return [data]
 
 
 def _pdf(job: Rendering) -> list[bytes]:

@@ -388,32 +388,70 @@ def _spans_of(has_self_scores: bool, has_budget: bool, fund_rows: int) -> TableS
 
 
 def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportContext:
-    goals, rules = evaluation.goals, evaluation.rules
-    assert goals is not None and rules is not None
-    projects = tuple(_project_view(r, evaluation, goals.funds_unit) for r in evaluation.projects)
-    adjusted = sum((r.budget.adjusted for r in evaluation.projects), Decimal(0))
-    executed = sum((r.budget.executed for r in evaluation.projects), Decimal(0))
-    totals = [r.total for r in evaluation.projects]
-    counts = Counter(evaluation.grade(t) for t in totals)
-    rate = executed / adjusted if adjusted else None
-    average = sum(totals, Decimal(0)) / len(totals) if totals else None
-    return ReportContext(
-        year=str(goals.year), department=goals.department, unit=goals.unit,
-        funds_unit=goals.funds_unit, rules_name=rules.name, rules_title=rules.title,
-        has_budget_row=rules.budget.weight > 0, explain=explain, projects=projects,
-        summary=tuple(SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade,
-                                 p.adjusted_value, p.executed_value, p.rate_value, p.total_value)
-                      for p in projects),
-        total_adjusted=money(adjusted), total_executed=money(executed), total_rate=rate_text(rate),
-        average_total=score_text(average),
-        total_adjusted_value=money_value(adjusted), total_executed_value=money_value(executed),
-        total_rate_value=rate_value(rate), average_total_value=score_value(average),
-        grade_counts=tuple((g.name, counts.get(g.name, 0)) for g in rules.grades),
-        diagnostics=tuple(format_diagnostic(d, evaluation.sources) for d in evaluation.diagnostics),
-        charts=(category_chart(evaluation), budget_chart(evaluation), grade_chart(evaluation)),
-        errors=evaluation.errors, warnings=evaluation.warnings, unscored=evaluation.unscored,
-        unscored_note=(f"另有 {len(evaluation.unscored)} 个项目因输入错误未能评分，未计入合计："
-                       f"{'、'.join(evaluation.unscored)}。" if evaluation.unscored else ""))
+    goals = evaluation.goals
+    assert goals is not None
+    tally = Tally()
+    projects = tuple(project_views(evaluation, evaluation.projects, tally))
+    return tally.context(evaluation, explain=explain, projects=projects, charts=(
+        category_chart(evaluation), budget_chart(evaluation), grade_chart(evaluation)))
+
+
+def project_views(evaluation: Evaluation, results: Iterable[ProjectResult], tally: Tally,
+                  submission: bool = False) -> Iterator[ProjectView]:
+    """Each result's view as it comes, added to ``tally`` (a report written as its projects
+    are scored holds one at a time); ``submission``: as ``for_submission`` shows it."""
+    assert evaluation.goals is not None
+    funds_unit = evaluation.goals.funds_unit
+    for result in results:
+        view = _project_view(result, evaluation, funds_unit)
+        tally.add(result, view)
+        yield _submitted(view) if submission else view
+
+
+class Tally:
+    """What the summary adds up over the projects: its rows, the budget, the totals."""
+
+    def __init__(self) -> None:
+        self.rows: list[SummaryRow] = []
+        self.adjusted = self.executed = Decimal(0)
+        self.totals: list[Decimal] = []
+        self.scored: set[int] = set()  # the projects' places in the 申报表
+
+    def add(self, result: ProjectResult, p: ProjectView) -> None:
+        self.rows.append(SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade,
+                                    p.adjusted_value, p.executed_value, p.rate_value,
+                                    p.total_value))
+        self.adjusted += result.budget.adjusted
+        self.executed += result.budget.executed
+        self.totals.append(result.total)
+        self.scored.add(result.project.where[1])
+
+    def context(self, evaluation: Evaluation, *, explain: bool = False,
+                projects: tuple[ProjectView, ...] = (), charts: tuple[Chart, ...] = ()
+                ) -> ReportContext:
+        """The context of the projects added (``projects``: their views, when held)."""
+        goals, rules = evaluation.goals, evaluation.rules
+        assert goals is not None and rules is not None
+        adjusted, executed, totals = self.adjusted, self.executed, self.totals
+        counts = Counter(evaluation.grade(t) for t in totals)
+        rate = executed / adjusted if adjusted else None
+        average = sum(totals, Decimal(0)) / len(totals) if totals else None
+        return ReportContext(
+            year=str(goals.year), department=goals.department, unit=goals.unit,
+            funds_unit=goals.funds_unit, rules_name=rules.name, rules_title=rules.title,
+            has_budget_row=rules.budget.weight > 0, explain=explain, projects=projects,
+            summary=tuple(self.rows), total_adjusted=money(adjusted),
+            total_executed=money(executed), total_rate=rate_text(rate),
+            average_total=score_text(average),
+            total_adjusted_value=money_value(adjusted), total_executed_value=money_value(executed),
+            total_rate_value=rate_value(rate), average_total_value=score_value(average),
+            grade_counts=tuple((g.name, counts.get(g.name, 0)) for g in rules.grades),
+            diagnostics=tuple(format_diagnostic(d, evaluation.sources)
+                              for d in evaluation.diagnostics),
+            charts=charts, errors=evaluation.errors, warnings=evaluation.warnings,
+            unscored=evaluation.unscored,
+            unscored_note=(f"另有 {len(evaluation.unscored)} 个项目因输入错误未能评分，未计入合计："
+                           f"{'、'.join(evaluation.unscored)}。" if evaluation.unscored else ""))
 
 
 def for_submission(context: ReportContext) -> ReportContext:

@@ -143,8 +143,12 @@ class Run:
             self._sorted = (len(diagnostics), last, tuple(sorted(set(diagnostics), key=sort_key)))
         return self._sorted[2]
 
-    def evaluation(self, projects: tuple[ProjectResult, ...]) -> Evaluation:
-        scored = {result.project.where[1] for result in projects}
+    def evaluation(self, projects: tuple[ProjectResult, ...], scored: set[int] | None = None
+                   ) -> Evaluation:
+        """``scored``: the places of the projects scored, when ``projects`` does not hold them
+        (a report written as they were scored: report.Tally)."""
+        if scored is None:
+            scored = {result.project.where[1] for result in projects}
         names = self.goals.names if self.goals is not None else ()
         unscored = tuple(names[i] or f"第 {i + 1} 个项目" for i in self.indexes()
                          if i not in scored)

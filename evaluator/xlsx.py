@@ -1,35 +1,24 @@
-"""The 自评表 as an Excel workbook (openpyxl): one sheet per project in the official layout, and a
-summary sheet. Reads only the ReportContext, like the templates (its cells take the views' exact
-values, ``*_value``, not their display strings). The file is byte-for-byte deterministic: fixed
-document timestamps and fixed ZIP entry times."""
+"""The 自评表 as an Excel workbook: one sheet per project in the official layout, and the
+unit's summary sheet first. Reads only report views, like the templates (its cells take the
+views' exact values, ``*_value``, not their display strings). Written as the projects are
+scored, a sheet at a time (spreadsheet.py): the summary, first in the workbook, is written
+last. The file is byte-for-byte deterministic."""
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import re
-import weakref
 from decimal import Decimal
+from typing import Callable, Iterable, Iterator
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
-from .diagnostics import display_width
 from .report import ProjectView, ReportContext, printable
+from .spreadsheet import (CELL_LIMIT, FORMULA_START, Package, Sheet, SheetEntry, Style, Styles,
+                          column_letter, lines_needed, number)
 
-FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
-_THIN = Side(style="thin", color="333333")
-BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-HEAD = PatternFill("solid", fgColor="EEF1F5")
-BOLD = Font(bold=True)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-RIGHT = Alignment(horizontal="right", vertical="center")
 MONEY = "#,##0.00####"  # to the cent, or as finely as written (110.2035 万元), as in MD and HTML
 POINTS = "0.00"
 PERCENT = "0.00%"
+LEFT, CENTER, RIGHT = "left", "center", "right"
+SUMMARY = "单位汇总"
 
 
 def sheet_title(name: str, taken: set[str]) -> str:
@@ -50,78 +39,97 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-_FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet takes for the start of a formula
-CELL_LIMIT = 32767  # characters a cell of Excel holds
-# the cells of a workbook whose text was cut, with a visible …, to what a cell holds
-_CUT: "weakref.WeakKeyDictionary[Workbook, list[str]]" = weakref.WeakKeyDictionary()
+class _Book:
+    """The workbook's styles, by what the layout asks for, and the cells whose text was cut,
+    with a visible …, to what a cell holds."""
+
+    def __init__(self) -> None:
+        self.styles = Styles()
+        self.ids: dict[tuple, int] = {}
+        self.cut: list[str] = []
+        self.blank = self.styles.id(Style(border=True))  # a merged range's other cells
+
+    def style(self, head: bool, align: str, number_format: str | None, quoted: bool) -> int:
+        key = (head, align, number_format, quoted)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = self.styles.id(Style(
+                bold=head, fill="EEF1F5" if head else None, border=True,
+                horizontal=CENTER if head else align, wrap=head or align != RIGHT,
+                number_format=number_format or "General", quoted=quoted))
+        return found
+
+    def plain(self, **look) -> int:
+        return self.styles.id(Style(**look))
 
 
-class _Sheet:
-    def __init__(self, ws: Worksheet, columns: int):
-        self.ws, self.columns = ws, columns
+class _Form:
+    """A sheet being laid out."""
+
+    def __init__(self, book: _Book, title: str, widths: list[int]):
+        self.book, self.title, self.widths = book, title, widths
+        self.sheet = Sheet(book.styles, widths=list(widths))
         self.lines: dict[int, int] = {}  # row → lines its wrapped text needs
 
     def need_lines(self, row: int, text: str, column: int, span: int) -> None:
-        """Spreadsheets do not grow a row for wrapped text they did not lay out themselves:
-        estimate the lines from the text's display width and the column widths."""
-        width = sum(self.ws.column_dimensions[get_column_letter(c)].width or 10
-                    for c in range(column, column + span))
-        lines = sum(max(1, -(-display_width(part) // max(int(width) - 1, 1)))
-                    for part in text.split("\n"))
-        self.lines[row] = max(self.lines.get(row, 1), lines)
+        width = sum(self.widths[column - 1:column - 1 + span]) + 10 * max(
+            0, column + span - 1 - len(self.widths))  # a column not set: Excel's default
+        lines = lines_needed(text, width)
+        if lines > self.lines.get(row, 1):
+            self.lines[row] = lines
 
     def fit_rows(self) -> None:
         for row, lines in self.lines.items():
             if lines > 1:
-                self.ws.row_dimensions[row].height = min(409, 15 * lines)
+                self.sheet.heights[row] = min(409, 15 * lines)
 
-    def put(self, row: int, column: int, value, *, head: bool = False, align=LEFT,
+    def text(self, row: int, column: int, value: str, style: int) -> None:
+        """A cell of text without a border (the title rows, the summary's notes)."""
+        self.sheet.set(row, column, style, "s" if value else "", printable(value))
+
+    def put(self, row: int, column: int, value, *, head: bool = False, align: str = LEFT,
             number_format: str | None = None, span: int = 1, rows: int = 1) -> None:
         value = printable(value)
-        if isinstance(value, str) and len(value) > CELL_LIMIT:  # openpyxl would cut it unseen
-            _CUT.setdefault(self.ws.parent, []).append(
-                f"{self.ws.title}!{get_column_letter(column)}{row}（{len(value):,} 字）")
-            value = value[:CELL_LIMIT - 1] + "…"
-        cell = self.ws.cell(row=row, column=column, value=value)
+        quoted = False
         if isinstance(value, str):
+            if len(value) > CELL_LIMIT:
+                self.book.cut.append(f"{self.title}!{column_letter(column)}{row}（{len(value):,} 字）")
+                value = value[:CELL_LIMIT - 1] + "…"
             # Text stays text: a target such as =100.00(%) is not a formula, and with Excel's
             # quote prefix it stays text when the cell is edited (or the sheet saved as CSV)
-            cell.data_type = "s"
-            if value[:1] in _FORMULA_START:
-                cell.quotePrefix = True
+            quoted = value[:1] in FORMULA_START
+            kind, text = ("s" if value else ""), value
             if rows == 1 and value:
                 self.need_lines(row, value, column, span)
-        cell.alignment = CENTER if head else align
-        if head:
-            cell.fill, cell.font = HEAD, BOLD
-        if number_format:
-            cell.number_format = number_format
-        for r in range(row, row + rows):
-            for c in range(column, column + span):
-                self.ws.cell(row=r, column=c).border = BORDER
+        elif value is None:
+            kind, text = "", ""
+        else:
+            kind, text = "n", number(value)
+        sheet = self.sheet
+        sheet.set(row, column, self.book.style(head, align, number_format, quoted), kind, text)
         if span > 1 or rows > 1:
-            self.ws.merge_cells(start_row=row, start_column=column, end_row=row + rows - 1,
-                                end_column=column + span - 1)
+            blank = self.book.blank
+            for r in range(row, row + rows):
+                for c in range(column, column + span):
+                    if r != row or c != column:
+                        sheet.set(r, c, blank)
+            sheet.merge(row, column, rows, span)
 
 
-def title_rows(ws: Worksheet, year: int | str, columns: int) -> None:
+def title_rows(form: _Form, year: int | str, columns: int) -> None:
     """The table's title and its year, across the sheet's columns (rows 1 and 2)."""
-    ws.cell(row=1, column=1, value="项目支出绩效自评表").font = Font(bold=True, size=16)
-    ws.cell(row=1, column=1).alignment = CENTER
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
-    ws.cell(row=2, column=1, value=f"（{year}年度）").alignment = CENTER
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
+    book = form.book
+    form.text(1, 1, "项目支出绩效自评表",
+              book.plain(bold=True, size=16, horizontal=CENTER, wrap=True))
+    form.sheet.merge(1, 1, 1, columns)
+    form.text(2, 1, f"（{year}年度）", book.plain(horizontal=CENTER, wrap=True))
+    form.sheet.merge(2, 1, 1, columns)
 
 
-def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView
-                   ) -> dict[str, Decimal | None]:
-    """Lays the sheet out; gives the values its formulas hold, by cell."""
+def _project_sheet(book: _Book, title: str, report: ReportContext, p: ProjectView) -> Sheet:
     cols = 10 if p.has_self_scores else 9
-    s = _Sheet(ws, cols)
-    widths = [6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48]
-    for index, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    title_rows(ws, report.year, cols)
+    s = _Form(book, title, [6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48])
+    title_rows(s, report.year, cols)
     s.put(3, 1, "项目名称", head=True, span=2)
     s.put(3, 3, p.name + (f"（{p.code}）" if p.code else ""), span=cols - 2)
     s.put(4, 1, "主管部门", head=True, span=2)
@@ -182,23 +190,22 @@ def _project_sheet(ws: Worksheet, report: ReportContext, p: ProjectView
     s.put(row, 2, "总分", head=True, span=5)
     column = _score_cells(s, row, p, p.weight_total_value, p.total_value, p.rule_total_value)
     # 总分 adds the 得分 above it, so a reviewer's edit of a score carries to it; its value is
-    # saved beside the formula (``with_cached_values``) for readers that do not recalculate
-    ws.cell(row=row, column=8).value = (f"=SUM(H{first + 1}:H{row - 1})"
-                                        + ("+I6" if report.has_budget_row else ""))
-    cached = {f"H{row}": p.total_value}
+    # saved beside the formula, as Excel saves it, for readers that do not recalculate
+    s.sheet.set(row, 8, book.style(False, RIGHT, POINTS, False), "f",
+                f"SUM(H{first + 1}:H{row - 1})" + ("+I6" if report.has_budget_row else ""),
+                "" if p.total_value is None else number(p.total_value))
     s.put(row, column, f"自评等级：{p.grade}")
     note = _notes(p)
     if note:  # what Markdown and HTML say under the table
         row += 1
         s.put(row, 1, note, span=cols)
-    ws.print_area = f"A1:{get_column_letter(cols)}{row}"
-    ws.print_title_rows = f"{first}:{first}"
+    s.sheet.print_area = f"A1:{column_letter(cols)}{row}"
+    s.sheet.print_rows = (first, first)
     s.fit_rows()
-    _page_setup(ws)
-    return cached
+    return s.sheet
 
 
-def _values_row(s: _Sheet, row: int, values: list, cols: int) -> None:
+def _values_row(s: _Form, row: int, values: list, cols: int) -> None:
     """A row of the 项目资金 block from its third column; the last value fills the row."""
     for offset, (value, fmt) in enumerate(values):
         last = offset == len(values) - 1
@@ -216,7 +223,7 @@ def _notes(p: ProjectView) -> str:
     return note + p.score_note
 
 
-def _score_cells(s: _Sheet, row: int, p: ProjectView, weight: Decimal | None,
+def _score_cells(s: _Form, row: int, p: ProjectView, weight: Decimal | None,
                  score: Decimal | None, rule_score: Decimal | None) -> int:
     """分值, 得分 (and 规则得分 when the unit gave its own) from column 7; the next column."""
     s.put(row, 7, weight, align=RIGHT, number_format=POINTS)
@@ -227,26 +234,13 @@ def _score_cells(s: _Sheet, row: int, p: ProjectView, weight: Decimal | None,
     return 10
 
 
-def _page_setup(ws: Worksheet) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-
-
-def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
-    s = _Sheet(ws, 6)
-    for index, width in enumerate([30, 18, 18, 10, 10, 10], 1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    title = printable(f"单位汇总：{report.unit}（{report.year}年度）")
-    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
-    ws.merge_cells("A1:F1")
-    ws.cell(row=2, column=1, value=printable(f"评分规则：{report.rules_title}（{report.rules_name}）　"
-                                             f"金额单位：{report.funds_unit}"))
-    ws.merge_cells("A2:F2")
+def _summary_sheet(book: _Book, report: ReportContext) -> Sheet:
+    s = _Form(book, SUMMARY, [30, 18, 18, 10, 10, 10])
+    s.text(1, 1, f"单位汇总：{report.unit}（{report.year}年度）", book.plain(bold=True, size=14))
+    s.sheet.merge(1, 1, 1, 6)
+    s.text(2, 1, f"评分规则：{report.rules_title}（{report.rules_name}）　金额单位：{report.funds_unit}",
+           0)
+    s.sheet.merge(2, 1, 1, 6)
     for offset, head in enumerate(["项目名称", "全年预算数", "全年执行数", "执行率", "总分", "自评等级"]):
         s.put(3, 1 + offset, head, head=True)
     row = 4
@@ -266,80 +260,52 @@ def _summary_sheet(ws: Worksheet, report: ReportContext) -> None:
     if report.unscored_note:
         row += 2
         note = printable(report.unscored_note)
-        ws.cell(row=row, column=1, value=note).alignment = LEFT
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
+        s.text(row, 1, note, book.plain(horizontal=LEFT, wrap=True))
+        s.sheet.merge(row, 1, 1, 6)
         s.need_lines(row, note, 1, 6)
     row += 2
-    ws.cell(row=row, column=1, value="等级分布").font = BOLD
+    s.text(row, 1, "等级分布", book.plain(bold=True))
     for name, count in report.grade_counts:
         row += 1
-        ws.cell(row=row, column=1, value=printable(name))
-        ws.cell(row=row, column=2, value=count)
-    ws.print_area = f"A1:F{row}"
+        s.text(row, 1, name, 0)
+        s.sheet.set(row, 2, 0, "n", number(count))
+    s.sheet.print_area = f"A1:F{row}"
+    s.sheet.landscape = False
     s.fit_rows()  # a long name wraps: its row grows to show it
-    _page_setup(ws)
-    ws.page_setup.orientation = "portrait"
+    return s.sheet
 
 
+def workbook_chunks(head: ReportContext, projects: Iterable[ProjectView],
+                    summary: Callable[[], ReportContext], cut: list[str] | None = None
+                    ) -> Iterator[tuple[bytes, int]]:
+    """The workbook's bytes as each project's sheet is written, with the projects written so
+    far; then the summary, from ``summary()`` once the projects are done. ``head``: the
+    report's year, its rules' budget row and whether it is the hand-in version (forms only:
+    no summary sheet, unless there is no project); the cells whose text was cut are added to
+    ``cut``."""
+    book = _Book()
+    package = Package(book.styles)
+    first = 1 if head.submission else 2  # sheet1.xml is the summary's
+    taken = {SUMMARY.casefold()}
+    entries = []
+    for done, project in enumerate(projects, 1):
+        title = sheet_title(project.name, taken)
+        sheet = _project_sheet(book, title, head, project)
+        number_ = first + done - 1
+        package.add(number_, sheet, selected=number_ == 1)
+        entries.append(SheetEntry(title, sheet.print_area, sheet.print_rows))
+        yield package.taken(), done
+    if not (head.submission and entries):
+        sheet = _summary_sheet(book, summary())
+        package.add(1, sheet, selected=True)
+        entries.insert(0, SheetEntry(SUMMARY, sheet.print_area, None))
+    if cut is not None:
+        cut.extend(book.cut)
+    yield package.finish(entries), len(entries) - (0 if head.submission and entries else 1)
 
 
 def render_xlsx(report: ReportContext, cut: list[str] | None = None) -> bytes:
-    """The workbook; the cells whose text was cut are added to ``cut``."""
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = "单位汇总"
-    _summary_sheet(summary, report)
-    taken = {"单位汇总".casefold()}
-    cached = {}
-    for index, project in enumerate(report.projects, 1):
-        cached[index] = _project_sheet(workbook.create_sheet(sheet_title(project.name, taken)),
-                                       report, project)
-    if cut is not None:
-        cut.extend(_CUT.pop(workbook, []))
-    if report.submission and report.projects:  # the hand-in version: the forms only
-        workbook.remove(summary)
-        cached = {index - 1: values for index, values in cached.items()}
-    return saved(workbook, cached)
-
-
-def saved(workbook: Workbook, cached: dict[int, dict[str, Decimal | None]] | None = None
-          ) -> bytes:
-    """The workbook's bytes, the same each time for the same content; ``cached``: the values
-    of its formulas, by sheet (counted from 0) and cell (see ``with_cached_values``)."""
-    workbook.properties.creator = "Jixiao"
-    workbook.properties.created = FIXED_TIME
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _deterministic(buffer.getvalue(), cached)
-
-
-_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f><v>(</v>)')
-_SHEET_PART = re.compile(r"xl/worksheets/sheet([0-9]+)\.xml")
-
-
-def with_cached_values(content: bytes, values: dict[str, Decimal | None]) -> bytes:
-    """A sheet's XML with the values of its formulas written beside them (openpyxl writes a
-    formula with an empty value), as Excel saves them: a reader that does not calculate
-    (openpyxl's data_only, most converters) sees the number."""
-    def fill(match: re.Match) -> bytes:
-        value = values.get(match.group(1).decode())
-        if value is None:
-            return match.group(0)
-        return match.group(0)[:match.start(2) - match.start(0)] + str(value).encode() + b"</v>"
-
-    return _FORMULA_CELL.sub(fill, content)
-
-
-def _deterministic(data: bytes, cached: dict[int, dict[str, Decimal | None]] | None = None
-                   ) -> bytes:
-    """openpyxl stamps the save time into docProps/core.xml and the ZIP entries; fix both.
-    ``cached``: the values of formulas, by sheet (counted from 0) and cell."""
-    from .packages import fixed_package
-
-    def with_values(name: str, content: bytes) -> bytes:
-        sheet = _SHEET_PART.fullmatch(name)
-        if cached and sheet and int(sheet.group(1)) - 1 in cached:
-            return with_cached_values(content, cached[int(sheet.group(1)) - 1])
-        return content
-
-    return fixed_package(data, with_values)
+    """The workbook of a report built whole; the cells whose text was cut are added to
+    ``cut``."""
+    return b"".join(chunk for chunk, _done in
+                    workbook_chunks(report, report.projects, lambda: report, cut))

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from evaluator.cli import main
 from evaluator.importing.workbook import number_text
 from evaluator.workbook import load_workbook_document
-from evaluator.xlsx import with_cached_values
+from evaluator.sheet_layout import with_cached_values
 from tests.conftest import EXAMPLE
 
 
