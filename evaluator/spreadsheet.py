@@ -135,7 +135,7 @@ _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;",
 _QUOTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                 "\r": "&#13;", "\n": "&#10;", "\t": "&#9;",
                                 "\ufffe": "\ufffd", "\uffff": "\ufffd"})
-codecs.register_error("jixiao.unwritable", lambda problem: ("\ufffd".encode(), problem.end))
+codecs.register_error("xml_unwritable", lambda problem: ("\ufffd".encode(), problem.end))
 
 
 def escaped(text: str, attribute: bool = False) -> str:
@@ -143,7 +143,7 @@ def escaped(text: str, attribute: bool = False) -> str:
 
 
 def encoded(text: str) -> bytes:
-    return text.encode("utf-8", "jixiao.unwritable")
+    return text.encode("utf-8", "xml_unwritable")
 
 
 def number(value: Decimal | int | float) -> str:
