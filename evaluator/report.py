@@ -580,6 +580,10 @@ def environment(html: bool = False, templates: str | None = None,
         finalize=printable)
     env.filters["cell"] = markdown_cell
     env.filters["unbroken"] = unbroken_quantities
+    if templates is None and limits is None:  # ours alone: compiled once and saved
+        from .saved_templates import saved_code
+
+        env.bytecode_cache = saved_code()
     return env
 
 
