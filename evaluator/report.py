@@ -17,7 +17,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from .charts import Chart, budget_chart, category_chart, grade_chart
 from .diagnostics import Diagnostic, format_diagnostic
 from .evaluation import Evaluation, IndicatorResult, ProjectResult
 from .goals import Goals, written_keys
@@ -29,6 +28,7 @@ from .scoring import round_half_up
 if TYPE_CHECKING:
     import jinja2
 
+    from .charts import Chart
     from .memo import Memo
 
 FLAG_LABELS = {"overachieved": "超额完成", "over_budget": "超预算执行"}
@@ -387,13 +387,20 @@ def _spans_of(has_self_scores: bool, has_budget: bool, fund_rows: int) -> TableS
                       funds_rows=2 + fund_rows)
 
 
+def _charts(evaluation: Evaluation) -> tuple[Chart, ...]:
+    """The summary charts (a report's context only: a JSON run does not import them)."""
+    from .charts import budget_chart, category_chart, grade_chart
+
+    return category_chart(evaluation), budget_chart(evaluation), grade_chart(evaluation)
+
+
 def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportContext:
     goals = evaluation.goals
     assert goals is not None
     tally = Tally()
     projects = tuple(project_views(evaluation, evaluation.projects, tally))
-    return tally.context(evaluation, explain=explain, projects=projects, charts=(
-        category_chart(evaluation), budget_chart(evaluation), grade_chart(evaluation)))
+    return tally.context(evaluation, explain=explain, projects=projects,
+                         charts=_charts(evaluation))
 
 
 def project_views(evaluation: Evaluation, results: Iterable[ProjectResult], tally: Tally,
