@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
-from .evaluation import Evaluation
+if TYPE_CHECKING:
+    from .evaluation import Evaluation, ProjectResult
+    from .rules import RuleSet
 
 LABEL_WIDTH = Decimal(200)
 BAR_WIDTH = Decimal(440)  # the bar for 100 points / 100 %
@@ -84,28 +87,56 @@ def _fitted(name: str) -> str:
     return kept + "…"
 
 
+class ChartRow(NamedTuple):
+    """What the summary charts draw of a project: all a streamed report keeps of it for them."""
+
+    name: str
+    total: Decimal
+    budget_weight: Decimal
+    budget_score: Decimal
+    rate: Decimal | None  # 预算执行率, None when there is no budget
+    categories: tuple[tuple[str, Decimal, Decimal], ...]  # (name, weight, adopted score)
+
+
+def chart_row(result: ProjectResult) -> ChartRow:
+    budget = result.budget
+    return ChartRow(result.project.name, result.total, budget.weight, budget.score, budget.rate,
+                    result.categories)
+
+
+def summary_charts(rows: Sequence[ChartRow], rules: RuleSet | None,
+                   grade_counts: Iterable[tuple[str, int]]) -> tuple[Chart, ...]:
+    """The unit summary's charts: categories, budget execution, grades (in the rule set's
+    order, with their counts of projects)."""
+    return (_category_chart(rows, rules), _budget_chart(rows),
+            grade_counts_chart(dict(grade_counts)))
+
+
 def category_chart(evaluation: Evaluation) -> Chart:
+    return _category_chart([chart_row(r) for r in evaluation.projects], evaluation.rules)
+
+
+def _category_chart(rows: Sequence[ChartRow], rules: RuleSet | None) -> Chart:
     """Each project as a bar of 100 points: a light segment per category's weight, and inside it
     a dark one for the points scored."""
     rects, labels = [], []
     names: list[str] = []
     scale = BAR_WIDTH / 100
     # a colour for each category, by name: a project without one of them keeps the others'
-    order = ["预算执行率"] + ([c.name for c in evaluation.rules.weights.categories]
-                          if evaluation.rules else [])
+    order = ["预算执行率"] + ([c.name for c in rules.weights.categories] if rules else [])
 
     def css_of(name: str) -> str:
         if name not in order:
             order.append(name)
         return CATEGORY_CLASSES[min(order.index(name), len(CATEGORY_CLASSES) - 1)]
-    for row, result in enumerate(evaluation.projects):
+    for row, project in enumerate(rows):
         y = TOP + ROW_HEIGHT * row
         labels.append(Label(_u(LABEL_WIDTH - 8), _u(y + BAR_HEIGHT - 3),
-                            _fitted(result.project.name), "end"))
+                            _fitted(project.name), "end"))
         segments = []
-        if result.budget.weight > 0:
-            segments.append(("预算执行率", result.budget.weight, result.budget.score))
-        segments += list(result.categories)
+        if project.budget_weight > 0:
+            segments.append(("预算执行率", project.budget_weight, project.budget_score))
+        segments += list(project.categories)
         x = LABEL_WIDTH
         for name, weight, score in segments:
             css = css_of(name)
@@ -116,20 +147,11 @@ def category_chart(evaluation: Evaluation) -> Chart:
             rects.append(Rect(_u(x), _u(y), _u(min(score, weight) * scale), _u(BAR_HEIGHT), css,
                               f"{name}：得分 {_u(score)} / {_u(weight)}"))
             x += weight * scale
-        labels.append(Label(_u(x + 6), _u(y + BAR_HEIGHT - 3), _u(result.total), "start"))
-    height = TOP + ROW_HEIGHT * len(evaluation.projects) + 10
+        labels.append(Label(_u(x + 6), _u(y + BAR_HEIGHT - 3), _u(project.total), "start"))
+    height = TOP + ROW_HEIGHT * len(rows) + 10
     legend = tuple((css_of(name), name) for name in names)
     return Chart("各项目按指标类别的得分（浅色为分值）", _u(LABEL_WIDTH + BAR_WIDTH + 60), _u(height),
                  tuple(rects), tuple(labels), (), legend)
-
-
-def grade_chart(evaluation: Evaluation) -> Chart:
-    assert evaluation.rules is not None
-    grades = [g.name for g in evaluation.rules.grades]
-    counts = {g: 0 for g in grades}
-    for result in evaluation.projects:
-        counts[evaluation.grade(result.total)] += 1
-    return grade_counts_chart(counts)
 
 
 def grade_counts_chart(counts: dict[str, int]) -> Chart:
@@ -153,23 +175,27 @@ def grade_counts_chart(counts: dict[str, int]) -> Chart:
 
 
 def budget_chart(evaluation: Evaluation) -> Chart:
+    return _budget_chart([chart_row(r) for r in evaluation.projects])
+
+
+def _budget_chart(rows: Sequence[ChartRow]) -> Chart:
     """预算执行率 per project, with a line at 100 %."""
     rects, labels = [], []
     scale = BAR_WIDTH / 100
-    for row, result in enumerate(evaluation.projects):
+    for row, project in enumerate(rows):
         y = TOP + ROW_HEIGHT * row
-        rate = result.budget.rate if result.budget.rate is not None else Decimal(0)
+        rate = project.rate if project.rate is not None else Decimal(0)
         shown = min(rate, Decimal("1.2")) * 100
         labels.append(Label(_u(LABEL_WIDTH - 8), _u(y + BAR_HEIGHT - 3),
-                            _fitted(result.project.name), "end"))
+                            _fitted(project.name), "end"))
         css = "over" if rate > 1 else ("low" if rate < Decimal("0.9") else "rate")
         # no budget, no rate: "—", as the table says (not 0.00%)
-        text = f"{_u(rate * 100)}%" if result.budget.rate is not None else "—"
+        text = f"{_u(rate * 100)}%" if project.rate is not None else "—"
         rects.append(Rect(_u(LABEL_WIDTH), _u(y), _u(shown * scale), _u(BAR_HEIGHT), css,
                           f"执行率 {text}"))
         labels.append(Label(_u(LABEL_WIDTH + shown * scale + 6), _u(y + BAR_HEIGHT - 3),
                             text, "start"))
-    bottom = TOP + ROW_HEIGHT * len(evaluation.projects)
+    bottom = TOP + ROW_HEIGHT * len(rows)
     full = LABEL_WIDTH + BAR_WIDTH
     used = {rect.css for rect in rects}  # a colour is explained where one is drawn
     legend = tuple((css, name) for css, name in (("rate", "90% 至 100%"), ("low", "低于 90%"),

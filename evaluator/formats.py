@@ -112,22 +112,24 @@ def _json(job: Rendering) -> Chunks:
     return json_chunks(rules, run.goals, job.progress(lines, total), run.sorted_diagnostics)
 
 
-def _templated(job: Rendering, name: str) -> list[bytes]:
-    """A Jinja template of reports/ (or of ``--templates``)."""
-    from jinja2 import TemplateError
+def _templated(job: Rendering, name: str) -> Chunks:
+    """A Jinja template of reports/, written as the projects are scored (report_stream.py); or
+    of ``--templates``, rendered whole from ``job.context()`` before anything is written, within
+    the limits of a user's template."""
+    if job.templates is None:
+        from .report_stream import StreamedReport, streamed_chunks
 
+        report = StreamedReport(job.run, explain=job.explain, submission=job.submission)
+        return job.progress(streamed_chunks(report, name), len(job.run.indexes()))
     from .report import TemplateLimits, render
 
     context = job.context()
-    limits = (TemplateLimits(job.template_seconds, job.template_characters)
-              if job.templates is not None else None)  # the shipped ones are ours
+    limits = TemplateLimits(job.template_seconds, job.template_characters)
     try:
         return [render(context, name, job.templates, limits).encode("utf-8")]
     except UnicodeDecodeError:
         raise TemplateProblem("模板文件不是 UTF-8 编码") from None
     except Exception as problem:  # a user's template (1/0, a loop without end) too
-        if job.templates is None and not isinstance(problem, TemplateError):
-            raise  # the shipped templates' own fault: not the user's input
         raise TemplateProblem(_template_problem(problem)) from None
 
 
@@ -184,7 +186,7 @@ def _pdf(job: Rendering) -> list[bytes]:
     browser = find_browser()
     if browser is None:  # said before the projects are scored
         raise OutputProblem(NO_BROWSER)
-    html = _templated(job, "html")[0].decode("utf-8")
+    html = "".join(c if isinstance(c, str) else c.decode("utf-8") for c in _templated(job, "html"))
     try:
         return [print_pdf(html, browser)]
     except PrintProblem as problem:

@@ -28,7 +28,7 @@ from .scoring import round_half_up
 if TYPE_CHECKING:
     import jinja2
 
-    from .charts import Chart
+    from .charts import Chart, ChartRow
     from .memo import Memo
 
 FLAG_LABELS = {"overachieved": "超额完成", "over_budget": "超预算执行"}
@@ -387,20 +387,13 @@ def _spans_of(has_self_scores: bool, has_budget: bool, fund_rows: int) -> TableS
                       funds_rows=2 + fund_rows)
 
 
-def _charts(evaluation: Evaluation) -> tuple[Chart, ...]:
-    """The summary charts (a report's context only: a JSON run does not import them)."""
-    from .charts import budget_chart, category_chart, grade_chart
-
-    return category_chart(evaluation), budget_chart(evaluation), grade_chart(evaluation)
-
-
 def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportContext:
     goals = evaluation.goals
     assert goals is not None
     tally = Tally()
     projects = tuple(project_views(evaluation, evaluation.projects, tally))
     return tally.context(evaluation, explain=explain, projects=projects,
-                         charts=_charts(evaluation))
+                         charts=tally.charts(evaluation))
 
 
 def project_views(evaluation: Evaluation, results: Iterable[ProjectResult], tally: Tally,
@@ -416,13 +409,19 @@ def project_views(evaluation: Evaluation, results: Iterable[ProjectResult], tall
 
 
 class Tally:
-    """What the summary adds up over the projects: its rows, the budget, the totals."""
+    """What the summary adds up over the projects: its rows, the budget, the totals, what the
+    charts draw of each project. A report written as its projects are scored keeps only this
+    of a project once it is written."""
 
     def __init__(self) -> None:
         self.rows: list[SummaryRow] = []
         self.adjusted = self.executed = Decimal(0)
         self.totals: list[Decimal] = []
         self.scored: set[int] = set()  # the projects' places in the 申报表
+        self.chart_rows: list[ChartRow] = []
+        from .charts import chart_row  # a report's only: a JSON run does not import the charts
+
+        self._chart_row = chart_row
 
     def add(self, result: ProjectResult, p: ProjectView) -> None:
         self.rows.append(SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade,
@@ -432,6 +431,19 @@ class Tally:
         self.executed += result.budget.executed
         self.totals.append(result.total)
         self.scored.add(result.project.where[1])
+        self.chart_rows.append(self._chart_row(result))
+
+    def charts(self, evaluation: Evaluation) -> tuple[Chart, ...]:
+        """The summary's charts of the projects added (HTML): categories, budget, grades."""
+        from .charts import summary_charts
+
+        return summary_charts(self.chart_rows, evaluation.rules, self.grade_counts(evaluation))
+
+    def grade_counts(self, evaluation: Evaluation) -> tuple[tuple[str, int], ...]:
+        """(等级, 项目数) in the rule set's order."""
+        assert evaluation.rules is not None
+        counts = Counter(evaluation.grade(t) for t in self.totals)
+        return tuple((g.name, counts.get(g.name, 0)) for g in evaluation.rules.grades)
 
     def context(self, evaluation: Evaluation, *, explain: bool = False,
                 projects: tuple[ProjectView, ...] = (), charts: tuple[Chart, ...] = ()
@@ -440,7 +452,6 @@ class Tally:
         goals, rules = evaluation.goals, evaluation.rules
         assert goals is not None and rules is not None
         adjusted, executed, totals = self.adjusted, self.executed, self.totals
-        counts = Counter(evaluation.grade(t) for t in totals)
         rate = executed / adjusted if adjusted else None
         average = sum(totals, Decimal(0)) / len(totals) if totals else None
         return ReportContext(
@@ -452,7 +463,7 @@ class Tally:
             average_total=score_text(average),
             total_adjusted_value=money_value(adjusted), total_executed_value=money_value(executed),
             total_rate_value=rate_value(rate), average_total_value=score_value(average),
-            grade_counts=tuple((g.name, counts.get(g.name, 0)) for g in rules.grades),
+            grade_counts=self.grade_counts(evaluation),
             diagnostics=tuple(format_diagnostic(d, evaluation.sources)
                               for d in evaluation.diagnostics),
             charts=charts, errors=evaluation.errors, warnings=evaluation.warnings,
@@ -572,15 +583,20 @@ def _bounded(limits: TemplateLimits):
 def environment(html: bool = False, templates: str | None = None,
                 limits: TemplateLimits | None = None) -> jinja2.Environment:
     """Shipped templates, optionally overridden by a user folder (``--templates``). Templates
-    may come from someone else (a reviewer renders what a unit sent), so they run sandboxed,
-    within ``limits`` when given."""
+    from a folder may come from someone else (a reviewer renders what a unit sent), so they run
+    sandboxed, within ``limits`` when given. The shipped ones alone are ours and run as they
+    are: the sandbox's check of every attribute read was four fifths of a report's rendering."""
     import jinja2  # here, not at the top: JSON and XLSX runs need none of it
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     folders = [str(resource_dir("reports"))]
     if templates is not None:
         folders.insert(0, templates)
-    sandbox = ImmutableSandboxedEnvironment if limits is None else _bounded(limits)
+    if templates is None and limits is None:
+        sandbox: type[jinja2.Environment] = jinja2.Environment
+    else:
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        sandbox = ImmutableSandboxedEnvironment if limits is None else _bounded(limits)
     env = sandbox(
         loader=_confined_loader(folders), undefined=jinja2.StrictUndefined,
         autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,

@@ -1,0 +1,126 @@
+"""The shipped Markdown and HTML reports, written as the projects are scored (issue 19).
+
+``StreamedReport`` is the template's ``report``: the same fields as ``ReportContext``, but its
+``projects`` are read, scored and viewed one at a time as the template's loop asks for them,
+and let go once the loop moves on. What the unit summary needs of a project (its summary row,
+its total, what the charts draw: ``report.Tally``) is kept; the summary's fields are
+worked out when the template first asks for one. The shipped templates ask after their loop
+over the projects, so a province's report never holds more than one project's 自评表; a
+template asking before (or in the loop) has the remaining projects scored and kept first, and
+reads the same values. The charts and the diagnostics are made only when read (the Markdown
+report shows neither).
+
+A user's templates (``--templates``) get a ``ReportContext`` built whole, as before: they may
+read ``report.projects`` as often and in what order they like (formats.py).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .report import TEMPLATES, ProjectView, ReportContext, Tally, _batched, environment, project_views
+
+if TYPE_CHECKING:
+    from .charts import Chart
+    from .evaluation import Evaluation
+    from .run import Run
+
+# ReportContext's fields known before any project is scored: read at the top of a template
+_HEADER = ("year", "department", "unit", "funds_unit", "rules_name", "rules_title",
+           "has_budget_row", "explain", "submission")
+
+
+class StreamedReport:
+    """``ReportContext``'s fields for a template, the projects read as they are scored."""
+
+    def __init__(self, run: Run, *, explain: bool = False, submission: bool = False):
+        self._run = run
+        self._tally = Tally()
+        start = run.evaluation(())  # the headers', before any project
+        head = replace(Tally().context(start, explain=explain and not submission),
+                       submission=submission)
+        for name in _HEADER:
+            setattr(self, name, getattr(head, name))
+        self._views = self._counted(project_views(start, run.results(), self._tally, submission))
+        self._ahead: deque[ProjectView] = deque()  # scored before the template asked for them
+        self._read = False
+        self._finished: ReportContext | None = None
+        self.done = 0  # projects scored so far (the progress on a terminal)
+
+    def _counted(self, views: Iterator[ProjectView]) -> Iterator[ProjectView]:
+        for view in views:
+            self.done += 1
+            yield view
+
+    @property
+    def projects(self) -> Iterator[ProjectView]:
+        """Each project's view, once: a template loops over them one time."""
+        if self._read:
+            raise RuntimeError("a streamed report's projects are read once")  # ours to keep
+        self._read = True
+        return self._projects()
+
+    def _projects(self) -> Iterator[ProjectView]:
+        ahead, views = self._ahead, self._views
+        while True:
+            if ahead:
+                yield ahead.popleft()
+                continue
+            view = next(views, None)
+            if view is None:
+                return
+            yield view
+
+    def _summed(self) -> ReportContext:
+        """The summary's fields, every project scored first (kept for the loop if it has not
+        read them yet); its diagnostics and charts are made when read (below)."""
+        if self._finished is None:
+            self._ahead.extend(self._views)
+            self._evaluation = self._run.evaluation((), self._tally.scored)
+            self._finished = self._tally.context(replace(self._evaluation, diagnostics=()),
+                                                 explain=self.explain)
+        return self._finished
+
+    def __getattr__(self, name: str) -> Any:  # a field of the summary (or none: Jinja says so)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._summed(), name)
+
+    @property
+    def _graded(self) -> Evaluation:
+        """Of the projects scored (none held), with every diagnostic of the run."""
+        self._summed()
+        return self._evaluation
+
+    @cached_property
+    def diagnostics(self) -> tuple[str, ...]:
+        if self.submission:  # the hand-in version: they go to stderr only
+            return ()
+        from .diagnostics import format_diagnostic
+
+        sources = self._graded.sources
+        return tuple(format_diagnostic(d, sources) for d in self._graded.diagnostics)
+
+    @property
+    def errors(self) -> int:
+        return self._graded.errors
+
+    @property
+    def warnings(self) -> int:
+        return self._graded.warnings
+
+    @cached_property
+    def charts(self) -> tuple[Chart, ...]:
+        return () if self.submission else self._tally.charts(self._graded)
+
+
+def streamed_chunks(report: StreamedReport, output_format: str) -> Iterator[tuple[str, int]]:
+    """The shipped template rendered as the projects are scored: (about a megabyte of text,
+    projects done so far)."""
+    template = environment(html=output_format == "html").get_template(TEMPLATES[output_format])
+    for chunk in _batched(template.generate(report=report)):
+        yield chunk, report.done  # type: ignore[misc]
+

@@ -1,0 +1,144 @@
+"""The Markdown and HTML reports as the command writes them, project by project as they are
+scored (report_stream.py): the same documents as built whole from every project at once."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from evaluator.cli import main
+from tests.conftest import EXAMPLE, GOLDEN, ROOT
+
+
+@pytest.fixture(scope="module")
+def unit(tmp_path_factory):
+    """A messy generated unit of 12 projects (warnings, the unit's own scores, fund rows), one
+    of them without actuals (unscored: the summary says so)."""
+    from benchmarks.generate import generate
+
+    folder = tmp_path_factory.mktemp("unit")
+    goals, actuals = generate(12, mess=0.6)
+    start, end = actuals.index("  项目000003:\n"), actuals.index("  项目000004:\n")
+    (folder / "goals.yaml").write_text(goals, encoding="utf-8")
+    (folder / "actuals.yaml").write_text(actuals[:start] + actuals[end:], encoding="utf-8")
+    return folder
+
+
+def _whole(explain: bool, submission: bool, output_format: str) -> str:
+    """The report built from every project at once (``report.build_context``), in the cwd."""
+    from evaluator.report import build_context, for_submission, render
+    from evaluator.run import evaluate_files, load_rule_set
+
+    evaluation = evaluate_files("goals.yaml", "actuals.yaml", *load_rule_set())
+    context = build_context(evaluation, explain=explain)
+    return render(for_submission(context) if submission else context, output_format)
+
+
+@pytest.mark.parametrize("output_format", ["md", "html"])
+@pytest.mark.parametrize("options", [[], ["--explain"], ["--for-submission"]])
+def test_the_streamed_report_is_the_report_built_whole(unit, monkeypatch, output_format, options):
+    monkeypatch.chdir(unit)
+    result = CliRunner().invoke(main, ["goals.yaml", "actuals.yaml", "--format", output_format,
+                                       "--jobs", "1", *options])
+    assert result.exit_code == 1, result.output  # the project without actuals is an error
+    written = result.stdout_bytes.decode("utf-8")
+    assert written == _whole("--explain" in options, "--for-submission" in options,
+                             output_format)
+    assert "另有 1 个项目因输入错误未能评分" in written or "--for-submission" in options
+
+
+@pytest.mark.parametrize("name, options", [("shanghai-wcd-2024.md", []),
+                                           ("shanghai-wcd-2024.explain.md", ["--explain"])])
+def test_the_command_writes_the_golden_markdown(in_root, name, options):
+    result = CliRunner().invoke(main, [str(EXAMPLE.relative_to(ROOT) / "goals.yaml"),
+                                       str(EXAMPLE.relative_to(ROOT) / "actuals.yaml"), *options])
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes.decode("utf-8") == (GOLDEN / name).read_text(encoding="utf-8")
+
+
+# the summary read before, in and after the loop over the projects
+_EVERY_ORDER = """平均 {{ report.average_total }}，{{ report.summary | length }} 行
+{% for p in report.projects %}{{ loop.index }} {{ p.name }} {{ p.total }} / {{ report.total_adjusted }}
+{% endfor %}{% for s in report.summary %}{{ s.name }} {{ s.grade }}
+{% endfor %}{{ report.grade_counts }} {{ report.errors }} {{ report.warnings }}
+{{ report.diagnostics | length }} {{ report.charts | length }} {{ report.unscored_note }}
+"""
+
+
+def test_a_template_may_read_the_summary_before_the_projects(unit, monkeypatch):
+    """The projects not yet read are scored and kept for the loop: the same values."""
+    from evaluator.report import build_context, environment
+    from evaluator.report_stream import StreamedReport
+    from evaluator.run import evaluate_files, load_rule_set, prepare
+
+    monkeypatch.chdir(unit)
+    template = environment().from_string(_EVERY_ORDER)
+    streamed = StreamedReport(prepare("goals.yaml", "actuals.yaml", *load_rule_set()))
+    whole = build_context(evaluate_files("goals.yaml", "actuals.yaml", *load_rule_set()))
+    written = template.render(report=streamed)
+    assert written == template.render(report=whole)
+    assert written.startswith("平均 ") and "11 行" in written and "另有 1 个项目" in written
+    with pytest.raises(RuntimeError):  # the projects are read once: they are let go
+        iter(streamed.projects)
+
+
+def test_a_users_whole_report_template_reads_the_projects_as_often_as_it_likes(tmp_path):
+    """A user's template gets the context built whole, as before: a count first, then a loop."""
+    (tmp_path / "report.md.j2").write_text(
+        "{{ report.projects | length }} 个项目，平均 {{ report.average_total }}\n"
+        "{% for p in report.projects %}{{ p.name }}={{ p.total }}\n{% endfor %}"
+        "{{ (report.projects | first).name }}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                       "--templates", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("10 个项目，平均 ")
+    assert lines[1] == "城市日宣传推广=92.25" and len(lines) == 12 and lines[-1] == "城市日宣传推广"
+
+
+# The command with stderr on a terminal, a clock that moves 0.6 s each time it is read (the
+# progress is shown every half second): a small unit shows its progress at once.
+_ON_A_TERMINAL = """
+import itertools, sys, types
+from evaluator import cli
+
+ticks = itertools.count(0, 0.6)
+cli.time = types.SimpleNamespace(monotonic=lambda: next(ticks))
+cli.entry(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("output_format", ["md", "html"])
+def test_progress_is_shown_on_a_terminal_only(unit, tmp_path, output_format):
+    command = [sys.executable, "-c", _ON_A_TERMINAL, str(unit / "goals.yaml"),
+               str(unit / "actuals.yaml"), "--format", output_format, "--jobs", "1",
+               "-o", str(tmp_path / f"report.{output_format}")]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=follower, cwd=tmp_path, env=environment)
+        os.close(follower)  # the child's copy alone: read to its end as it writes (diagnostics too)
+        shown = b""
+        while True:
+            try:
+                piece = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not piece:
+                break
+            shown += piece
+        returncode = process.wait(timeout=120)
+    finally:
+        os.close(leader)
+    assert returncode == 1
+    assert "已完成 11/12 个项目".encode() in shown, shown[-300:]
+    piped = subprocess.run(command, capture_output=True, cwd=tmp_path, env=environment,
+                           timeout=120)
+    assert piped.returncode == 1 and "已完成".encode() not in piped.stderr
+    assert (tmp_path / f"report.{output_format}").stat().st_size > 10_000
