@@ -39,7 +39,7 @@ class Position:
         return f"{self.file}:{self.line}:{self.column}"
 
     def __reduce__(self) -> tuple:  # see Diagnostic.__reduce__
-        return _position, (self.file, self.line, self.column)
+        return made_position, (self.file, self.line, self.column)
 
 
 def column_letters(column: int) -> str:
@@ -143,7 +143,7 @@ _DIAGNOSTIC_FIELDS = _setters(Diagnostic, "severity code message position length
 _SEVERITIES = {severity.value: severity for severity in Severity}
 
 
-def _position(file: str, line: int, column: int) -> Position:
+def made_position(file: str, line: int, column: int) -> Position:
     """A Position made as its __init__ makes it, at half the cost (no object.__setattr__
     looked up and called for each field)."""
     position = _NEW(Position)
@@ -161,7 +161,7 @@ def _diagnostic(severity: str, code: str, message: str, position: AnyPosition | 
 
 def _made(severity: Severity, code: str, message: str, position: AnyPosition | None,
           length: int, hint: str | None) -> Diagnostic:
-    """A Diagnostic made as its __init__ makes it, at half the cost (see _position): a messy
+    """A Diagnostic made as its __init__ makes it, at half the cost (see made_position): a messy
     unit has eight warnings a project."""
     diagnostic = _NEW(Diagnostic)
     set_severity, set_code, set_message, set_position, set_length, set_hint = _DIAGNOSTIC_FIELDS
@@ -199,7 +199,7 @@ def unpacked(found: bytes | list[Diagnostic]) -> list[Diagnostic]:
     if not isinstance(found, bytes):
         return found
     return [_made(_SEVERITIES[severity], code, message,
-                  _position(file, line, column) if file is not None else None, length, hint)
+                  made_position(file, line, column) if file is not None else None, length, hint)
             for severity, code, message, file, line, column, length, hint
             in marshal.loads(found)]
 

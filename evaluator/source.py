@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import ryml
 
-from .diagnostics import Diagnostic, Position, error, warning
+from .diagnostics import Diagnostic, Position, error, made_position, warning
 from .inputs import Entries, has_path
 from .internals import buffer_address, die_with_parent
 
@@ -146,11 +146,12 @@ _SMALL = 1 << 16  # bytes: below this, lines are counted when asked for, without
 # # in it), a comment after it, an item's first key on its dash's line; no Tab, CR, double
 # quote, flow collection, tag, anchor, alias, block scalar, nested list or continued line. In such lines a key's
 # children are the lines indented more below it, up to the next line indented as much or less.
-_PLAIN_KEY = rb"[^\s'\"#:\-?\[\]{},&*!|>%@`](?:[^\n\r\t:#\"]*[^\s:#\"])?"
+_PLAIN_KEY = rb"[^\s'\"#:\-?\[\]{},&*!|>%@`][^\n\r\t:#\"]*(?<![ \f\v])"  # not ending in a space
 _PLAIN_VALUE = (rb"(?:'[^'\n\r\t#]*'|(?:[^\s'\"#\[\]{}|>&*!%@`,?:\-]|-(?=[0-9]))"
                 rb"[^\n\r\t#\":]*(?::[^\s#\":][^\n\r\t#\":]*)*)")  # loops unrolled: 5× faster
-_PLAIN_ENTRY = _PLAIN_KEY + rb":(?: +" + _PLAIN_VALUE + rb")?(?: +#[^\n]*)? *"
-_PLAIN_LINE = rb" *(?:" + _PLAIN_ENTRY + rb"|#[^\n]*)?"
+# (?:X|), not (?:X)?: the same language, and re's general repeat for a group costs more
+_PLAIN_ENTRY = _PLAIN_KEY + rb":(?: +" + _PLAIN_VALUE + rb"|)(?: +#[^\n]*|) *"
+_PLAIN_LINE = rb" *(?:" + _PLAIN_ENTRY + rb"|#[^\n]*|)"
 _PLAIN_BLOCK = re.compile(rb" *(?:- )?" + _PLAIN_ENTRY + rb"(?:\n" + _PLAIN_LINE + rb")*\n?")
 # the next line that is not blank nor a comment, and its indentation; the next such line
 # indented as much as a key or less, where its block ends
@@ -435,63 +436,55 @@ class Locator:
             return None
         piece, lines_before = found
         inner = ((0,) if isinstance(path[1], int) else (path[1],)) + tuple(path[2:])
-        position = piece._plain_position(inner, key=key, offset=offset)
-        if position is None:
-            try:
-                node, complete = piece.node(inner)
-            except Exception:  # the slice did not parse on its own: use the whole file
-                return None
-            if not complete:
-                return None
-            position = piece._position_in_tree(inner, key=key, offset=offset)
+        position = piece._plain_position(inner, key=key, offset=offset, lines_before=lines_before)
+        if position is not None:
+            return position
+        try:
+            node, complete = piece.node(inner)
+        except Exception:  # the slice did not parse on its own: use the whole file
+            return None
+        if not complete:
+            return None
+        position = piece._position_in_tree(inner, key=key, offset=offset)
         return Position(self.path, position.line + lines_before, position.column)
 
     # ---- a project's lines in the plain block style ------------------------------------------
     _plain: bool | None = None  # this piece is in that style (_PLAIN_BLOCK), once checked
 
-    def _plain_position(self, path: tuple[Any, ...], *, key: bool, offset: int
-                        ) -> Position | None:
-        """What ``_position_in_tree`` answers, for a project's lines written as every tool and
-        person writes them (_PLAIN_BLOCK), found by searching the lines for each key at its
-        indentation instead of parsing them: a unit with seven warnings a project asks this
-        for each, and a parse with its tree walked cost several rows' scoring. None when the
-        lines are not in that style or the path is not there (the parse then answers)."""
+    def _plain_position(self, path: tuple[Any, ...], *, key: bool, offset: int,
+                        lines_before: int = 0) -> Position | None:
+        """What ``_position_in_tree`` answers (its line ``lines_before`` further down), for a
+        project's lines written as every tool and person writes them (_PLAIN_BLOCK), found by
+        searching the lines for each key at its indentation instead of parsing them: a unit
+        with seven warnings a project asks this for each, and a parse with its tree walked
+        cost several rows' scoring. None when the lines are not in that style or the path is
+        not there (the parse then answers)."""
         raw = self._plain_raw()
         if raw is None:
             return None
-        first_end = raw.find(b"\n")
-        if first_end < 0:
-            first_end = len(raw)
-        head = raw[:first_end]
-        indent = len(head) - len(head.lstrip(b" "))
-        root = path[0]
-        if isinstance(root, int):  # a list's item: its keys start on its dash's line
-            if root != 0 or not head.startswith(b"- ", indent):
-                return None
-            indent += 2
-            key_start, line_end, end = indent, -1, len(raw)  # -1: the children from line 1
-        else:
-            name = root.encode("utf-8") + b":"
-            rest = raw[indent + len(name):first_end]
-            if not raw.startswith(name, indent) or rest.split(b"#", 1)[0].strip(b" "):
-                return None  # not this project's name, or a value on its line
-            key_start, line_end, end = indent, first_end, len(raw)
         known = self._plain_keys
+        node = known.get(path[:1])
+        if node is None:
+            node = self._plain_root(raw, path[0])
+            if node is None:
+                return None
+            known[path[:1]] = node
         for depth in range(1, len(path)):
             found = known.get(path[:depth + 1])
             if found is None:
                 step = path[depth]
                 if not isinstance(step, str):
                     return None
-                found = self._plain_child(raw, step.encode("utf-8"), indent, line_end, end)
+                if node[3] is None:  # where its line and its block end: first needed now
+                    node[3], node[4] = self._plain_extent(raw, node[0], node[1], node[2])
+                found = self._plain_child(raw, step.encode("utf-8"), node)
                 if found is None:
                     return None
                 known[path[:depth + 1]] = found  # a project's rows share their first steps
-            key_start, line_end, end, indent = found
-        if isinstance(root, int) and len(path) == 1:  # the item: its first key
-            return self.at_offset(key_start)
-        if key:
-            return self.at_offset(key_start)
+            node = found
+        key_start = node[0]
+        if key or isinstance(path[0], int) and len(path) == 1:  # an item: its first key
+            return self._placed(key_start, lines_before)
         line_end = raw.find(b"\n", key_start)
         if line_end < 0:
             line_end = len(raw)
@@ -504,37 +497,70 @@ class Locator:
         if quoted:
             value, start = value[1:-1], start + 1
         if not value:  # a container, or nothing: its key, as rapidyaml's empty view gives
-            return self.at_offset(key_start)
-        position = self.at_offset(start)
+            return self._placed(key_start, lines_before)
         if offset:
             text = value.decode("utf-8", "replace")
             if offset <= len(text):
-                return self._shifted(position, start, text, len(value), offset, quoted)
-        return position
+                position = self._shifted(self.at_offset(start), start, text, len(value), offset,
+                                         quoted)
+                return made_position(self.path, position.line + lines_before, position.column)
+        return self._placed(start, lines_before)
+
+    def _placed(self, offset: int, lines_before: int) -> Position:
+        """``at_offset``, ``lines_before`` lines further down: a project's lines are counted
+        from its first, the file's from the project's."""
+        raw = self.raw
+        if self._line_starts is None and len(raw) <= _SMALL:
+            start = raw.rfind(b"\n", 0, offset) + 1
+            return made_position(self.path, raw.count(b"\n", 0, offset) + 1 + lines_before,
+                             len(raw[start:offset].decode("utf-8", "replace")) + 1)
+        position = self.at_offset(offset)
+        return made_position(self.path, position.line + lines_before, position.column)
 
     def _plain_raw(self) -> bytes | None:
         if self._plain is None:
             self._plain = _PLAIN_BLOCK.fullmatch(self.raw) is not None
-            self._plain_keys: dict[tuple, tuple[int, int, int, int]] = {}
+            self._plain_keys: dict[tuple, list] = {}
         return self.raw if self._plain else None
 
     @staticmethod
-    def _plain_child(raw: bytes, name: bytes, indent: int, line_end: int, end: int
-                     ) -> tuple[int, int, int, int] | None:
-        """(key offset, its line's end, its block's end, its indentation) of the key ``name``
-        among the children of the key at ``indent`` whose line ends at ``line_end`` (-1: a
-        list item, whose first key is on its dash's line) and whose block ends at ``end``."""
+    def _plain_root(raw: bytes, root: Any) -> list | None:
+        """The node of the project these lines hold (see ``_plain_child``); for a list's
+        item, its first key on its dash's line."""
+        first_end = raw.find(b"\n")
+        if first_end < 0:
+            first_end = len(raw)
+        head = raw[:first_end]
+        indent = len(head) - len(head.lstrip(b" "))
+        if isinstance(root, int):  # a list's item: its keys start on its dash's line
+            if root != 0 or not head.startswith(b"- ", indent):
+                return None
+            return [indent + 2, indent + 2, len(raw), -1, len(raw), None]
+        name = root.encode("utf-8") + b":"
+        rest = raw[indent + len(name):first_end]
+        if not raw.startswith(name, indent) or rest.split(b"#", 1)[0].strip(b" "):
+            return None  # not this project's name, or a value on its line
+        return [indent, indent, len(raw), first_end, len(raw), None]
+
+    @staticmethod
+    def _plain_child(raw: bytes, name: bytes, parent: list) -> list | None:
+        """The node of the key ``name`` among the children of ``parent``: a node is [its key's
+        offset, its indentation, its parent's block's end, its line's end (-1: a list item,
+        whose first key is on its dash's line), its block's end, its children's indentation];
+        the last three None until a child of its own is looked for (most positions asked for
+        are a row's key, which needs none of them)."""
         key = name + b":"
+        indent, line_end, end, child_indent = parent[1], parent[3], parent[4], parent[5]
         if line_end < 0:  # an item's keys: the first on the dash's line, at ``indent``
             child_indent, at = indent, indent if raw.startswith(key, indent) else -1
             search_from = 0
         else:
-            below = _INDENTED.search(raw, line_end, end)
-            if below is None:
-                return None
-            child_indent, at, search_from = len(below.group(1)), -1, line_end
+            if child_indent is None:
+                below = _INDENTED.search(raw, line_end, end)
+                child_indent = parent[5] = len(below.group(1)) if below is not None else -1
             if child_indent <= indent:
                 return None
+            at, search_from = -1, line_end
         if child_indent >= 64:  # deeper than any unit is written: left to the parse
             return None
         needle = b"\n" + b" " * child_indent + key
@@ -547,11 +573,17 @@ class Locator:
             if raw[at + len(key):at + len(key) + 1] in (b" ", b"\n", b""):
                 break  # the whole key, not one it begins
             search_from, at = at, -1
-        own_end = raw.find(b"\n", at, end)
+        return [at, child_indent, end, None, None, None]
+
+    @staticmethod
+    def _plain_extent(raw: bytes, at: int, indent: int, within: int) -> tuple[int, int]:
+        """Where the line of the key at ``at`` (indented ``indent``) ends, and where its block
+        ends: the next line indented as much or less, within its parent's block (``within``)."""
+        own_end = raw.find(b"\n", at, within)
         if own_end < 0:
-            return at, end, end, child_indent
-        closing = _dedented(child_indent).search(raw, own_end, end)
-        return at, own_end, closing.start() if closing is not None else end, child_indent
+            return within, within
+        closing = _dedented(indent).search(raw, own_end, within)
+        return own_end, closing.start() if closing is not None else within
 
     def _shifted(self, position: Position, start: int, text: str, size: int, offset: int,
                  quoted: bool) -> Position:

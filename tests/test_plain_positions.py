@@ -49,6 +49,15 @@ projects:
     budget:
       - 1
       - 2
+  项目五:
+    indicators:
+      指标1 : 键后有空格
+      指标2: 3次
+  项目六:
+    indicators:
+      指标1\v: 键后有垂直制表符
+      指标2:
+        actual: 3次
 """,
     "goals.yaml": """year: 2024
 unit: 单位
