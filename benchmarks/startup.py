@@ -5,14 +5,19 @@ Python takes merely to import the run-time dependencies that format needs.
     python -m benchmarks.startup --runs 30 --formats json md
 
 Each command runs ``--runs`` times, interleaved with its baseline (so that a neighbour's burst
-slows both alike), and the fastest run of each is kept, as hyperfine's ``min`` would; outputs go
-to a temporary folder. Prints a Markdown table.
+slows both alike), and the fastest run of each is kept, as hyperfine's ``min`` would, in wall
+time and in CPU time (user and system, of the process and its children: on a machine shared with
+other work a run waits for a core, which CPU time does not count); outputs go to a temporary
+folder. Each library a baseline imports is checked to be one the run imports (``-X importtime``):
+a baseline importing what the run no longer needs would flatter the ratio. Prints a Markdown
+table.
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import resource
 import subprocess
 import sys
 import tempfile
@@ -24,27 +29,39 @@ EXAMPLE = ROOT / "examples" / "shanghai-wcd-2024"
 
 # what a run of the format cannot do without: the engine's own dependencies (click for the
 # command, pydantic for the models, lark for the grammar, rapidyaml for the files), and the
-# format's writer
+# format's writer (the workbook is written directly, without openpyxl: spreadsheet.py)
 ENGINE = ["click", "pydantic", "lark", "ryml"]
 NEEDS = {"md": ENGINE + ["jinja2"], "html": ENGINE + ["jinja2"], "json": ENGINE,
-         "xlsx": ENGINE + ["openpyxl"]}
+         "xlsx": ENGINE}
 
 
-def _fastest(command: list[str], baseline: list[str], runs: int) -> tuple[float, float]:
-    best = best_baseline = float("inf")
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _fastest(command: list[str], baseline: list[str], runs: int
+             ) -> tuple[float, float, float, float]:
+    """The fastest wall and CPU seconds of the command and of its baseline."""
+    best = {"command": [float("inf")] * 2, "baseline": [float("inf")] * 2}
     for _ in range(runs):
-        for which in (command, baseline):
-            start = time.perf_counter()
+        for name, which in (("command", command), ("baseline", baseline)):
+            start, start_cpu = time.perf_counter(), _cpu()
             done = subprocess.run(which, cwd=ROOT, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
-            took = time.perf_counter() - start
+            took, took_cpu = time.perf_counter() - start, _cpu() - start_cpu
             if done.returncode not in (0, 1):
                 raise SystemExit(f"{' '.join(which)} exited {done.returncode}")
-            if which is command:
-                best = min(best, took)
-            else:
-                best_baseline = min(best_baseline, took)
-    return best, best_baseline
+            best[name] = [min(best[name][0], took), min(best[name][1], took_cpu)]
+    return (*best["command"], *best["baseline"])
+
+
+def _imported(command: list[str]) -> set[str]:
+    """The top-level modules a run of the command imports."""
+    done = subprocess.run([command[0], "-X", "importtime", *command[1:]], cwd=ROOT,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()
+            if line.startswith("import time:")}
 
 
 def main() -> None:
@@ -60,14 +77,20 @@ def main() -> None:
                        str(EXAMPLE / "actuals.yaml"), "--format", name,
                        "-o", str(Path(folder) / f"out.{name}")]
             baseline = [sys.executable, "-c", "import " + ", ".join(NEEDS[name])]
-            seconds, floor = _fastest(command, baseline, options.runs)
-            rows.append((name, seconds, floor))
-            print(f"{name}: {seconds:.3f} s, importing {', '.join(NEEDS[name])} {floor:.3f} s",
-                  file=sys.stderr)
-    print("| format | example end to end s | importing its dependencies s | ratio |")
-    print("|:--|---:|---:|---:|")
-    for name, seconds, floor in rows:
-        print(f"| {name} | {seconds:.3f} | {floor:.3f} | {seconds / floor:.2f}× |")
+            unused = set(NEEDS[name]) - _imported(command)
+            if unused:
+                raise SystemExit(f"a {name} run no longer imports {', '.join(sorted(unused))}: "
+                                 "take it out of its baseline (NEEDS)")
+            seconds, cpu, floor, floor_cpu = _fastest(command, baseline, options.runs)
+            rows.append((name, seconds, floor, cpu, floor_cpu))
+            print(f"{name}: {seconds:.3f} s ({cpu:.3f} s CPU), importing "
+                  f"{', '.join(NEEDS[name])} {floor:.3f} s ({floor_cpu:.3f} s CPU)", file=sys.stderr)
+    print("| format | example end to end s | importing its dependencies s | ratio "
+          "| end to end, CPU s | importing, CPU s | ratio of CPU |")
+    print("|:--|---:|---:|---:|---:|---:|---:|")
+    for name, seconds, floor, cpu, floor_cpu in rows:
+        print(f"| {name} | {seconds:.3f} | {floor:.3f} | {seconds / floor:.2f}× "
+              f"| {cpu:.3f} | {floor_cpu:.3f} | {cpu / floor_cpu:.2f}× |")
 
 
 if __name__ == "__main__":
