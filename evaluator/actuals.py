@@ -5,46 +5,28 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, NamedTuple
-
-from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
-from pydantic_core import PydanticCustomError
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import (CENT, ExactDecimal, Money, NotPlain, Strict, Year, plain_amount,
-                     plain_points, plain_text, plain_year, validate, validate_part)
+from .schema import NotPlain, plain_amount, plain_points, plain_text, plain_year
 from .inputs import value_at
 from .source import Document, new_record
 
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+    from .specs import ActualSpec, ProjectActualsSpec
+
+_SPECS = ("SourceSpec", "BudgetSpec", "ActualSpec", "ProjectActualsSpec", "ActualsSpec")
 
 
-def _cents(value: Decimal) -> Decimal:
-    """分值 and 得分 are written to the cent, as the 自评表 prints them, and read so: 14 and
-    14.00 are one figure, printed alike wherever they are quoted."""
-    cents = value.quantize(CENT)
-    if value.as_tuple().exponent < -2 and value != cents:
-        raise PydanticCustomError("places", "more than two decimals")
-    return cents
+def __getattr__(name: str) -> Any:
+    """The file's models (specs.py), imported when first named: a clean run needs none."""
+    if name in _SPECS:
+        from . import specs
 
-
-Points = Annotated[ExactDecimal, Field(ge=0, le=100), AfterValidator(_cents)]
-
-
-class SourceSpec(Strict):
-    """One source of the year's money (其中：当年财政拨款 …): its share of the two totals."""
-
-    adjusted: Money | None = Field(None, title="全年预算数")
-    executed: Money | None = Field(None, title="全年执行数")
-
-
-class BudgetSpec(Strict):
-    initial: Money | None = Field(None, title="年初预算数")
-    adjusted: Money = Field(title="全年预算数")
-    executed: Money = Field(title="全年执行数")
-    score: Points | None = Field(None, title="单位自评得分")
-    fiscal: SourceSpec | None = Field(None, title="其中：当年财政拨款")
-    carryover: SourceSpec | None = Field(None, title="上年结转资金")
-    other: SourceSpec | None = Field(None, title="其他资金")
+        return getattr(specs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 SOURCES = ("fiscal", "carryover", "other")  # in the 自评表's order
@@ -56,30 +38,6 @@ class SourceFigures(NamedTuple):
     key: str  # fiscal, carryover or other
     adjusted: Decimal | None
     executed: Decimal | None
-
-
-class ActualSpec(Strict):
-    actual: str = Field(title="实际完成值")
-    weight: Points | None = Field(None, title="分值")
-    score: Points | None = Field(None, title="单位自评得分")
-    reason: str | None = Field(None, title="偏差原因分析")
-    measures: str | None = Field(None, title="改进措施")
-    evidence: str | None = Field(None, title="佐证材料")
-
-
-class ProjectActualsSpec(Strict):
-    budget: BudgetSpec = Field(title="预算执行")
-    summary: str | None = Field(None, title="实际完成情况")
-    total: Points | None = Field(None, title="单位自评总分")
-    # keyed by level-3 name: an actual string or {actual: …}, read in read_actuals
-    indicators: dict[str, Any] = Field(default_factory=dict, title="指标完成情况")
-
-
-class ActualsSpec(Strict):
-    """The file's header; each project is validated on its own (see ``read_actuals``)."""
-
-    year: Year | None = Field(None, ge=1990, le=2100, title="年度")
-    projects: dict[str, Any] = Field(title="项目")
 
 
 class Budget(NamedTuple):
@@ -101,9 +59,11 @@ class ActualsHeader(NamedTuple):
     indicators: dict[str, Any]
 
 
-_PROJECT_KEYS = frozenset(ProjectActualsSpec.model_fields)
-_BUDGET_KEYS = frozenset(BudgetSpec.model_fields)
-_SOURCE_KEYS = frozenset(SourceSpec.model_fields)
+# the models' keys (tests/test_fast_paths.py holds them to specs.py)
+_PROJECT_KEYS = frozenset({"budget", "summary", "total", "indicators"})
+_BUDGET_KEYS = frozenset({"initial", "adjusted", "executed", "score", *SOURCES})
+_SOURCE_KEYS = frozenset({"adjusted", "executed"})
+_HEADER_KEYS = frozenset({"year", "projects"})
 
 
 def _plain_sources(budget: dict[str, Any]) -> tuple[SourceFigures, ...]:
@@ -303,23 +263,30 @@ def plain_actual(entry: dict[str, Any]) -> PlainActual | None:
 def _long_forms() -> TypeAdapter[dict[str, ActualSpec]]:
     """Rows written as {actual: …} that are not plain, validated in one call. Built when a
     run first meets one: a validator built as the module is imported cost every run 15 ms."""
+    from pydantic import TypeAdapter
+
+    from .specs import ActualSpec
+
     return TypeAdapter(dict[str, ActualSpec])
 
 
-_HEADER_KEYS = frozenset(ActualsSpec.model_fields)
+class ActualsFileHeader(NamedTuple):
+    """The file's header, as read (``ActualsSpec`` is its schema)."""
+
+    year: int | None
+    projects: dict[str, Any]
 
 
-def plain_actuals_header(data: Any) -> ActualsSpec | None:
-    """The header of a file that is plainly valid, as ``ActualsSpec`` reads it (built without
-    validation); None for any other. A clean run then builds no validator at all."""
+def plain_actuals_header(data: Any) -> ActualsFileHeader | None:
+    """The header of a file that is plainly valid, read as ``ActualsSpec`` reads it; None for
+    any other. A clean run then imports no model at all."""
     if type(data) is not dict or not data.keys() <= _HEADER_KEYS:
         return None
     year, projects = data.get("year"), data.get("projects")
     if type(projects) is not dict or not all(type(key) is str for key in projects):
         return None
     try:
-        return ActualsSpec.model_construct(year=None if year is None else plain_year(year),
-                                           projects=projects)
+        return ActualsFileHeader(None if year is None else plain_year(year), projects)
     except NotPlain:
         return None
 
@@ -327,6 +294,9 @@ def plain_actuals_header(data: Any) -> ActualsSpec | None:
 def read_actuals_header(document: Document) -> tuple[Actuals | None, list[Diagnostic]]:
     spec, diagnostics = plain_actuals_header(document.data), []
     if spec is None:
+        from .models import validate
+        from .specs import ActualsSpec
+
         spec, diagnostics = validate(ActualsSpec, document)
     if spec is None:
         projects = document.data.get("projects") if isinstance(document.data, dict) else None
@@ -348,6 +318,9 @@ def read_project_actuals(actuals: Actuals, name: str
                             hint="请填写 budget（预算执行）和 indicators（指标完成值）")]
     header, diagnostics = plain_project_actuals(data), []
     if header is None:
+        from .models import validate_part
+        from .specs import ProjectActualsSpec
+
         spec, diagnostics = validate_part(ProjectActualsSpec, data, document, where)
         if spec is None:  # a mistake in the unit's own total or budget score is reported, and
             spec = _without_own_scores(data)  # the project scored without it
@@ -363,6 +336,10 @@ def read_project_actuals(actuals: Actuals, name: str
 
 
 def _without_score(entry: dict[str, Any]) -> ActualSpec | None:
+    from pydantic import ValidationError
+
+    from .specs import ActualSpec
+
     try:
         return ActualSpec.model_validate({k: v for k, v in entry.items() if k != "score"})
     except ValidationError:
@@ -373,6 +350,10 @@ def _without_own_scores(data: dict[str, Any]) -> ProjectActualsSpec | None:
     """The project read without the unit's own total, or budget score, or its sources'
     figures, or several (the fewest that make it valid: the rest is still read); None if none
     of them made it invalid. None of them counts in the score."""
+    from pydantic import ValidationError
+
+    from .specs import ProjectActualsSpec
+
     budget = data.get("budget")
     without_total = {key: value for key, value in data.items() if key != "total"}
     attempts = [without_total]
@@ -415,6 +396,8 @@ def _rows(entries: dict[str, Any], document: Document, where: tuple
         append(None)
     validated: dict[str, ActualSpec] = {}
     if to_validate:
+        from pydantic import ValidationError
+
         try:
             validated = _long_forms().validate_python(to_validate)
         except ValidationError:
@@ -429,6 +412,9 @@ def _rows(entries: dict[str, Any], document: Document, where: tuple
             continue
         spec_of_row = validated.get(key)
         if spec_of_row is None:
+            from .models import validate_part
+            from .specs import ActualSpec
+
             spec_of_row, problems = validate_part(ActualSpec, entry, document, at)
             diagnostics += problems
             if spec_of_row is None and "score" in entry:

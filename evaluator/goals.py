@@ -1,67 +1,30 @@
-"""goals.yaml, the 绩效目标申报表: its schema and the records the later stages read."""
+"""goals.yaml, the 绩效目标申报表: the records the later stages read (its schema: specs.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Literal, NamedTuple
-
-from pydantic import BeforeValidator, Field
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .diagnostics import Diagnostic, Position, error
-from .schema import (Money, NotPlain, Strict, Year, plain_amount, plain_date, plain_year,
-                     plain_text, validate, validate_part)
+from .schema import NotPlain, plain_amount, plain_date, plain_text, plain_year
 from .inputs import value_at
 from .source import Document, new_record
 
+if TYPE_CHECKING:
+    from .specs import IndicatorSpec, ProjectSpec
+
+_SPECS = ("FundsSpec", "IndicatorSpec", "ProjectSpec", "GoalsSpec")
 
 
-class FundsSpec(Strict):
-    total: Money = Field(title="年度资金申请总额")
-    fiscal: Money | None = Field(None, title="其中：当年财政拨款")
-    carryover: Money | None = Field(None, title="上年结转资金")
-    other: Money | None = Field(None, title="其他资金")
+def __getattr__(name: str) -> Any:
+    """The file's models (specs.py), imported when first named: a clean run needs none."""
+    if name in _SPECS:
+        from . import specs
 
-
-# as the 申报表 writes it: 正向指标 / 反向指标
-_DIRECTIONS = {"正向": "positive", "正向指标": "positive", "反向": "reverse", "反向指标": "reverse"}
-Direction = Annotated[Literal["positive", "reverse"],
-                      BeforeValidator(lambda value: _DIRECTIONS.get(value, value)
-                                      if isinstance(value, str) else value)]
-
-
-class IndicatorSpec(Strict):
-    target: str = Field(title="年度指标值")
-    direction: Direction | None = Field(None, title="指标方向",
-                                        description="positive（正向）或 reverse（反向）")
-    note: str | None = Field(None, title="备注")
-
-
-class ProjectSpec(Strict):
-    name: str = Field(min_length=1, title="项目名称")
-    code: str | None = Field(None, title="项目编码")
-    nature: str | None = Field(None, title="项目性质")
-    category: str | None = Field(None, title="项目类别")
-    department: str | None = Field(None, title="主管部门")
-    unit: str | None = Field(None, title="实施单位")
-    start: dt.date | None = Field(None, title="计划开始日期")
-    end: dt.date | None = Field(None, title="计划完成日期")
-    funds: FundsSpec = Field(title="项目资金")
-    goal: str | None = Field(None, title="年度总体目标")
-    # 一级 → 二级 → 三级: a target string or {target: …}. The nesting is checked in
-    # read_project, which walks it anyway: a plain string (nearly every leaf) costs nothing.
-    indicators: dict[str, Any] = Field(title="绩效指标")
-
-
-class GoalsSpec(Strict):
-    """The file's header; each project is validated on its own (see ``read_goals``)."""
-
-    year: Year = Field(ge=1990, le=2100, title="年度")
-    department: str | None = Field(None, title="主管部门")
-    unit: str = Field(min_length=1, title="实施单位")
-    funds_unit: Literal["元", "万元"] = Field("元", title="金额单位")
-    projects: list[Any] = Field(min_length=1, title="项目")
+        return getattr(specs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Funds(NamedTuple):
@@ -89,8 +52,11 @@ class ProjectHeader(NamedTuple):
     indicators: dict[str, Any]
 
 
-_PROJECT_KEYS = frozenset(ProjectSpec.model_fields)
-_FUNDS_KEYS = frozenset(FundsSpec.model_fields)
+# the models' keys (tests/test_fast_paths.py holds them to specs.py)
+_PROJECT_KEYS = frozenset({"name", "code", "nature", "category", "department", "unit", "start",
+                           "end", "funds", "goal", "indicators"})
+_FUNDS_KEYS = frozenset({"total", "fiscal", "carryover", "other"})
+_HEADER_KEYS = frozenset({"year", "department", "unit", "funds_unit", "projects"})
 
 
 def plain_project(data: dict[str, Any]) -> ProjectHeader | None:
@@ -220,15 +186,25 @@ def _long_form(entry: Any, document: Document, at: tuple
     if not isinstance(entry, dict):
         return None, [error("schema.type", f"“{at[-1]}”的指标值应为文字，或 {{target: …}} 形式的映射",
                             document.position(at), hint="如“≥3.00(次)”或“按时完成”")]
+    from .models import validate_part
+    from .specs import IndicatorSpec
+
     return validate_part(IndicatorSpec, entry, document, at)
 
 
-_HEADER_KEYS = frozenset(GoalsSpec.model_fields)
+class GoalsHeader(NamedTuple):
+    """The file's header, as read (``GoalsSpec`` is its schema)."""
+
+    year: int
+    department: str | None
+    unit: str
+    funds_unit: str
+    projects: list[Any]
 
 
-def plain_goals_header(data: Any) -> GoalsSpec | None:
-    """The header of a file that is plainly valid, as ``GoalsSpec`` reads it (built without
-    validation); None for any other. A clean run then builds no validator at all."""
+def plain_goals_header(data: Any) -> GoalsHeader | None:
+    """The header of a file that is plainly valid, read as ``GoalsSpec`` reads it; None for
+    any other. A clean run then imports no model at all."""
     if type(data) is not dict or not data.keys() <= _HEADER_KEYS:
         return None
     funds_unit, projects = data.get("funds_unit", "元"), data.get("projects")
@@ -236,10 +212,8 @@ def plain_goals_header(data: Any) -> GoalsSpec | None:
             type(projects) is not list or not projects):
         return None
     try:
-        return GoalsSpec.model_construct(
-            year=plain_year(data.get("year")), department=plain_text(data.get("department")),
-            unit=plain_text(data.get("unit"), required=True), funds_unit=funds_unit,
-            projects=projects)
+        return GoalsHeader(plain_year(data.get("year")), plain_text(data.get("department")),
+                           plain_text(data.get("unit"), required=True), funds_unit, projects)
     except NotPlain:
         return None
 
@@ -249,6 +223,9 @@ def read_goals_header(document: Document) -> tuple[Goals | None, list[Diagnostic
     with (``checking_only``); None when not even that."""
     spec, diagnostics = plain_goals_header(document.data), []
     if spec is None:
+        from .models import validate
+        from .specs import GoalsSpec
+
         spec, diagnostics = validate(GoalsSpec, document)
     data = document.data
     if spec is None:
@@ -290,6 +267,9 @@ def read_project(goals: Goals, index: int) -> tuple[Project | None, list[Diagnos
                             hint="每个项目应写成“- name: 项目名称”，下面再写 funds 和 indicators")]
     project, diagnostics = plain_project(data), []
     if project is None:
+        from .models import validate_part
+        from .specs import ProjectSpec
+
         spec, diagnostics = validate_part(ProjectSpec, data, document, where)
         if spec is None:
             return None, diagnostics

@@ -23,7 +23,7 @@ import yaml
 
 from evaluator import catalogue
 from evaluator.goals import GoalsSpec
-from evaluator.schema import _message
+from evaluator.models import _message
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "evaluator"

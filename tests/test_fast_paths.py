@@ -320,7 +320,22 @@ def test_a_plain_file_header_is_what_the_model_reads(reader, model, header):
         if plain is None:
             continue
         spec = _accepted(model, data)
-        assert repr(dict(plain)) == repr(dict(spec)), data
+        assert repr(plain._asdict()) == repr({k: getattr(spec, k) for k in plain._fields}), data
+
+
+def test_the_shortcuts_know_every_key_the_models_know():
+    from evaluator import specs
+
+    assert goals_module._PROJECT_KEYS == set(specs.ProjectSpec.model_fields)
+    assert goals_module._FUNDS_KEYS == set(specs.FundsSpec.model_fields)
+    assert goals_module._HEADER_KEYS == set(specs.GoalsSpec.model_fields)
+    assert set(goals_module.GoalsHeader._fields) == set(specs.GoalsSpec.model_fields)
+    assert actuals_module._PROJECT_KEYS == set(specs.ProjectActualsSpec.model_fields)
+    assert actuals_module._BUDGET_KEYS == set(specs.BudgetSpec.model_fields)
+    assert actuals_module._SOURCE_KEYS == set(specs.SourceSpec.model_fields)
+    assert actuals_module._HEADER_KEYS == set(specs.ActualsSpec.model_fields)
+    assert set(actuals_module.ActualsFileHeader._fields) == set(specs.ActualsSpec.model_fields)
+    assert actuals_module._PLAIN_KEYS == set(specs.ActualSpec.model_fields)
 
 
 def test_the_shipped_example_is_read_without_a_model():
@@ -340,7 +355,7 @@ def test_the_shipped_example_is_read_without_a_model():
 
 
 def test_an_amount_too_large_is_told_as_the_number_it_must_stay_below():
-    from evaluator.schema import validate_part  # noqa: F401 - the model's own message
+    from evaluator.models import validate_part  # noqa: F401 - the model's own message
     from evaluator.source import parse_bytes
     document, _ = parse_bytes("goals.yaml", "projects:\n  - funds: {total: 1000000000000000}\n"
                               .encode())

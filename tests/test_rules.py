@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from evaluator.cli import main
 from evaluator.run import evaluate_files, load_rule_set
-from evaluator.rules import RuleSet, describe, load_rules, shipped_rule_sets
-from evaluator.schema import described_fields
+from evaluator.rule_specs import RuleSet
+from evaluator.rules import describe, load_rules, shipped_rule_sets
+from evaluator.models import described_fields
 from tests.conftest import EXAMPLE
 
 
@@ -24,6 +25,16 @@ def test_shipped_rule_sets_load_cleanly():
 def test_every_option_is_described():
     for dotted, field in described_fields(RuleSet):
         assert field.title and field.description, dotted
+
+
+def test_a_run_reads_the_options_the_models_validated():
+    """The plain objects a run reads (rules.Options) hold what the models read, to the digit."""
+    for name in shipped_rule_sets():
+        loaded, _ = load_rules(name, saved=False)
+        spec = RuleSet.model_validate(loaded.data)
+        assert loaded.rules.as_data() == spec.model_dump()
+        assert repr(loaded.rules.as_data()) == repr(spec.model_dump())  # 5 and 5.00 differ
+        assert type(loaded.rules.qualitative.partial).__name__ == "TierBand"
 
 
 def test_describe_shows_values():
@@ -86,8 +97,8 @@ def test_broken_rule_set_is_exit_2_with_position(tmp_path):
 
 
 def test_the_variant_changes_exactly_what_it_says():
-    base = load_rule_set("mof-2020")[0].model_dump()
-    variant = load_rule_set("local-variant")[0].model_dump()
+    base = load_rule_set("mof-2020")[0].as_data()
+    variant = load_rule_set("local-variant")[0].as_data()
     changed = {(section, key) for section in base if isinstance(base[section], dict)
                for key in base[section] if base[section][key] != variant[section][key]}
     assert changed == {("quantitative", "reverse_formula"), ("qualitative", "partial"),
