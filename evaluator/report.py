@@ -250,8 +250,11 @@ def _remark(result: IndicatorResult) -> str:
     if result.actual is None:
         return ""
     spec = result.actual.spec
-    parts = [p for p in (spec.reason, f"改进措施：{spec.measures}" if spec.measures else None) if p]
-    return "；".join(p.strip() for p in parts)
+    reason, measures = spec.reason, spec.measures
+    if not measures:  # most rows: a reason or nothing
+        return reason.strip() if reason else ""
+    measures = f"改进措施：{measures}".strip()
+    return f"{reason.strip()}；{measures}" if reason else measures
 
 
 def _spans(results: tuple[IndicatorResult, ...], key) -> list[int]:
@@ -265,36 +268,71 @@ def _spans(results: tuple[IndicatorResult, ...], key) -> list[int]:
     return spans
 
 
-def _indicator_views(results: tuple[IndicatorResult, ...], unreadable: frozenset[str] = frozenset()
-                     ) -> tuple[IndicatorView, ...]:
+def _indicator_views(results: tuple[IndicatorResult, ...], unreadable: frozenset[str] = frozenset(),
+                     scored: dict | None = None) -> tuple[IndicatorView, ...]:
+    """``scored``: the scored part of the rows seen (``_scored_part``), kept across projects."""
     level1 = _spans(results, lambda r: r.indicator.level1)
     level2 = _spans(results, lambda r: (r.indicator.level1, r.indicator.level2))
-    return tuple(_indicator_view(r, a, b, unreadable) for r, a, b in zip(results, level1, level2))
+    scored = {} if scored is None else scored
+    return tuple(_indicator_view(r, a, b, unreadable, scored)
+                 for r, a, b in zip(results, level1, level2))
+
+
+_NEW = object.__new__
+_SCORED_PARTS = 100_000  # the scored parts a report keeps, at most (a unit has some 16 000)
+
+
+def _scored_part(result: IndicatorResult, scored: dict) -> tuple:
+    """A row's fields that follow from its outcome, weight and the unit's own score: the same
+    for every row scored alike (a run's outcomes are memoized: a province's 250 000 rows have
+    some 16 000), so worked out once each."""
+    outcome, weight, own = result.outcome, result.weight, result.self_score
+    # by the outcome alone (a Decimal hashes slowly), its weight checked; rows with the unit's
+    # own score are few and not kept
+    known = scored.get(outcome) if own is None else None
+    if known is not None and known[0] == weight:
+        return known[1]
+    if len(scored) >= _SCORED_PARTS:
+        scored.clear()
+    score, flags = result.score, result.flags
+    part = (
+        score_text(weight), score_text(score), score_text(result.rule_score),
+        score_text(own), result.tier.value if result.tier else "", result.trace,
+        f"单位自评 {score_text(own)} 超出分值或所在档次，未采用" if result.self_rejected else "",
+        tuple(FLAG_LABELS.get(f, f) for f in flags), score < weight,
+        "overachieved" in flags, round_half_up(weight), round_half_up(score),
+        round_half_up(result.rule_score), score_value(own))
+    if own is None:
+        scored[outcome] = (weight, part)
+    return part
 
 
 def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int,
-                    unreadable: frozenset[str] = frozenset()) -> IndicatorView:
-    indicator = result.indicator
-    reason = result.actual.spec.reason if result.actual else None
-    lost = result.score < result.weight
+                    unreadable: frozenset[str] = frozenset(), scored: dict | None = None
+                    ) -> IndicatorView:
+    indicator, actual = result.indicator, result.actual
+    spec = actual.spec if actual is not None else None
+    reason = spec.reason if spec is not None else None
+    (weight, score, rule_score, self_score, tier, trace, self_note, flags, lost, overachieved,
+     weight_value, score_value_, rule_score_value, self_score_value) = _scored_part(
+        result, {} if scored is None else scored)
     problem = _problem_of(result, unreadable)
-    return IndicatorView(
+    # made without the frozen dataclass's __init__, which sets each of the 26 fields through
+    # object.__setattr__: that was half of a view's cost; every field is given (a test makes
+    # the views again through __init__ and compares)
+    view = _NEW(IndicatorView)
+    view.__dict__.update(
         level1=indicator.level1, level2=indicator.level2, name=indicator.name,
-        target=indicator.target, actual=result.actual.spec.actual if result.actual else "",
-        weight=score_text(result.weight), score=score_text(result.score),
-        rule_score=score_text(result.rule_score), self_score=score_text(result.self_score),
-        tier=result.tier.value if result.tier else "", trace=result.trace,
-        self_note=(f"单位自评 {score_text(result.self_score)} 超出分值或所在档次，未采用"
-                   if result.self_rejected else ""),
-        flags=tuple(FLAG_LABELS.get(f, f) for f in result.flags), remark=_remark(result),
-        problem=problem, lost_points=lost,
-        missing_reason=(lost or "overachieved" in result.flags) and not reason and not problem,
-        overachieved="overachieved" in result.flags, reason=(reason or "").strip(),
-        measures=((result.actual.spec.measures if result.actual else None) or "").strip(),
-        level1_span=level1_span, level2_span=level2_span,
-        weight_value=round_half_up(result.weight), score_value=round_half_up(result.score),
-        rule_score_value=round_half_up(result.rule_score),
-        self_score_value=score_value(result.self_score))
+        target=indicator.target, actual=spec.actual if spec is not None else "",
+        weight=weight, score=score, rule_score=rule_score, self_score=self_score, tier=tier,
+        trace=trace, self_note=self_note, flags=flags, remark=_remark(result), problem=problem,
+        lost_points=lost, missing_reason=(lost or overachieved) and not reason and not problem,
+        overachieved=overachieved, reason=(reason or "").strip(),
+        measures=((spec.measures if spec is not None else None) or "").strip(),
+        level1_span=level1_span, level2_span=level2_span, weight_value=weight_value,
+        score_value=score_value_, rule_score_value=rule_score_value,
+        self_score_value=self_score_value)
+    return view
 
 
 def _problem_of(result: IndicatorResult, unreadable: frozenset[str]) -> str:
@@ -319,7 +357,8 @@ def _score_note(result: ProjectResult) -> str:
     return note
 
 
-def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str) -> ProjectView:
+def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str,
+                  scored: dict | None = None) -> ProjectView:
     project, budget = result.project, result.budget
     has_budget = budget.weight > 0
     weights = budget.weight + sum((r.weight for r in result.indicators), Decimal(0))
@@ -334,7 +373,7 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         budget_rule_score=score_text(budget.rule_score) if has_budget else "",
         budget_self_score=score_text(budget.self_score), budget_trace=budget.trace,
         fund_rows=fund_rows, goal=project.goal, summary=(result.actuals.spec.summary or "").strip(),
-        indicators=_indicator_views(result.indicators, result.actuals.unreadable),
+        indicators=_indicator_views(result.indicators, result.actuals.unreadable, scored),
         categories=tuple(CategoryView(n, score_text(w), score_text(s), round_half_up(w),
                                       round_half_up(s)) for n, w, s in result.categories),
         weight_total=score_text(weights),
@@ -403,7 +442,7 @@ def project_views(evaluation: Evaluation, results: Iterable[ProjectResult], tall
     assert evaluation.goals is not None
     funds_unit = evaluation.goals.funds_unit
     for result in results:
-        view = _project_view(result, evaluation, funds_unit)
+        view = _project_view(result, evaluation, funds_unit, tally.scored_parts)
         tally.add(result, view)
         yield _submitted(view) if submission else view
 
@@ -419,6 +458,7 @@ class Tally:
         self.totals: list[Decimal] = []
         self.scored: set[int] = set()  # the projects' places in the 申报表
         self.chart_rows: list[ChartRow] = []
+        self.scored_parts: dict = {}  # the views' rows scored alike (_scored_part)
         from .charts import chart_row  # a report's only: a JSON run does not import the charts
 
         self._chart_row = chart_row
@@ -617,10 +657,14 @@ _QUANTITY = re.compile(r"[≥≤><=＞＜≧≦]?[+-]?\d[\d,.]*(?:\([^()\s]{1,8}
 def unbroken_quantities(value: Any) -> Any:
     """HTML text in which each quantity stays on one line (span.nb): a browser may break a line
     between 人 and 次 in ≥800.00(人次), as anywhere between two Chinese characters."""
-    from markupsafe import Markup, escape
+    from markupsafe import Markup, escape  # imported with jinja2: a look-up in sys.modules
 
     text = str(escape(printable(value)))
-    return Markup(_QUANTITY.sub(lambda m: f'<span class="nb">{m.group()}</span>', text))
+    return Markup(_QUANTITY.sub(_no_break, text))
+
+
+def _no_break(quantity: re.Match[str]) -> str:
+    return f'<span class="nb">{quantity.group()}</span>'
 
 
 def _confined_loader(folders: list[str]) -> "jinja2.BaseLoader":

@@ -142,3 +142,24 @@ def test_progress_is_shown_on_a_terminal_only(unit, tmp_path, output_format):
                            timeout=120)
     assert piped.returncode == 1 and "已完成".encode() not in piped.stderr
     assert (tmp_path / f"report.{output_format}").stat().st_size > 10_000
+
+
+def test_the_views_are_what_their_dataclasses_make(unit, monkeypatch):
+    """Rows' views are made without the frozen dataclass's __init__ (report._indicator_view),
+    their scored part shared by rows scored alike: made again through __init__, field by field
+    from a view, each is equal, and the scored part equals a view made with nothing shared."""
+    from dataclasses import replace
+
+    from evaluator.report import _indicator_views
+    from evaluator.run import evaluate_files, load_rule_set
+
+    monkeypatch.chdir(unit)
+    evaluation = evaluate_files("goals.yaml", "actuals.yaml", *load_rule_set())
+    shared: dict = {}
+    own = 0
+    for result in evaluation.projects:
+        views = _indicator_views(result.indicators, result.actuals.unreadable, shared)
+        alone = _indicator_views(result.indicators, result.actuals.unreadable)
+        assert views == alone and [replace(v) for v in views] == list(views)
+        own += sum(1 for v in views if v.self_score)
+    assert shared and own  # rows shared their scored part; some had the unit's own score
