@@ -24,6 +24,7 @@ Nothing heavy is imported here: cli.py reads this table as ``evaluate --help`` s
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
@@ -179,18 +180,25 @@ def _xlsx(job: Rendering) -> Iterator[bytes]:
             hint="完整的文字见 Markdown、HTML 或 JSON 格式的报告"))
 
 
-def _pdf(job: Rendering) -> list[bytes]:
-    """The HTML report printed to A4 by the user's Chromium, Chrome or Edge (printing.py)."""
-    from .printing import NO_BROWSER, PrintProblem, find_browser, print_pdf
+def _pdf(job: Rendering) -> Chunks:
+    """The HTML report printed to A4 by the user's Chromium, Chrome or Edge (printing.py): the
+    shipped report of many projects in parts, told on a terminal as they are printed; a user's
+    template whole (what it puts between projects is its own)."""
+    from .printing import NO_BROWSER, PROJECTS_A_PRINT, PrintProblem, find_browser, print_report
 
     browser = find_browser()
     if browser is None:  # said before the projects are scored
         raise OutputProblem(NO_BROWSER)
-    html = "".join(c if isinstance(c, str) else c.decode("utf-8") for c in _templated(job, "html"))
-    try:
-        return [print_pdf(html, browser)]
+    quiet = replace(job, progress=_unannounced)  # the printing is what takes the time
+    html = "".join(c if isinstance(c, str) else c.decode("utf-8")
+                   for c in _templated(quiet, "html"))
+    projects_a_print = PROJECTS_A_PRINT if job.templates is None else len(job.run.indexes()) + 1
+    pieces = print_report(html, browser, projects_a_print, job.progress)
+    try:  # printed whole before its first piece: a browser that fails leaves no half file
+        first = next(pieces)
     except PrintProblem as problem:
         raise OutputProblem(str(problem)) from None
+    return itertools.chain([first], pieces)  # the rest read from the printed file
 
 
 def _docx(job: Rendering) -> list[bytes]:
@@ -204,7 +212,7 @@ def _docx(job: Rendering) -> list[bytes]:
     limits = (TemplateLimits(job.template_seconds, job.template_characters)
               if job.templates is not None else None)  # the shipped one is ours
     try:
-        return [render_docx(context, job.templates, limits)]
+        return [render_docx(context, job.templates, limits, job.progress)]
     except Exception as problem:  # a user's template (1/0, a tag Jinja cannot read) too
         if job.templates is None and not isinstance(problem, TemplateError):
             raise  # the shipped template's own fault: not the user's input

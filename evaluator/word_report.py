@@ -139,18 +139,37 @@ def template_bytes(templates: str | None) -> bytes:
     return (resource_dir("reports") / TEMPLATE).read_bytes()
 
 
+class _Told(tuple):
+    """The chapters, telling ``progress`` (formats.Progress) of each as the template's loop
+    reaches it: a terminal sees the rendering move (it is most of a large unit's run)."""
+
+    _progress = None  # out of a template's reach: the sandbox refuses names beginning with _
+
+    def __iter__(self):
+        items = super().__iter__()
+        if self._progress is None:
+            return items
+        return iter(self._progress(((c, n) for n, c in enumerate(items, 1)), len(self)))
+
+
 def render_docx(context: ReportContext, templates: str | None = None,
-                limits: TemplateLimits | None = None) -> bytes:
+                limits: TemplateLimits | None = None, progress=None) -> bytes:
     """The 自评报告's bytes, the same each time for the same input. ``limits``: a user's
-    template is stopped after so many seconds, as the other templates are."""
+    template is stopped after so many seconds, as the other templates are. ``progress``: told
+    of the chapters rendered."""
     import contextlib
+    from dataclasses import replace
 
     from .packages import fixed_package
 
     document = _template_class()(io.BytesIO(template_bytes(templates)))
     env = environment(html=True, templates=templates, limits=limits)
+    report = word_report(context)
+    chapters = _Told(report.chapters)
+    chapters._progress = progress
     with _deadline(limits.seconds) if limits else contextlib.nullcontext():
-        document.render({"report": word_report(context)}, jinja_env=env, autoescape=True)
+        document.render({"report": replace(report, chapters=chapters)}, jinja_env=env,
+                        autoescape=True)
     _merge_indicator_levels(document.docx)
     buffer = io.BytesIO()
     document.save(buffer)

@@ -81,3 +81,41 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             "evaluator/catalogue.py: " + ", ".join(undeclared) + ". Add each to CODES there "
             "(see tests/test_catalogue.py), then run "
             "`python -m evaluator.catalogue > docs/diagnostics.md`", red=True)
+
+
+# The command with stderr on a terminal, a clock that moves 0.6 s each time it is read (the
+# progress is shown every half second): a small unit shows its progress at once. ``before``:
+# Python run first (a setting made small enough for a small unit to show it).
+ON_A_TERMINAL = """
+import itertools, sys, types
+from evaluator import cli
+{before}
+ticks = itertools.count(0, 0.6)
+cli.time = types.SimpleNamespace(monotonic=lambda: next(ticks))
+cli.entry(sys.argv[1:])
+"""
+
+
+def run_on_a_terminal(command: list[str], cwd: Path, env: dict) -> tuple[int, bytes]:
+    """``command`` run with stderr a pseudo-terminal: its exit code and what it showed there."""
+    import os
+    import pty
+    import subprocess
+
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=follower, cwd=cwd, env=env)
+        os.close(follower)  # the child's copy alone: read to its end as it writes (diagnostics too)
+        shown = b""
+        while True:
+            try:
+                piece = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not piece:
+                break
+            shown += piece
+        return process.wait(timeout=300), shown
+    finally:
+        os.close(leader)

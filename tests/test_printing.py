@@ -273,6 +273,39 @@ def test_pdf_is_the_printed_report_the_same_bytes_each_run(tmp_path):
     assert "检查发现的问题" in pages[-1]  # the reviewer's version by default
 
 
+@needs_browser
+@needs_poppler
+def test_a_long_report_is_printed_in_parts_and_joined_as_one_print(example_html, tmp_path):
+    """Printed four projects a browser (three parts, then the footer's pages), the example is
+    the whole print page for page: the same 22 pages and text, 第 N 页，共 22 页 on each; the
+    same bytes from run to run; progress of the printing on a terminal, not on a pipe."""
+    import os
+    import sys
+
+    from tests.conftest import ON_A_TERMINAL, ROOT, run_on_a_terminal
+
+    whole = pages_of(printing.print_pdf(example_html), tmp_path)
+    command = [sys.executable, "-c", ON_A_TERMINAL.format(
+        before="from evaluator import printing; printing.PROJECTS_A_PRINT = 4"),
+        str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"), "--format", "pdf", "-o"]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    returncode, shown = run_on_a_terminal([*command, "on-a-terminal.pdf"], tmp_path, environment)
+    assert returncode == 0, shown[-300:]
+    said = shown.decode("utf-8", "replace")
+    assert "已完成 4/10 个项目" in said and "已完成 8/10 个项目" in said, said[-300:]
+    piped = subprocess.run([sys.executable, "-c", ON_A_TERMINAL.format(
+        before="from evaluator import printing; printing.PROJECTS_A_PRINT = 4"),
+        *command[3:], "piped.pdf"], capture_output=True, cwd=tmp_path, env=environment,
+        timeout=300)
+    assert piped.returncode == 0 and "已完成".encode() not in piped.stderr
+    printed = (tmp_path / "piped.pdf").read_bytes()
+    assert printed == (tmp_path / "on-a-terminal.pdf").read_bytes()
+    assert b"/StructTreeRoot" not in printed  # no half structure: each part's tree is left out
+    pages = pages_of(printed, tmp_path)
+    assert pages == whole and len(pages) == 22
+    assert all(f"第 {n} 页，共 22 页" in page for n, page in enumerate(pages, 1))
+
+
 # ---- the hand-in version ------------------------------------------------------------------
 
 OWN_GOALS = ("year: 2024\nunit: 测试单位\nprojects:\n  - name: 甲\n    funds: {total: 100}\n"

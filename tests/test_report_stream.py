@@ -4,7 +4,6 @@ scored (report_stream.py): the same documents as built whole from every project 
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 
@@ -12,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from evaluator.cli import main
-from tests.conftest import EXAMPLE, GOLDEN, ROOT
+from tests.conftest import EXAMPLE, GOLDEN, ON_A_TERMINAL, ROOT, run_on_a_terminal
 
 
 @pytest.fixture(scope="module")
@@ -101,41 +100,13 @@ def test_a_users_whole_report_template_reads_the_projects_as_often_as_it_likes(t
     assert lines[1] == "城市日宣传推广=92.25" and len(lines) == 12 and lines[-1] == "城市日宣传推广"
 
 
-# The command with stderr on a terminal, a clock that moves 0.6 s each time it is read (the
-# progress is shown every half second): a small unit shows its progress at once.
-_ON_A_TERMINAL = """
-import itertools, sys, types
-from evaluator import cli
-
-ticks = itertools.count(0, 0.6)
-cli.time = types.SimpleNamespace(monotonic=lambda: next(ticks))
-cli.entry(sys.argv[1:])
-"""
-
-
 @pytest.mark.parametrize("output_format", ["md", "html"])
 def test_progress_is_shown_on_a_terminal_only(unit, tmp_path, output_format):
-    command = [sys.executable, "-c", _ON_A_TERMINAL, str(unit / "goals.yaml"),
+    command = [sys.executable, "-c", ON_A_TERMINAL.format(before=""), str(unit / "goals.yaml"),
                str(unit / "actuals.yaml"), "--format", output_format, "--jobs", "1",
                "-o", str(tmp_path / f"report.{output_format}")]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    leader, follower = pty.openpty()
-    try:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=follower, cwd=tmp_path, env=environment)
-        os.close(follower)  # the child's copy alone: read to its end as it writes (diagnostics too)
-        shown = b""
-        while True:
-            try:
-                piece = os.read(leader, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not piece:
-                break
-            shown += piece
-        returncode = process.wait(timeout=120)
-    finally:
-        os.close(leader)
+    returncode, shown = run_on_a_terminal(command, tmp_path, environment)
     assert returncode == 1
     assert "已完成 11/12 个项目".encode() in shown, shown[-300:]
     piped = subprocess.run(command, capture_output=True, cwd=tmp_path, env=environment,

@@ -255,3 +255,19 @@ def test_the_merge_is_python_docxs_own(tmp_path, monkeypatch):
     assert tables == 10 and len(fast.element.body.xpath(".//w:vMerge")) > 40
     assert ([etree.tostring(e) for e in fast.element.body]
             == [etree.tostring(e) for e in slow.element.body])
+
+
+def test_progress_is_shown_on_a_terminal_only(tmp_path):
+    import sys
+
+    from tests.conftest import ON_A_TERMINAL, ROOT, run_on_a_terminal
+
+    command = [sys.executable, "-c", ON_A_TERMINAL.format(before=""), *INPUTS,
+               "--format", "docx", "-o"]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    returncode, shown = run_on_a_terminal([*command, "on-a-terminal.docx"], tmp_path, environment)
+    assert returncode == 0 and "已完成 9/10 个项目".encode() in shown, shown[-300:]
+    piped = subprocess.run([*command, "piped.docx"], capture_output=True, cwd=tmp_path,
+                           env=environment, timeout=300)
+    assert piped.returncode == 0 and "已完成".encode() not in piped.stderr
+    assert (tmp_path / "piped.docx").read_bytes() == (tmp_path / "on-a-terminal.docx").read_bytes()
