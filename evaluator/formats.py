@@ -159,17 +159,24 @@ def _template_problem(problem: Exception) -> str:
 
 
 def _xlsx(job: Rendering) -> Iterator[bytes]:
-    """Written as the projects are scored, a sheet at a time (xlsx.py): a province's
-    workbook is never held whole, nor its projects."""
-    from .report import Tally, project_views
-    from .xlsx import workbook_chunks
+    """Written as the projects are scored, a sheet at a time (xlsx.py), by ``job.jobs``
+    processes when more than one, as JSON is: a province's workbook is never held whole,
+    nor its projects."""
+    from .report import Tally
+    from .xlsx import Book, sheet_part, workbook_chunks
 
-    run, tally, cut = job.run, Tally(), []
+    run, cut, book = job.run, [], Book()
     start = run.evaluation(())
-    head = replace(tally.context(start), submission=job.submission)
-    views = project_views(start, run.results(), tally, job.submission)
+    head = replace(Tally().context(start), submission=job.submission)
+    lay_out = partial(sheet_part, head=head, evaluation=start, book=book)
+    if job.jobs > 1:
+        from .parallel import rendered_in_parallel
+
+        parts = rendered_in_parallel(run, lay_out, job.jobs, join=list)
+    else:
+        parts = (([lay_out(result)], done) for done, result in enumerate(run.results(), 1))
     yield from job.progress(workbook_chunks(
-        head, views, lambda: tally.context(run.evaluation((), tally.scored)), cut),
+        head, book, parts, lambda tally: tally.context(run.evaluation((), tally.scored)), cut),
         len(run.indexes()))
     if cut:
         from .diagnostics import warning

@@ -3,7 +3,8 @@
 The workers are forked after the files are loaded and their headers read; the projects' data
 is handed to them marshalled, slice by slice (``_hand_over``). Each scores a slice of project
 indexes and sends back the slice's JSON lines, joined and encoded (bytes cross the pipe as they
-are: no text to pickle, nothing to encode again in the parent), with the slice's diagnostics.
+are: no text to pickle, nothing to encode again in the parent), or what another format's
+``join`` makes of its rendered projects (an XLSX sheet each), with the slice's diagnostics.
 The parent writes the slices in the 申报表's order, so the bytes are the same as with one
 process. The module is light (no engine imported): the command asks it how many processes to
 use before it imports the rest.
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 _RUN: Run | None = None  # the run a forked worker inherits
 _RENDER: Callable | None = None
+_JOIN: Callable[[list], object] | None = None  # a slice's rendered projects → what is sent back
 _PARCELS: list[bytes] | None = None  # each slice's projects, marshalled (see _hand_over)
 _POOL: multiprocessing.pool.Pool | None = None  # the running pool (see no_more_workers)
 
@@ -39,11 +41,16 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _work(task: tuple[int, list[int]]) -> tuple[bytes, bytes | list[Diagnostic]]:
-    """A slice's projects as JSON lines joined by ",\\n" (b"" when none could be scored), and
-    the diagnostics found (``packed``)."""
-    run, render = _RUN, _RENDER
-    assert run is not None and render is not None
+def json_lines(lines: list[str]) -> bytes:
+    """A slice's JSON lines joined by ",\\n" (b"" when none could be scored)."""
+    return ",\n".join(lines).encode("utf-8")
+
+
+def _work(task: tuple[int, list[int]]) -> tuple[object, bytes | list[Diagnostic]]:
+    """A slice's projects rendered and joined (``_JOIN``), and the diagnostics found
+    (``packed``)."""
+    run, render, join = _RUN, _RENDER, _JOIN
+    assert run is not None and render is not None and join is not None
     number, indexes = task
     if _PARCELS is not None:
         _unpack(run, indexes, _PARCELS[number])
@@ -55,7 +62,7 @@ def _work(task: tuple[int, list[int]]) -> tuple[bytes, bytes | list[Diagnostic]]
             lines.append(render(result))
     found = run.diagnostics[before:]
     del run.diagnostics[before:]
-    return ",\n".join(lines).encode("utf-8"), packed(found)
+    return join(lines), packed(found)
 
 
 def _hand_over(run: Run, slices: list[list[int]]) -> list[bytes] | None:
@@ -273,14 +280,14 @@ def _answered(pool: "multiprocessing.pool.Pool", tasks: list[T], work: Callable[
         yield answer
 
 
-def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
-                         ) -> Iterator[tuple[bytes, int]]:
-    """(a slice's projects as encoded JSON lines, projects done so far), in order; diagnostics
-    land in ``run``."""
-    global _RUN, _RENDER, _PARCELS
+def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100,
+                         join: Callable[[list], R] = json_lines) -> Iterator[tuple[R, int]]:
+    """(a slice's projects rendered and joined: encoded JSON lines by default, projects done
+    so far), in order; a slice with none scored is left out; diagnostics land in ``run``."""
+    global _RUN, _RENDER, _JOIN, _PARCELS
     indexes = run.indexes()
     slices = [indexes[i:i + chunk] for i in range(0, len(indexes), chunk)]
-    _RUN, _RENDER = run, render
+    _RUN, _RENDER, _JOIN = run, render, join
     _PARCELS = _hand_over(run, slices)
     # Shared data (when it was not handed over) is the parent's pages: letting a project's data
     # go in a worker would write to, copy and free every page of it, for nothing.
@@ -295,7 +302,7 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
                 yield data, done
     finally:
         answers.close()  # a caller that stops early (Ctrl-C): the workers are stopped now
-        _RUN = _RENDER = _PARCELS = None
+        _RUN = _RENDER = _JOIN = _PARCELS = None
         run.releases_read_data = True
     run.check_unmatched()
 

@@ -439,12 +439,31 @@ def project_views(evaluation: Evaluation, results: Iterable[ProjectResult], tall
                   submission: bool = False) -> Iterator[ProjectView]:
     """Each result's view as it comes, added to ``tally`` (a report written as its projects
     are scored holds one at a time); ``submission``: as ``for_submission`` shows it."""
-    assert evaluation.goals is not None
-    funds_unit = evaluation.goals.funds_unit
     for result in results:
-        view = _project_view(result, evaluation, funds_unit, tally.scored_parts)
-        tally.add(result, view)
-        yield _submitted(view) if submission else view
+        view, entry = project_view(result, evaluation, submission, tally.scored_parts)
+        tally.add(entry)
+        yield view
+
+
+# what the summary takes of a project: its row, its budget, its total, its place in the 申报表,
+# what the charts draw of it
+TallyEntry = tuple["SummaryRow", Decimal, Decimal, Decimal, int, "ChartRow"]
+
+
+def project_view(result: ProjectResult, evaluation: Evaluation, submission: bool = False,
+                 scored_parts: dict | None = None) -> tuple[ProjectView, TallyEntry]:
+    """A result's view, and what the summary takes of it (``Tally.add``): small enough for
+    a worker of ``--jobs`` to send back beside the sheet it laid out. ``scored_parts``: the
+    rows' parts scored alike, kept across the projects of a report (``Tally.scored_parts``)."""
+    from .charts import chart_row  # a report's only: a JSON run does not import the charts
+
+    assert evaluation.goals is not None
+    p = _project_view(result, evaluation, evaluation.goals.funds_unit, scored_parts)
+    row = SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade,
+                     p.adjusted_value, p.executed_value, p.rate_value, p.total_value)
+    return (_submitted(p) if submission else p), (
+        row, result.budget.adjusted, result.budget.executed, result.total,
+        result.project.where[1], chart_row(result))
 
 
 class Tally:
@@ -459,19 +478,15 @@ class Tally:
         self.scored: set[int] = set()  # the projects' places in the 申报表
         self.chart_rows: list[ChartRow] = []
         self.scored_parts: dict = {}  # the views' rows scored alike (_scored_part)
-        from .charts import chart_row  # a report's only: a JSON run does not import the charts
 
-        self._chart_row = chart_row
-
-    def add(self, result: ProjectResult, p: ProjectView) -> None:
-        self.rows.append(SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade,
-                                    p.adjusted_value, p.executed_value, p.rate_value,
-                                    p.total_value))
-        self.adjusted += result.budget.adjusted
-        self.executed += result.budget.executed
-        self.totals.append(result.total)
-        self.scored.add(result.project.where[1])
-        self.chart_rows.append(self._chart_row(result))
+    def add(self, entry: TallyEntry) -> None:
+        row, adjusted, executed, total, place, chart_row = entry
+        self.rows.append(row)
+        self.adjusted += adjusted
+        self.executed += executed
+        self.totals.append(total)
+        self.scored.add(place)
+        self.chart_rows.append(chart_row)
 
     def charts(self, evaluation: Evaluation) -> tuple[Chart, ...]:
         """The summary's charts of the projects added (HTML): categories, budget, grades."""

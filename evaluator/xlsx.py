@@ -7,12 +7,15 @@ last. The file is byte-for-byte deterministic."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
-from .report import ProjectView, ReportContext, printable
+from .evaluation import Evaluation, ProjectResult
+from .report import ProjectView, ReportContext, Tally, TallyEntry, printable, project_view
 from .spreadsheet import (CELL_LIMIT, FORMULA_START, Package, Sheet, SheetEntry, Style, Styles,
-                          column_letter, lines_needed, number)
+                          column_letter, deflated, lines_needed, number)
 
 MONEY = "#,##0.00####"  # to the cent, or as finely as written (110.2035 万元), as in MD and HTML
 POINTS = "0.00"
@@ -39,41 +42,62 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-class _Book:
-    """The workbook's styles, by what the layout asks for, and the cells whose text was cut,
-    with a visible …, to what a cell holds."""
+@lru_cache(maxsize=1 << 15)  # a form's names, targets and reasons recur from project to project
+def _cell_text(value: str) -> tuple[str, bool, int]:
+    """A text as a cell shows it, whether it needs Excel's quote prefix, and its length when
+    it was cut (0 when whole)."""
+    value, length = printable(value), 0
+    if len(value) > CELL_LIMIT:
+        value, length = value[:CELL_LIMIT - 1] + "…", len(value)
+    # Text stays text: a target such as =100.00(%) is not a formula, and with Excel's quote
+    # prefix it stays text when the cell is edited (or the sheet saved as CSV)
+    return value, value[:1] in FORMULA_START, length
+
+
+class Book:
+    """The workbook's styles, every one the layout uses numbered up front in one order, so
+    that sheets laid out in worker processes number them as this one does."""
 
     def __init__(self) -> None:
         self.styles = Styles()
-        self.ids: dict[tuple, int] = {}
-        self.cut: list[str] = []
         self.blank = self.styles.id(Style(border=True))  # a merged range's other cells
+        for look in _PLAIN:
+            self.styles.id(look)
+        self.ids = {(head, align, number_format, quoted): self.styles.id(Style(
+            bold=head, fill="EEF1F5" if head else None, border=True,
+            horizontal=CENTER if head else align, wrap=head or align != RIGHT,
+            number_format=number_format or "General", quoted=quoted))
+            for head in (False, True) for align in (LEFT, CENTER, RIGHT)
+            for number_format in (None, MONEY, POINTS, PERCENT) for quoted in (False, True)}
 
     def style(self, head: bool, align: str, number_format: str | None, quoted: bool) -> int:
-        key = (head, align, number_format, quoted)
-        found = self.ids.get(key)
-        if found is None:
-            found = self.ids[key] = self.styles.id(Style(
-                bold=head, fill="EEF1F5" if head else None, border=True,
-                horizontal=CENTER if head else align, wrap=head or align != RIGHT,
-                number_format=number_format or "General", quoted=quoted))
-        return found
+        return self.ids[head, align, number_format, quoted]
 
     def plain(self, **look) -> int:
         return self.styles.id(Style(**look))
 
 
+# the looks of cells without a border: the title rows, the summary's title and notes
+_TITLE, _YEAR = Style(bold=True, size=16, horizontal=CENTER, wrap=True), Style(horizontal=CENTER, wrap=True)
+_HEADING, _NOTE, _BOLD = Style(bold=True, size=14), Style(horizontal=LEFT, wrap=True), Style(bold=True)
+_PLAIN = (_TITLE, _YEAR, _HEADING, _NOTE, _BOLD)
+
+
 class _Form:
     """A sheet being laid out."""
 
-    def __init__(self, book: _Book, title: str, widths: list[int]):
-        self.book, self.title, self.widths = book, title, widths
+    def __init__(self, book: Book, widths: list[int]):
+        self.book, self.widths = book, widths
         self.sheet = Sheet(book.styles, widths=list(widths))
         self.lines: dict[int, int] = {}  # row → lines its wrapped text needs
+        self.cut: list[str] = []  # cells whose text was cut, with a visible …, to what one holds
+        self.spans: dict[tuple[int, int], int] = {}  # (column, columns) → their width
 
     def need_lines(self, row: int, text: str, column: int, span: int) -> None:
-        width = sum(self.widths[column - 1:column - 1 + span]) + 10 * max(
-            0, column + span - 1 - len(self.widths))  # a column not set: Excel's default
+        width = self.spans.get((column, span))
+        if width is None:
+            width = self.spans[column, span] = sum(self.widths[column - 1:column - 1 + span]) + 10 * max(
+                0, column + span - 1 - len(self.widths))  # a column not set: Excel's default
         lines = lines_needed(text, width)
         if lines > self.lines.get(row, 1):
             self.lines[row] = lines
@@ -89,15 +113,11 @@ class _Form:
 
     def put(self, row: int, column: int, value, *, head: bool = False, align: str = LEFT,
             number_format: str | None = None, span: int = 1, rows: int = 1) -> None:
-        value = printable(value)
         quoted = False
         if isinstance(value, str):
-            if len(value) > CELL_LIMIT:
-                self.book.cut.append(f"{self.title}!{column_letter(column)}{row}（{len(value):,} 字）")
-                value = value[:CELL_LIMIT - 1] + "…"
-            # Text stays text: a target such as =100.00(%) is not a formula, and with Excel's
-            # quote prefix it stays text when the cell is edited (or the sheet saved as CSV)
-            quoted = value[:1] in FORMULA_START
+            value, quoted, length = _cell_text(value)
+            if length:
+                self.cut.append(f"{column_letter(column)}{row}（{length:,} 字）")
             kind, text = ("s" if value else ""), value
             if rows == 1 and value:
                 self.need_lines(row, value, column, span)
@@ -119,16 +139,15 @@ class _Form:
 def title_rows(form: _Form, year: int | str, columns: int) -> None:
     """The table's title and its year, across the sheet's columns (rows 1 and 2)."""
     book = form.book
-    form.text(1, 1, "项目支出绩效自评表",
-              book.plain(bold=True, size=16, horizontal=CENTER, wrap=True))
+    form.text(1, 1, "项目支出绩效自评表", book.plain(**vars(_TITLE)))
     form.sheet.merge(1, 1, 1, columns)
-    form.text(2, 1, f"（{year}年度）", book.plain(horizontal=CENTER, wrap=True))
+    form.text(2, 1, f"（{year}年度）", book.plain(**vars(_YEAR)))
     form.sheet.merge(2, 1, 1, columns)
 
 
-def _project_sheet(book: _Book, title: str, report: ReportContext, p: ProjectView) -> Sheet:
+def _project_sheet(book: Book, report: ReportContext, p: ProjectView) -> _Form:
     cols = 10 if p.has_self_scores else 9
-    s = _Form(book, title, [6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48])
+    s = _Form(book, [6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48])
     title_rows(s, report.year, cols)
     s.put(3, 1, "项目名称", head=True, span=2)
     s.put(3, 3, p.name + (f"（{p.code}）" if p.code else ""), span=cols - 2)
@@ -202,7 +221,7 @@ def _project_sheet(book: _Book, title: str, report: ReportContext, p: ProjectVie
     s.sheet.print_area = f"A1:{column_letter(cols)}{row}"
     s.sheet.print_rows = (first, first)
     s.fit_rows()
-    return s.sheet
+    return s
 
 
 def _values_row(s: _Form, row: int, values: list, cols: int) -> None:
@@ -234,9 +253,9 @@ def _score_cells(s: _Form, row: int, p: ProjectView, weight: Decimal | None,
     return 10
 
 
-def _summary_sheet(book: _Book, report: ReportContext) -> Sheet:
-    s = _Form(book, SUMMARY, [30, 18, 18, 10, 10, 10])
-    s.text(1, 1, f"单位汇总：{report.unit}（{report.year}年度）", book.plain(bold=True, size=14))
+def _summary_sheet(book: Book, report: ReportContext) -> _Form:
+    s = _Form(book, [30, 18, 18, 10, 10, 10])
+    s.text(1, 1, f"单位汇总：{report.unit}（{report.year}年度）", book.plain(**vars(_HEADING)))
     s.sheet.merge(1, 1, 1, 6)
     s.text(2, 1, f"评分规则：{report.rules_title}（{report.rules_name}）　金额单位：{report.funds_unit}",
            0)
@@ -260,11 +279,11 @@ def _summary_sheet(book: _Book, report: ReportContext) -> Sheet:
     if report.unscored_note:
         row += 2
         note = printable(report.unscored_note)
-        s.text(row, 1, note, book.plain(horizontal=LEFT, wrap=True))
+        s.text(row, 1, note, book.plain(**vars(_NOTE)))
         s.sheet.merge(row, 1, 1, 6)
         s.need_lines(row, note, 1, 6)
     row += 2
-    s.text(row, 1, "等级分布", book.plain(bold=True))
+    s.text(row, 1, "等级分布", book.plain(**vars(_BOLD)))
     for name, count in report.grade_counts:
         row += 1
         s.text(row, 1, name, 0)
@@ -272,40 +291,79 @@ def _summary_sheet(book: _Book, report: ReportContext) -> Sheet:
     s.sheet.print_area = f"A1:F{row}"
     s.sheet.landscape = False
     s.fit_rows()  # a long name wraps: its row grows to show it
-    return s.sheet
+    return s
 
 
-def workbook_chunks(head: ReportContext, projects: Iterable[ProjectView],
-                    summary: Callable[[], ReportContext], cut: list[str] | None = None
+@dataclass(frozen=True)
+class SheetPart:
+    """A project's sheet as it is sent back from where it was laid out (a worker of
+    ``--jobs``): its XML, where it prints, the cells whose text was cut (by address), and what
+    the summary takes of the project."""
+
+    name: str
+    xml: tuple[bytes, int, int]  # deflated, its CRC-32, its size (spreadsheet.deflated)
+    print_area: str
+    print_rows: tuple[int, int] | None
+    cut: tuple[str, ...]
+    entry: TallyEntry | None
+
+
+def sheet_part(result: ProjectResult, head: ReportContext, evaluation: Evaluation,
+               book: Book) -> SheetPart:
+    """A scored project's sheet; ``head``: the report's year, its rules' budget row and
+    whether it is the hand-in version; ``book``: the workbook's styles."""
+    view, entry = project_view(result, evaluation, head.submission)
+    return _part(book, head, view, entry)
+
+
+def _part(book: Book, head: ReportContext, view: ProjectView, entry: TallyEntry | None
+          ) -> SheetPart:
+    form = _project_sheet(book, head, view)
+    sheet = form.sheet
+    return SheetPart(view.name, deflated(sheet.xml()), sheet.print_area, sheet.print_rows,
+                     tuple(form.cut), entry)
+
+
+def workbook_chunks(head: ReportContext, book: Book,
+                    parts: Iterable[tuple[Iterable[SheetPart], int]],
+                    summary: Callable[[Tally], ReportContext], cut: list[str] | None = None
                     ) -> Iterator[tuple[bytes, int]]:
-    """The workbook's bytes as each project's sheet is written, with the projects written so
-    far; then the summary, from ``summary()`` once the projects are done. ``head``: the
-    report's year, its rules' budget row and whether it is the hand-in version (forms only:
-    no summary sheet, unless there is no project); the cells whose text was cut are added to
-    ``cut``."""
-    book = _Book()
+    """The workbook's bytes as each batch of sheets is written, with the projects done so far;
+    then the summary's sheet, from ``summary`` of what the projects added up. ``head``: the
+    report's year, its rules' budget row and whether it is the hand-in version (the forms
+    only: no summary sheet, unless there is no project); the cells whose text was cut are
+    added to ``cut``."""
     package = Package(book.styles)
     first = 1 if head.submission else 2  # sheet1.xml is the summary's
     taken = {SUMMARY.casefold()}
-    entries = []
-    for done, project in enumerate(projects, 1):
-        title = sheet_title(project.name, taken)
-        sheet = _project_sheet(book, title, head, project)
-        number_ = first + done - 1
-        package.add(number_, sheet, selected=number_ == 1)
-        entries.append(SheetEntry(title, sheet.print_area, sheet.print_rows))
+    entries: list[SheetEntry] = []
+    tally = Tally()
+    done = 0
+    for batch, done in parts:
+        for part in batch:
+            title = sheet_title(part.name, taken)
+            number_ = first + len(entries)
+            package.write_sheet(number_, part.xml)
+            entries.append(SheetEntry(title, part.print_area, part.print_rows))
+            if cut is not None:
+                cut.extend(f"{title}!{cell}" for cell in part.cut)
+            if part.entry is not None:
+                tally.add(part.entry)
         yield package.taken(), done
     if not (head.submission and entries):
-        sheet = _summary_sheet(book, summary())
-        package.add(1, sheet, selected=True)
-        entries.insert(0, SheetEntry(SUMMARY, sheet.print_area, None))
-    if cut is not None:
-        cut.extend(book.cut)
-    yield package.finish(entries), len(entries) - (0 if head.submission and entries else 1)
+        form = _summary_sheet(book, summary(tally))
+        package.write_sheet(1, form.sheet.xml(selected=True))
+        entries.insert(0, SheetEntry(SUMMARY, form.sheet.print_area, None))
+        if cut is not None:
+            cut.extend(f"{SUMMARY}!{cell}" for cell in form.cut)
+    yield package.finish(entries), done
 
 
 def render_xlsx(report: ReportContext, cut: list[str] | None = None) -> bytes:
     """The workbook of a report built whole; the cells whose text was cut are added to
     ``cut``."""
+    book = Book()
+    parts = (([_part(book, report, view, None)], done)
+             for done, view in enumerate(report.projects, 1))
     return b"".join(chunk for chunk, _done in
-                    workbook_chunks(report, report.projects, lambda: report, cut))
+                    workbook_chunks(report, book, parts, lambda _tally: report, cut))
