@@ -163,12 +163,12 @@ def _xlsx(job: Rendering) -> Iterator[bytes]:
     processes when more than one, as JSON is: a province's workbook is never held whole,
     nor its projects."""
     from .report import Tally
-    from .xlsx import Book, sheet_part, workbook_chunks
+    from .xlsx import sheet_part, workbook_chunks
 
-    run, cut, book = job.run, [], Book()
+    run, cut = job.run, []
     start = run.evaluation(())
     head = replace(Tally().context(start), submission=job.submission)
-    lay_out = partial(sheet_part, head=head, evaluation=start, book=book)
+    lay_out = partial(sheet_part, head=head, evaluation=start, scored_parts={})
     if job.jobs > 1:
         from .parallel import rendered_in_parallel
 
@@ -176,7 +176,7 @@ def _xlsx(job: Rendering) -> Iterator[bytes]:
     else:
         parts = (([lay_out(result)], done) for done, result in enumerate(run.results(), 1))
     yield from job.progress(workbook_chunks(
-        head, book, parts, lambda tally: tally.context(run.evaluation((), tally.scored)), cut),
+        head, parts, lambda tally: tally.context(run.evaluation((), tally.scored)), cut),
         len(run.indexes()))
     if cut:
         from .diagnostics import warning

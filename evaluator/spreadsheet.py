@@ -53,12 +53,14 @@ def column_letter(column: int) -> str:
 
 
 class _Letters(dict):
+    """Column letters by number, each worked out once."""
+
     def __missing__(self, column: int) -> str:
         letters = self[column] = column_letter(column)
         return letters
 
 
-_LETTERS = _Letters()
+LETTERS = _Letters()
 
 
 @dataclass(frozen=True)
@@ -148,10 +150,18 @@ codecs.register_error("xml_unwritable", lambda problem: ("\ufffd".encode(), prob
 
 
 @lru_cache(maxsize=1 << 15)  # as lines_needed
-def inline(text: str) -> str:
-    """A cell's text as it holds it, escaped, its spaces at either end kept."""
+def text_cell(style: int, text: str) -> str:
+    """A cell of text in a style, as the sheet's XML holds it after the cell's address:
+    escaped, its spaces at either end kept (empty text, a cell with only its style)."""
+    if not text:
+        return f' s="{style}"/>'
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f"<is><t{space}>{text.translate(_ESCAPES)}</t></is>"
+    return f' s="{style}" t="inlineStr"><is><t{space}>{text.translate(_ESCAPES)}</t></is></c>'
+
+
+def number_cell(style: int, text: str) -> str:
+    """A number (as ``number`` writes it) in a style, likewise."""
+    return f' s="{style}"><v>{text}</v></c>'
 
 
 def escaped(text: str, attribute: bool = False) -> str:
@@ -162,6 +172,7 @@ def encoded(text: str) -> bytes:
     return text.encode("utf-8", "xml_unwritable")
 
 
+@lru_cache(maxsize=1 << 12)  # weights and scores: a few hundred values
 def number(value: Decimal | int | float) -> str:
     """As openpyxl wrote numbers (a double's 16 significant digits): what Excel holds."""
     return str(value) if isinstance(value, int) else "%.16g" % value
@@ -174,7 +185,6 @@ class Sheet:
     with its saved value, "" a blank cell that only carries its style (a merged range's
     border)."""
 
-    styles: Styles
     widths: list[float] = field(default_factory=list)
     cells: dict[int, dict[int, str]] = field(default_factory=dict)  # row → column → XML
     heights: dict[int, float] = field(default_factory=dict)
@@ -187,19 +197,21 @@ class Sheet:
             cached: str = "") -> None:
         """``style``: its number in ``styles`` (``Styles.id``). The cell's XML is made here:
         a sheet is a few dozen rows of strings until it is written."""
-        where = f'<c r="{_LETTERS[column]}{row}" s="{style}"' if style else f'<c r="{_LETTERS[column]}{row}"'
         if kind == "s":
-            cell = f'{where} t="inlineStr">{inline(text)}</c>'
-        elif kind == "n":
-            cell = f"{where}><v>{text}</v></c>"
+            rest = text_cell(style, text)
         elif kind == "f":
-            cell = f"{where}><f>{escaped(text)}</f>" + (f"<v>{cached}</v>" if cached else "") + "</c>"
+            rest = (f' s="{style}"><f>{escaped(text)}</f>' + (f"<v>{cached}</v>" if cached else "")
+                    + "</c>")
         else:
-            cell = where + "/>"
+            rest = number_cell(style, text) if kind == "n" else f' s="{style}"/>'
+        self.place(row, column, rest)
+
+    def place(self, row: int, column: int, rest: str) -> None:
+        """A cell made by ``text_cell`` or ``number_cell``: its XML after its address."""
         line = self.cells.get(row)
         if line is None:
             line = self.cells[row] = {}
-        line[column] = cell
+        line[column] = f'<c r="{LETTERS[column]}{row}"' + rest
 
     def merge(self, row: int, column: int, rows: int, columns: int) -> None:
         self.merged.append(f"{column_letter(column)}{row}:"

@@ -15,7 +15,8 @@ from typing import Callable, Iterable, Iterator
 from .evaluation import Evaluation, ProjectResult
 from .report import ProjectView, ReportContext, Tally, TallyEntry, printable, project_view
 from .spreadsheet import (CELL_LIMIT, FORMULA_START, Package, Sheet, SheetEntry, Style, Styles,
-                          column_letter, deflated, lines_needed, number)
+                          LETTERS, column_letter, deflated, lines_needed, number, number_cell,
+                          text_cell)
 
 MONEY = "#,##0.00####"  # to the cent, or as finely as written (110.2035 万元), as in MD and HTML
 POINTS = "0.00"
@@ -42,63 +43,66 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
+# Every style the layout uses, numbered up front in one order, so that sheets laid out in worker
+# processes number them as this one does: a merged range's other cells, the looks of cells
+# without a border (the title rows, the summary's title and notes), then a bordered cell by
+# (head, alignment, number format, quote prefix).
+_BLANK = Style(border=True)
+_TITLE, _YEAR = Style(bold=True, size=16, horizontal=CENTER, wrap=True), Style(horizontal=CENTER, wrap=True)
+_HEADING, _NOTE, _BOLD = Style(bold=True, size=14), Style(horizontal=LEFT, wrap=True), Style(bold=True)
+_NUMBERING = Styles()
+BLANK, TITLE, YEAR, HEADING, NOTE, BOLD = (_NUMBERING.id(look) for look in (
+    _BLANK, _TITLE, _YEAR, _HEADING, _NOTE, _BOLD))
+_IDS = {(head, align, number_format, quoted): _NUMBERING.id(Style(
+    bold=head, fill="EEF1F5" if head else None, border=True,
+    horizontal=CENTER if head else align, wrap=head or align != RIGHT,
+    number_format=number_format or "General", quoted=quoted))
+    for head in (False, True) for align in (LEFT, CENTER, RIGHT)
+    for number_format in (None, MONEY, POINTS, PERCENT) for quoted in (False, True)}
+
+
+def styles() -> Styles:
+    """The workbook's styles, numbered as every process numbers them."""
+    numbered = Styles()
+    numbered.ids = dict(_NUMBERING.ids)
+    return numbered
+
+
 @lru_cache(maxsize=1 << 15)  # a form's names, targets and reasons recur from project to project
-def _cell_text(value: str) -> tuple[str, bool, int]:
-    """A text as a cell shows it, whether it needs Excel's quote prefix, and its length when
-    it was cut (0 when whole)."""
+def _text(value: str, head: bool, align: str, number_format: str | None, width: int
+          ) -> tuple[str, int, int]:
+    """A text's cell, as the sheet's XML holds it after the cell's address; the lines it
+    wraps to in a column so wide (1 when ``width`` is 0: not counted); its length when it was
+    cut, with a visible …, to what a cell holds (0 when whole)."""
     value, length = printable(value), 0
     if len(value) > CELL_LIMIT:
         value, length = value[:CELL_LIMIT - 1] + "…", len(value)
     # Text stays text: a target such as =100.00(%) is not a formula, and with Excel's quote
     # prefix it stays text when the cell is edited (or the sheet saved as CSV)
-    return value, value[:1] in FORMULA_START, length
-
-
-class Book:
-    """The workbook's styles, every one the layout uses numbered up front in one order, so
-    that sheets laid out in worker processes number them as this one does."""
-
-    def __init__(self) -> None:
-        self.styles = Styles()
-        self.blank = self.styles.id(Style(border=True))  # a merged range's other cells
-        for look in _PLAIN:
-            self.styles.id(look)
-        self.ids = {(head, align, number_format, quoted): self.styles.id(Style(
-            bold=head, fill="EEF1F5" if head else None, border=True,
-            horizontal=CENTER if head else align, wrap=head or align != RIGHT,
-            number_format=number_format or "General", quoted=quoted))
-            for head in (False, True) for align in (LEFT, CENTER, RIGHT)
-            for number_format in (None, MONEY, POINTS, PERCENT) for quoted in (False, True)}
-
-    def style(self, head: bool, align: str, number_format: str | None, quoted: bool) -> int:
-        return self.ids[head, align, number_format, quoted]
-
-    def plain(self, **look) -> int:
-        return self.styles.id(Style(**look))
-
-
-# the looks of cells without a border: the title rows, the summary's title and notes
-_TITLE, _YEAR = Style(bold=True, size=16, horizontal=CENTER, wrap=True), Style(horizontal=CENTER, wrap=True)
-_HEADING, _NOTE, _BOLD = Style(bold=True, size=14), Style(horizontal=LEFT, wrap=True), Style(bold=True)
-_PLAIN = (_TITLE, _YEAR, _HEADING, _NOTE, _BOLD)
+    style = _IDS[head, align, number_format, value[:1] in FORMULA_START]
+    return (text_cell(style, value), lines_needed(value, width) if width and value else 1,
+            length)
 
 
 class _Form:
     """A sheet being laid out."""
 
-    def __init__(self, book: Book, widths: list[int]):
-        self.book, self.widths = book, widths
-        self.sheet = Sheet(book.styles, widths=list(widths))
+    def __init__(self, widths: list[int]):
+        self.widths = widths
+        self.sheet = Sheet(widths=list(widths))
         self.lines: dict[int, int] = {}  # row → lines its wrapped text needs
         self.cut: list[str] = []  # cells whose text was cut, with a visible …, to what one holds
         self.spans: dict[tuple[int, int], int] = {}  # (column, columns) → their width
 
-    def need_lines(self, row: int, text: str, column: int, span: int) -> None:
+    def width(self, column: int, span: int) -> int:
         width = self.spans.get((column, span))
         if width is None:
             width = self.spans[column, span] = sum(self.widths[column - 1:column - 1 + span]) + 10 * max(
                 0, column + span - 1 - len(self.widths))  # a column not set: Excel's default
-        lines = lines_needed(text, width)
+        return width
+
+    def need_lines(self, row: int, text: str, column: int, span: int) -> None:
+        lines = lines_needed(text, self.width(column, span))
         if lines > self.lines.get(row, 1):
             self.lines[row] = lines
 
@@ -113,41 +117,43 @@ class _Form:
 
     def put(self, row: int, column: int, value, *, head: bool = False, align: str = LEFT,
             number_format: str | None = None, span: int = 1, rows: int = 1) -> None:
-        quoted = False
-        if isinstance(value, str):
-            value, quoted, length = _cell_text(value)
+        sheet = self.sheet
+        if value.__class__ is str:
+            width = 0
+            if rows == 1:
+                width = self.spans.get((column, span)) or self.width(column, span)
+            rest, lines, length = _text(value, head, align, number_format, width)
             if length:
                 self.cut.append(f"{column_letter(column)}{row}（{length:,} 字）")
-            kind, text = ("s" if value else ""), value
-            if rows == 1 and value:
-                self.need_lines(row, value, column, span)
+            if lines > 1 and lines > self.lines.get(row, 1):
+                self.lines[row] = lines
         elif value is None:
-            kind, text = "", ""
+            rest = f' s="{_IDS[head, align, number_format, False]}"/>'
         else:
-            kind, text = "n", number(value)
-        sheet = self.sheet
-        sheet.set(row, column, self.book.style(head, align, number_format, quoted), kind, text)
+            rest = number_cell(_IDS[head, align, number_format, False], number(value))
+        line = sheet.cells.get(row)
+        if line is None:
+            line = sheet.cells[row] = {}
+        line[column] = f'<c r="{LETTERS[column]}{row}"{rest}'  # as Sheet.place, in the hot path
         if span > 1 or rows > 1:
-            blank = self.book.blank
             for r in range(row, row + rows):
                 for c in range(column, column + span):
                     if r != row or c != column:
-                        sheet.set(r, c, blank)
+                        sheet.set(r, c, BLANK)
             sheet.merge(row, column, rows, span)
 
 
 def title_rows(form: _Form, year: int | str, columns: int) -> None:
     """The table's title and its year, across the sheet's columns (rows 1 and 2)."""
-    book = form.book
-    form.text(1, 1, "项目支出绩效自评表", book.plain(**vars(_TITLE)))
+    form.text(1, 1, "项目支出绩效自评表", TITLE)
     form.sheet.merge(1, 1, 1, columns)
-    form.text(2, 1, f"（{year}年度）", book.plain(**vars(_YEAR)))
+    form.text(2, 1, f"（{year}年度）", YEAR)
     form.sheet.merge(2, 1, 1, columns)
 
 
-def _project_sheet(book: Book, report: ReportContext, p: ProjectView) -> _Form:
+def _project_sheet(report: ReportContext, p: ProjectView) -> _Form:
     cols = 10 if p.has_self_scores else 9
-    s = _Form(book, [6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48])
+    s = _Form([6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48])
     title_rows(s, report.year, cols)
     s.put(3, 1, "项目名称", head=True, span=2)
     s.put(3, 3, p.name + (f"（{p.code}）" if p.code else ""), span=cols - 2)
@@ -210,7 +216,7 @@ def _project_sheet(book: Book, report: ReportContext, p: ProjectView) -> _Form:
     column = _score_cells(s, row, p, p.weight_total_value, p.total_value, p.rule_total_value)
     # 总分 adds the 得分 above it, so a reviewer's edit of a score carries to it; its value is
     # saved beside the formula, as Excel saves it, for readers that do not recalculate
-    s.sheet.set(row, 8, book.style(False, RIGHT, POINTS, False), "f",
+    s.sheet.set(row, 8, _IDS[False, RIGHT, POINTS, False], "f",
                 f"SUM(H{first + 1}:H{row - 1})" + ("+I6" if report.has_budget_row else ""),
                 "" if p.total_value is None else number(p.total_value))
     s.put(row, column, f"自评等级：{p.grade}")
@@ -253,9 +259,9 @@ def _score_cells(s: _Form, row: int, p: ProjectView, weight: Decimal | None,
     return 10
 
 
-def _summary_sheet(book: Book, report: ReportContext) -> _Form:
-    s = _Form(book, [30, 18, 18, 10, 10, 10])
-    s.text(1, 1, f"单位汇总：{report.unit}（{report.year}年度）", book.plain(**vars(_HEADING)))
+def _summary_sheet(report: ReportContext) -> _Form:
+    s = _Form([30, 18, 18, 10, 10, 10])
+    s.text(1, 1, f"单位汇总：{report.unit}（{report.year}年度）", HEADING)
     s.sheet.merge(1, 1, 1, 6)
     s.text(2, 1, f"评分规则：{report.rules_title}（{report.rules_name}）　金额单位：{report.funds_unit}",
            0)
@@ -279,11 +285,11 @@ def _summary_sheet(book: Book, report: ReportContext) -> _Form:
     if report.unscored_note:
         row += 2
         note = printable(report.unscored_note)
-        s.text(row, 1, note, book.plain(**vars(_NOTE)))
+        s.text(row, 1, note, NOTE)
         s.sheet.merge(row, 1, 1, 6)
         s.need_lines(row, note, 1, 6)
     row += 2
-    s.text(row, 1, "等级分布", book.plain(**vars(_BOLD)))
+    s.text(row, 1, "等级分布", BOLD)
     for name, count in report.grade_counts:
         row += 1
         s.text(row, 1, name, 0)
@@ -309,22 +315,23 @@ class SheetPart:
 
 
 def sheet_part(result: ProjectResult, head: ReportContext, evaluation: Evaluation,
-               book: Book) -> SheetPart:
+               scored_parts: dict) -> SheetPart:
     """A scored project's sheet; ``head``: the report's year, its rules' budget row and
-    whether it is the hand-in version; ``book``: the workbook's styles."""
-    view, entry = project_view(result, evaluation, head.submission)
-    return _part(book, head, view, entry)
+    whether it is the hand-in version; ``scored_parts``: as ``report.project_view`` keeps
+    them (each process its own)."""
+    view, entry = project_view(result, evaluation, head.submission, scored_parts)
+    return _part(head, view, entry)
 
 
-def _part(book: Book, head: ReportContext, view: ProjectView, entry: TallyEntry | None
+def _part(head: ReportContext, view: ProjectView, entry: TallyEntry | None
           ) -> SheetPart:
-    form = _project_sheet(book, head, view)
+    form = _project_sheet(head, view)
     sheet = form.sheet
     return SheetPart(view.name, deflated(sheet.xml()), sheet.print_area, sheet.print_rows,
                      tuple(form.cut), entry)
 
 
-def workbook_chunks(head: ReportContext, book: Book,
+def workbook_chunks(head: ReportContext,
                     parts: Iterable[tuple[Iterable[SheetPart], int]],
                     summary: Callable[[Tally], ReportContext], cut: list[str] | None = None
                     ) -> Iterator[tuple[bytes, int]]:
@@ -333,7 +340,7 @@ def workbook_chunks(head: ReportContext, book: Book,
     report's year, its rules' budget row and whether it is the hand-in version (the forms
     only: no summary sheet, unless there is no project); the cells whose text was cut are
     added to ``cut``."""
-    package = Package(book.styles)
+    package = Package(styles())
     first = 1 if head.submission else 2  # sheet1.xml is the summary's
     taken = {SUMMARY.casefold()}
     entries: list[SheetEntry] = []
@@ -351,7 +358,7 @@ def workbook_chunks(head: ReportContext, book: Book,
                 tally.add(part.entry)
         yield package.taken(), done
     if not (head.submission and entries):
-        form = _summary_sheet(book, summary(tally))
+        form = _summary_sheet(summary(tally))
         package.write_sheet(1, form.sheet.xml(selected=True))
         entries.insert(0, SheetEntry(SUMMARY, form.sheet.print_area, None))
         if cut is not None:
@@ -362,8 +369,7 @@ def workbook_chunks(head: ReportContext, book: Book,
 def render_xlsx(report: ReportContext, cut: list[str] | None = None) -> bytes:
     """The workbook of a report built whole; the cells whose text was cut are added to
     ``cut``."""
-    book = Book()
-    parts = (([_part(book, report, view, None)], done)
+    parts = (([_part(report, view, None)], done)
              for done, view in enumerate(report.projects, 1))
     return b"".join(chunk for chunk, _done in
-                    workbook_chunks(report, book, parts, lambda _tally: report, cut))
+                    workbook_chunks(report, parts, lambda _tally: report, cut))
