@@ -3,11 +3,11 @@ a province needs (10 000 sheets of some 350 styled cells each) and no more. Cell
 styles, merged ranges, row heights, column widths, a formula with its saved value, print
 area, print titles and page setup. openpyxl made an object per cell and per style assignment
 (53 s and 290 MB for 1 000 projects, most of it hashing style objects; XlsxWriter, measured,
-20 000 to 50 000 cells a second): here a sheet is a grid of small tuples turned into XML in
-one pass, and its bytes go out before the next sheet is laid out (README, Speed and scale).
+some 20 000 cells a second): here a sheet is a few dozen rows of cell XML strings, deflated
+and sent out before the next sheet is laid out (README, Speed and scale).
 
 The bytes are the same for the same content: fixed ZIP entry times, fixed document times,
-styles numbered in the order first used."""
+styles numbered in the order they are first asked for."""
 
 from __future__ import annotations
 
@@ -214,8 +214,7 @@ class Sheet:
         line[column] = f'<c r="{LETTERS[column]}{row}"' + rest
 
     def merge(self, row: int, column: int, rows: int, columns: int) -> None:
-        self.merged.append(f"{column_letter(column)}{row}:"
-                           f"{column_letter(column + columns - 1)}{row + rows - 1}")
+        self.merged.append(f"{LETTERS[column]}{row}:{LETTERS[column + columns - 1]}{row + rows - 1}")
 
     def xml(self, selected: bool = False) -> bytes:
         rows = sorted(self.cells)

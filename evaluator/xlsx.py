@@ -84,6 +84,12 @@ def _text(value: str, head: bool, align: str, number_format: str | None, width: 
             length)
 
 
+@lru_cache(maxsize=4096)  # a form's rows and columns
+def _blank(row: int, column: int) -> str:
+    """A merged range's other cell: only its border."""
+    return f'<c r="{LETTERS[column]}{row}" s="{BLANK}"/>'
+
+
 class _Form:
     """A sheet being laid out."""
 
@@ -136,10 +142,14 @@ class _Form:
             line = sheet.cells[row] = {}
         line[column] = f'<c r="{LETTERS[column]}{row}"{rest}'  # as Sheet.place, in the hot path
         if span > 1 or rows > 1:
+            cells = sheet.cells
             for r in range(row, row + rows):
+                line = cells.get(r)
+                if line is None:
+                    line = cells[r] = {}
                 for c in range(column, column + span):
                     if r != row or c != column:
-                        sheet.set(r, c, BLANK)
+                        line[c] = _blank(r, c)
             sheet.merge(row, column, rows, span)
 
 

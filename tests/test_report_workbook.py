@@ -105,3 +105,23 @@ def test_progress_is_told_on_a_terminal_only(tmp_path):
     assert "已完成" not in (tmp_path / "err.txt").read_text(encoding="utf-8")
     # the same workbook either way
     assert (tmp_path / "tty.xlsx").read_bytes() == (tmp_path / "file.xlsx").read_bytes()
+
+
+def test_a_package_of_more_than_65_535_parts_is_read_whole(tmp_path):
+    """ZIP's end record counts entries in 16 bits: past that, ZIP64's records count them (a
+    province of 70 000 projects is a workbook of as many sheets)."""
+    from evaluator.spreadsheet import Package, Styles
+
+    package = Package(Styles())
+    chunks = []
+    for number in range(1, 70_001):
+        package.write_sheet(number, f"<x>{number}</x>".encode())
+        if number % 10_000 == 0:
+            chunks.append(package.taken())
+    chunks.append(package.finish([]))
+    (tmp_path / "many.zip").write_bytes(b"".join(chunks))
+    with zipfile.ZipFile(tmp_path / "many.zip") as many:
+        names = many.namelist()
+        assert len(names) == 70_000 + 7  # the sheets, the workbook's parts
+        assert many.read("xl/worksheets/sheet65536.xml") == b"<x>65536</x>"
+        assert many.read("xl/worksheets/sheet70000.xml") == b"<x>70000</x>"
