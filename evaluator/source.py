@@ -153,6 +153,32 @@ _PLAIN_VALUE = (rb"(?:'[^'\n\r\t#]*'|(?:[^\s'\"#\[\]{}|>&*!%@`,?:\-]|-(?=[0-9]))
 _PLAIN_ENTRY = _PLAIN_KEY + rb":(?: +" + _PLAIN_VALUE + rb"|)(?: +#[^\n]*|) *"
 _PLAIN_LINE = rb" *(?:" + _PLAIN_ENTRY + rb"|#[^\n]*|)"
 _PLAIN_BLOCK = re.compile(rb" *(?:- )?" + _PLAIN_ENTRY + rb"(?:\n" + _PLAIN_LINE + rb")*\n?")
+# the same, line by line: the first line, and lines each followed by a line break
+_PLAIN_FIRST = re.compile(rb" *(?:- |)" + _PLAIN_ENTRY)
+_PLAIN_LINES = re.compile(rb"(?:" + _PLAIN_LINE + rb"\n)*")
+_PLAIN_LINES_KEPT = 100_000  # lines of a file remembered at most (some 9 MB)
+
+
+def _is_plain(raw: bytes, seen: set[bytes] | None) -> bool:
+    """``_PLAIN_BLOCK.fullmatch(raw)``, the lines found plain in the file's other projects
+    (``seen``) not checked again: a unit's projects repeat most of their lines (`indicators:`,
+    a row's `actual: 100%`, a reason copied from the row above), and the expression costs a
+    third of a microsecond a line, where a set finds a line in a few hundredths."""
+    if seen is None:
+        return _PLAIN_BLOCK.fullmatch(raw) is not None
+    first, *lines = raw.split(b"\n")  # _PLAIN_BLOCK's lines: none of its lines holds a break
+    if _PLAIN_FIRST.fullmatch(first) is None:
+        return False
+    if seen.issuperset(lines):
+        return True
+    new = set(lines).difference(seen)
+    if _PLAIN_LINES.fullmatch(b"\n".join(new) + b"\n") is None:
+        return False
+    if len(seen) < _PLAIN_LINES_KEPT:
+        seen.update(new)
+    return True
+
+
 # the next line that is not blank nor a comment, and its indentation; the next such line
 # indented as much as a key or less, where its block ends
 _INDENTED = re.compile(rb"\n( *)[^ \n#]")
@@ -176,6 +202,8 @@ class Locator:
     _indexes: dict[int, dict[Any, int] | None] = field(default_factory=dict, repr=False)
     blocks: "Blocks | None" = None  # set by the loader: where each entry of the split key starts
     _pieces: dict[Any, "Locator | None"] = field(default_factory=dict, repr=False)
+    # lines of this file found in the plain style, shared by its projects' pieces (_is_plain)
+    _plain_lines: set[bytes] | None = field(default=None, repr=False)
 
     # ---- lines ---------------------------------------------------------------------------
     def line_starts(self) -> list[int]:
@@ -414,7 +442,10 @@ class Locator:
                 self._pieces.clear()
                 if header is not None:
                     self._pieces["header"] = header
-            self._pieces[index] = Locator(self.path, self.raw[start:end])
+            if self._plain_lines is None:
+                self._plain_lines = set()
+            self._pieces[index] = Locator(self.path, self.raw[start:end],
+                                          _plain_lines=self._plain_lines)
         piece = self._pieces[index]
         return (piece, blocks.lines[index]) if piece is not None else None
 
@@ -519,7 +550,7 @@ class Locator:
 
     def _plain_raw(self) -> bytes | None:
         if self._plain is None:
-            self._plain = _PLAIN_BLOCK.fullmatch(self.raw) is not None
+            self._plain = _is_plain(self.raw, self._plain_lines)
             self._plain_keys: dict[tuple, list] = {}
         return self.raw if self._plain else None
 

@@ -143,3 +143,33 @@ def test_lines_in_other_forms_are_left_to_the_parse(tmp_path):
         (tmp_path / name).write_text(text, encoding="utf-8")
         compared, searched = _compare(str(tmp_path / name))
         assert 0 < searched < compared  # the plain projects searched, the others parsed
+
+
+def test_lines_seen_plain_before_are_not_checked_again_to_another_answer(tmp_path):
+    """source._is_plain, which checks only the lines the file's other projects have not shown
+    plain already, answers as the expression over the whole project: for each project, for it
+    again (all its lines seen), and for it with one line made unplain after its lines were
+    seen (a double quote, a flow list, a continued line, a nested list)."""
+    from evaluator.source import _PLAIN_BLOCK, _is_plain
+
+    goals, actuals = generate(6, mess=0.6)
+    texts = [goals, actuals, *_VARIANTS.values()]
+    for text in texts:
+        (tmp_path / "unit.yaml").write_text(text, encoding="utf-8")
+        document, _problems = load_document(str(tmp_path / "unit.yaml"), split="projects")
+        blocks, raw = document.locator.blocks, document.locator.raw
+        ends = blocks.starts[1:] + (blocks.end,)
+        seen: set[bytes] = set()
+        for start, end in zip(blocks.starts, ends):
+            piece = raw[start:end]
+            expected = _PLAIN_BLOCK.fullmatch(piece) is not None
+            assert _is_plain(piece, seen) == expected == _is_plain(piece, seen)
+            lines = piece.split(b"\n")
+            unplain = 0
+            for made in (lines[-2] + b' "x"', b"      [1, 2]", b"        more words",
+                         b"      - item"):
+                changed = b"\n".join(lines[:-2] + [made] + lines[-1:])
+                expected = _PLAIN_BLOCK.fullmatch(changed) is not None
+                assert _is_plain(changed, seen) is expected
+                unplain += not expected
+            assert unplain == 4 or not _PLAIN_BLOCK.fullmatch(piece)
