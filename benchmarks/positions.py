@@ -46,6 +46,7 @@ def main(goals: str, actuals: str, rounds: int = 5) -> None:
                                               else lambda *_args, **_kwargs: None)
             for document in documents.values():  # as a fresh run finds them
                 document.locator._pieces.clear()
+                document.locator._plain_lines = None  # nor the lines it found plain
                 document.locator.release()
             start = time.process_time()
             for document, path, key, offset in asked:
