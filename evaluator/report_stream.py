@@ -149,5 +149,5 @@ def streamed_chunks(report: StreamedReport, output_format: str) -> Iterator[tupl
         yield "".join(batch), report.done
 
 
-_PIECES = 1 << 15  # of a template's output: some 40 a row of a 自评表, half a megabyte in all
+_PIECES = 1 << 12  # of a template's output: some 25 a row of a 自评表 (a diagnostic is 3)
 
