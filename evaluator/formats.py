@@ -168,7 +168,9 @@ def _xlsx(job: Rendering) -> Iterator[bytes]:
     run, cut = job.run, []
     start = run.evaluation(())
     head = replace(Tally().context(start), submission=job.submission)
-    lay_out = partial(sheet_part, head=head, evaluation=start, scored_parts={})
+    memo = run.memo
+    lay_out = partial(sheet_part, head=head, evaluation=start, scored_parts=memo.views,
+                      cells=memo.cells)
     if job.jobs > 1:
         from .parallel import rendered_in_parallel
 

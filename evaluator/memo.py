@@ -33,7 +33,7 @@ class Memo:
     """The tables a run reads back instead of working out again (see the module's text)."""
 
     __slots__ = ("bound", "texts", "scores", "allocations", "compiled", "unit_factors",
-                 "rounded", "row_texts", "forgotten")
+                 "rounded", "row_texts", "views", "cells", "forgotten")
 
     def __init__(self, lexicon: Lexicon | None = None, bound: int = DEFAULT_BOUND):
         self.bound = bound
@@ -46,11 +46,13 @@ class Memo:
         self.unit_factors: dict[str, Any] = {}  # a target's unit → its actuals' factors
         self.rounded: dict[Any, Any] = {}  # a weight → to the cent
         self.row_texts: dict[Any, tuple] = {}  # an Outcome → (weight, its JSON text)
+        self.views: dict[Any, Any] = {}  # the report views' rows scored alike (report.py)
+        self.cells: dict[tuple, Any] = {}  # a workbook's cells by what makes them (xlsx.py)
         self.forgotten = 0  # times the bound was reached
 
     def _tables(self) -> tuple[dict, ...]:
         return (self.texts, self.scores, self.allocations, self.compiled, self.unit_factors,
-                self.rounded, self.row_texts)
+                self.rounded, self.row_texts, self.views, self.cells)
 
     def size(self) -> int:
         """Entries in all the tables together."""

@@ -182,7 +182,8 @@ def _is_plain(raw: bytes, seen: set[bytes] | None) -> bool:
 # the next line that is not blank nor a comment, and its indentation; the next such line
 # indented as much as a key or less, where its block ends
 _INDENTED = re.compile(rb"\n( *)[^ \n#]")
-@functools.lru_cache(maxsize=None)
+
+
 def _dedented(width: int) -> re.Pattern[bytes]:
     return re.compile(rb"\n {0,%d}(?=[^ \n#])" % width)
 
@@ -202,6 +203,8 @@ class Locator:
     _indexes: dict[int, dict[Any, int] | None] = field(default_factory=dict, repr=False)
     blocks: "Blocks | None" = None  # set by the loader: where each entry of the split key starts
     _pieces: dict[Any, "Locator | None"] = field(default_factory=dict, repr=False)
+    # the pattern of a block's end, by its key's indentation (a file has a handful)
+    _block_ends: dict[int, re.Pattern[bytes]] = field(default_factory=dict, repr=False)
     # lines of this file found in the plain style, shared by its projects' pieces (_is_plain)
     _plain_lines: set[bytes] | None = field(default=None, repr=False)
 
@@ -445,7 +448,8 @@ class Locator:
             if self._plain_lines is None:
                 self._plain_lines = set()
             self._pieces[index] = Locator(self.path, self.raw[start:end],
-                                          _plain_lines=self._plain_lines)
+                                          _plain_lines=self._plain_lines,
+                                          _block_ends=self._block_ends)
         piece = self._pieces[index]
         return (piece, blocks.lines[index]) if piece is not None else None
 
@@ -606,14 +610,16 @@ class Locator:
             search_from, at = at, -1
         return [at, child_indent, end, None, None, None]
 
-    @staticmethod
-    def _plain_extent(raw: bytes, at: int, indent: int, within: int) -> tuple[int, int]:
+    def _plain_extent(self, raw: bytes, at: int, indent: int, within: int) -> tuple[int, int]:
         """Where the line of the key at ``at`` (indented ``indent``) ends, and where its block
         ends: the next line indented as much or less, within its parent's block (``within``)."""
         own_end = raw.find(b"\n", at, within)
         if own_end < 0:
             return within, within
-        closing = _dedented(indent).search(raw, own_end, within)
+        block_end = self._block_ends.get(indent)
+        if block_end is None:
+            block_end = self._block_ends[indent] = _dedented(indent)
+        closing = block_end.search(raw, own_end, within)
         return own_end, closing.start() if closing is not None else within
 
     def _shifted(self, position: Position, start: int, text: str, size: int, offset: int,

@@ -15,7 +15,6 @@ import codecs
 import re
 import struct
 import zlib
-from functools import lru_cache
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -32,7 +31,6 @@ FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet takes for the start o
 CELL_LIMIT = 32767  # characters a cell of Excel holds
 
 
-@lru_cache(maxsize=1 << 14)  # a form's names, targets and reasons recur from project to project
 def lines_needed(text: str, width: float) -> int:
     """Spreadsheets do not grow a row for wrapped text they did not lay out themselves: the
     lines a text takes in a column so wide, from its display width (a Chinese character is
@@ -53,14 +51,15 @@ def column_letter(column: int) -> str:
 
 
 class _Letters(dict):
-    """Column letters by number, each worked out once."""
+    """Column letters by number: the first 64 worked out at import (a form has ten), any
+    other when asked for (a table that grew with what it was asked would be a run's
+    memory kept in the module)."""
 
     def __missing__(self, column: int) -> str:
-        letters = self[column] = column_letter(column)
-        return letters
+        return column_letter(column)
 
 
-LETTERS = _Letters()
+LETTERS = _Letters((column, column_letter(column)) for column in range(1, 65))
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,6 @@ _QUOTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&q
 codecs.register_error("xml_unwritable", lambda problem: ("\ufffd".encode(), problem.end))
 
 
-@lru_cache(maxsize=1 << 15)  # as lines_needed
 def text_cell(style: int, text: str) -> str:
     """A cell of text in a style, as the sheet's XML holds it after the cell's address:
     escaped, its spaces at either end kept (empty text, a cell with only its style)."""
@@ -172,7 +170,6 @@ def encoded(text: str) -> bytes:
     return text.encode("utf-8", "xml_unwritable")
 
 
-@lru_cache(maxsize=1 << 12)  # weights and scores: a few hundred values
 def number(value: Decimal | int | float) -> str:
     """As openpyxl wrote numbers (a double's 16 significant digits): what Excel holds."""
     return str(value) if isinstance(value, int) else "%.16g" % value

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 from .evaluation import Evaluation, ProjectResult
@@ -68,7 +67,6 @@ def styles() -> Styles:
     return numbered
 
 
-@lru_cache(maxsize=1 << 15)  # a form's names, targets and reasons recur from project to project
 def _text(value: str, head: bool, align: str, number_format: str | None, width: int
           ) -> tuple[str, int, int]:
     """A text's cell, as the sheet's XML holds it after the cell's address; the lines it
@@ -84,7 +82,6 @@ def _text(value: str, head: bool, align: str, number_format: str | None, width: 
             length)
 
 
-@lru_cache(maxsize=4096)  # a form's rows and columns
 def _blank(row: int, column: int) -> str:
     """A merged range's other cell: only its border."""
     return f'<c r="{LETTERS[column]}{row}" s="{BLANK}"/>'
@@ -93,8 +90,11 @@ def _blank(row: int, column: int) -> str:
 class _Form:
     """A sheet being laid out."""
 
-    def __init__(self, widths: list[int]):
+    def __init__(self, widths: list[int], cells: dict | None = None):
         self.widths = widths
+        # each cell's XML by what makes it: a form's names, targets, reasons, rows and columns
+        # recur from project to project (the run's memo.cells, under its bound)
+        self.cells: dict = {} if cells is None else cells
         self.sheet = Sheet(widths=list(widths))
         self.lines: dict[int, int] = {}  # row → lines its wrapped text needs
         self.cut: list[str] = []  # cells whose text was cut, with a visible …, to what one holds
@@ -128,7 +128,11 @@ class _Form:
             width = 0
             if rows == 1:
                 width = self.spans.get((column, span)) or self.width(column, span)
-            rest, lines, length = _text(value, head, align, number_format, width)
+            key = (value, head, align, number_format, width)
+            made = self.cells.get(key)
+            if made is None:
+                made = self.cells[key] = _text(value, head, align, number_format, width)
+            rest, lines, length = made
             if length:
                 self.cut.append(f"{column_letter(column)}{row}（{length:,} 字）")
             if lines > 1 and lines > self.lines.get(row, 1):
@@ -136,7 +140,11 @@ class _Form:
         elif value is None:
             rest = f' s="{_IDS[head, align, number_format, False]}"/>'
         else:
-            rest = number_cell(_IDS[head, align, number_format, False], number(value))
+            key = (value, head, align, number_format)
+            rest = self.cells.get(key)
+            if rest is None:
+                rest = self.cells[key] = number_cell(_IDS[head, align, number_format, False],
+                                                     number(value))
         line = sheet.cells.get(row)
         if line is None:
             line = sheet.cells[row] = {}
@@ -149,7 +157,10 @@ class _Form:
                     line = cells[r] = {}
                 for c in range(column, column + span):
                     if r != row or c != column:
-                        line[c] = _blank(r, c)
+                        blank = self.cells.get((r, c))
+                        if blank is None:
+                            blank = self.cells[r, c] = _blank(r, c)
+                        line[c] = blank
             sheet.merge(row, column, rows, span)
 
 
@@ -161,9 +172,9 @@ def title_rows(form: _Form, year: int | str, columns: int) -> None:
     form.sheet.merge(2, 1, 1, columns)
 
 
-def _project_sheet(report: ReportContext, p: ProjectView) -> _Form:
+def _project_sheet(report: ReportContext, p: ProjectView, cells: dict | None = None) -> _Form:
     cols = 10 if p.has_self_scores else 9
-    s = _Form([6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48])
+    s = _Form([6, 12, 16, 26, 16, 14, 9, 9] + ([9] if p.has_self_scores else []) + [48], cells)
     title_rows(s, report.year, cols)
     s.put(3, 1, "项目名称", head=True, span=2)
     s.put(3, 3, p.name + (f"（{p.code}）" if p.code else ""), span=cols - 2)
@@ -325,17 +336,18 @@ class SheetPart:
 
 
 def sheet_part(result: ProjectResult, head: ReportContext, evaluation: Evaluation,
-               scored_parts: dict) -> SheetPart:
+               scored_parts: dict, cells: dict | None = None) -> SheetPart:
     """A scored project's sheet; ``head``: the report's year, its rules' budget row and
     whether it is the hand-in version; ``scored_parts``: as ``report.project_view`` keeps
-    them (each process its own)."""
+    them; ``cells``: the cells made so far, by what makes them (``_Form``); both the run's
+    (each process its own)."""
     view, entry = project_view(result, evaluation, head.submission, scored_parts)
-    return _part(head, view, entry)
+    return _part(head, view, entry, cells)
 
 
-def _part(head: ReportContext, view: ProjectView, entry: TallyEntry | None
-          ) -> SheetPart:
-    form = _project_sheet(head, view)
+def _part(head: ReportContext, view: ProjectView, entry: TallyEntry | None,
+          cells: dict | None = None) -> SheetPart:
+    form = _project_sheet(head, view, cells)
     sheet = form.sheet
     return SheetPart(view.name, deflated(sheet.xml()), sheet.print_area, sheet.print_rows,
                      tuple(form.cut), entry)
@@ -379,7 +391,8 @@ def workbook_chunks(head: ReportContext,
 def render_xlsx(report: ReportContext, cut: list[str] | None = None) -> bytes:
     """The workbook of a report built whole; the cells whose text was cut are added to
     ``cut``."""
-    parts = (([_part(report, view, None)], done)
+    cells: dict = {}
+    parts = (([_part(report, view, None, cells)], done)
              for done, view in enumerate(report.projects, 1))
     return b"".join(chunk for chunk, _done in
                     workbook_chunks(report, parts, lambda _tally: report, cut))
