@@ -471,13 +471,14 @@ class Tally:
     charts draw of each project. A report written as its projects are scored keeps only this
     of a project once it is written."""
 
-    def __init__(self) -> None:
+    def __init__(self, scored_parts: dict | None = None) -> None:
         self.rows: list[SummaryRow] = []
         self.adjusted = self.executed = Decimal(0)
         self.totals: list[Decimal] = []
         self.scored: set[int] = set()  # the projects' places in the 申报表
         self.chart_rows: list[ChartRow] = []
-        self.scored_parts: dict = {}  # the views' rows scored alike (_scored_part)
+        # the views' rows scored alike (_scored_part): a run's report keeps them in its memo
+        self.scored_parts: dict = {} if scored_parts is None else scored_parts
 
     def add(self, entry: TallyEntry) -> None:
         row, adjusted, executed, total, place, chart_row = entry

@@ -41,7 +41,7 @@ class StreamedReport:
 
     def __init__(self, run: Run, *, explain: bool = False, submission: bool = False):
         self._run = run
-        self._tally = Tally()
+        self._tally = Tally(run.memo.views)  # under the run memo's bound
         start = run.evaluation(())  # the headers', before any project
         head = replace(Tally().context(start, explain=explain and not submission),
                        submission=submission)
