@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterator
 
 from .diagnostics import Diagnostic, error
+from .saved_code import dataclass
 from .summary import UnitSummary
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -16,7 +16,8 @@ in a rule set (see FAMILIES).
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+
+from .saved_code import dataclass
 
 ERROR, WARNING = "error", "warning"
 

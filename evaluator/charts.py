@@ -3,10 +3,11 @@ Jinja). Coordinates are SVG user units, formatted as strings with two decimals."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .saved_code import dataclass
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation, ProjectResult

@@ -10,13 +10,14 @@ templates only present.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from decimal import Decimal
 from typing import Any
 
 from .charts import TOP, Chart, Label, Line, Rect, _u, grade_counts_chart
 from .report import (environment, money, money_value, rate_text, rate_value, score_text,
                      score_value)
+from .saved_code import dataclass
 from .scoring import round_half_up
 from .summary import Anomaly, ProjectRow, UnitSummary, sort_key
 

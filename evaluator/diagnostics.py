@@ -9,11 +9,11 @@ character takes two columns in a terminal.
 from __future__ import annotations
 
 import marshal
-import re
 import unicodedata
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Iterable, Mapping
+
+from .saved_code import compiled, dataclass
 
 
 class Severity(str, Enum):
@@ -51,7 +51,7 @@ def column_letters(column: int) -> str:
     return letters
 
 
-_PLAIN_SHEET = re.compile(r"[^\W\d]\w*")
+_PLAIN_SHEET = compiled(r"[^\W\d]\w*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +247,7 @@ def _text_excerpt(position: Position, source: Any) -> tuple[str, str, int] | Non
 # its own) and the marks that reorder text (bidi overrides). Each becomes one visible
 # character, so that the caret under an excerpt stays under its column: a C0 control its
 # Control Pictures sign (ESC is ␛), the others U+FFFD.
-_INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = compiled("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def visible(text: str) -> str:
@@ -264,7 +264,7 @@ def _picture(char: str) -> str:
     return "\u2421" if code == 0x7F else "\ufffd"
 
 
-_QUOTED = re.compile("“([^”]{%d,})”" % 81)
+_QUOTED = compiled("“([^”]{%d,})”" % 81)
 _MESSAGE = 2000  # characters of a message or hint printed at most
 
 

@@ -10,7 +10,7 @@ run.py wires the projects of a run through it.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -23,6 +23,7 @@ from .memo import Memo
 from .parser import ExpressionError
 from .review import admissible, review_budget_score, review_project, review_row
 from .rules import RuleSet
+from .saved_code import dataclass
 from .schema import shorten
 from .scoring import (NIL, Finding, Outcome, Scorer, compile_target, round_half_up,
                       score_budget)

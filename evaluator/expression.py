@@ -7,9 +7,11 @@ values; ``format_expression`` writes an AST back as text that parses to the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from enum import Enum
+
+from .saved_code import dataclass
 
 
 class Operator(str, Enum):

@@ -25,9 +25,11 @@ Nothing heavy is imported here: cli.py reads this table as ``evaluate --help`` s
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from .saved_code import dataclass
 
 if TYPE_CHECKING:
     from .run import Run

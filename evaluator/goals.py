@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .diagnostics import Diagnostic, Position, error
+from .saved_code import dataclass
 from .schema import NotPlain, plain_amount, plain_date, plain_text, plain_year
 from .inputs import value_at
 from .source import Document, new_record

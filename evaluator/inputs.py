@@ -13,11 +13,11 @@ and schema.py read ``data`` and ask ``position``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence, runtime_checkable
 
 from .diagnostics import AnyPosition, Diagnostic
+from .saved_code import dataclass
 
 # Both files of a unit list their projects under this key: each project is read, scored and let
 # go on its own (a province's unit has 10 000 of them).

@@ -12,7 +12,7 @@ import hashlib
 import io
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +25,7 @@ from lark.exceptions import (UnexpectedCharacters, UnexpectedEOF, UnexpectedInpu
 from .expression import (PERIODS, Comparison, DatePoint, DateTerm, Operator, Phrase, Quantity,
                          Range)
 from .resources import resource_path
+from .saved_code import SavedRe, compiled, dataclass
 
 # Full-width ASCII (＞＜＝（）０-９，％ …) to ASCII, one character for one so columns hold.
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
@@ -80,7 +81,7 @@ def _agree(operator: Operator, suffix: Token | None) -> None:
 
 _QUARTERS = {"一": "第一季度", "二": "第二季度", "三": "第三季度", "四": "第四季度",
              "1": "第一季度", "2": "第二季度", "3": "第三季度", "4": "第四季度"}
-_PERIOD = re.compile(r"(?:(\d{4})年)?(?:第?([一二三四1-4])季度|(上半年|下半年))[末底内]?")
+_PERIOD = compiled(r"(?:(\d{4})年)?(?:第?([一二三四1-4])季度|(上半年|下半年))[末底内]?")
 
 
 def _date_point(token: Token) -> DatePoint:
@@ -209,9 +210,7 @@ def saved_key(grammar: str) -> bytes:
     return f"{digest} lark {lark_version} python {sys.version_info[0]}.{sys.version_info[1]}".encode()
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Lark:
-    grammar = resource_path("grammar", "indicator.lark").read_text(encoding="utf-8")
+def _loaded(grammar: str) -> Lark:
     try:
         with open(SAVED, "rb") as saved:
             if saved.readline().rstrip(b"\n") == saved_key(grammar):
@@ -221,6 +220,28 @@ def _parser() -> Lark:
     except Exception:  # unreadable, or not what this Lark reads: built from the grammar
         pass
     return _built(grammar)
+
+
+def _lexers(parser: Lark) -> list:
+    """The contextual lexer's basic lexers (one for each set of terminals a parser state
+    accepts) and its root: each compiles its expressions as it is first used."""
+    lexer = getattr(parser.parser, "lexer", None)
+    return [*getattr(lexer, "lexers", {}).values(), getattr(lexer, "root_lexer", None)]
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    parser = _loaded(resource_path("grammar", "indicator.lark").read_text(encoding="utf-8"))
+    for lexer in _lexers(parser):  # their expressions' code saved (saved_code.py)
+        if hasattr(lexer, "re"):
+            lexer.re = SavedRe
+    return parser
+
+
+def every_scanner() -> None:
+    """Every lexer's expressions compiled (`python -m evaluator.saved_code` saves them)."""
+    for lexer in _lexers(_parser()):
+        getattr(lexer, "scanner", None)
 
 
 def save_parser() -> None:

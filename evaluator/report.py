@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -23,6 +23,7 @@ from .goals import Goals, written_keys
 from .rules import RuleSet
 from .expression import Tier, kind_of
 from .resources import resource_dir
+from .saved_code import compiled, dataclass
 from .scoring import round_half_up
 
 if TYPE_CHECKING:
@@ -550,12 +551,12 @@ def _submitted(p: ProjectView) -> ProjectView:
 
 # What a Markdown renderer would take for HTML: a tag, a closing tag, a comment (<!-- would hide
 # the rest of the report), an autolink. <5% and a < b stay as written, for a reader in a terminal.
-_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
+_HTML_START = compiled(r"<(?=[A-Za-z/!?])")
 
 
 # Control characters no report can hold (XML 1.0 refuses them, a terminal obeys them): a
 # vertical tab or form feed (Word's soft line break, pasted) is a line break, any other is �.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C1 too: U+009B is a CSI
+_CONTROL = compiled(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C1 too: U+009B is a CSI
 
 
 def printable(value: Any) -> Any:
@@ -667,7 +668,7 @@ def environment(html: bool = False, templates: str | None = None,
 
 
 # A number with its sign and unit: ≥800.00(人次), 1260人次, 95%, 30.00(万字)
-_QUANTITY = re.compile(r"[≥≤><=＞＜≧≦]?[+-]?\d[\d,.]*(?:\([^()\s]{1,8}\)|[%‰]|[\u4e00-\u9fff]{1,4})?")
+_QUANTITY = compiled(r"[≥≤><=＞＜≧≦]?[+-]?\d[\d,.]*(?:\([^()\s]{1,8}\)|[%‰]|[\u4e00-\u9fff]{1,4})?")
 
 
 def unbroken_quantities(value: Any) -> Any:

@@ -8,7 +8,7 @@ mappings merge key by key, lists are replaced whole.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from .diagnostics import Diagnostic, Position, error
 from .expression import Tier
 from .resources import DEFAULT_RULES, resource_dir
 from .inputs import value_at
+from .saved_code import dataclass
 from .source import Document, load_document
 from .weights import split_pro_rata
 

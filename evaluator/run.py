@@ -9,7 +9,7 @@ joins their projects; the ``Run`` it gives reads, scores and lets go of one proj
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Iterator
 
 from .actuals import Actuals, read_actuals_header, read_project_actuals
@@ -22,6 +22,7 @@ from .internals import loaded_data_settled, loading_data
 from .join import join_indicators, join_projects
 from .memo import Memo
 from .rules import DEFAULT_RULES, RuleSet, load_rules
+from .saved_code import dataclass
 from .vocabulary import Lexicon
 
 

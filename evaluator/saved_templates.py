@@ -58,7 +58,7 @@ def _saved() -> dict[str, CodeType]:
     try:
         with open(SAVED, "rb") as saved:
             if saved.readline().rstrip(b"\n") == saved_key():
-                return marshal.load(saved)
+                return marshal.loads(saved.read())  # load(file) reads it a piece at a time
     except Exception:  # missing or unreadable: every template is compiled
         pass
     return {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Callable
 
@@ -21,6 +20,7 @@ from .expression import (Comparison, DatePoint, DateTerm, Event, Expression, Fre
                          format_expression, format_number, is_quantitative, unit_scale)
 from .memo import Memo
 from .rules import RuleSet
+from .saved_code import dataclass
 from .schema import CENT
 
 HUNDRED = Decimal(100)

@@ -30,7 +30,7 @@ import stat
 import sys
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -39,6 +39,7 @@ import ryml
 from .diagnostics import Diagnostic, Position, error, made_position, warning
 from .inputs import Entries, has_path
 from .internals import buffer_address, die_with_parent
+from .saved_code import compiled, dataclass
 
 
 def has_content(raw: bytes) -> bool:
@@ -54,14 +55,14 @@ def has_content(raw: bytes) -> bool:
 
 
 _NONE = ryml.NONE if hasattr(ryml, "NONE") else 2 ** 64 - 1
-_NEWLINE = re.compile(b"\n")
-_CONTENT = re.compile(rb"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not blank or a comment
+_NEWLINE = compiled(b"\n")
+_CONTENT = compiled(rb"^[ \t]*[^#\s]", re.MULTILINE)  # a line that is not blank or a comment
 # A tag (!!binary, !local): ! right after a space, a flow indicator or a colon.
-_TAG = re.compile(rb"(?:^|[\s\[\{,:-])!", re.MULTILINE)
+_TAG = compiled(rb"(?:^|[\s\[\{,:-])!", re.MULTILINE)
 # An anchor or alias token: & or * right after a space, a flow indicator or a colon.
-_ANCHOR_OR_ALIAS = re.compile(rb"(?:^|[\s\[\{,:-])[&*][^\s,\[\]\{\}]", re.MULTILINE)
+_ANCHOR_OR_ALIAS = compiled(rb"(?:^|[\s\[\{,:-])[&*][^\s,\[\]\{\}]", re.MULTILINE)
 # 000.00 as a key: a number's thousands written inside { }, where a comma parts two entries
-THOUSANDS_GROUP = re.compile(r"\d{3}(\.\d+)?")
+THOUSANDS_GROUP = compiled(r"\d{3}(\.\d+)?")
 
 
 @contextlib.contextmanager
@@ -152,10 +153,10 @@ _PLAIN_VALUE = (rb"(?:'[^'\n\r\t#]*'|(?:[^\s'\"#\[\]{}|>&*!%@`,?:\-]|-(?=[0-9]))
 # (?:X|), not (?:X)?: the same language, and re's general repeat for a group costs more
 _PLAIN_ENTRY = _PLAIN_KEY + rb":(?: +" + _PLAIN_VALUE + rb"|)(?: +#[^\n]*|) *"
 _PLAIN_LINE = rb" *(?:" + _PLAIN_ENTRY + rb"|#[^\n]*|)"
-_PLAIN_BLOCK = re.compile(rb" *(?:- )?" + _PLAIN_ENTRY + rb"(?:\n" + _PLAIN_LINE + rb")*\n?")
+_PLAIN_BLOCK = compiled(rb" *(?:- )?" + _PLAIN_ENTRY + rb"(?:\n" + _PLAIN_LINE + rb")*\n?")
 # the same, line by line: the first line, and lines each followed by a line break
-_PLAIN_FIRST = re.compile(rb" *(?:- |)" + _PLAIN_ENTRY)
-_PLAIN_LINES = re.compile(rb"(?:" + _PLAIN_LINE + rb"\n)*")
+_PLAIN_FIRST = compiled(rb" *(?:- |)" + _PLAIN_ENTRY)
+_PLAIN_LINES = compiled(rb"(?:" + _PLAIN_LINE + rb"\n)*")
 _PLAIN_LINES_KEPT = 100_000  # lines of a file remembered at most (some 9 MB)
 
 
@@ -181,7 +182,7 @@ def _is_plain(raw: bytes, seen: set[bytes] | None) -> bool:
 
 # the next line that is not blank nor a comment, and its indentation; the next such line
 # indented as much as a key or less, where its block ends
-_INDENTED = re.compile(rb"\n( *)[^ \n#]")
+_INDENTED = compiled(rb"\n( *)[^ \n#]")
 
 
 def _dedented(width: int) -> re.Pattern[bytes]:
@@ -825,8 +826,8 @@ def _place(path: str, data: bytes, offset: int) -> Position:
     return Position(path, data.count(b"\n", 0, offset) + 1, column)
 
 
-_LONE_CR = re.compile(rb"\r(?!\n)")
-_BREAKS = {"LF": re.compile(rb"(?<!\r)\n"), "CRLF": re.compile(rb"\r\n"), "CR": _LONE_CR}
+_LONE_CR = compiled(rb"\r(?!\n)")
+_BREAKS = {"LF": compiled(rb"(?<!\r)\n"), "CRLF": compiled(rb"\r\n"), "CR": _LONE_CR}
 _BREAK_NAMES = {"LF": "LF（\\n）", "CRLF": "CRLF（\\r\\n，Windows）", "CR": "CR（\\r，旧 Mac）"}
 
 
@@ -912,26 +913,26 @@ def _written_at(source: str, text: str, offset: int, single_quoted: bool = False
 
 # ---- syntax errors ------------------------------------------------------------------------
 
-_UNQUOTED_SIGN = re.compile(r"^\s*(-\s+)?[^#'\"]*?:\s+([>|])")
+_UNQUOTED_SIGN = compiled(r"^\s*(-\s+)?[^#'\"]*?:\s+([>|])")
 _RYML_PROBLEMS = (
-    (re.compile(r"two colons on same line|mapping values are not allowed"),
+    (compiled(r"two colons on same line|mapping values are not allowed"),
      "yaml.colon", "此处不能出现“: ”", "值里含有冒号加空格时，请给整个值加引号"),
-    (re.compile(r"closing quote"),
+    (compiled(r"closing quote"),
      "yaml.unterminated", "引号没有闭合", "检查这一行的引号是否成对"),
-    (re.compile(r"missing terminating"),
+    (compiled(r"missing terminating"),
      "yaml.unterminated", "括号没有闭合", "检查 [ ] 或 { } 是否成对"),
-    (re.compile(r"indentation"),
+    (compiled(r"indentation"),
      "yaml.indentation", "缩进不一致", "同一层级的项目必须左对齐"),
-    (re.compile(r"containers as keys"),
+    (compiled(r"containers as keys"),
      "yaml.complex_key", "键必须是文字", None),
-    (re.compile(r"could not find ':'|colon after key"),
+    (compiled(r"could not find ':'|colon after key"),
      "yaml.missing_colon", "缺少“:”", "每一项应写成“名称: 值”，冒号后加一个空格"),
 )
 
 
 # a plain key (no quote, no comment before its colon) and a Tab right after that colon
-_KEY_TAB = re.compile(r"^[ ]*(?:-[ ]+)?[^#'\"\s][^#'\"]*?:\t")
-_VALUE_START = re.compile(r"^\s*(?:-\s+)?(?:[^#'\"\s][^#]*?:\s+|-\s+)?(?P<value>.*)$")
+_KEY_TAB = compiled(r"^[ ]*(?:-[ ]+)?[^#'\"\s][^#'\"]*?:\t")
+_VALUE_START = compiled(r"^\s*(?:-\s+)?(?:[^#'\"\s][^#]*?:\s+|-\s+)?(?P<value>.*)$")
 
 
 def _unterminated(locator: Locator, line_number: int) -> Diagnostic | None:
@@ -957,12 +958,12 @@ def _unterminated(locator: Locator, line_number: int) -> Diagnostic | None:
 
 
 # a plain key, then a colon with no space after it (not a URL's, nor one in quotes or a comment)
-_TIGHT_COLON = re.compile(r"^[ ]*(?:-[ ]+)?[^#'\"\s:][^#'\":]*?:(?=[^\s/])")
+_TIGHT_COLON = compiled(r"^[ ]*(?:-[ ]+)?[^#'\"\s:][^#'\":]*?:(?=[^\s/])")
 # what a name before a colon never holds: text of a sentence (a block of text goes on with
 # 目标：1) …, and its colon is no mistake)
-_NOT_A_NAME = re.compile(r"[\s，。；！？]")
+_NOT_A_NAME = compiled(r"[\s，。；！？]")
 # the rest of `goal: >-`, `说明: |2`: a block's header, not a value starting with > or |
-_BLOCK_HEADER = re.compile(r"[-+]?[1-9]?[-+]?\s*(#.*)?$")
+_BLOCK_HEADER = compiled(r"[-+]?[1-9]?[-+]?\s*(#.*)?$")
 
 
 def _stray_colon(locator: Locator, position: Position) -> Position:
@@ -1062,7 +1063,7 @@ def _indentation(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-_KEY_AND_VALUE = re.compile(r"^([ ]*(?:-[ ]+)?)([^#'\"\s][^#'\"]*?):[ ]+([^#\s|>].*)$")
+_KEY_AND_VALUE = compiled(r"^([ ]*(?:-[ ]+)?)([^#'\"\s][^#'\"]*?):[ ]+([^#\s|>].*)$")
 
 
 def _indented_under_a_value(locator: Locator, number: int) -> Diagnostic | None:
@@ -1204,8 +1205,8 @@ def _emitted(raw: bytes, split: str | None = None) -> tuple[memoryview, Blocks |
     return emitted, blocks, nodes
 
 
-_DOCUMENT_MARK = re.compile(rb"^---(?=[ \t]|\r?$)", re.MULTILINE)
-_NOTHING_YET = re.compile(rb"(?:(?:[ \t]*(?:#[^\n]*)?|%[^\n]*)\r?\n)*")  # blank, comment,
+_DOCUMENT_MARK = compiled(rb"^---(?=[ \t]|\r?$)", re.MULTILINE)
+_NOTHING_YET = compiled(rb"(?:(?:[ \t]*(?:#[^\n]*)?|%[^\n]*)\r?\n)*")  # blank, comment,
 # and directive (%YAML 1.2) lines
 
 
@@ -1260,8 +1261,8 @@ def whole_unicode(text: str) -> bool:
     return True
 
 
-_ESCAPE = re.compile(rb"(\\+)(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
-_COMMENT = re.compile(rb"(?:^|\s)#")
+_ESCAPE = compiled(rb"(\\+)(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+_COMMENT = compiled(rb"(?:^|\s)#")
 
 
 def _first_bad_escape(raw: bytes) -> int | None:
@@ -1304,8 +1305,8 @@ def _load_json(text: str, nodes: int, repeats: set[str]) -> Any:
                       object_pairs_hook=lambda pairs: _object(pairs, repeats))
 
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[^\s,:\[\]{}"]+')
-_JSON_LITERAL = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
+_JSON_TOKEN = compiled(r'"(?:[^"\\]|\\.)*"|[^\s,:\[\]{}"]+')
+_JSON_LITERAL = compiled(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 
 
 def _bare_words_quoted(text: str) -> str:

@@ -15,10 +15,11 @@ import codecs
 import re
 import struct
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 
 from .diagnostics import display_width
+from .saved_code import dataclass
 
 
 STAMP = "2000-01-01T00:00:00Z"

@@ -11,12 +11,12 @@ scored project; no check is made again here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .diagnostics import Diagnostic, error, format_all
+from .saved_code import dataclass
 
 if TYPE_CHECKING:
     from .evaluation import ProjectResult

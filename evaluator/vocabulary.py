@@ -9,11 +9,12 @@ the nearest known words, so the caller can ask the user about it.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from .expression import (Event, Expression, FreeText, Phrase, State, Tier, TierWord, Trend)
 from .parser import ExpressionError, parse_structure
 from .rules import Vocabulary
+from .saved_code import dataclass
 
 _MAX_MODIFIER = 3  # an unknown prefix longer than this is ordinary text, not a misspelt word
 

@@ -8,10 +8,10 @@ going to the first rows, so every sum is exact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Sequence
 
+from .saved_code import dataclass
 from .schema import CENT
 
 if TYPE_CHECKING:  # rules.py shares its categories out with split_pro_rata

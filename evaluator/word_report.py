@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterator
 
 from .report import (IndicatorView, ProjectView, ReportContext, TemplateLimits, _deadline,
                      environment, score_text)
 from .resources import resource_dir
+from .saved_code import dataclass
 
 TEMPLATE = "report.docx"
 ZERO = Decimal(0)

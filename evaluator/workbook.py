@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,6 +26,7 @@ from .diagnostics import CellPosition, Diagnostic, error, warning
 from .inputs import PROJECTS, Entries, has_path
 from .join import indicator_keys
 from .importing.workbook import value_text  # a value as Excel shows it
+from .saved_code import dataclass
 
 # ---- the document -------------------------------------------------------------------------
 

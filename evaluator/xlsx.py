@@ -7,12 +7,12 @@ last. The file is byte-for-byte deterministic."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
 from .evaluation import Evaluation, ProjectResult
 from .report import ProjectView, ReportContext, Tally, TallyEntry, printable, project_view
+from .saved_code import dataclass
 from .spreadsheet import (CELL_LIMIT, FORMULA_START, Package, Sheet, SheetEntry, Style, Styles,
                           LETTERS, column_letter, deflated, lines_needed, number, number_cell,
                           text_cell)

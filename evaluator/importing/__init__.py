@@ -13,10 +13,10 @@ is one function in ``READERS``. The YAML written is checked with the engine's ow
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Position, error, warning
+from ..saved_code import dataclass
 from .cells import SourceDocument, Unreadable
 from .layout import Catalogue, Project, read_tables
 from .writer import actuals_text, goals_text

@@ -8,9 +8,10 @@ ruled cells); the layout stage knows the 申报表 and the 自评表. Nothing el
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..diagnostics import AnyPosition, CellPosition, PlacePosition
+from ..saved_code import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,10 +22,11 @@ command counts it), and every row that cannot be placed is a diagnostic at its p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal, InvalidOperation
 
 from ..diagnostics import AnyPosition, Diagnostic, error, warning
+from ..saved_code import dataclass
 from .cells import Cell, Row, Table, plain
 
 # header labels (compared without blanks, half-width brackets) → field
