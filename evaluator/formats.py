@@ -120,10 +120,11 @@ def _templated(job: Rendering, name: str) -> Chunks:
     of ``--templates``, rendered whole from ``job.context()`` before anything is written, within
     the limits of a user's template."""
     if job.templates is None:
-        from .report_stream import StreamedReport, streamed_chunks
+        from .report_stream import streamed_chunks
 
-        report = StreamedReport(job.run, explain=job.explain, submission=job.submission)
-        return job.progress(streamed_chunks(report, name), len(job.run.indexes()))
+        return job.progress(streamed_chunks(job.run, name, explain=job.explain,
+                                            submission=job.submission, jobs=job.jobs),
+                            len(job.run.indexes()))
     from .report import TemplateLimits, render
 
     context = job.context()

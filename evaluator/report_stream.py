@@ -10,6 +10,11 @@ template asking before (or in the loop) has the remaining projects scored and ke
 reads the same values. The charts and the diagnostics are made only when read (the Markdown
 report shows neither).
 
+With ``--jobs N`` each project's part of the report (the template's ``project`` block: the
+自评表) is rendered in the worker that scores it, and sent back as text with what the summary
+takes of it (``project_part``); this process renders the rest of the same template around
+those texts (``_PARTS``), in the 申报表's order: the same bytes.
+
 A user's templates (``--templates``) get a ``ReportContext`` built whole, as before: they may
 read ``report.projects`` as often and in what order they like (formats.py).
 """
@@ -19,17 +24,25 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Iterator
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .diagnostics import Diagnostic, format_diagnostic
-from .report import TEMPLATES, ProjectView, ReportContext, Tally, environment, project_views
+from .report import (TEMPLATES, ProjectView, ReportContext, Tally, TallyEntry, environment,
+                     project_view, project_views)
 
 if TYPE_CHECKING:
+    import jinja2
+
     from .charts import Chart
     from .evaluation import Evaluation
+    from .evaluation import ProjectResult
     from .run import Run
+
+# a batch of projects' parts rendered by a worker (project_part), and the projects done so far
+Parts = Iterable[tuple[list[tuple[str, TallyEntry]], int]]
 
 # ReportContext's fields known before any project is scored: read at the top of a template
 _HEADER = ("year", "department", "unit", "funds_unit", "rules_name", "rules_title",
@@ -39,7 +52,11 @@ _HEADER = ("year", "department", "unit", "funds_unit", "rules_name", "rules_titl
 class StreamedReport:
     """``ReportContext``'s fields for a template, the projects read as they are scored."""
 
-    def __init__(self, run: Run, *, explain: bool = False, submission: bool = False):
+    def __init__(self, run: Run, *, explain: bool = False, submission: bool = False,
+                 parts: Callable[[Evaluation, SimpleNamespace], Parts] | None = None):
+        """``parts``: of the report's header and the run before any project, each project's
+        part rendered already (``project_part``), which ``projects`` then gives in place of
+        its view; by default the views, each made as the loop asks for it."""
         self._run = run
         self._tally = Tally(run.memo.views)  # under the run memo's bound
         start = run.evaluation(())  # the headers', before any project
@@ -47,7 +64,13 @@ class StreamedReport:
                        submission=submission)
         for name in _HEADER:
             setattr(self, name, getattr(head, name))
-        self._views = self._counted(project_views(start, run.results(), self._tally, submission))
+        self._views: Iterator[Any]
+        if parts is None:
+            self._views = self._counted(project_views(start, run.results(), self._tally,
+                                                      submission))
+        else:
+            header = SimpleNamespace(**{name: getattr(head, name) for name in _HEADER})
+            self._views = self._added(parts(start, header))
         self._ahead: deque[ProjectView] = deque()  # scored before the template asked for them
         self._read = False
         self._finished: ReportContext | None = None
@@ -57,6 +80,14 @@ class StreamedReport:
         for view in views:
             self.done += 1
             yield view
+
+    def _added(self, batches: Parts) -> Iterator[_Rendered]:
+        add = self._tally.add
+        for batch, done in batches:
+            self.done = done
+            for text, entry in batch:
+                add(entry)
+                yield _Rendered(text)
 
     @property
     def projects(self) -> Iterator[ProjectView]:
@@ -137,10 +168,56 @@ class _Formatted(Sequence[str]):
         return (format_diagnostic(d, sources) for d in self._diagnostics)
 
 
-def streamed_chunks(report: StreamedReport, output_format: str) -> Iterator[tuple[str, int]]:
+class _Rendered:
+    """A project's part of the report as a worker rendered it: written as it is (its values
+    were escaped and made printable there). Not a ``str``: ``printable`` passes it by without
+    searching its text again, and escaping takes its ``__html__``."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __html__(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# The shipped template, each project's part given (a _Rendered) instead of rendered here
+_PARTS = '{%% extends "%s" %%}{%% block project %%}{{ p }}{%% endblock %%}'
+
+
+def project_part(result: ProjectResult, *, template: jinja2.Template, header: SimpleNamespace,
+                 evaluation: Evaluation, submission: bool, scored_parts: dict
+                 ) -> tuple[str, TallyEntry]:
+    """A scored project's part of the report (the template's ``project`` block, rendered as its
+    loop would: ``header`` is the report's fields known before any project), and what the
+    summary takes of it: what a ``--jobs`` worker sends back."""
+    view, entry = project_view(result, evaluation, submission, scored_parts)
+    block = template.blocks["project"]
+    return "".join(block(template.new_context({"report": header, "p": view}))), entry
+
+
+def streamed_chunks(run: Run, output_format: str, *, explain: bool = False,
+                    submission: bool = False, jobs: int = 1) -> Iterator[tuple[str, int]]:
     """The shipped template rendered as the projects are scored: (about a megabyte of text,
-    projects done so far)."""
-    template = environment(html=output_format == "html").get_template(TEMPLATES[output_format])
+    projects done so far); by ``jobs`` processes when more than one (parallel.py)."""
+    env = environment(html=output_format == "html")
+    template = env.get_template(TEMPLATES[output_format])
+    if jobs > 1:
+        from .parallel import rendered_in_parallel
+
+        def parts(start: Evaluation, header: SimpleNamespace) -> Parts:
+            render = partial(project_part, template=template, header=header, evaluation=start,
+                             submission=submission, scored_parts=run.memo.views)
+            return rendered_in_parallel(run, render, jobs, join=list)
+
+        report = StreamedReport(run, explain=explain, submission=submission, parts=parts)
+        template = env.from_string(_PARTS % TEMPLATES[output_format])
+    else:
+        report = StreamedReport(run, explain=explain, submission=submission)
     pieces = template.generate(report=report)
     while True:  # taken and joined in C: a loop here over each piece cost a tenth of the run
         batch = list(islice(pieces, _PIECES))

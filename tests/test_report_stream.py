@@ -14,18 +14,23 @@ from evaluator.cli import main
 from tests.conftest import EXAMPLE, GOLDEN, ON_A_TERMINAL, ROOT, run_on_a_terminal
 
 
-@pytest.fixture(scope="module")
-def unit(tmp_path_factory):
-    """A messy generated unit of 12 projects (warnings, the unit's own scores, fund rows), one
-    of them without actuals (unscored: the summary says so)."""
+def _messy_unit(folder, projects: int, unscored: int):
+    """A messy generated unit (warnings, the unit's own scores, fund rows) in ``folder``, its
+    project number ``unscored`` without actuals (unscored: the summary says so)."""
     from benchmarks.generate import generate
 
-    folder = tmp_path_factory.mktemp("unit")
-    goals, actuals = generate(12, mess=0.6)
-    start, end = actuals.index("  项目000003:\n"), actuals.index("  项目000004:\n")
+    goals, actuals = generate(projects, mess=0.6)
+    start = actuals.index(f"  项目{unscored:06d}:\n")
+    end = actuals.index(f"  项目{unscored + 1:06d}:\n")
     (folder / "goals.yaml").write_text(goals, encoding="utf-8")
     (folder / "actuals.yaml").write_text(actuals[:start] + actuals[end:], encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="module")
+def unit(tmp_path_factory):
+    """A messy unit of 12 projects, one of them without actuals."""
+    return _messy_unit(tmp_path_factory.mktemp("unit"), 12, 3)
 
 
 def _whole(explain: bool, submission: bool, output_format: str) -> str:
@@ -134,3 +139,43 @@ def test_the_views_are_what_their_dataclasses_make(unit, monkeypatch):
         assert views == alone and [replace(v) for v in views] == list(views)
         own += sum(1 for v in views if v.self_score)
     assert shared and own  # rows shared their scored part; some had the unit's own score
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """A messy unit of 230 projects (three slices of a worker's 100), the second without
+    actuals: every project after it is numbered one less than its place in the 申报表."""
+    return _messy_unit(tmp_path_factory.mktemp("many"), 230, 1)
+
+
+@pytest.mark.parametrize("output_format, options", [
+    ("html", []), ("html", ["--explain"]), ("html", ["--for-submission"]), ("md", []),
+    ("md", ["--explain"])])
+def test_workers_write_the_report_one_process_writes(many, monkeypatch, output_format, options):
+    """With --jobs 2 each project's 自评表 is rendered in the worker that scores it, the rest
+    here: the same bytes, and the same diagnostics, as one process writes."""
+    from evaluator import parallel
+
+    spread = []
+    real = parallel.rendered_in_parallel
+    monkeypatch.setattr(parallel, "rendered_in_parallel",
+                        lambda run, render, jobs, **kw: spread.append(jobs) or real(run, render,
+                                                                                     jobs, **kw))
+    monkeypatch.chdir(many)
+    made = {jobs: CliRunner().invoke(main, ["goals.yaml", "actuals.yaml", "--format",
+                                            output_format, "--jobs", jobs, *options])
+            for jobs in ("1", "2")}
+    assert spread == [2]  # the one process did not ask for workers
+    assert made["1"].exit_code == made["2"].exit_code == 1  # the project without actuals
+    assert made["1"].stdout_bytes == made["2"].stdout_bytes
+    assert made["1"].stderr_bytes == made["2"].stderr_bytes
+    written = made["2"].stdout_bytes.decode("utf-8")
+    if output_format == "html":  # numbered in the loop: the unscored project takes no number
+        assert written.count('<section class="project" id="project-') == 229
+        assert 'id="project-229"' in written and 'id="project-230"' not in written
+    else:
+        assert written.count("## 项目支出绩效自评表：") == 229
+    if "--for-submission" not in options:
+        assert "另有 1 个项目因输入错误未能评分，未计入合计：项目000001" in written
+    if output_format == "html" and not options:
+        assert "<h2>检查发现的问题（" in written  # the messy unit's warnings, after the summary

@@ -55,11 +55,17 @@ def test_templates_use_only_documented_fields(template):
 
 
 def test_context_is_the_only_variable(context):
+    """``report`` alone; and ``p``, which the project's part (the ``project`` block, rendered
+    on its own in a --jobs worker) reads of the loop over ``report.projects`` around it."""
     for template in ("report.md.j2", "report.html.j2"):
         source = (resource_dir("reports") / template).read_text(encoding="utf-8")
         from jinja2 import meta
-        undeclared = meta.find_undeclared_variables(report_module.environment().parse(source))
-        assert undeclared == {"report"}
+        tree = report_module.environment().parse(source)
+        assert meta.find_undeclared_variables(tree) == {"report", "p"}
+        [block] = tree.find_all(nodes.Block)
+        [loop] = [n for n in tree.find_all(nodes.For) if block in n.body]
+        assert (block.name, block.scoped, loop.target.name) == ("project", True, "p")
+        assert (loop.iter.node.name, loop.iter.attr) == ("report", "projects")
 
 
 def test_same_inputs_give_identical_bytes(tmp_path):
