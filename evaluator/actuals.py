@@ -143,6 +143,8 @@ class Actual(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class ProjectActuals:
+    """One project's entry in the actuals file: its header and its rows, read."""
+
     name: str
     spec: ActualsHeader  # None for a project whose header is in error: rows only, not scored
     indicators: tuple[Actual, ...]

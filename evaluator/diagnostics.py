@@ -112,6 +112,8 @@ AnyPosition = Position | CellPosition | PlacePosition
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One problem found in the input: what it is, where, and how to put it right."""
+
     severity: Severity
     code: str
     message: str

@@ -9,7 +9,6 @@ run.py wires the projects of a run through it.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -72,6 +71,8 @@ class IndicatorResult(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class BudgetResult:
+    """A project's budget execution row: the amounts, its rate and its score."""
+
     initial: Decimal
     adjusted: Decimal
     executed: Decimal
@@ -92,6 +93,8 @@ class BudgetResult:
 
 @dataclass(frozen=True, slots=True)
 class ProjectResult:
+    """One project scored: its budget row, its indicators and categories, its totals."""
+
     project: Project
     actuals: ProjectActuals
     budget: BudgetResult
@@ -122,6 +125,8 @@ class ProjectResult:
 
 @dataclass(frozen=True)
 class Evaluation:
+    """A whole run kept: the rule set, the goals, every project scored and every problem."""
+
     rules: RuleSet | None
     goals: Goals | None
     projects: tuple[ProjectResult, ...]
@@ -198,6 +203,8 @@ def check_level1(project: Project | ProjectRows, rules: RuleSet) -> list[Diagnos
     problems = []
     for level1 in dict.fromkeys(i.level1 for i in project.indicators):
         if rules.category_of(level1) is None:
+            import difflib  # a mistake's only: a clean run does without
+
             close = difflib.get_close_matches(level1, known, n=1, cutoff=0.5)
             problems.append(error(
                 "goals.unknown_level1", f"一级指标“{level1}”不属于规则集的任何指标类别，不计分",

@@ -58,6 +58,8 @@ def unit_scale(unit: str) -> tuple[Decimal | None, str]:
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
+    """A number and its unit as written: ``95%``, ``3次``, ``25万人次``."""
+
     value: Decimal
     unit: str = ""  # as written, without brackets: "次", "万人次", "%", "元/人·月"
 
@@ -73,6 +75,8 @@ class Quantity:
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
+    """A target or actual compared to a quantity: ``≥95%``, ``不低于3次``, ``90%以上``."""
+
     operator: Operator
     quantity: Quantity
     implied: bool = False  # a bare number: ≥ read in, the user did not write it
@@ -84,6 +88,8 @@ class Comparison:
 
 @dataclass(frozen=True, slots=True)
 class Range:
+    """Between two quantities: ``80%-90%``, ``3~5次``."""
+
     low: Quantity
     high: Quantity
     subject: str = field(default="", compare=False)  # as a Comparison's
@@ -91,6 +97,8 @@ class Range:
 
 @dataclass(frozen=True, slots=True)
 class DatePoint:
+    """A date as written: its year when given, its month, its day or the part of the month."""
+
     year: int | None
     month: int
     day: int | None = None
@@ -116,6 +124,8 @@ class Phrase:
 
 @dataclass(frozen=True, slots=True)
 class Trend:
+    """A change said in words: ``显著提升``, ``逐步降低``, ``持平``."""
+
     degree_word: str  # "" when none is written: 提升上海国际形象
     degree: int  # 0 持平 < 1 逐渐/逐步 < 2 显著/明显
     direction_word: str  # "" for 持平
@@ -125,6 +135,8 @@ class Trend:
 
 @dataclass(frozen=True, slots=True)
 class State:
+    """A quality said in words: ``规范``, ``基本合理``, ``无效``."""
+
     word: str  # 规范, 合理, 有效 …
     qualifier: str = ""  # 基本
     negation: str = ""  # 不, 未, 无
@@ -134,6 +146,8 @@ class State:
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """Something done, or not: ``按时完成``, ``顺利召开``, ``未完成``."""
+
     verb: str  # 完成, 召开, 发布 …
     manner: str = ""  # 按时, 顺利 (done) or 延期, 基本 (partly)
     negation: str = ""  # 未
@@ -142,12 +156,16 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class TierWord:
+    """A word the rule set places in one of the three tiers of a judgement."""
+
     word: str
     tier: Tier
 
 
 @dataclass(frozen=True, slots=True)
 class FreeText:
+    """Words the vocabulary reads as none of the above."""
+
     text: str
     unknown: str = ""  # a word that looks like vocabulary but is not in it
     suggestions: tuple[str, ...] = ()

@@ -128,6 +128,8 @@ class Indicator(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Project:
+    """One project of the 申报表: its header, funds and indicators, read."""
+
     name: str
     document: Document
     where: tuple  # ("projects", index)

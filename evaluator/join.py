@@ -7,7 +7,6 @@ what actuals.yaml reports, and says what is missing, unknown, repeated or ambigu
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from pathlib import Path
 
@@ -79,6 +78,8 @@ def join_indicators(project: Project | ProjectRows, actuals: ProjectActuals, *,
                 continue
             if key in project.unreadable:  # in goals.yaml, but in error there: said there
                 continue
+            import difflib  # a mistake's only: a clean run does without
+
             close = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.4)
             problems.append(error("actuals.unknown_indicator",
                                   f"项目“{project.name}”的申报表中没有指标“{key}”",
@@ -116,6 +117,8 @@ def join_projects(goals: Goals, actuals: Actuals) -> tuple[dict[int, str], list[
     found = set(actuals.names)
     for name in actuals.names:
         if name not in declared:
+            import difflib
+
             close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.4)
             problems.append(error("actuals.unknown_project",
                                   f"申报表中没有项目“{name}”",

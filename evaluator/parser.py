@@ -7,7 +7,6 @@ this module. ``evaluator.vocabulary`` gives phrases their meaning.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import io
 import re
@@ -116,6 +115,8 @@ def _date_point(token: Token) -> DatePoint:
     if not 1 <= month <= 12:
         raise _Invalid("expression.bad_date", f"月份“{month}”不存在", token, "月份应在 1 到 12 之间")
     if day is not None:
+        import calendar  # a date with a day's only
+
         last = calendar.monthrange(year or 2024, month)[1]  # 2024 is a leap year: 2月29日 passes
         if not 1 <= day <= last:
             raise _Invalid("expression.bad_date", f"日期“{token}”不存在", token,

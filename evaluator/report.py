@@ -125,6 +125,8 @@ class FundRow:
 
 @dataclass(frozen=True)
 class CategoryView:
+    """A category's weight and score as a report shows them."""
+
     name: str  # 产出指标 …
     weight: str
     score: str
@@ -197,6 +199,8 @@ class TableSpans:
 
 @dataclass(frozen=True)
 class SummaryRow:
+    """A project's row of the unit's summary as a report shows it."""
+
     name: str
     adjusted: str
     executed: str

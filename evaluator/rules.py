@@ -140,6 +140,8 @@ class RuleSet(Options):
 
 @dataclass(frozen=True)
 class LoadedRules:
+    """A rule set read: the RuleSet (None when in error) and the files it came from."""
+
     rules: RuleSet | None
     documents: tuple[Document, ...]  # every file read, for excerpts in messages
     data: Any = field(default=None, repr=False, compare=False)  # as validated, merged

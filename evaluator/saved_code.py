@@ -27,7 +27,11 @@ import _sre
 
 SAVED = Path(__file__).with_name("shipped_code.marshal")
 
+# {"methods": {module: its classes' methods, marshalled apart}, "patterns": {(expression,
+# flags): what re hands to _sre.compile}}; a module's methods are read as its first class is
+# made (a JSON run makes a third of the package's classes)
 _saved: dict[str, dict] | None = None
+_methods: dict[str | None, dict[str, CodeType]] = {}  # by module, as read
 _recording: dict[str, dict] | None = None  # what `save` writes, as the modules are imported
 
 
@@ -47,7 +51,8 @@ def _loaded() -> dict[str, dict]:
         try:
             with open(SAVED, "rb") as saved:
                 if saved.readline().rstrip(b"\n") == saved_key():
-                    _saved = marshal.loads(saved.read())  # load(file) reads it a piece at a time: 10× slower
+                    # marshal.load(file) would read it a piece at a time: 6× slower
+                    _saved = marshal.loads(saved.read())
         except Exception:  # missing or unreadable: everything is compiled
             pass
     return _saved
@@ -59,13 +64,23 @@ def _method_code(text: str) -> CodeType:
     return compile(text, "<string>", "exec", dont_inherit=True)
 
 
+def _module_methods(module: str | None) -> dict[str, CodeType]:
+    methods = _methods.get(module)
+    if methods is None:
+        saved = _loaded()["methods"].get(module)
+        methods = _methods[module] = marshal.loads(saved) if saved is not None else {}
+    return methods
+
+
 def _exec(text: Any, globals: dict | None = None, locals: dict | None = None) -> None:
-    """``exec`` as dataclasses calls it, on the text of a class's method."""
-    code = _loaded()["methods"].get(text) if type(text) is str else None
+    """``exec`` as dataclasses calls it, on the text of a class's method, with the globals of
+    the class's module."""
+    module = globals.get("__name__") if globals is not None else None
+    code = _module_methods(module).get(text) if type(text) is str else None
     if code is None:
         code = _method_code(text) if type(text) is str else text
         if _recording is not None and type(text) is str:
-            _recording["methods"][text] = code
+            _recording["methods"].setdefault(module, {})[text] = code
     exec(code, globals, locals)
 
 
@@ -159,7 +174,10 @@ def save(path: Path = SAVED) -> None:
     """Write what is recorded (`python -m evaluator.saved_code [PATH]`)."""
     global _saved
     _saved = {"methods": {}, "patterns": {}}  # record everything: nothing read from the file
-    path.write_bytes(saved_key() + b"\n" + marshal.dumps(recorded()))
+    code = recorded()
+    code["methods"] = {module: marshal.dumps(methods)
+                       for module, methods in code["methods"].items()}
+    path.write_bytes(saved_key() + b"\n" + marshal.dumps(code))
 
 
 if __name__ == "__main__":

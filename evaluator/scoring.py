@@ -58,6 +58,8 @@ def percent(ratio: Decimal) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """A problem the scoring of a row found, to be placed at the value it is about."""
+
     severity: str  # "error" or "warning"
     code: str
     message: str

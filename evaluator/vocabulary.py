@@ -25,6 +25,8 @@ def _longest_first(words) -> tuple[str, ...]:
 
 @dataclass(eq=False)
 class Lexicon:
+    """The rule set's vocabulary as the reading of words uses it, and what a run has read."""
+
     vocabulary: Vocabulary
     # what was read, by text: a table of the run's memo (memo.py), which bounds it
     texts: dict[str, Expression | ExpressionError] = field(default_factory=dict, repr=False)

@@ -29,6 +29,8 @@ class Row:
 
 @dataclass(frozen=True, slots=True)
 class WeightIssue:
+    """A problem with a project's weights, for the project or one of its rows."""
+
     code: str
     message: str
     row: int | None  # the row it is about, or None for the project
@@ -37,6 +39,8 @@ class WeightIssue:
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
+    """A project's weights as scored: the budget row's, each row's, each category's."""
+
     budget: Decimal
     rows: tuple[Decimal, ...]
     categories: tuple[tuple[str, Decimal], ...]  # effective weight per category, after policy
