@@ -27,6 +27,10 @@ def _u(value: Decimal) -> str:
     return format(value.quantize(Decimal("0.01"), ROUND_HALF_UP), "f")
 
 
+_BAR_HEIGHT = _u(BAR_HEIGHT)
+_NAMES_END = _u(LABEL_WIDTH - 8)  # where the projects' names end, right-aligned
+
+
 @dataclass(frozen=True)
 class Rect:
     x: str
@@ -144,24 +148,30 @@ def _category_chart(rows: Sequence[ChartRow], rules: RuleSet | None) -> Chart:
             if name not in names:
                 names.append(name)
 
-    def draw() -> Iterator[Rect | Label]:
+    def rects() -> Iterator[Rect]:
         for row, project in enumerate(rows):
-            y = TOP + ROW_HEIGHT * row
-            yield Label(_u(LABEL_WIDTH - 8), _u(y + BAR_HEIGHT - 3), _fitted(project.name), "end")
-            x = LABEL_WIDTH
+            y, x = _u(TOP + ROW_HEIGHT * row), LABEL_WIDTH
             for name, weight, score in segments_of(project):
-                css = css_of(name)
-                yield Rect(_u(x), _u(y), _u(weight * scale), _u(BAR_HEIGHT), "weight " + css,
-                           f"{name}：分值 {_u(weight)}")
-                yield Rect(_u(x), _u(y), _u(min(score, weight) * scale), _u(BAR_HEIGHT), css,
-                           f"{name}：得分 {_u(score)} / {_u(weight)}")
+                css, left, shown = css_of(name), _u(x), _u(weight)
+                yield Rect(left, y, _u(weight * scale), _BAR_HEIGHT, "weight " + css,
+                           f"{name}：分值 {shown}")
+                yield Rect(left, y, _u(min(score, weight) * scale), _BAR_HEIGHT, css,
+                           f"{name}：得分 {_u(score)} / {shown}")
                 x += weight * scale
-            yield Label(_u(x + 6), _u(y + BAR_HEIGHT - 3), _u(project.total), "start")
+
+    def labels() -> Iterator[Label]:
+        for row, project in enumerate(rows):
+            baseline = _u(TOP + ROW_HEIGHT * row + BAR_HEIGHT - 3)
+            yield Label(_NAMES_END, baseline, _fitted(project.name), "end")
+            x = LABEL_WIDTH
+            for _name, weight, _score in segments_of(project):
+                x += weight * scale
+            yield Label(_u(x + 6), baseline, _u(project.total), "start")
 
     height = TOP + ROW_HEIGHT * len(rows) + 10
     legend = tuple((css_of(name), name) for name in names)
     return Chart("各项目按指标类别的得分（浅色为分值）", _u(LABEL_WIDTH + BAR_WIDTH + 60), _u(height),
-                 Marks(draw, Rect, 2 * segments), Marks(draw, Label, 2 * len(rows)), (), legend)
+                 Marks(rects, 2 * segments), Marks(labels, 2 * len(rows)), (), legend)
 
 
 def grade_counts_chart(counts: dict[str, int]) -> Chart:
@@ -196,17 +206,24 @@ def _budget_chart(rows: Sequence[ChartRow]) -> Chart:
         rate = project.rate if project.rate is not None else Decimal(0)
         return rate, "over" if rate > 1 else ("low" if rate < Decimal("0.9") else "rate")
 
-    def draw() -> Iterator[Rect | Label]:
+    def shown(project: ChartRow) -> Decimal:
+        return min(rate_of(project)[0], Decimal("1.2")) * 100
+
+    def text(project: ChartRow) -> str:  # no budget, no rate: "—", as the table says (not 0.00%)
+        return f"{_u(project.rate * 100)}%" if project.rate is not None else "—"
+
+    def rects() -> Iterator[Rect]:
+        left = _u(LABEL_WIDTH)
         for row, project in enumerate(rows):
-            y = TOP + ROW_HEIGHT * row
-            rate, css = rate_of(project)
-            shown = min(rate, Decimal("1.2")) * 100
-            yield Label(_u(LABEL_WIDTH - 8), _u(y + BAR_HEIGHT - 3), _fitted(project.name), "end")
-            # no budget, no rate: "—", as the table says (not 0.00%)
-            text = f"{_u(rate * 100)}%" if project.rate is not None else "—"
-            yield Rect(_u(LABEL_WIDTH), _u(y), _u(shown * scale), _u(BAR_HEIGHT), css,
-                       f"执行率 {text}")
-            yield Label(_u(LABEL_WIDTH + shown * scale + 6), _u(y + BAR_HEIGHT - 3), text, "start")
+            yield Rect(left, _u(TOP + ROW_HEIGHT * row), _u(shown(project) * scale), _BAR_HEIGHT,
+                       rate_of(project)[1], f"执行率 {text(project)}")
+
+    def labels() -> Iterator[Label]:
+        for row, project in enumerate(rows):
+            baseline = _u(TOP + ROW_HEIGHT * row + BAR_HEIGHT - 3)
+            yield Label(_NAMES_END, baseline, _fitted(project.name), "end")
+            yield Label(_u(LABEL_WIDTH + shown(project) * scale + 6), baseline, text(project),
+                        "start")
 
     bottom = TOP + ROW_HEIGHT * len(rows)
     full = LABEL_WIDTH + BAR_WIDTH
@@ -214,24 +231,23 @@ def _budget_chart(rows: Sequence[ChartRow]) -> Chart:
     legend = tuple((css, name) for css, name in (("rate", "90% 至 100%"), ("low", "低于 90%"),
                                                  ("over", "超过 100%")) if css in used)
     return Chart("各项目预算执行率（竖线为 100%）", _u(full + 130), _u(bottom + 10),
-                 Marks(draw, Rect, len(rows)), Marks(draw, Label, 2 * len(rows)),
+                 Marks(rects, len(rows)), Marks(labels, 2 * len(rows)),
                  (Line(_u(full), _u(TOP - 6), _u(full), _u(bottom)),), legend)
 
 
 class Marks(Sequence):
-    """A chart's rects or its labels, drawn as they are read: ``draw`` yields every mark of the
-    chart in order, of which these are the ``kind``. The charts of a province's summary held
-    whole took some 150 MB: a bar, a label and a tooltip for each project."""
+    """A chart's rects or its labels, drawn as they are read: ``draw`` yields them in order.
+    The charts of a province's summary held whole took some 150 MB: a bar, a label and a
+    tooltip for each project."""
 
-    def __init__(self, draw: Callable[[], Iterator[Rect | Label]], kind: type, count: int):
-        self._draw, self._kind, self._count = draw, kind, count
+    def __init__(self, draw: Callable[[], Iterator[Any]], count: int):
+        self._draw, self._count = draw, count
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[Any]:
-        kind = self._kind
-        return (mark for mark in self._draw() if type(mark) is kind)
+        return self._draw()
 
     def __getitem__(self, index: Any) -> Any:
         return tuple(self)[index]
