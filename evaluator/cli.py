@@ -589,14 +589,14 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
                         template_seconds=template_timeout,
                         template_characters=template_max_output << 20)
         try:
-            chunks = chosen.render(job)
+            # a streamed format (Word) may find a user's template at fault as it writes
+            _emit(chosen.render(job), output, read_files)
         except TemplateProblem as problem:
             click.echo(f"模板错误：{problem}", err=True)
             sys.exit(EXIT_USAGE)
         except OutputProblem as problem:
             click.echo(str(problem), err=True)
             sys.exit(EXIT_USAGE)
-        _emit(chunks, output, read_files)
     sys.exit(_report_diagnostics(run.sorted_diagnostics(), run.sources, strict))
 
 

@@ -213,22 +213,33 @@ def _pdf(job: Rendering) -> Chunks:
     return itertools.chain([first], pieces)  # the rest read from the printed file
 
 
-def _docx(job: Rendering) -> list[bytes]:
-    """The 自评报告 in Word (word_report.py): docxtpl, python-docx and lxml, imported here."""
+def _docx(job: Rendering) -> Chunks:
+    """The 自评报告 in Word, written as its chapters are rendered (word_report.py,
+    word_stream.py: docxtpl, python-docx and lxml, imported there). What goes wrong in a
+    user's template (1/0, a tag Jinja cannot read, its limits) is a TemplateProblem, before
+    the first chunk or as the chunks are made (the CLI then removes what it began to write)."""
+    from .word_report import docx_chunks
+
+    def guarded(chunks: Iterable[tuple[bytes, int]]) -> Iterator[tuple[bytes, int]]:
+        try:
+            yield from chunks
+        except Exception as problem:
+            raise _word_problem(job, problem) from None
+
+    try:
+        chunks = docx_chunks(job)
+        first = next(chunks)
+    except Exception as problem:
+        raise _word_problem(job, problem) from None
+    return job.progress(guarded(itertools.chain([first], chunks)), len(job.run.indexes()))
+
+
+def _word_problem(job: Rendering, problem: Exception) -> Exception:
     from jinja2 import TemplateError
 
-    from .report import TemplateLimits
-    from .word_report import render_docx
-
-    context = job.context()
-    limits = (TemplateLimits(job.template_seconds, job.template_characters)
-              if job.templates is not None else None)  # the shipped one is ours
-    try:
-        return [render_docx(context, job.templates, limits, job.progress)]
-    except Exception as problem:  # a user's template (1/0, a tag Jinja cannot read) too
-        if job.templates is None and not isinstance(problem, TemplateError):
-            raise  # the shipped template's own fault: not the user's input
-        raise TemplateProblem("report.docx：" + _template_problem(problem)) from None
+    if job.templates is None and not isinstance(problem, TemplateError):
+        return problem  # the shipped template's own fault: not the user's input
+    return TemplateProblem("report.docx：" + _template_problem(problem))
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in [

@@ -8,19 +8,28 @@ a ``report.docx``): their letterhead, their wording. The template gets ONE objec
 (a ``WordReport``, below), whose values are formatted already; it runs in the same sandboxed,
 strict Jinja environment as the other templates. Where the data cannot say something, the
 template writes a visible 【请填写：…】 for the officer.
+
+The document is written as its chapters are rendered (word_stream.py: docxtpl's steps, taken in
+a stream); from the shipped template, the chapters are made as the projects are scored, one
+held at a time. A user's template gets them built whole (it may read them more than once).
 """
 
 from __future__ import annotations
 
-import io
 import os
+from dataclasses import replace
 from decimal import Decimal
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from .report import (IndicatorView, ProjectView, ReportContext, TemplateLimits, _deadline,
-                     environment, score_text)
+from lxml import etree  # a Word run's only: this module is imported by it alone
+
+from .report import IndicatorView, ProjectView, ReportContext, environment, score_text
 from .resources import resource_dir
 from .saved_code import dataclass
+
+if TYPE_CHECKING:
+    from .formats import Rendering
+    from .report import TemplateLimits
 
 TEMPLATE = "report.docx"
 ZERO = Decimal(0)
@@ -112,19 +121,20 @@ def _categories(rows: tuple[IndicatorView, ...]) -> tuple[Category, ...]:
     return tuple(groups)
 
 
+def chapter(number: int, p: ProjectView) -> Chapter:
+    rows = p.indicators
+    return Chapter(
+        number=chinese_number(number), project=p, categories=_categories(rows),
+        deviations=tuple(r for r in rows if r.lost_points or r.overachieved),
+        indicator_count=len(rows), met_count=sum(1 for r in rows if not r.lost_points),
+        full_execution=p.rate_value is not None and p.rate_value >= 1)
+
+
 def word_report(context: ReportContext) -> WordReport:
-    chapters = []
-    for number, p in enumerate(context.projects, 1):
-        rows = p.indicators
-        chapters.append(Chapter(
-            number=chinese_number(number), project=p, categories=_categories(rows),
-            deviations=tuple(r for r in rows if r.lost_points or r.overachieved),
-            indicator_count=len(rows), met_count=sum(1 for r in rows if not r.lost_points),
-            full_execution=p.rate_value is not None and p.rate_value >= 1))
     return WordReport(year=context.year, department=context.department, unit=context.unit,
                       funds_unit=context.funds_unit, rules_title=context.rules_title,
                       submission=context.submission, has_budget_row=context.has_budget_row,
-                      chapters=tuple(chapters))
+                      chapters=tuple(chapter(n, p) for n, p in enumerate(context.projects, 1)))
 
 
 def template_bytes(templates: str | None) -> bytes:
@@ -139,84 +149,175 @@ def template_bytes(templates: str | None) -> bytes:
     return (resource_dir("reports") / TEMPLATE).read_bytes()
 
 
-class _Told(tuple):
-    """The chapters, telling ``progress`` (formats.Progress) of each as the template's loop
-    reaches it: a terminal sees the rendering move (it is most of a large unit's run)."""
+class _Counted:
+    """The chapters as the template's loop reads them, counted (the progress on a terminal:
+    the rendering is most of a large unit's run). ``chapters``: made as they are read (the
+    shipped template, which reads them once) or held (a user's, which may read them as
+    often as it likes)."""
 
-    _progress = None  # out of a template's reach: the sandbox refuses names beginning with _
+    def __init__(self, chapters: Iterable[Chapter]) -> None:
+        self._chapters = chapters
+        self.done = 0
 
-    def __iter__(self):
-        items = super().__iter__()
-        if self._progress is None:
-            return items
-        return iter(self._progress(((c, n) for n, c in enumerate(items, 1)), len(self)))
+    def __iter__(self) -> Iterator[Chapter]:
+        for chapter in self._chapters:
+            self.done += 1
+            yield chapter
+
+    def __len__(self) -> int:
+        return len(self._chapters)  # type: ignore[arg-type]  # held ones only
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._chapters[index]  # type: ignore[index]
 
 
-def render_docx(context: ReportContext, templates: str | None = None,
-                limits: TemplateLimits | None = None, progress=None) -> bytes:
-    """The 自评报告's bytes, the same each time for the same input. ``limits``: a user's
-    template is stopped after so many seconds, as the other templates are. ``progress``: told
-    of the chapters rendered."""
-    import contextlib
-    from dataclasses import replace
+def _streamed(job: Rendering) -> tuple[WordReport, _Counted]:
+    """The shipped template's ``report``: its chapters made as the projects are scored, one
+    held at a time (as report_stream does for Markdown and HTML)."""
+    from .report import Tally, project_views
 
-    from .packages import fixed_package
+    run = job.run
+    start = run.evaluation(())
+    head = Tally().context(start, explain=job.explain and not job.submission)
+    views = project_views(start, run.results(), Tally(run.memo.views), job.submission)
+    chapters = _Counted(chapter(n, p) for n, p in enumerate(views, 1))
+    return replace(word_report(head), submission=job.submission, chapters=chapters), chapters
 
-    document = _template_class()(io.BytesIO(template_bytes(templates)))
+
+def docx_chunks(job: Rendering) -> Iterator[tuple[bytes, int]]:
+    """The 自评报告's bytes as its chapters are rendered (word_stream.py), with the chapters
+    done so far; the same each time for the same input. The template is read and its parts
+    other than the body rendered before the first chunk is made. A user's template is
+    stopped past ``job.template_seconds`` of its own time or ``job.template_characters`` of
+    output, as the other templates are."""
+    from .report import TemplateLimits
+
+    if job.templates is None:  # ours: run as it is
+        report, chapters = _streamed(job)
+        return _chunks(report, chapters, None, None, len(job.run.indexes()))
+    whole = word_report(job.context())
+    chapters = _Counted(whole.chapters)
+    return _chunks(replace(whole, chapters=chapters), chapters, job.templates,
+                   TemplateLimits(job.template_seconds, job.template_characters),
+                   len(whole.chapters))
+
+
+def render_docx(context: ReportContext, templates: str | None = None) -> bytes:
+    """The 自评报告 of a context built whole (tests/screenshots.py)."""
+    whole = word_report(context)
+    chapters = _Counted(whole.chapters)
+    return b"".join(chunk for chunk, _done in _chunks(
+        replace(whole, chapters=chapters), chapters, templates, None, len(whole.chapters)))
+
+
+def _chunks(report: WordReport, chapters: _Counted, templates: str | None,
+            limits: TemplateLimits | None, projects: int) -> Iterator[tuple[bytes, int]]:
+    from .word_stream import Budget, Prepared, document_chunks
+
     env = environment(html=True, templates=templates, limits=limits)
-    report = word_report(context)
-    chapters = _Told(report.chapters)
-    chapters._progress = progress
-    with _deadline(limits.seconds) if limits else contextlib.nullcontext():
-        document.render({"report": replace(report, chapters=chapters)}, jinja_env=env,
-                        autoescape=True)
-    _merge_indicator_levels(document.docx)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return fixed_package(buffer.getvalue())
+    budget = Budget(limits.seconds if limits else None)
+    context = {"report": report}
+    prepared = Prepared(template_bytes(templates), env, context, budget)
+    return document_chunks(prepared, context, budget, limits.characters if limits else None,
+                           projects, lambda: chapters.done)
 
 
-def _template_class():
-    from docxtpl import DocxTemplate
+def fix_table(tbl) -> None:
+    """docxtpl's ``fix_tables`` for one table: a row given more cells than the grid has
+    columns (a ``{%tc %}`` loop) widens the grid, the columns narrowed to keep its width; a
+    grid with more columns than any row fills loses the extra ones, their width shared out.
+    (lxml's ``find`` and ``findall`` walk in Python: the children are taken by tag in C.)"""
+    grid = _child(tbl, "tblGrid")
+    columns = list(_children(grid, "gridCol"))
+    rows = list(tbl.iter(_W + "tr"))
+    most = max((sum(1 for _ in _children(row, "tc")) for row in rows), default=0)
+    if most > len(columns):
+        to_add = most - len(columns)
+        width = sum(float(c.get(_W + "w")) for c in columns if c.get(_W + "w") is not None)
+        if width > 0:
+            old_average, new_average = width / len(columns), width / (len(columns) + to_add)
+            for c in columns:
+                c.set(_W + "w", str(int(float(c.get(_W + "w")) * new_average / old_average)))
+            for _ in range(to_add):
+                etree.SubElement(grid, _W + "gridCol", {_W + "w": str(int(new_average))})
+        columns = list(_children(grid, "gridCol"))
+    widest = max((sum(_span(cell) for cell in _children(row, "tc"))
+                  if next(row.iter(_W + "gridSpan"), None) is not None
+                  else sum(1 for _ in _children(row, "tc")) for row in rows), default=0)
+    to_remove = len(columns) - widest
+    if to_remove > 0:
+        removed = 0.0
+        for c in columns[-to_remove:]:
+            removed += float(c.get(_W + "w"))
+            grid.remove(c)
+        left = list(_children(grid, "gridCol"))
+        extra = int(removed / len(left)) if left else 0
+        for c in left:
+            c.set(_W + "w", str(int(float(c.get(_W + "w")) + extra)))
 
-    class Template(DocxTemplate):
-        def map_tree(self, tree) -> None:
-            """The rendered body put in child by child: docxtpl replaces the body with the
-            rendered one in one lxml move, whose time grows with the square of its size (lxml
-            fixes the moved subtree's namespaces): 8.4 s for 800 projects against 2.8 s."""
-            body = self.docx._element.body
-            for child in list(body):
-                body.remove(child)
-            body.extend(list(tree))
 
-    return Template
+def _children(element, name: str):
+    return element.iterchildren(_W + name)
 
 
-def _merge_indicator_levels(docx) -> None:
+def _child(element, name: str):
+    return next(element.iterchildren(_W + name), None)
+
+
+def merge_indicator_levels(tbl, parent) -> None:
     """In a table whose header row begins 一级指标, 二级指标: a cell of those two columns left
     empty merges with the one above, as the official form merges them (the template writes
     each name on the first row of its run only). Not done in Jinja: a merge is a property of
-    the cell, which Word would refuse to open with a template tag in it."""
+    the cell, which Word would refuse to open with a template tag in it. ``parent``: the
+    python-docx document's body, for a table with merges of its own."""
     from docx.table import Table
 
+    rows = list(_children(tbl, "tr"))
+    if len(rows) < 2 or [_text(_covering(rows[0], c)) for c in (0, 1)] != ["一级指标", "二级指标"]:
+        return
+    runs = [run for column in (0, 1) for run in _runs(rows[1:], column)]
+    if _OWN_MERGES(tbl) or any(_span(tc) != 1 for run in runs for tc in run):
+        _merge_through_python_docx(Table(tbl, parent))  # merges or spans of its own
+        return
+    for top, *below in runs:
+        _merged(top, below)
+
+
+def _merge_indicator_levels(docx) -> None:
+    """``merge_indicator_levels`` of each table of a python-docx document's body."""
     for tbl in docx.element.body.tbl_lst:
-        rows = tbl.tr_lst
-        if len(rows) < 2 or [_text(_covering(rows[0], c)) for c in (0, 1)] != ["一级指标", "二级指标"]:
-            continue
-        runs = [run for column in (0, 1) for run in _runs(rows[1:], column)]
-        if tbl.xpath("./w:tr/w:tc/w:tcPr/w:vMerge | ./w:tr/w:trPr/w:gridBefore") or any(
-                tc.grid_span != 1 for run in runs for tc in run):
-            _merge_through_python_docx(Table(tbl, docx._body))  # merges or spans of its own
-            continue
-        for top, *below in runs:
-            _merged(top, below)
+        merge_indicator_levels(tbl, docx._body)
+
+
+# The merge reads and writes the cells with lxml itself: python-docx's element classes took
+# 15 ms a project doing the same (a look-up by XPath for each property read).
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_NAMESPACES = {"w": _W[1:-1]}
+_BLOCKS = frozenset(_W + name for name in ("p", "tbl", "sdt"))  # CT_Tc.iter_block_items
+# what python-docx reads as a paragraph's text (CT_P.text, CT_Hyperlink.text, CT_R.text)
+_TEXT = etree.XPath("|".join(f"{where}w:{name}" for where in ("w:r/", "w:hyperlink/w:r/")
+                            for name in ("br", "cr", "noBreakHyphen", "ptab", "t", "tab")),
+                   namespaces=_NAMESPACES)
+_OWN_MERGES = etree.XPath("./w:tr/w:tc/w:tcPr/w:vMerge | ./w:tr/w:trPr/w:gridBefore",
+                          namespaces=_NAMESPACES)
+# CT_TcPr's children after w:vMerge, in order: a new w:vMerge goes before the first of them
+_AFTER_VMERGE = frozenset(_W + name for name in (
+    "tcBorders", "shd", "noWrap", "tcMar", "textDirection", "tcFitText", "vAlign", "hideMark",
+    "headers", "cellIns", "cellDel", "cellMerge", "tcPrChange"))
+
+
+def _span(tc) -> int:
+    """``CT_Tc.grid_span``."""
+    properties = _child(tc, "tcPr")
+    span = None if properties is None else _child(properties, "gridSpan")
+    return 1 if span is None else int(span.get(_W + "val"))
 
 
 def _covering(tr, column: int):
     """The cell of a row over grid column ``column`` (one spanning columns covers each)."""
     offset = 0
-    for tc in tr.tc_lst:
-        offset += tc.grid_span
+    for tc in _children(tr, "tc"):
+        offset += _span(tc)
         if offset > column:
             return tc
     return None
@@ -238,22 +339,50 @@ def _runs(rows, column: int) -> Iterator[list]:
         yield run
 
 
+def _paragraph_text(p) -> str:
+    """``CT_P.text``."""
+    return "".join(str(e) for e in _TEXT(p))
+
+
 def _text(tc) -> str:
-    return "\n".join(p.text for p in tc.p_lst).strip() if tc is not None else ""
+    return ("\n".join(_paragraph_text(p) for p in _children(tc, "p")).strip()
+            if tc is not None else "")
 
 
 def _merged(top, below: list) -> None:
     """What python-docx's ``table.cell(i, c).merge(cell_below)`` does to a column's cells,
     without its walks of the whole table for each cell (1 s a project: 563 s for 1 000): the top
     cell restarts the merge, the others continue it, their content moved up (each left its one
-    empty paragraph), and the top cell's empty paragraphs after its first dropped."""
-    top.vMerge = "restart"
+    empty paragraph: ``CT_Tc._move_content_to``), and the top cell's empty paragraphs after its
+    first dropped."""
+    _vmerge(top, "restart")
     for tc in below:
-        tc._move_content_to(top)
-        tc.vMerge = "continue"
-    for p in top.p_lst[1:]:
-        if not p.text.strip():
+        blocks = [child for child in tc if child.tag in _BLOCKS]
+        if not (len(blocks) == 1 and blocks[0].tag == _W + "p"
+                and _child(blocks[0], "r") is None):  # not CT_Tc._is_empty
+            last = [child for child in top if child.tag in _BLOCKS][-1]
+            if last.tag == _W + "p" and _child(last, "r") is None:
+                top.remove(last)
+            for block in blocks:
+                top.append(block)
+            etree.SubElement(tc, _W + "p")
+        _vmerge(tc, None)  # "continue", python-docx's default: written without a value
+    for p in list(_children(top, "p"))[1:]:
+        if not _paragraph_text(p).strip():
             top.remove(p)
+
+
+def _vmerge(tc, value: str | None) -> None:
+    """``CT_Tc.vMerge = value`` on a cell without one (``merge_indicator_levels`` leaves those
+    with a merge of their own to python-docx)."""
+    properties = _child(tc, "tcPr")
+    if properties is None:  # made within the document: its namespaces, no declaration of its own
+        properties = etree.SubElement(tc, _W + "tcPr")
+        tc.insert(0, properties)
+    later = next((child for child in properties if child.tag in _AFTER_VMERGE), None)
+    merge = etree.SubElement(properties, _W + "vMerge", {_W + "val": value} if value else {})
+    if later is not None:
+        later.addprevious(merge)
 
 
 def _merge_through_python_docx(table) -> None:

@@ -1,0 +1,275 @@
+"""The Word 自评报告 written as its chapters are rendered (issue 19): ``word/document.xml`` is
+never held whole, nor its tree, nor (from the shipped template) the unit's projects.
+
+docxtpl renders a template whole: the body's XML made into Jinja source (``patch_xml``), rendered
+to one string, fixed with regular expressions, parsed into one lxml tree, put into python-docx's
+document and saved. Here the same steps are taken in a stream, so that the document is the same:
+
+- the template's body is made into Jinja source by docxtpl, as before (a user's template keeps
+  every tag docxtpl knows), and its headers, footers, properties and footnotes are rendered by
+  docxtpl; the package is saved with an empty body (the *skeleton*);
+- the body's template is rendered with Jinja's ``generate``; the text is cut after a ``</w:p>``
+  (where docxtpl's expressions over the whole text match the same as over the parts) and fixed
+  as docxtpl fixes it (``_fixed``);
+- the fixed text is fed to an incremental lxml parser; each element of the body, once the next
+  one has begun, gets what docxtpl and word_report do to the tree (``fix_tables``, the
+  pictures' ids, the merge of the 一级/二级 cells) and is serialised, then let go;
+- the ZIP is written as it goes (``zipfile``'s streamed entry), the skeleton's other parts
+  copied as they are.
+
+A user's template is held to its limits in the stream: its time (Jinja's own, not the writing
+of the ZIP) and the characters it makes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import zipfile
+from itertools import islice
+from typing import Any, Callable, Iterator
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+DOCUMENT = "word/document.xml"
+_MARK = "jixiao-body"  # the skeleton's body holds this comment alone: the chapters go there
+_PIECES = 1 << 11  # of the template's output at a time: some five a paragraph
+_LEVEL = 1  # deflate: see README (Word at scale)
+# past this, document.xml's entry needs ZIP64 (zipfile asks to be told before it is written)
+_ZIP64_FROM_PROJECTS = 10_000
+
+
+class Budget:
+    """A user's template's time, counted while Jinja runs only (``running``): the writing of
+    a large document between its chapters is not the template's doing. Stopped by SIGALRM
+    (main thread only, as report._deadline), so that a loop writing nothing is stopped too."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.limit = self.left = seconds
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        import signal
+        import threading
+        import time
+
+        from .report import TemplateLimit
+
+        if (self.left is None or threading.current_thread() is not threading.main_thread()
+                or not hasattr(signal, "setitimer")):
+            yield
+            return
+
+        def expired(_signum: int, _frame: object) -> None:
+            raise TemplateLimit(f"模板渲染超过 {self.limit:g} 秒的上限")
+
+        if self.left <= 0:
+            expired(0, None)
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, self.left)
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            self.left -= time.monotonic() - start
+
+
+class Prepared:
+    """A template ready to stream: the body's compiled Jinja template, the skeleton package,
+    and what each element of the body needs (the parser's element classes, python-docx's
+    body for a table's merge)."""
+
+    def __init__(self, template_data: bytes, env, context: dict[str, Any],
+                 budget: Budget) -> None:
+        from docxtpl import DocxTemplate
+
+        document = DocxTemplate(io.BytesIO(template_data))
+        document.render_init()
+        self.resolve_listing = document.resolve_listing
+        source = document.patch_xml(document.get_xml())
+        self.declarations = _declarations(source)
+        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)  # as docxtpl: lines for Jinja
+        with budget.running():
+            self.body = env.from_string(source)
+            # what docxtpl renders after the body, rendered first here: none reads the body
+            for uri in (document.HEADER_URI, document.FOOTER_URI):
+                for key, xml in list(document.build_headers_footers_xml(context, uri, env)):
+                    document.map_headers_footers_xml(key, xml)
+            document.render_properties(context, env)
+            document.render_footnotes(context, env)
+        self.docx = document.docx
+        body = self.docx.element.body
+        for child in list(body):
+            body.remove(child)
+        body.text = None
+        from lxml import etree
+
+        body.append(etree.Comment(_MARK))
+        buffer = io.BytesIO()
+        self.docx.save(buffer)
+        from .packages import fixed_package
+
+        self.skeleton = fixed_package(buffer.getvalue())
+
+
+def document_chunks(prepared: Prepared, context: dict[str, Any], budget: Budget,
+                    characters: int | None, projects: int,
+                    done: Callable[[], int]) -> Iterator[tuple[bytes, int]]:
+    """The .docx's bytes as they are made, with the chapters rendered so far (``done``)."""
+    sink = _Sink()
+    skeleton = zipfile.ZipFile(io.BytesIO(prepared.skeleton))
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in skeleton.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            if info.filename != DOCUMENT:
+                package.writestr(entry, skeleton.read(info.filename))
+                continue
+            head, _, tail = skeleton.read(DOCUMENT).partition(f"<!--{_MARK}-->".encode())
+            entry._compresslevel = _LEVEL  # type: ignore[attr-defined]
+            with package.open(entry, "w", force_zip64=projects > _ZIP64_FROM_PROJECTS) as out:
+                out.write(head)
+                for xml in body_xml(prepared, context, budget, characters):
+                    out.write(xml)
+                    yield sink.taken(), done()
+                out.write(tail)
+    yield sink.taken(), done()
+
+
+class _Sink(io.RawIOBase):
+    """Where zipfile writes: the bytes kept until taken. Not seekable, so zipfile writes each
+    entry's sizes after it (a data descriptor) and never goes back."""
+
+    def __init__(self) -> None:
+        self.pending: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.pending.append(bytes(data))
+        return len(data)
+
+    def taken(self) -> bytes:
+        data = b"".join(self.pending)
+        self.pending.clear()
+        return data
+
+
+def body_xml(prepared: Prepared, context: dict[str, Any], budget: Budget,
+             characters: int | None) -> Iterator[bytes]:
+    """The body's elements serialised, a few hundred kilobytes at a time."""
+    from docx.oxml.parser import element_class_lookup
+    from lxml import etree
+
+    from .report import TemplateLimit
+
+    parser = etree.XMLPullParser(events=("start",), tag=f"{{{W}}}body", recover=True)
+    parser.set_element_class_lookup(element_class_lookup)
+    pieces = prepared.body.generate(context)
+    made, carried, body = 0, "", None
+    finish = _Finisher(prepared)
+    while True:
+        with budget.running():
+            batch = list(islice(pieces, _PIECES))
+        text = carried + "".join(batch)
+        if batch:
+            made += sum(map(len, batch))
+            if characters is not None and made > characters:
+                raise TemplateLimit(f"模板输出超过上限 {characters:,} 字")
+            cut = text.rfind("</w:p>")
+            if cut < 0:
+                carried = text
+                continue
+            carried, text = text[cut + 6:], text[:cut + 6]
+        parser.feed(_fixed(text, prepared.resolve_listing).encode("utf-8"))  # str: 5× slower
+        if body is None:
+            for _event, element in parser.read_events():
+                body = element
+                break
+        if not batch:
+            parser.close()
+        if body is not None:
+            children = list(body)
+            ready = children if not batch else children[:-1]
+            if ready:
+                yield b"".join(finish(child) for child in ready)
+                for child in ready:
+                    body.remove(child)
+        if not batch:
+            return
+
+
+def _fixed(text: str, resolve_listing: Callable[[str], str]) -> str:
+    """docxtpl's fixes of the rendered text (``render_xml_part``): the line breaks it put before
+    each paragraph for Jinja taken out, escaped braces put back, and a tab, line or page break
+    in a value made Word's (``resolve_listing``, a paragraph at a time where there is one: it
+    changes nothing elsewhere, and looking at every paragraph took a tenth of the run)."""
+    text = text.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")  # r"\n<w:p([ >])"
+    if "_" in text:
+        text = (text.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%")
+                .replace("%_}", "%}"))
+    found = _LISTING.search(text)
+    if found is None:
+        return text
+    parts, start = [], 0
+    while found is not None:
+        # from the end of the paragraph before to the end of this one: docxtpl's expression
+        # matches the same there as over the whole text
+        begin = text.rfind("</w:p>", start, found.start())
+        begin = start if begin < 0 else begin + 6
+        end = text.find("</w:p>", found.start())
+        end = len(text) if end < 0 else end + 6
+        parts += [text[start:begin], resolve_listing(text[begin:end])]
+        start = end
+        found = _LISTING.search(text, start)
+    parts.append(text[start:])
+    return "".join(parts)
+
+
+_LISTING = re.compile("[\t\a\n\f]")
+
+
+class _Finisher:
+    """An element of the body as docxtpl and word_report leave it, serialised as it is within
+    the document (the namespaces declared on the document, not on it)."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        from lxml import etree
+
+        self.tostring = etree.tostring
+        self.table = f"{{{W}}}tbl"
+        self.picture = f"{{{WP}}}docPr"
+        self.ids = 1000  # docxtpl's DocxTemplate.docx_ids_index
+        self.parent = prepared.docx._body
+        self.declarations = prepared.declarations
+        from .word_report import fix_table, merge_indicator_levels
+
+        self.fix_table, self.merge = fix_table, merge_indicator_levels
+
+    def __call__(self, element) -> bytes:
+        for table in element.iter(self.table):
+            self.fix_table(table)
+        for picture in element.iter(self.picture):
+            self.ids += 1
+            picture.attrib["id"] = str(self.ids)
+        if element.tag == self.table:
+            self.merge(element, self.parent)
+        xml = self.tostring(element, encoding="UTF-8")  # no XML declaration for UTF-8
+        name_end = xml.find(b" ", 0, xml.find(b">"))
+        if name_end > 0 and xml.startswith(self.declarations, name_end):
+            xml = xml[:name_end] + xml[name_end + len(self.declarations):]
+        return xml
+
+
+def _declarations(source: str) -> bytes:
+    """What lxml writes into an element of the body serialised alone: the body's namespace
+    declarations (within the document they are the document's, written there once)."""
+    from lxml import etree
+
+    body = etree.fromstring(source[:source.index(">") + 1] + "<w:p/></w:body>")
+    return etree.tostring(body[0], encoding="UTF-8")[len(b"<w:p"):-len(b"/>")]
