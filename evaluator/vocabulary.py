@@ -8,7 +8,6 @@ the nearest known words, so the caller can ask the user about it.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import field
 
 from .expression import (Event, Expression, FreeText, Phrase, State, Tier, TierWord, Trend)
@@ -58,6 +57,8 @@ class Lexicon:
         return cached
 
     def suggest(self, word: str, pool=None) -> tuple[str, ...]:
+        import difflib  # an unknown word's only: a clean run does without
+
         return tuple(difflib.get_close_matches(word, pool or self.all_words, n=3, cutoff=0.5))
 
     def classify(self, text: str) -> Expression:
