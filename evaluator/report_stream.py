@@ -11,9 +11,9 @@ reads the same values. The charts and the diagnostics are made only when read (t
 report shows neither).
 
 With ``--jobs N`` each project's part of the report (the template's ``project`` block: the
-自评表) is rendered in the worker that scores it, and sent back as text with what the summary
+自评表) is rendered in the worker that scores it, and sent back encoded with what the summary
 takes of it (``project_part``); this process renders the rest of the same template around
-those texts (``_PARTS``), in the 申报表's order: the same bytes.
+those bytes (``_given``), in the 申报表's order: the same bytes as one process.
 
 A user's templates (``--templates``) get a ``ReportContext`` built whole, as before: they may
 read ``report.projects`` as often and in what order they like (formats.py).
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .run import Run
 
 # a batch of projects' parts rendered by a worker (project_part), and the projects done so far
-Parts = Iterable[tuple[list[tuple[str, TallyEntry]], int]]
+Parts = Iterable[tuple[list[tuple[bytes, TallyEntry]], int]]
 
 # ReportContext's fields known before any project is scored: read at the top of a template
 _HEADER = ("year", "department", "unit", "funds_unit", "rules_name", "rules_title",
@@ -81,13 +81,13 @@ class StreamedReport:
             self.done += 1
             yield view
 
-    def _added(self, batches: Parts) -> Iterator[_Rendered]:
+    def _added(self, batches: Parts) -> Iterator[bytes]:
         add = self._tally.add
         for batch, done in batches:
             self.done = done
-            for text, entry in batch:
+            for part, entry in batch:
                 add(entry)
-                yield _Rendered(text)
+                yield part
 
     @property
     def projects(self) -> Iterator[ProjectView]:
@@ -168,42 +168,30 @@ class _Formatted(Sequence[str]):
         return (format_diagnostic(d, sources) for d in self._diagnostics)
 
 
-class _Rendered:
-    """A project's part of the report as a worker rendered it: written as it is (its values
-    were escaped and made printable there). Not a ``str``: ``printable`` passes it by without
-    searching its text again, and escaping takes its ``__html__``."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def __html__(self) -> str:
-        return self.text
-
-    def __str__(self) -> str:
-        return self.text
-
-
-# The shipped template, each project's part given (a _Rendered) instead of rendered here
-_PARTS = '{%% extends "%s" %%}{%% block project %%}{{ p }}{%% endblock %%}'
+def _given(context: jinja2.runtime.Context) -> Iterator[bytes]:
+    """The ``project`` block of a template whose projects were rendered by the workers: the
+    project's part as its worker encoded it (the loop's ``p``), written as it is."""
+    yield context["p"]
 
 
 def project_part(result: ProjectResult, *, template: jinja2.Template, header: SimpleNamespace,
                  evaluation: Evaluation, submission: bool, scored_parts: dict
-                 ) -> tuple[str, TallyEntry]:
+                 ) -> tuple[bytes, TallyEntry]:
     """A scored project's part of the report (the template's ``project`` block, rendered as its
-    loop would: ``header`` is the report's fields known before any project), and what the
-    summary takes of it: what a ``--jobs`` worker sends back."""
+    loop would: ``header`` is the report's fields known before any project), encoded, and what
+    the summary takes of it: what a ``--jobs`` worker sends back."""
     view, entry = project_view(result, evaluation, submission, scored_parts)
     block = template.blocks["project"]
-    return "".join(block(template.new_context({"report": header, "p": view}))), entry
+    text = "".join(block(template.new_context({"report": header, "p": view})))
+    return text.encode("utf-8"), entry
 
 
 def streamed_chunks(run: Run, output_format: str, *, explain: bool = False,
-                    submission: bool = False, jobs: int = 1) -> Iterator[tuple[str, int]]:
+                    submission: bool = False, jobs: int = 1
+                    ) -> Iterator[tuple[str | bytes, int]]:
     """The shipped template rendered as the projects are scored: (about a megabyte of text,
-    projects done so far); by ``jobs`` processes when more than one (parallel.py)."""
+    or of UTF-8 where workers rendered projects, projects done so far); by ``jobs`` processes
+    when more than one (parallel.py)."""
     env = environment(html=output_format == "html")
     template = env.get_template(TEMPLATES[output_format])
     if jobs > 1:
@@ -215,7 +203,10 @@ def streamed_chunks(run: Run, output_format: str, *, explain: bool = False,
             return rendered_in_parallel(run, render, jobs, join=list)
 
         report = StreamedReport(run, explain=explain, submission=submission, parts=parts)
-        template = env.from_string(_PARTS % TEMPLATES[output_format])
+        # the same template, its project block the workers' bytes (a block of the extending
+        # template comes before the one it overrides)
+        template = env.from_string('{%% extends "%s" %%}' % TEMPLATES[output_format])
+        template.blocks["project"] = _given
     else:
         report = StreamedReport(run, explain=explain, submission=submission)
     pieces = template.generate(report=report)
@@ -223,7 +214,11 @@ def streamed_chunks(run: Run, output_format: str, *, explain: bool = False,
         batch = list(islice(pieces, _PIECES))
         if not batch:
             return
-        yield "".join(batch), report.done
+        try:
+            chunk: str | bytes = "".join(batch)
+        except TypeError:  # projects the workers rendered among them
+            chunk = b"".join(p if type(p) is bytes else p.encode("utf-8") for p in batch)
+        yield chunk, report.done
 
 
 _PIECES = 1 << 12  # of a template's output: some 25 a row of a 自评表 (a diagnostic is 3)
