@@ -10,8 +10,10 @@ strict Jinja environment as the other templates. Where the data cannot say somet
 template writes a visible 【请填写：…】 for the officer.
 
 The document is written as its chapters are rendered (word_stream.py: docxtpl's steps, taken in
-a stream); from the shipped template, the chapters are made as the projects are scored, one
-held at a time. A user's template gets them built whole (it may read them more than once).
+a stream). The shipped template's chapters are each made where its project is scored, by one
+process or by ``--jobs`` workers, from the body of its loop over the chapters; a user's
+template gets them built whole (it may read them more than once) and is rendered in one piece,
+its output written as it comes.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from lxml import etree  # a Word run's only: this module is imported by it alone
 
@@ -121,10 +123,10 @@ def _categories(rows: tuple[IndicatorView, ...]) -> tuple[Category, ...]:
     return tuple(groups)
 
 
-def chapter(number: int, p: ProjectView) -> Chapter:
+def chapter(p: ProjectView, number: str) -> Chapter:
     rows = p.indicators
     return Chapter(
-        number=chinese_number(number), project=p, categories=_categories(rows),
+        number=number, project=p, categories=_categories(rows),
         deviations=tuple(r for r in rows if r.lost_points or r.overachieved),
         indicator_count=len(rows), met_count=sum(1 for r in rows if not r.lost_points),
         full_execution=p.rate_value is not None and p.rate_value >= 1)
@@ -134,7 +136,8 @@ def word_report(context: ReportContext) -> WordReport:
     return WordReport(year=context.year, department=context.department, unit=context.unit,
                       funds_unit=context.funds_unit, rules_title=context.rules_title,
                       submission=context.submission, has_budget_row=context.has_budget_row,
-                      chapters=tuple(chapter(n, p) for n, p in enumerate(context.projects, 1)))
+                      chapters=tuple(chapter(p, chinese_number(n))
+                                     for n, p in enumerate(context.projects, 1)))
 
 
 def template_bytes(templates: str | None) -> bytes:
@@ -150,12 +153,10 @@ def template_bytes(templates: str | None) -> bytes:
 
 
 class _Counted:
-    """The chapters as the template's loop reads them, counted (the progress on a terminal:
-    the rendering is most of a large unit's run). ``chapters``: made as they are read (the
-    shipped template, which reads them once) or held (a user's, which may read them as
-    often as it likes)."""
+    """A user's template's chapters as its loop reads them, counted (the progress on a
+    terminal: the rendering is most of a large unit's run)."""
 
-    def __init__(self, chapters: Iterable[Chapter]) -> None:
+    def __init__(self, chapters: tuple[Chapter, ...]) -> None:
         self._chapters = chapters
         self.done = 0
 
@@ -165,23 +166,10 @@ class _Counted:
             yield chapter
 
     def __len__(self) -> int:
-        return len(self._chapters)  # type: ignore[arg-type]  # held ones only
+        return len(self._chapters)
 
     def __getitem__(self, index: Any) -> Any:
-        return self._chapters[index]  # type: ignore[index]
-
-
-def _streamed(job: Rendering) -> tuple[WordReport, _Counted]:
-    """The shipped template's ``report``: its chapters made as the projects are scored, one
-    held at a time (as report_stream does for Markdown and HTML)."""
-    from .report import Tally, project_views
-
-    run = job.run
-    start = run.evaluation(())
-    head = Tally().context(start, explain=job.explain and not job.submission)
-    views = project_views(start, run.results(), Tally(run.memo.views), job.submission)
-    chapters = _Counted(chapter(n, p) for n, p in enumerate(views, 1))
-    return replace(word_report(head), submission=job.submission, chapters=chapters), chapters
+        return self._chapters[index]
 
 
 def docx_chunks(job: Rendering) -> Iterator[tuple[bytes, int]]:
@@ -192,14 +180,64 @@ def docx_chunks(job: Rendering) -> Iterator[tuple[bytes, int]]:
     output, as the other templates are."""
     from .report import TemplateLimits
 
-    if job.templates is None:  # ours: run as it is
-        report, chapters = _streamed(job)
-        return _chunks(report, chapters, None, None, len(job.run.indexes()))
-    whole = word_report(job.context())
+    if job.templates is None:  # ours: run as it is, each chapter made apart
+        chunks = _apart(job)
+        if chunks is not None:
+            return chunks
+    whole = word_report(job.context())  # a user's template: it may read the chapters twice
     chapters = _Counted(whole.chapters)
-    return _chunks(replace(whole, chapters=chapters), chapters, job.templates,
-                   TemplateLimits(job.template_seconds, job.template_characters),
+    limits = (TemplateLimits(job.template_seconds, job.template_characters)
+              if job.templates is not None else None)
+    return _chunks(replace(whole, chapters=chapters), chapters, job.templates, limits,
                    len(whole.chapters))
+
+
+def _apart(job: Rendering) -> Iterator[tuple[bytes, int]] | None:
+    """The shipped template's chapters each made where its project is scored, by ``job.jobs``
+    processes (word_stream.py); None for a template whose body does not loop over the chapters
+    as ours does."""
+    from functools import partial
+
+    from .report import Tally
+    from .word_stream import (Budget, Prepared, _Finisher, chapters_document_chunks,
+                              split_chapters)
+
+    run = job.run
+    start = run.evaluation(())
+    head = replace(word_report(Tally().context(start)), submission=job.submission)
+    env = environment(html=True)
+    prepared = Prepared(template_bytes(None), env, {"report": head}, Budget(None))
+    split = split_chapters(prepared.source)
+    if split is None:
+        return None
+    frame, part = (env.from_string(source) for source in split)
+    render = partial(_chapter_parts, start=start, submission=job.submission,
+                     views=run.memo.views, template=part, head=head, prepared=prepared,
+                     finish=_Finisher(prepared))
+    if job.jobs > 1:
+        from .parallel import rendered_in_parallel
+
+        slices = rendered_in_parallel(run, render, job.jobs, join=list)
+    else:
+        slices = (([render(result)], done) for done, result in enumerate(run.results(), 1))
+    return chapters_document_chunks(prepared, frame, {"report": replace(head, chapters=(None,))},
+                                    slices, len(run.indexes()), chinese_number)
+
+
+def _chapter_parts(result, *, start, submission: bool, views: dict, template, head: WordReport,
+                   prepared, finish) -> tuple:
+    """A project's chapter, rendered, fixed, serialised and deflated (``deflated_chapter``) in
+    two parts, before its number and after it."""
+    from .report import project_view
+    from .word_stream import _MARKS, chapter_xml, deflated_chapter
+
+    view, _entry = project_view(result, start, submission, views)
+    for mark in _MARKS:
+        parts = chapter_xml("".join(template.generate(report=head, ch=chapter(view, mark))),
+                            prepared, finish).split(mark.encode("utf-8"))
+        if len(parts) == 2:
+            return deflated_chapter(*parts)
+    raise ValueError("a project's text holds every mark of a chapter's number")  # never met
 
 
 def render_docx(context: ReportContext, templates: str | None = None) -> bytes:

@@ -17,6 +17,10 @@ document and saved. Here the same steps are taken in a stream, so that the docum
 - the ZIP is written as it goes (``zipfile``'s streamed entry), the skeleton's other parts
   copied as they are.
 
+That is how a user's template is written. The shipped one's chapters are made apart instead
+(below, ``split_chapters``): each from the body of the template's loop over the chapters, in
+the process scoring its project (``--jobs``), and deflated there; the parent writes the rest.
+
 A user's template is held to its limits in the stream: its time (Jinja's own, not the writing
 of the ZIP) and the characters it makes.
 """
@@ -28,7 +32,7 @@ import io
 import re
 import zipfile
 from itertools import islice
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
@@ -91,7 +95,9 @@ class Prepared:
         self.resolve_listing = document.resolve_listing
         source = document.patch_xml(document.get_xml())
         self.declarations = _declarations(source)
+        self.body_tag = source[:source.index(">") + 1]
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)  # as docxtpl: lines for Jinja
+        self.source = source
         with budget.running():
             self.body = env.from_string(source)
             # what docxtpl renders after the body, rendered first here: none reads the body
@@ -119,8 +125,24 @@ def document_chunks(prepared: Prepared, context: dict[str, Any], budget: Budget,
                     characters: int | None, projects: int,
                     done: Callable[[], int]) -> Iterator[tuple[bytes, int]]:
     """The .docx's bytes as they are made, with the chapters rendered so far (``done``)."""
+    def document(out, head: bytes, tail: bytes) -> Iterator[int]:
+        out.write(head)
+        for xml in body_xml(prepared, context, budget, characters):
+            out.write(xml)
+            yield done()
+        out.write(tail)
+
+    return _package(prepared, projects, document)
+
+
+def _package(prepared: Prepared, projects: int,
+             document: Callable[[Any, bytes, bytes], Iterator[int]]
+             ) -> Iterator[tuple[bytes, int]]:
+    """The skeleton's parts copied, and ``document.xml``: ``document`` writes into its entry
+    the skeleton's head of it, the body and its tail, yielding the chapters done as it goes."""
     sink = _Sink()
     skeleton = zipfile.ZipFile(io.BytesIO(prepared.skeleton))
+    done = 0
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as package:
         for info in skeleton.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
@@ -132,12 +154,9 @@ def document_chunks(prepared: Prepared, context: dict[str, Any], budget: Budget,
             head, _, tail = skeleton.read(DOCUMENT).partition(f"<!--{_MARK}-->".encode())
             entry._compresslevel = _LEVEL  # type: ignore[attr-defined]
             with package.open(entry, "w", force_zip64=projects > _ZIP64_FROM_PROJECTS) as out:
-                out.write(head)
-                for xml in body_xml(prepared, context, budget, characters):
-                    out.write(xml)
-                    yield sink.taken(), done()
-                out.write(tail)
-    yield sink.taken(), done()
+                for done in document(out, head, tail):
+                    yield sink.taken(), done
+    yield sink.taken(), done
 
 
 class _Sink(io.RawIOBase):
@@ -252,6 +271,15 @@ class _Finisher:
         self.fix_table, self.merge = fix_table, merge_indicator_levels
 
     def __call__(self, element) -> bytes:
+        self.finished(element)
+        xml = self.tostring(element, encoding="UTF-8")  # no XML declaration for UTF-8
+        name_end = xml.find(b" ", 0, xml.find(b">"))
+        if name_end > 0 and xml.startswith(self.declarations, name_end):
+            xml = xml[:name_end] + xml[name_end + len(self.declarations):]
+        return xml
+
+    def finished(self, element) -> None:
+        """What docxtpl and word_report do to an element of the body."""
         for table in element.iter(self.table):
             self.fix_table(table)
         for picture in element.iter(self.picture):
@@ -259,11 +287,6 @@ class _Finisher:
             picture.attrib["id"] = str(self.ids)
         if element.tag == self.table:
             self.merge(element, self.parent)
-        xml = self.tostring(element, encoding="UTF-8")  # no XML declaration for UTF-8
-        name_end = xml.find(b" ", 0, xml.find(b">"))
-        if name_end > 0 and xml.startswith(self.declarations, name_end):
-            xml = xml[:name_end] + xml[name_end + len(self.declarations):]
-        return xml
 
 
 def _declarations(source: str) -> bytes:
@@ -273,3 +296,146 @@ def _declarations(source: str) -> bytes:
 
     body = etree.fromstring(source[:source.index(">") + 1] + "<w:p/></w:body>")
     return etree.tostring(body[0], encoding="UTF-8")[len(b"<w:p"):-len(b"/>")]
+
+
+# The shipped template's chapters made apart, each in the process that scores its project
+# (--jobs: parallel.py's workers): rendered from the chapters' loop's body, fixed, merged,
+# serialised and deflated there; the rest of the body is written around them, and each
+# chapter's number (unknown to a worker: a project before it may not be scored) between its
+# two deflated parts. The same bytes with any number of processes.
+
+_CHAPTERS = "jixiao-chapters"
+_OPENING = "{% for ch in report.chapters %}"
+_FOR_TAGS = re.compile(r"{%-?\s*(for|endfor)\b")
+_MARKS = ("\ue000", "\ue001", "\ue002")  # the number's place (private use: a project's text
+# with one of them is rendered with the next)
+
+
+def split_chapters(source: str) -> tuple[str, str] | None:
+    """(the body's template with the chapters' loop holding a comment, the loop's body), when
+    the body loops over ``report.chapters`` as the shipped template does; None otherwise."""
+    start = source.find(_OPENING)
+    if start < 0:
+        return None
+    depth, inside = 1, start + len(_OPENING)
+    for tag in _FOR_TAGS.finditer(source, inside):
+        depth += 1 if tag.group(1) == "for" else -1
+        if depth == 0:
+            return (source[:inside] + f"<!--{_CHAPTERS}-->" + source[tag.start():],
+                    source[inside:tag.start()])
+    return None
+
+
+def _elements_xml(text: str, prepared: Prepared, finish: _Finisher, part: bool = True) -> bytes:
+    """The body's rendered text (``part``: a part of what is inside it), fixed, parsed whole and
+    its elements finished, serialised as the document holds them in one go (each element
+    serialised alone would carry the namespaces' declarations, twice its size). The text
+    before the first element is, in a part, the tail of the element before it, so kept (lxml
+    escapes it as a tail); before the whole body's first, docxtpl drops it."""
+    from docx.oxml.parser import element_class_lookup
+    from lxml import etree
+
+    parser = etree.XMLParser(recover=True)
+    parser.set_element_class_lookup(element_class_lookup)
+    fixed = _fixed(text, prepared.resolve_listing)
+    if part:
+        fixed = prepared.body_tag + fixed + "</w:body>"
+    body = etree.fromstring(fixed.encode("utf-8"), parser)
+    for child in body:
+        finish.finished(child)
+    if not part:
+        body.text = None
+    xml = etree.tostring(body, encoding="UTF-8")
+    return b"" if xml.endswith(b"/>") else xml[xml.index(b">") + 1:-len(b"</w:body>")]
+
+
+def chapter_xml(text: str, prepared: Prepared, finish: _Finisher) -> bytes:
+    """A chapter's elements as the document holds them (in a worker)."""
+    return _elements_xml(text, prepared, finish)
+
+
+def deflated_chapter(before: bytes, after: bytes) -> tuple[bytes, int, int, bytes, int, int]:
+    """A chapter's XML before its number and after it, each deflated on its own (a full flush:
+    nothing refers back past it, and it ends on a byte, so that the number can be put between
+    them), with its CRC-32 and size. A compressor of its own for each chapter: its bytes are
+    the same whichever process made it, and whatever it made before."""
+    import zlib
+
+    packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
+    return (packer.compress(before) + packer.flush(zlib.Z_FULL_FLUSH), zlib.crc32(before),
+            len(before), packer.compress(after) + packer.flush(zlib.Z_FULL_FLUSH),
+            zlib.crc32(after), len(after))
+
+
+def chapters_document_chunks(prepared: Prepared, frame, context: dict[str, Any],
+                             slices: Iterable[tuple[list[tuple], int]], projects: int,
+                             number: Callable[[int], str]) -> Iterator[tuple[bytes, int]]:
+    """The .docx with the chapters made apart (``slices``: lists of ``deflated_chapter``'s, with
+    the projects done) put where ``frame`` (the body's template, ``split_chapters``) holds its
+    comment, each chapter's ``number`` between its two parts."""
+    xml = _elements_xml("".join(frame.generate(context)), prepared, _Finisher(prepared),
+                        part=False)
+    before, _, after = xml.partition(f"<!--{_CHAPTERS}-->".encode())
+
+    def document(out, head: bytes, tail: bytes) -> Iterator[int]:
+        stream = _Deflated(out)
+        stream.write(head + before)
+        chapters, done = 0, 0
+        for batch, done in slices:
+            for first, first_crc, first_size, then, then_crc, then_size in batch:
+                chapters += 1
+                stream.deflated(first, first_crc, first_size)
+                stream.stored(number(chapters).encode("utf-8"))
+                stream.deflated(then, then_crc, then_size)
+            yield done
+        stream.write(after + tail)
+        stream.close()
+
+    return _package(prepared, projects, document)
+
+
+class _Deflated:
+    """A ZIP entry's deflate stream made of parts deflated apart: this process's own (a full
+    flush after each), the workers', and short stored blocks; its CRC-32 joined from theirs.
+    zipfile writes the entry's header and sizes; what it would deflate is passed as it is."""
+
+    class _Passed:
+        def compress(self, data: bytes) -> bytes:
+            return data
+
+        def flush(self) -> bytes:
+            return b""
+
+    def __init__(self, out) -> None:
+        import zlib
+
+        self.out, self.zlib = out, zlib
+        out._compressor = self._Passed()  # zipfile's own: it counts what is written
+        self.packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
+        self.crc = self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.out.write(self.packer.compress(data) + self.packer.flush(self.zlib.Z_FULL_FLUSH))
+        self.crc = self.zlib.crc32(data, self.crc)
+        self.size += len(data)
+
+    def stored(self, data: bytes) -> None:
+        """A stored block (a full flush ended the last part on a byte): header, LEN, NLEN."""
+        import struct
+
+        self.out.write(b"\0" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data)
+        self.crc = self.zlib.crc32(data, self.crc)
+        self.size += len(data)
+
+    def deflated(self, part: bytes, crc: int, size: int) -> None:
+        """A part deflated elsewhere, of ``size`` bytes whose CRC-32 is ``crc``: the CRC of what
+        came before and it is crc32(before + zeros) ^ crc ^ crc32(zeros), CRC-32 being affine
+        in its input (zlib's crc32_combine, which Python does not offer)."""
+        self.out.write(part)
+        zeros = bytes(size)
+        self.crc = self.zlib.crc32(zeros, self.crc) ^ crc ^ self.zlib.crc32(zeros)
+        self.size += size
+
+    def close(self) -> None:
+        self.out.write(self.packer.flush())  # the final block
+        self.out._crc, self.out._file_size = self.crc, self.size  # what zipfile writes after

@@ -264,13 +264,16 @@ def test_the_document_written_as_it_goes_is_the_one_docxtpl_writes_whole(
         unit_of_120, default_rules, tmp_path):
     """The chapters rendered, fixed, merged and written one after the other (word_stream.py):
     the same document.xml as docxtpl's rendering of the whole template, with one process or
-    two, for the example and for a messy unit of 120 projects."""
+    two (each chapter then made in the worker scoring its project, its number put in by the
+    parent), for the example and for a messy unit of 120 projects, some not scored."""
     for inputs in (INPUTS, unit_of_120):
         whole = docxtpl_whole(inputs, default_rules)
         for jobs in ("1", "2"):
             package = written_from(inputs, tmp_path / f"{jobs}.docx", "--jobs", jobs)
             assert zipfile.ZipFile(io.BytesIO(package)).read("word/document.xml") == whole
     assert (tmp_path / "1.docx").read_bytes() == (tmp_path / "2.docx").read_bytes()
+    assert (written_from(unit_of_120, tmp_path / "s1.docx", "--for-submission", "--jobs", "1")
+            == written_from(unit_of_120, tmp_path / "s2.docx", "--for-submission", "--jobs", "2"))
 
 
 def test_a_users_template_is_held_to_its_limits_as_it_is_written(tmp_path):
