@@ -451,24 +451,26 @@ def project_views(evaluation: Evaluation, results: Iterable[ProjectResult], tall
 
 
 # what the summary takes of a project: its row, its budget, its total, its place in the 申报表,
-# what the charts draw of it
-TallyEntry = tuple["SummaryRow", Decimal, Decimal, Decimal, int, "ChartRow"]
+# what the charts draw of it (None for a report without charts)
+TallyEntry = tuple["SummaryRow", Decimal, Decimal, Decimal, int, "ChartRow | None"]
 
 
 def project_view(result: ProjectResult, evaluation: Evaluation, submission: bool = False,
-                 scored_parts: dict | None = None) -> tuple[ProjectView, TallyEntry]:
+                 scored_parts: dict | None = None, charted: bool = True
+                 ) -> tuple[ProjectView, TallyEntry]:
     """A result's view, and what the summary takes of it (``Tally.add``): small enough for
     a worker of ``--jobs`` to send back beside the sheet it laid out. ``scored_parts``: the
-    rows' parts scored alike, kept across the projects of a report (``Tally.scored_parts``)."""
-    from .charts import chart_row  # a report's only: a JSON run does not import the charts
-
+    rows' parts scored alike, kept across the projects of a report (``Tally.scored_parts``);
+    ``charted``: whether the report draws the summary's charts (the workbook does not)."""
     assert evaluation.goals is not None
     p = _project_view(result, evaluation, evaluation.goals.funds_unit, scored_parts)
     row = SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade,
                      p.adjusted_value, p.executed_value, p.rate_value, p.total_value)
+    if charted:
+        from .charts import chart_row  # a charted report's only: JSON, XLSX import no charts
     return (_submitted(p) if submission else p), (
         row, result.budget.adjusted, result.budget.executed, result.total,
-        result.project.where[1], chart_row(result))
+        result.project.where[1], chart_row(result) if charted else None)
 
 
 class Tally:
@@ -481,7 +483,7 @@ class Tally:
         self.adjusted = self.executed = Decimal(0)
         self.totals: list[Decimal] = []
         self.scored: set[int] = set()  # the projects' places in the 申报表
-        self.chart_rows: list[ChartRow] = []
+        self.chart_rows: list[ChartRow | None] = []  # None: a report without charts
         # the views' rows scored alike (_scored_part): a run's report keeps them in its memo
         self.scored_parts: dict = {} if scored_parts is None else scored_parts
 

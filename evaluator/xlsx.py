@@ -341,7 +341,8 @@ def sheet_part(result: ProjectResult, head: ReportContext, evaluation: Evaluatio
     whether it is the hand-in version; ``scored_parts``: as ``report.project_view`` keeps
     them; ``cells``: the cells made so far, by what makes them (``_Form``); both the run's
     (each process its own)."""
-    view, entry = project_view(result, evaluation, head.submission, scored_parts)
+    view, entry = project_view(result, evaluation, head.submission, scored_parts,
+                               charted=False)  # the workbook draws none
     return _part(head, view, entry, cells)
 
 
