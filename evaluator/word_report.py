@@ -267,6 +267,8 @@ def fix_table(tbl) -> None:
     (lxml's ``find`` and ``findall`` walk in Python: the children are taken by tag in C.)"""
     grid = _child(tbl, "tblGrid")
     columns = list(_children(grid, "gridCol"))
+    if _FITS(tbl, columns=len(columns)):  # nothing to do: the usual table
+        return
     rows = list(tbl.iter(_W + "tr"))
     most = max((sum(1 for _ in _children(row, "tc")) for row in rows), default=0)
     if most > len(columns):
@@ -308,14 +310,19 @@ def merge_indicator_levels(tbl, parent) -> None:
     each name on the first row of its run only). Not done in Jinja: a merge is a property of
     the cell, which Word would refuse to open with a template tag in it. ``parent``: the
     python-docx document's body, for a table with merges of its own."""
+    from docx.oxml.parser import parse_xml
     from docx.table import Table
 
     rows = list(_children(tbl, "tr"))
-    if len(rows) < 2 or [_text(_covering(rows[0], c)) for c in (0, 1)] != ["一级指标", "二级指标"]:
+    if len(rows) < 2 or [_text(tc) for tc in _first_two(rows[0])] != ["一级指标", "二级指标"]:
         return
-    runs = [run for column in (0, 1) for run in _runs(rows[1:], column)]
+    pairs = [_first_two(tr) for tr in rows[1:]]
+    runs = [run for column in (0, 1) for run in _runs([pair[column] for pair in pairs])]
     if _OWN_MERGES(tbl) or any(_span(tc) != 1 for run in runs for tc in run):
-        _merge_through_python_docx(Table(tbl, parent))  # merges or spans of its own
+        # merges or spans of its own: python-docx's merge, on its own elements' copy
+        copy = parse_xml(etree.tostring(tbl))
+        _merge_through_python_docx(Table(copy, parent))
+        tbl[:] = list(copy)  # moved back: the document's namespaces, none declared again
         return
     for top, *below in runs:
         _merged(top, below)
@@ -332,10 +339,12 @@ def _merge_indicator_levels(docx) -> None:
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _NAMESPACES = {"w": _W[1:-1]}
 _BLOCKS = frozenset(_W + name for name in ("p", "tbl", "sdt"))  # CT_Tc.iter_block_items
-# what python-docx reads as a paragraph's text (CT_P.text, CT_Hyperlink.text, CT_R.text)
-_TEXT = etree.XPath("|".join(f"{where}w:{name}" for where in ("w:r/", "w:hyperlink/w:r/")
-                            for name in ("br", "cr", "noBreakHyphen", "ptab", "t", "tab")),
-                   namespaces=_NAMESPACES)
+# no row with more cells than ``columns``, and a row whose cells span all of them at least:
+# docxtpl's fix_tables would change nothing
+_FITS = etree.XPath(
+    "count(.//w:tr[count(w:tc) > $columns]) = 0 and count(.//w:tr[count(w:tc) + sum(w:tc/w:tcPr"
+    "/w:gridSpan/@w:val) - count(w:tc/w:tcPr/w:gridSpan) >= $columns]) > 0",
+    namespaces=_NAMESPACES)
 _OWN_MERGES = etree.XPath("./w:tr/w:tc/w:tcPr/w:vMerge | ./w:tr/w:trPr/w:gridBefore",
                           namespaces=_NAMESPACES)
 # CT_TcPr's children after w:vMerge, in order: a new w:vMerge goes before the first of them
@@ -361,11 +370,21 @@ def _covering(tr, column: int):
     return None
 
 
-def _runs(rows, column: int) -> Iterator[list]:
-    """Each cell naming a run of the column, with the empty cells below it; 总分 ends one."""
+def _first_two(tr) -> tuple:
+    """``_covering`` of grid columns 0 and 1, the usual row's (its first two cells, neither
+    spanning) found directly."""
+    cells = _children(tr, "tc")
+    first, second = next(cells, None), next(cells, None)
+    if first is not None and second is not None and _span(first) == 1 and _span(second) == 1:
+        return first, second
+    return _covering(tr, 0), _covering(tr, 1)
+
+
+def _runs(cells: list) -> Iterator[list]:
+    """Each cell of a column (None where a row has none over it) naming a run, with the empty
+    cells below it; 总分 ends one."""
     run: list = []
-    for tr in rows:
-        tc = _covering(tr, column)
+    for tc in cells:
         text = _text(tc) if tc is not None else "总分"
         if not text and run:
             run.append(tc)
@@ -378,8 +397,25 @@ def _runs(rows, column: int) -> Iterator[list]:
 
 
 def _paragraph_text(p) -> str:
-    """``CT_P.text``."""
-    return "".join(str(e) for e in _TEXT(p))
+    """``CT_P.text``, of plain lxml elements (python-docx's element classes, which would give
+    each element's text as ``str(e)``, cost some 5 µs an element reached: most of a chapter's
+    merge): what python-docx gives for each element of a run."""
+    said = []
+    for child in p:  # w:r | w:hyperlink/w:r, in order (an XPath took 10 µs a paragraph)
+        runs = (child,) if child.tag == _RUN else (
+            child.iterchildren(_RUN) if child.tag == _HYPERLINK else ())
+        for run in runs:
+            said += [_SAID[e.tag](e) for e in run if e.tag in _SAID]
+    return "".join(said)
+
+
+_RUN, _HYPERLINK = _W + "r", _W + "hyperlink"
+
+
+_SAID = {_W + "t": lambda e: e.text or "", _W + "tab": lambda e: "\t",
+         _W + "ptab": lambda e: "\t", _W + "cr": lambda e: "\n",
+         _W + "br": lambda e: "\n" if e.get(_W + "type", "textWrapping") == "textWrapping" else "",
+         _W + "noBreakHyphen": lambda e: "-"}
 
 
 def _text(tc) -> str:

@@ -182,13 +182,11 @@ class _Sink(io.RawIOBase):
 def body_xml(prepared: Prepared, context: dict[str, Any], budget: Budget,
              characters: int | None) -> Iterator[bytes]:
     """The body's elements serialised, a few hundred kilobytes at a time."""
-    from docx.oxml.parser import element_class_lookup
     from lxml import etree
 
     from .report import TemplateLimit
 
     parser = etree.XMLPullParser(events=("start",), tag=f"{{{W}}}body", recover=True)
-    parser.set_element_class_lookup(element_class_lookup)
     pieces = prepared.body.generate(context)
     made, carried, body = 0, "", None
     finish = _Finisher(prepared)
@@ -332,11 +330,9 @@ def _elements_xml(text: str, prepared: Prepared, finish: _Finisher, part: bool =
     serialised alone would carry the namespaces' declarations, twice its size). The text
     before the first element is, in a part, the tail of the element before it, so kept (lxml
     escapes it as a tail); before the whole body's first, docxtpl drops it."""
-    from docx.oxml.parser import element_class_lookup
     from lxml import etree
 
     parser = etree.XMLParser(recover=True)
-    parser.set_element_class_lookup(element_class_lookup)
     fixed = _fixed(text, prepared.resolve_listing)
     if part:
         fixed = prepared.body_tag + fixed + "</w:body>"

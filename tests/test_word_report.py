@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -341,3 +342,32 @@ def test_progress_is_shown_on_a_terminal_only(tmp_path):
                            env=environment, timeout=300)
     assert piped.returncode == 0 and "已完成".encode() not in piped.stderr
     assert (tmp_path / "piped.docx").read_bytes() == (tmp_path / "on-a-terminal.docx").read_bytes()
+
+
+def test_a_table_with_spans_of_its_own_is_merged_as_python_docx_merges_it():
+    """A user's table whose cells span columns or merge already is left to python-docx's merge
+    (on a copy of it: the report's elements are plain lxml ones), with the same result."""
+    import copy
+
+    from docx.table import Table
+    from lxml import etree
+
+    from evaluator.word_report import _merge_through_python_docx, merge_indicator_levels
+
+    document = docx.Document()
+    table = document.add_table(rows=5, cols=3)
+    for row, texts in zip(table.rows, [["一级指标", "二级指标", "三级指标"], ["产出指标", "数量指标", "甲"],
+                                       ["", "", "乙"], ["", "质量指标", "丙"], ["总分", "", "100"]]):
+        for cell, text in zip(row.cells, texts):
+            cell.text = text
+    table.cell(4, 0).merge(table.cell(4, 1))  # 总分 over two columns
+    expected = copy.deepcopy(table._tbl)
+    _merge_through_python_docx(Table(expected, document._body))
+    plain = etree.fromstring(etree.tostring(document.element))  # no python-docx classes
+    tbl = plain.find(".//" + docx.oxml.ns.qn("w:tbl"))
+    merge_indicator_levels(tbl, document._body)
+    assert len(expected.xpath(".//w:vMerge")) == 5  # 产出指标 over three rows, 数量指标 two
+    def xml(tbl) -> list[bytes]:  # each row, less the namespaces declared around it
+        return [re.sub(rb' xmlns:\w+="[^"]*"', b"", etree.tostring(row)) for row in tbl]
+
+    assert xml(tbl) == xml(expected)
