@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .diagnostics import Diagnostic, format_diagnostic
 from .report import (TEMPLATES, ProjectView, ReportContext, Tally, TallyEntry, environment,
-                     project_view, project_views)
+                     project_view, project_views, unbroken_quantities)
 
 if TYPE_CHECKING:
     import jinja2
@@ -168,6 +168,18 @@ class _Formatted(Sequence[str]):
         return (format_diagnostic(d, sources) for d in self._diagnostics)
 
 
+def _unbroken(value: Any, known: dict[str, Any]) -> Any:
+    """``report.unbroken_quantities`` of a text, remembered: a province's 指标值 and 实际完成值
+    repeat (a generated unit's 1 000 projects' 50 000 have 2 300–3 000 distinct), and escaping each and finding
+    its quantities was a third of rendering a 自评表."""
+    if type(value) is not str:  # markup, or not text: as it comes
+        return unbroken_quantities(value)
+    markup = known.get(value)
+    if markup is None:
+        markup = known[value] = unbroken_quantities(value)
+    return markup
+
+
 def _given(context: jinja2.runtime.Context) -> Iterator[bytes]:
     """The ``project`` block of a template whose projects were rendered by the workers: the
     project's part as its worker encoded it (the loop's ``p``), written as it is."""
@@ -193,6 +205,7 @@ def streamed_chunks(run: Run, output_format: str, *, explain: bool = False,
     or of UTF-8 where workers rendered projects, projects done so far); by ``jobs`` processes
     when more than one (parallel.py)."""
     env = environment(html=output_format == "html")
+    env.filters["unbroken"] = partial(_unbroken, known=run.memo.markup)
     template = env.get_template(TEMPLATES[output_format])
     if jobs > 1:
         from .parallel import rendered_in_parallel

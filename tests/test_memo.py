@@ -23,13 +23,13 @@ from evaluator.run import prepare
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "shanghai-wcd-2024"
 
 
-def _json_of(goals: Path, actuals: Path, rules_and_lexicon, memo: Memo | None = None
-             ) -> tuple[str, "object"]:
+def _json_of(goals: Path, actuals: Path, rules_and_lexicon, memo: Memo | None = None,
+             name: str = "json") -> tuple[str, "object"]:
     rules, lexicon = rules_and_lexicon
     run = prepare(str(goals), str(actuals), rules, lexicon)
     if memo is not None:
         run.memo = memo
-    chunks = FORMATS["json"].render(Rendering(run))
+    chunks = FORMATS[name].render(Rendering(run))
     return "".join(c if isinstance(c, str) else c.decode() for c in chunks), run
 
 
@@ -42,21 +42,26 @@ def messy_unit(tmp_path_factory) -> tuple[Path, Path]:
     return folder / "goals.yaml", folder / "actuals.yaml"
 
 
-@pytest.mark.parametrize("unit", ["example", "messy"])
+@pytest.mark.parametrize("unit, name", [("example", "json"), ("messy", "json"),
+                                        ("messy", "html")])
 def test_a_run_that_forgets_after_every_project_writes_the_same_report(
-        unit, messy_unit, default_rules):
+        unit, name, messy_unit, default_rules):
     from evaluator.vocabulary import Lexicon
 
     goals, actuals = ((EXAMPLE / "goals.yaml", EXAMPLE / "actuals.yaml") if unit == "example"
                       else messy_unit)
-    remembering, run = _json_of(goals, actuals, default_rules)
+    remembering, run = _json_of(goals, actuals, default_rules, name=name)
     assert run.memo.forgotten == 0 and run.memo.size() > 0
+    if name == "html":  # the 指标值 as written, their quantities unbroken
+        assert run.memo.markup["=100.00(%)"] == '<span class="nb">=100.00(%)</span>'
     # a lexicon of its own, so that even the texts read are forgotten with the rest
     rules = default_rules[0]
     lexicon = Lexicon(rules.vocabulary)
-    forgetting, run = _json_of(goals, actuals, (rules, lexicon), Memo(lexicon, bound=1))
+    forgetting, run = _json_of(goals, actuals, (rules, lexicon), Memo(lexicon, bound=1),
+                               name=name)
     assert forgetting == remembering
-    scored = remembering.count('"name": ')  # each project's head, each row's none
+    scored = (remembering.count('"name": ') if name == "json"  # each project's head
+              else remembering.count('<section class="project"'))
     assert run.memo.forgotten >= scored - 1 > 0
 
 
