@@ -25,7 +25,7 @@ import tempfile  # noqa: E402
 
 from evaluator.diagnostics import format_all  # noqa: E402
 from evaluator.internals import loaded_data_settled, loading_data  # noqa: E402
-from evaluator.report import json_chunks, project_line  # noqa: E402
+from evaluator.json_report import json_chunks, project_line  # noqa: E402
 from evaluator.run import load_rule_set, prepare  # noqa: E402
 
 

@@ -612,7 +612,7 @@ def check(goals: Path, actuals: Path | None, rules_ref: str, strict: bool,
           output_format: str) -> None:
     """只检查申报表（和完成值文件），不生成报告。"""
     from .run import evaluate_files
-    from .report import diagnostic_json
+    from .json_report import diagnostic_json
 
     rules, lexicon = _load_rules(rules_ref)
     evaluation = evaluate_files(str(goals), str(actuals) if actuals else None, rules, lexicon)

@@ -101,7 +101,7 @@ def _numbered(lines: Iterable[str]) -> Iterator[tuple[str, int]]:
 def _json(job: Rendering) -> Chunks:
     """Streamed as projects are scored (a province need not fit in memory twice), by
     ``job.jobs`` processes when more than one (parallel.py; the same bytes)."""
-    from .report import json_chunks, project_line
+    from .json_report import json_chunks, project_line
 
     run, rules = job.run, job.run.rules
     total = len(run.indexes())

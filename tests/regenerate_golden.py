@@ -19,7 +19,8 @@ ACTUALS = "examples/shanghai-wcd-2024/actuals.yaml"
 
 def render_all() -> dict[str, str]:
     from evaluator.run import evaluate_files, load_rule_set
-    from evaluator.report import build_context, render_json, render_markdown
+    from evaluator.json_report import render_json
+    from evaluator.report import build_context, render_markdown
 
     rules, lexicon = load_rule_set()
     evaluation = evaluate_files(GOALS, ACTUALS, rules, lexicon)

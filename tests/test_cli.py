@@ -492,7 +492,7 @@ def _alone_and_spread(folder, chunk: int):
 
     from evaluator import parallel
     from evaluator.run import load_rule_set, prepare
-    from evaluator.report import json_chunks, project_line
+    from evaluator.json_report import json_chunks, project_line
 
     rules, lexicon = load_rule_set()
 
@@ -832,19 +832,19 @@ _INTERRUPTED = """
 import os, signal, sys, time
 from pathlib import Path
 from benchmarks.generate import generate
-from evaluator import cli, report
+from evaluator import cli, json_report
 
 folder = Path(sys.argv[1])
 goals, actuals = generate(300)  # three slices of 100 projects
 (folder / "goals.yaml").write_text(goals, encoding="utf-8")
 (folder / "actuals.yaml").write_text(actuals, encoding="utf-8")
-line = report.project_line
+line = json_report.project_line
 
 def slow_line(*args, **kwargs):  # in the workers: they are mid-slice when Ctrl-C comes
     time.sleep(0.01)
     return line(*args, **kwargs)
 
-report.project_line = slow_line  # the command imports it as it runs
+json_report.project_line = slow_line  # the command imports it as it runs
 shown = cli._progress
 
 def interrupted_after_the_first_slice(lines, total):

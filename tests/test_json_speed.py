@@ -1,4 +1,4 @@
-"""The JSON report is written from pieces, not handed to json (report._rows_text): its text must
+"""The JSON report is written from pieces, not handed to json (json_report._rows_text): its text must
 be exactly what the encoder writes, whatever the strings hold; chunks are batched; and a run
 imports openpyxl and Jinja only for the formats that need them."""
 
@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from evaluator import report
+from evaluator import json_report as report
 from tests.conftest import EXAMPLE, evaluate_in
 
 # Characters JSON must escape (quote, backslash, newline, tab, a control character), one it

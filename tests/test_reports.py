@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from jinja2 import nodes
 
+from evaluator import json_report
 from evaluator import report as report_module
 from evaluator.cli import main
 from evaluator.run import evaluate_files
@@ -92,7 +93,7 @@ def test_json_output_follows_the_shipped_schema(evaluation):
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((resource_dir("reports") / "report.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
-    data = json.loads(report_module.render_json(evaluation))
+    data = json.loads(json_report.render_json(evaluation))
     jsonschema.validate(data, schema)
     data["projects"][0]["total"] = 92.25  # a float would break the contract
     with pytest.raises(jsonschema.ValidationError):
@@ -276,7 +277,7 @@ def test_json_of_a_run_with_errors_follows_the_schema(tmp_path):
     evaluation = evaluate_in(tmp_path, goals, actuals)
     assert evaluation.errors
     schema = json.loads((resource_dir("reports") / "report.schema.json").read_text(encoding="utf-8"))
-    jsonschema.validate(json.loads(report_module.render_json(evaluation)), schema)
+    jsonschema.validate(json.loads(json_report.render_json(evaluation)), schema)
 
 
 def test_sheet_titles_are_ones_excel_opens():

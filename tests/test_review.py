@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from evaluator.report import build_context, render_markdown, to_json_data
+from evaluator.json_report import to_json_data
+from evaluator.report import build_context, render_markdown
 from tests.conftest import evaluate_in
 
 GOALS = """\

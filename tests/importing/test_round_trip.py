@@ -15,7 +15,7 @@ from tests.conftest import EXAMPLE
 
 def _scores(goals, actuals) -> list:
     from evaluator.run import evaluate_files, load_rule_set
-    from evaluator.report import render_json
+    from evaluator.json_report import render_json
 
     report = json.loads(render_json(evaluate_files(str(goals), str(actuals), *load_rule_set())))
     return [(p["name"], p["total"], p["grade"], p["budget"]["score"],

@@ -65,7 +65,7 @@ def test_the_seed_gives_the_example_goals(imported):
 
 def test_the_seed_scores_as_the_example(imported, tmp_path):
     from evaluator.run import evaluate_files, load_rule_set
-    from evaluator.report import render_json
+    from evaluator.json_report import render_json
 
     folder, _ = imported
     rules = load_rule_set()
