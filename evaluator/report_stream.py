@@ -37,8 +37,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from .charts import Chart
-    from .evaluation import Evaluation
-    from .evaluation import ProjectResult
+    from .evaluation import Evaluation, ProjectResult
     from .run import Run
 
 # a batch of projects' parts rendered by a worker (project_part), and the projects done so far
@@ -169,9 +168,9 @@ class _Formatted(Sequence[str]):
 
 
 def _unbroken(value: Any, known: dict[str, Any]) -> Any:
-    """``report.unbroken_quantities`` of a text, remembered: a province's 指标值 and 实际完成值
-    repeat (a generated unit's 1 000 projects' 50 000 have 2 300–3 000 distinct), and escaping each and finding
-    its quantities was a third of rendering a 自评表."""
+    """``report.unbroken_quantities`` of a text, remembered: a unit's 指标值 and 实际完成值
+    repeat (a generated unit's 1 000 projects have 2 300–3 000 distinct among 50 000), and
+    escaping each and finding its quantities again was a third of rendering a 自评表."""
     if type(value) is not str:  # markup, or not text: as it comes
         return unbroken_quantities(value)
     markup = known.get(value)
