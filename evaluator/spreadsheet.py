@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import codecs
 import re
-import struct
-import zlib
 from dataclasses import field
 from decimal import Decimal
 
 from .diagnostics import display_width
+from .packages import ZipWriter
 from .saved_code import dataclass
 
 
@@ -246,28 +245,6 @@ class Sheet:
         return encoded("".join(out))
 
 
-def deflated(content: bytes) -> tuple[bytes, int, int]:
-    """A part's content as its ZIP entry holds it: raw deflate, its CRC-32 and its size. Done
-    where the sheet is laid out (a worker of ``--jobs``); level 1: a sheet's XML is repetitive,
-    and level 6 took 1.7 times as long for 11% less (measured on 1 000 sheets)."""
-    packer = zlib.compressobj(1, zlib.DEFLATED, -15)
-    return packer.compress(content) + packer.flush(), zlib.crc32(content), len(content)
-
-
-# The ZIP format's records (APPNOTE.TXT 4.3): local file header, central directory header, end
-# of central directory, and ZIP64's end record and its locator for more than 65 535 entries or
-# a package past 4 GB. Every entry is deflated (method 8), version 2.0 (4.5 with ZIP64), dated
-# 1980-01-01 00:00 (DOS date 0x21), read and written by its owner (0o600).
-_LOCAL = struct.Struct("<4s5H3L2H")
-_CENTRAL = struct.Struct("<4s6H3L5H2L")
-_END = struct.Struct("<4s4H2LH")
-_END64 = struct.Struct("<4sQ2H2L4Q")
-_LOCATOR64 = struct.Struct("<4sLQL")
-_DOS_DATE = (1 << 5) | 1
-_LIMIT = 0xFFFFFFFF
-_UNIX = 3 << 8  # made on Unix: the external attributes are its permissions
-
-
 @dataclass(frozen=True)
 class SheetEntry:
     """A sheet as the workbook names it: its title, print area and print title rows."""
@@ -277,36 +254,16 @@ class SheetEntry:
     print_rows: tuple[int, int] | None
 
 
-class Package:
+class Package(ZipWriter):
     """The workbook's ZIP package, written as it goes: ``write_sheet`` a sheet's XML (its
     place in the workbook given by number, from 1), take the bytes written so far with
-    ``taken``, and
-    ``finish`` with the sheets in the workbook's order. A sheet may be added after those that
-    follow it (the summary, first in the workbook, is known only at the end)."""
+    ``taken``, and ``finish`` with the sheets in the workbook's order. A sheet may be added
+    after those that follow it (the summary, first in the workbook, is known only at the
+    end)."""
 
     def __init__(self, styles: Styles) -> None:
+        super().__init__()
         self.styles = styles
-        self.pending: list[bytes] = []  # bytes not yet taken
-        self.offset = 0  # bytes of entries so far
-        self.directory: list[bytes] = []  # each entry's central directory header
-
-    def write(self, name: str, content: bytes) -> None:
-        self.write_deflated(name, *deflated(content))
-
-    def write_deflated(self, name: str, data: bytes, crc: int, size: int) -> None:
-        """An entry whose content was deflated already (``deflated``)."""
-        encoded_name = name.encode("ascii")
-        self.pending += [_LOCAL.pack(b"PK\x03\x04", 20, 0, 8, 0, _DOS_DATE, crc, len(data),
-                                     size, len(encoded_name), 0), encoded_name, data]
-        extra = b""
-        offset = self.offset
-        if offset >= _LIMIT:  # past 4 GB: ZIP64's extra field holds it
-            extra, offset = struct.pack("<2HQ", 1, 8, offset), _LIMIT
-        self.directory.append(_CENTRAL.pack(
-            b"PK\x01\x02", _UNIX | (45 if extra else 20), 45 if extra else 20, 0, 8, 0, _DOS_DATE, crc,
-            len(data), size, len(encoded_name), len(extra), 0, 0, 0, 0o600 << 16, offset)
-            + encoded_name + extra)
-        self.offset += _LOCAL.size + len(encoded_name) + len(data)
 
     def write_sheet(self, number: int, xml: bytes | tuple[bytes, int, int]) -> None:
         """A sheet's XML, or as ``deflated`` gave it."""
@@ -315,27 +272,6 @@ class Package:
             self.write_deflated(name, *xml)
         else:
             self.write(name, xml)
-
-    def taken(self) -> bytes:
-        data = b"".join(self.pending)
-        self.pending.clear()
-        return data
-
-    def _close(self) -> None:
-        """The central directory and its end record."""
-        start, count = self.offset, len(self.directory)
-        size = sum(map(len, self.directory))
-        self.pending += self.directory
-        if count >= 0xFFFF or start + size >= _LIMIT:
-            end64 = start + size
-            self.pending.append(_END64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, count, count,
-                                            size, start))
-            self.pending.append(_LOCATOR64.pack(b"PK\x06\x07", 0, end64, 1))
-            self.pending.append(_END.pack(b"PK\x05\x06", 0, 0, min(count, 0xFFFF),
-                                          min(count, 0xFFFF), min(size, _LIMIT),
-                                          min(start, _LIMIT), 0))
-        else:
-            self.pending.append(_END.pack(b"PK\x05\x06", 0, 0, count, count, size, start, 0))
 
     def finish(self, sheets: list[SheetEntry]) -> bytes:
         """The workbook's parts that name its sheets; the package's last bytes."""
@@ -398,6 +334,5 @@ class Package:
             '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-'
             'package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="'
             f'{office}.extended-properties+xml"/></Types>').encode("utf-8"))
-        self._close()
-        return self.taken()
+        return self.close()
 

@@ -14,8 +14,8 @@ document and saved. Here the same steps are taken in a stream, so that the docum
 - the fixed text is fed to an incremental lxml parser; each element of the body, once the next
   one has begun, gets what docxtpl and word_report do to the tree (``fix_tables``, the
   pictures' ids, the merge of the 一级/二级 cells) and is serialised, then let go;
-- the ZIP is written as it goes (``zipfile``'s streamed entry), the skeleton's other parts
-  copied as they are.
+- the ZIP is written as it goes (a streamed entry of ``packages.ZipWriter``), the skeleton's
+  other parts copied as they are.
 
 That is how a user's template is written. The shipped one's chapters are made apart instead
 (below, ``split_chapters``): each from the body of the template's loop over the chapters, in
@@ -34,13 +34,14 @@ import zipfile
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator
 
+from .packages import LEVEL, StreamedEntry, ZipWriter
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 DOCUMENT = "word/document.xml"
 _MARK = "jixiao-body"  # the skeleton's body holds this comment alone: the chapters go there
 _PIECES = 1 << 11  # of the template's output at a time: some five a paragraph
-_LEVEL = 1  # deflate: see README (Word at scale)
-# past this, document.xml's entry needs ZIP64 (zipfile asks to be told before it is written)
+# past this, document.xml's entry may need ZIP64 (a streamed entry says so before its data)
 _ZIP64_FROM_PROJECTS = 10_000
 
 
@@ -125,58 +126,34 @@ def document_chunks(prepared: Prepared, context: dict[str, Any], budget: Budget,
                     characters: int | None, projects: int,
                     done: Callable[[], int]) -> Iterator[tuple[bytes, int]]:
     """The .docx's bytes as they are made, with the chapters rendered so far (``done``)."""
-    def document(out, head: bytes, tail: bytes) -> Iterator[int]:
-        out.write(head)
+    def document(entry: StreamedEntry, head: bytes, tail: bytes) -> Iterator[int]:
+        entry.write(head)
         for xml in body_xml(prepared, context, budget, characters):
-            out.write(xml)
+            entry.write(xml)
             yield done()
-        out.write(tail)
+        entry.write(tail)
 
     return _package(prepared, projects, document)
 
 
 def _package(prepared: Prepared, projects: int,
-             document: Callable[[Any, bytes, bytes], Iterator[int]]
+             document: Callable[[StreamedEntry, bytes, bytes], Iterator[int]]
              ) -> Iterator[tuple[bytes, int]]:
     """The skeleton's parts copied, and ``document.xml``: ``document`` writes into its entry
     the skeleton's head of it, the body and its tail, yielding the chapters done as it goes."""
-    sink = _Sink()
     skeleton = zipfile.ZipFile(io.BytesIO(prepared.skeleton))
+    package = ZipWriter()
     done = 0
-    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as package:
-        for info in skeleton.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            if info.filename != DOCUMENT:
-                package.writestr(entry, skeleton.read(info.filename))
-                continue
-            head, _, tail = skeleton.read(DOCUMENT).partition(f"<!--{_MARK}-->".encode())
-            entry._compresslevel = _LEVEL  # type: ignore[attr-defined]
-            with package.open(entry, "w", force_zip64=projects > _ZIP64_FROM_PROJECTS) as out:
-                for done in document(out, head, tail):
-                    yield sink.taken(), done
-    yield sink.taken(), done
-
-
-class _Sink(io.RawIOBase):
-    """Where zipfile writes: the bytes kept until taken. Not seekable, so zipfile writes each
-    entry's sizes after it (a data descriptor) and never goes back."""
-
-    def __init__(self) -> None:
-        self.pending: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self.pending.append(bytes(data))
-        return len(data)
-
-    def taken(self) -> bytes:
-        data = b"".join(self.pending)
-        self.pending.clear()
-        return data
+    for info in skeleton.infolist():
+        if info.filename != DOCUMENT:
+            package.write(info.filename, skeleton.read(info.filename), 6)  # small: zlib's default
+            continue
+        head, _, tail = skeleton.read(DOCUMENT).partition(f"<!--{_MARK}-->".encode())
+        entry = package.open(DOCUMENT, zip64=projects > _ZIP64_FROM_PROJECTS)
+        for done in document(entry, head, tail):
+            yield package.taken(), done
+        entry.close()
+    yield package.close(), done
 
 
 def body_xml(prepared: Prepared, context: dict[str, Any], budget: Budget,
@@ -357,7 +334,7 @@ def deflated_chapter(before: bytes, after: bytes) -> tuple[bytes, int, int, byte
     the same whichever process made it, and whatever it made before."""
     import zlib
 
-    packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
+    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
     return (packer.compress(before) + packer.flush(zlib.Z_FULL_FLUSH), zlib.crc32(before),
             len(before), packer.compress(after) + packer.flush(zlib.Z_FULL_FLUSH),
             zlib.crc32(after), len(after))
@@ -373,65 +350,16 @@ def chapters_document_chunks(prepared: Prepared, frame, context: dict[str, Any],
                         part=False)
     before, _, after = xml.partition(f"<!--{_CHAPTERS}-->".encode())
 
-    def document(out, head: bytes, tail: bytes) -> Iterator[int]:
-        stream = _Deflated(out)
-        stream.write(head + before)
+    def document(entry: StreamedEntry, head: bytes, tail: bytes) -> Iterator[int]:
+        entry.write(head + before)
         chapters, done = 0, 0
         for batch, done in slices:
             for first, first_crc, first_size, then, then_crc, then_size in batch:
                 chapters += 1
-                stream.deflated(first, first_crc, first_size)
-                stream.stored(number(chapters).encode("utf-8"))
-                stream.deflated(then, then_crc, then_size)
+                entry.deflated(first, first_crc, first_size)
+                entry.write(number(chapters).encode("utf-8"))
+                entry.deflated(then, then_crc, then_size)
             yield done
-        stream.write(after + tail)
-        stream.close()
+        entry.write(after + tail)
 
     return _package(prepared, projects, document)
-
-
-class _Deflated:
-    """A ZIP entry's deflate stream made of parts deflated apart: this process's own (a full
-    flush after each), the workers', and short stored blocks; its CRC-32 joined from theirs.
-    zipfile writes the entry's header and sizes; what it would deflate is passed as it is."""
-
-    class _Passed:
-        def compress(self, data: bytes) -> bytes:
-            return data
-
-        def flush(self) -> bytes:
-            return b""
-
-    def __init__(self, out) -> None:
-        import zlib
-
-        self.out, self.zlib = out, zlib
-        out._compressor = self._Passed()  # zipfile's own: it counts what is written
-        self.packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
-        self.crc = self.size = 0
-
-    def write(self, data: bytes) -> None:
-        self.out.write(self.packer.compress(data) + self.packer.flush(self.zlib.Z_FULL_FLUSH))
-        self.crc = self.zlib.crc32(data, self.crc)
-        self.size += len(data)
-
-    def stored(self, data: bytes) -> None:
-        """A stored block (a full flush ended the last part on a byte): header, LEN, NLEN."""
-        import struct
-
-        self.out.write(b"\0" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data)
-        self.crc = self.zlib.crc32(data, self.crc)
-        self.size += len(data)
-
-    def deflated(self, part: bytes, crc: int, size: int) -> None:
-        """A part deflated elsewhere, of ``size`` bytes whose CRC-32 is ``crc``: the CRC of what
-        came before and it is crc32(before + zeros) ^ crc ^ crc32(zeros), CRC-32 being affine
-        in its input (zlib's crc32_combine, which Python does not offer)."""
-        self.out.write(part)
-        zeros = bytes(size)
-        self.crc = self.zlib.crc32(zeros, self.crc) ^ crc ^ self.zlib.crc32(zeros)
-        self.size += size
-
-    def close(self) -> None:
-        self.out.write(self.packer.flush())  # the final block
-        self.out._crc, self.out._file_size = self.crc, self.size  # what zipfile writes after

@@ -12,10 +12,10 @@ from typing import Callable, Iterable, Iterator
 
 from .evaluation import Evaluation, ProjectResult
 from .report import ProjectView, ReportContext, Tally, TallyEntry, printable, project_view
+from .packages import deflated
 from .saved_code import dataclass
 from .spreadsheet import (CELL_LIMIT, FORMULA_START, Package, Sheet, SheetEntry, Style, Styles,
-                          LETTERS, column_letter, deflated, lines_needed, number, number_cell,
-                          text_cell)
+                          LETTERS, column_letter, lines_needed, number, number_cell, text_cell)
 
 MONEY = "#,##0.00####"  # to the cent, or as finely as written (110.2035 万元), as in MD and HTML
 POINTS = "0.00"
@@ -328,7 +328,7 @@ class SheetPart:
     the summary takes of the project."""
 
     name: str
-    xml: tuple[bytes, int, int]  # deflated, its CRC-32, its size (spreadsheet.deflated)
+    xml: tuple[bytes, int, int]  # deflated, its CRC-32, its size (packages.deflated)
     print_area: str
     print_rows: tuple[int, int] | None
     cut: tuple[str, ...]
