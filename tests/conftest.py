@@ -45,6 +45,15 @@ def evaluate_in(folder: Path, goals: str | bytes, actuals: str | bytes | None = 
         os.chdir(here)
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """preexec_fn: the child starts with Ctrl-C's default disposition, as a command run in a
+    terminal's foreground does, whatever this process inherited (a shell ignores SIGINT in
+    what it starts in the background, ``pytest &`` or ``nohup``, and so would the child)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 # ---- every diagnostic made while the suite runs is declared (see tests/test_catalogue.py) ----
 
 _MADE: dict[tuple[str, str], None] = {}  # (code, severity) of every Diagnostic made here

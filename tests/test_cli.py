@@ -17,7 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from evaluator.cli import main
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, ctrl_c_as_in_a_terminal
 
 
 @pytest.fixture
@@ -863,7 +863,8 @@ def test_ctrl_c_during_jobs_ends_the_run_cleanly(tmp_path):
     """The workers leave Ctrl-C to the parent: no hang in the pool's terminate, no worker
     tracebacks, no temporary file."""
     done = subprocess.run([sys.executable, "-c", _INTERRUPTED, tmp_path], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, start_new_session=True)
+                          capture_output=True, text=True, timeout=60, start_new_session=True,
+                          preexec_fn=ctrl_c_as_in_a_terminal)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["actuals.yaml", "goals.yaml"]

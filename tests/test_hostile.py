@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from evaluator.cli import main
 from evaluator.rules import load_rules
-from tests.conftest import EXAMPLE, ROOT
+from tests.conftest import EXAMPLE, ROOT, ctrl_c_as_in_a_terminal
 
 TIMEOUT = 120
 
@@ -155,12 +155,13 @@ def test_a_temporary_file_left_by_a_killed_run_is_removed_by_the_next(example):
 
 def _limited(megabytes: int = 1024):
     """preexec_fn: the child's address space capped, so that a read that does not stop fails
-    there instead of taking the machine's memory."""
+    there instead of taking the machine's memory; Ctrl-C as in a terminal (conftest)."""
     import resource
 
     def limit() -> None:
         size = megabytes << 20
         resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        ctrl_c_as_in_a_terminal()
 
     return limit
 
