@@ -433,11 +433,12 @@ def build_context(evaluation: Evaluation, *, explain: bool = False) -> ReportCon
 
 
 def project_views(evaluation: Evaluation, results: Iterable[ProjectResult], tally: Tally,
-                  submission: bool = False) -> Iterator[ProjectView]:
+                  submission: bool = False, charted: bool = True) -> Iterator[ProjectView]:
     """Each result's view as it comes, added to ``tally`` (a report written as its projects
-    are scored holds one at a time); ``submission``: as ``for_submission`` shows it."""
+    are scored holds one at a time); ``submission``: as ``for_submission`` shows it;
+    ``charted``: as ``project_view``."""
     for result in results:
-        view, entry = project_view(result, evaluation, submission, tally.scored_parts)
+        view, entry = project_view(result, evaluation, submission, tally.scored_parts, charted)
         tally.add(entry)
         yield view
 
@@ -453,7 +454,8 @@ def project_view(result: ProjectResult, evaluation: Evaluation, submission: bool
     """A result's view, and what the summary takes of it (``Tally.add``): small enough for
     a worker of ``--jobs`` to send back beside the sheet it laid out. ``scored_parts``: the
     rows' parts scored alike, kept across the projects of a report (``Tally.scored_parts``);
-    ``charted``: whether the report draws the summary's charts (the workbook does not)."""
+    ``charted``: whether the report draws the summary's charts (the workbook, Markdown and
+    the hand-in version do not)."""
     assert evaluation.goals is not None
     p = _project_view(result, evaluation, evaluation.goals.funds_unit, scored_parts)
     row = SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade,

@@ -52,10 +52,13 @@ class StreamedReport:
     """``ReportContext``'s fields for a template, the projects read as they are scored."""
 
     def __init__(self, run: Run, *, explain: bool = False, submission: bool = False,
-                 parts: Callable[[Evaluation, SimpleNamespace], Parts] | None = None):
+                 parts: Callable[[Evaluation, SimpleNamespace], Parts] | None = None,
+                 charted: bool = True):
         """``parts``: of the report's header and the run before any project, each project's
         part rendered already (``project_part``), which ``projects`` then gives in place of
-        its view; by default the views, each made as the loop asks for it."""
+        its view; by default the views, each made as the loop asks for it. ``charted``:
+        whether the template draws the summary's charts (what each project gives them is
+        made only then)."""
         self._run = run
         self._tally = Tally(run.memo.views)  # under the run memo's bound
         start = run.evaluation(())  # the headers', before any project
@@ -66,7 +69,7 @@ class StreamedReport:
         self._views: Iterator[Any]
         if parts is None:
             self._views = self._counted(project_views(start, run.results(), self._tally,
-                                                      submission))
+                                                      submission, charted))
         else:
             header = SimpleNamespace(**{name: getattr(head, name) for name in _HEADER})
             self._views = self._added(parts(start, header))
@@ -186,12 +189,12 @@ def _given(context: jinja2.runtime.Context) -> Iterator[bytes]:
 
 
 def project_part(result: ProjectResult, *, template: jinja2.Template, header: SimpleNamespace,
-                 evaluation: Evaluation, submission: bool, scored_parts: dict
-                 ) -> tuple[bytes, TallyEntry]:
+                 evaluation: Evaluation, submission: bool, scored_parts: dict,
+                 charted: bool = True) -> tuple[bytes, TallyEntry]:
     """A scored project's part of the report (the template's ``project`` block, rendered as its
     loop would: ``header`` is the report's fields known before any project), encoded, and what
     the summary takes of it: what a ``--jobs`` worker sends back."""
-    view, entry = project_view(result, evaluation, submission, scored_parts)
+    view, entry = project_view(result, evaluation, submission, scored_parts, charted)
     block = template.blocks["project"]
     text = "".join(block(template.new_context({"report": header, "p": view})))
     return text.encode("utf-8"), entry
@@ -206,21 +209,24 @@ def streamed_chunks(run: Run, output_format: str, *, explain: bool = False,
     env = environment(html=output_format == "html")
     env.filters["unbroken"] = partial(_unbroken, known=run.memo.markup)
     template = env.get_template(TEMPLATES[output_format])
+    charted = output_format == "html" and not submission  # the shipped templates' charts
     if jobs > 1:
         from .parallel import rendered_in_parallel
 
         def parts(start: Evaluation, header: SimpleNamespace) -> Parts:
             render = partial(project_part, template=template, header=header, evaluation=start,
-                             submission=submission, scored_parts=run.memo.views)
+                             submission=submission, scored_parts=run.memo.views,
+                             charted=charted)
             return rendered_in_parallel(run, render, jobs, join=list)
 
-        report = StreamedReport(run, explain=explain, submission=submission, parts=parts)
+        report = StreamedReport(run, explain=explain, submission=submission, parts=parts,
+                                charted=charted)
         # the same template, its project block the workers' bytes (a block of the extending
         # template comes before the one it overrides)
         template = env.from_string('{%% extends "%s" %%}' % TEMPLATES[output_format])
         template.blocks["project"] = _given
     else:
-        report = StreamedReport(run, explain=explain, submission=submission)
+        report = StreamedReport(run, explain=explain, submission=submission, charted=charted)
     pieces = template.generate(report=report)
     while True:  # taken and joined in C: a loop here over each piece cost a tenth of the run
         batch = list(islice(pieces, _PIECES))

@@ -181,3 +181,19 @@ def test_workers_write_the_report_one_process_writes(many, monkeypatch, output_f
         assert "另有 1 个项目因输入错误未能评分，未计入合计：项目000001" in written
     if output_format == "html" and not options:
         assert "<h2>检查发现的问题（" in written  # the messy unit's warnings, after the summary
+
+
+@pytest.mark.parametrize("options, charted", [(["--format", "html"], True),
+                                               (["--format", "html", "--for-submission"], False),
+                                               (["--format", "md"], False)])
+def test_only_a_report_that_draws_charts_makes_them(tmp_path, options, charted):
+    """What each project gives the summary's charts is made only for HTML's full report: the
+    Markdown report and the hand-in version draw none (nor import the module that draws)."""
+    code = ("import sys\nfrom evaluator import command_line\n"
+            "try:\n    command_line()\nexcept SystemExit:\n    pass\n"
+            "print('evaluator.charts' in sys.modules, file=sys.__stdout__)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(EXAMPLE / "goals.yaml"),
+                           str(EXAMPLE / "actuals.yaml"), *options, "-o",
+                           str(tmp_path / "report")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == str(charted), done.stderr
