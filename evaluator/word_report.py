@@ -231,7 +231,7 @@ def _chapter_parts(result, *, start, submission: bool, views: dict, template, he
     from .report import project_view
     from .word_stream import _MARKS, chapter_xml, deflated_chapter
 
-    view, _entry = project_view(result, start, submission, views)
+    view, _entry = project_view(result, start, submission, views, charted=False)  # no charts
     for mark in _MARKS:
         parts = chapter_xml("".join(template.generate(report=head, ch=chapter(view, mark))),
                             prepared, finish).split(mark.encode("utf-8"))

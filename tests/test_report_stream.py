@@ -185,10 +185,12 @@ def test_workers_write_the_report_one_process_writes(many, monkeypatch, output_f
 
 @pytest.mark.parametrize("options, charted", [(["--format", "html"], True),
                                                (["--format", "html", "--for-submission"], False),
-                                               (["--format", "md"], False)])
+                                               (["--format", "md"], False),
+                                               (["--format", "docx"], False)])
 def test_only_a_report_that_draws_charts_makes_them(tmp_path, options, charted):
     """What each project gives the summary's charts is made only for HTML's full report: the
-    Markdown report and the hand-in version draw none (nor import the module that draws)."""
+    Markdown report, the hand-in version and the Word report draw none (nor import the module
+    that draws)."""
     code = ("import sys\nfrom evaluator import command_line\n"
             "try:\n    command_line()\nexcept SystemExit:\n    pass\n"
             "print('evaluator.charts' in sys.modules, file=sys.__stdout__)\n")
