@@ -210,10 +210,14 @@ def _apart(job: Rendering) -> Iterator[tuple[bytes, int]] | None:
     split = split_chapters(prepared.source)
     if split is None:
         return None
-    frame, part = (env.from_string(source) for source in split)
+    from .word_text import plain_template, text_environment
+
+    plain = plain_template(split[1])  # then finished on its text (word_text.py)
+    frame = env.from_string(split[0])
+    part = (text_environment(env) if plain else env).from_string(split[1])
     render = partial(_chapter_parts, start=start, submission=job.submission,
                      views=run.memo.views, template=part, head=head, prepared=prepared,
-                     finish=_Finisher(prepared))
+                     finish=_Finisher(prepared), plain=plain)
     if job.jobs > 1:
         from .parallel import rendered_in_parallel
 
@@ -225,7 +229,7 @@ def _apart(job: Rendering) -> Iterator[tuple[bytes, int]] | None:
 
 
 def _chapter_parts(result, *, start, submission: bool, views: dict, template, head: WordReport,
-                   prepared, finish) -> tuple:
+                   prepared, finish, plain: bool) -> tuple:
     """A project's chapter, rendered, fixed, serialised and deflated (``deflated_chapter``) in
     two parts, before its number and after it."""
     from .report import project_view
@@ -234,7 +238,7 @@ def _chapter_parts(result, *, start, submission: bool, views: dict, template, he
     view, _entry = project_view(result, start, submission, views, charted=False)  # no charts
     for mark in _MARKS:
         parts = chapter_xml("".join(template.generate(report=head, ch=chapter(view, mark))),
-                            prepared, finish).split(mark.encode("utf-8"))
+                            prepared, finish, plain).split(mark.encode("utf-8"))
         if len(parts) == 2:
             return deflated_chapter(*parts)
     raise ValueError("a project's text holds every mark of a chapter's number")  # never met
@@ -380,12 +384,13 @@ def _first_two(tr) -> tuple:
     return _covering(tr, 0), _covering(tr, 1)
 
 
-def _runs(cells: list) -> Iterator[list]:
+def _runs(cells: list, text=None) -> Iterator[list]:
     """Each cell of a column (None where a row has none over it) naming a run, with the empty
-    cells below it; 总分 ends one."""
+    cells below it; 总分 ends one. ``text``: a cell's (``_text``'s, of an lxml cell)."""
+    read = text or _text
     run: list = []
     for tc in cells:
-        text = _text(tc) if tc is not None else "总分"
+        text = read(tc) if tc is not None else "总分"
         if not text and run:
             run.append(tc)
             continue

@@ -220,6 +220,28 @@ def unit_of_120(tmp_path_factory):
     return [str(folder / "goals.yaml"), str(folder / "actuals.yaml")]
 
 
+@pytest.fixture(scope="module")
+def odd_unit(tmp_path_factory):
+    """The example with what a chapter's text may hold beyond the usual: quotes, an ampersand
+    and angle brackets in a project's name, a 二级指标 named 总分 and a tab, a line break and a
+    page break in a reason (the first project); a carriage return and a control character in
+    a reason (the second); a tab in a 二级指标's name (the third)."""
+    goals = (EXAMPLE / "goals.yaml").read_text(encoding="utf-8")
+    actuals = (EXAMPLE / "actuals.yaml").read_text(encoding="utf-8")
+    name = '"城市日宣传推广\\"甲\\" & <乙> \'丙\'"'
+    goals = goals.replace("- name: 城市日宣传推广", f"- name: {name}").replace(
+        "        质量指标:", '        "总分":', 1)
+    third = goals.index("- name: 2024年“上海奖”工作")
+    goals = goals[:third] + goals[third:].replace("        数量指标:", '        "数量\\t指标":', 1)
+    actuals = actuals.replace("  城市日宣传推广:", f"  {name}:").replace(
+        "reason: 2笔宣传投放费用", 'reason: "2笔\\t宣传\\n投放\\f费用" # ').replace(
+        "reason: 《成果精粹》英文版", 'reason: "《成果精粹》\\r\\n英文\\x01版" # ')
+    folder = tmp_path_factory.mktemp("odd")
+    (folder / "goals.yaml").write_text(goals, encoding="utf-8")
+    (folder / "actuals.yaml").write_text(actuals, encoding="utf-8")
+    return [str(folder / "goals.yaml"), str(folder / "actuals.yaml")]
+
+
 def written_from(inputs: list[str], out, *options: str) -> bytes:
     result = CliRunner().invoke(main, [*inputs, "--format", "docx", "-o", str(out), *options])
     assert result.exit_code in (0, 1), result.output
@@ -262,12 +284,13 @@ def docxtpl_whole(inputs: list[str], rules, templates=None) -> bytes:
 
 
 def test_the_document_written_as_it_goes_is_the_one_docxtpl_writes_whole(
-        unit_of_120, default_rules, tmp_path):
+        unit_of_120, odd_unit, default_rules, tmp_path):
     """The chapters rendered, fixed, merged and written one after the other (word_stream.py):
     the same document.xml as docxtpl's rendering of the whole template, with one process or
     two (each chapter then made in the worker scoring its project, its number put in by the
-    parent), for the example and for a messy unit of 120 projects, some not scored."""
-    for inputs in (INPUTS, unit_of_120):
+    parent), for the example, a messy unit of 120 projects, some not scored, and the example
+    with odd characters and names (each chapter finished on its text or through lxml)."""
+    for inputs in (INPUTS, unit_of_120, odd_unit):
         whole = docxtpl_whole(inputs, default_rules)
         for jobs in ("1", "2"):
             package = written_from(inputs, tmp_path / f"{jobs}.docx", "--jobs", jobs)
@@ -275,6 +298,28 @@ def test_the_document_written_as_it_goes_is_the_one_docxtpl_writes_whole(
     assert (tmp_path / "1.docx").read_bytes() == (tmp_path / "2.docx").read_bytes()
     assert (written_from(unit_of_120, tmp_path / "s1.docx", "--for-submission", "--jobs", "1")
             == written_from(unit_of_120, tmp_path / "s2.docx", "--for-submission", "--jobs", "2"))
+
+
+def test_the_shipped_templates_chapters_are_finished_on_their_text(unit_of_120, odd_unit,
+                                                                  tmp_path, monkeypatch):
+    """Parsed by lxml, merged in the tree and serialised, a chapter took two thirds of its
+    time: the shipped template's are finished on their text (word_text.py), the same bytes
+    (above). The tree is the way of the body around the chapters, and of a chapter whose text
+    holds what word_text leaves to lxml (a carriage return) or whose merged columns it does
+    not read (a tab in a name)."""
+    from evaluator import word_stream
+
+    trees = []
+    tree_xml = word_stream._tree_xml
+    monkeypatch.setattr(word_stream, "_tree_xml",
+                        lambda fixed, *rest: trees.append(fixed) or tree_xml(fixed, *rest))
+    written_from(unit_of_120, tmp_path / "generated.docx", "--jobs", "1")
+    assert len(trees) == 1 and "jixiao-chapters" in trees[0]
+    trees.clear()
+    written_from(odd_unit, tmp_path / "odd.docx", "--jobs", "1")
+    assert len(trees) == 3 and "jixiao-chapters" in trees[0]
+    assert "城市日管理研究" in trees[1] and "\r" in trees[1]
+    assert "上海奖" in trees[2] and "数量</w:t></w:r><w:r>" in trees[2]  # the tab its own run
 
 
 def test_a_users_template_is_held_to_its_limits_as_it_is_written(tmp_path):
