@@ -210,11 +210,15 @@ def _apart(job: Rendering) -> Iterator[tuple[bytes, int]] | None:
     split = split_chapters(prepared.source)
     if split is None:
         return None
-    from .word_text import plain_template, text_environment
+    from .word_text import plain_template, text_environment, unlined as _unlined
 
     plain = plain_template(split[1])  # then finished on its text (word_text.py)
     frame = env.from_string(split[0])
-    part = (text_environment(env) if plain else env).from_string(split[1])
+    # docxtpl's line before each paragraph (for Jinja's lines) left out of the chapters' text,
+    # rather than taken out after (_fixed): no block tag is at the start of a line that
+    # lstrip_blocks could strip, and the newline trim_blocks takes after one is one of these
+    part = (text_environment(env).from_string(_unlined(split[1])) if plain
+            else env.from_string(split[1]))
     render = partial(_chapter_parts, start=start, submission=job.submission,
                      views=run.memo.views, template=part, head=head, prepared=prepared,
                      finish=_Finisher(prepared), plain=plain)
@@ -237,7 +241,7 @@ def _chapter_parts(result, *, start, submission: bool, views: dict, template, he
 
     view, _entry = project_view(result, start, submission, views, charted=False)  # no charts
     for mark in _MARKS:
-        parts = chapter_xml("".join(template.generate(report=head, ch=chapter(view, mark))),
+        parts = chapter_xml(template.render(report=head, ch=chapter(view, mark)),
                             prepared, finish, plain).split(mark.encode("utf-8"))
         if len(parts) == 2:
             return deflated_chapter(*parts)

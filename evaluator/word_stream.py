@@ -333,14 +333,15 @@ def chapter_xml(text: str, prepared: Prepared, finish: _Finisher, plain: bool = 
     """A chapter's elements as the document holds them (in a worker). From a template
     word_text finishes (``plain``), finished on its text where it can (the same bytes), else
     through the tree."""
-    fixed = _fixed(text, prepared.resolve_listing)
     if plain:
+        from functools import partial
+
         from .word_text import finished_xml
 
-        done = finished_xml(fixed)
+        done = finished_xml(text, partial(_fixed, resolve_listing=prepared.resolve_listing))
         if done is not None:
             return done
-    return _tree_xml(fixed, prepared, finish, True)
+    return _tree_xml(_fixed(text, prepared.resolve_listing), prepared, finish, True)
 
 
 def deflated_chapter(before: bytes, after: bytes) -> tuple[bytes, int, int, bytes, int, int]:

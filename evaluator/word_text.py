@@ -16,24 +16,23 @@ example, a generated messy unit, odd characters and names).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
-from .report import printable
+from .report import _CONTROL, printable
 from .word_report import _runs
 
 _SPAN = re.compile(r'<w:gridSpan w:val="(\d+)"/>')
+_SPAN_BYTES = re.compile(_SPAN.pattern.encode("ascii"))
 # a cell as the template makes those of the merged columns: its width, one paragraph of runs
-# of text alone (their properties and the paragraph's empty elements); a row beginning with two
-# of them
+# of text alone (their properties and the paragraph's empty elements)
 _CELL = (r'<w:tc><w:tcPr>((?:<w:tcW [^<>]*/>)?)</w:tcPr>(?:<w:p/>|<w:p>((?:<w:pPr>(?:<[^<>]*/>)*'
          r'</w:pPr>)?(?:<w:r>(?:<w:rPr>(?:<[^<>]*/>)*</w:rPr>)?<w:t(?: xml:space="preserve")?'
          r'(?:/>|>[^<]*</w:t>)</w:r>)*)</w:p>)</w:tc>')
-_PLAIN_CELL = re.compile(_CELL)
-_PLAIN_ROW = re.compile(f"<w:tr>(?:<w:trPr>(?:<[^<>]*/>)*</w:trPr>)?({_CELL})({_CELL})")
-_TEXT = re.compile(r"<w:t(?: xml:space=\"preserve\")?>([^<]*)</w:t>")
+_PLAIN_CELL = re.compile(_CELL.encode("ascii"))
+_TEXT = re.compile(rb"<w:t(?: xml:space=\"preserve\")?>([^<]*)</w:t>")
 # what makes a cell's text besides w:t (word_report._SAID) or holds runs of another kind
-_OTHER_TEXT = ("<w:tab/>", "<w:ptab", "<w:cr/>", "<w:br", "<w:noBreakHyphen", "<w:hyperlink",
-               "<w:fldSimple", "<w:smartTag", "<w:customXml", "<w:ins", "<w:del")
+_OTHER_TEXT = (b"<w:tab/>", b"<w:ptab", b"<w:cr/>", b"<w:br", b"<w:noBreakHyphen", b"<w:hyperlink",
+               b"<w:fldSimple", b"<w:smartTag", b"<w:customXml", b"<w:ins", b"<w:del")
 
 
 def text_environment(env):
@@ -45,7 +44,18 @@ def text_environment(env):
 
 
 def _xml_text(value: Any) -> str:
-    return str(printable(value)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """``escape(printable(value))`` as lxml would write it (some 500 values a chapter)."""
+    if value.__class__ is not str:
+        value = str(value)  # printable leaves it as it is
+    elif _CONTROL.search(value):
+        value = printable(value)
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    return value
 
 
 def plain_template(source: str) -> bool:
@@ -56,7 +66,7 @@ def plain_template(source: str) -> bool:
     always there: docxtpl's ``fix_tables`` would never change one."""
     if any(thing in source for thing in ("<wp:docPr", "<w:tbl ", "<w:tr ", "<w:tc ", "<w:sdt")):
         return False
-    if _TAG_IN_TAG.search(_IN_TEXT.sub("", source)):
+    if _TAG_IN_TAG.search(_IN_TEXT.sub("", source)) or _BARE_TEXT_TAG.search(source):
         return False
     opened = source.find("<w:tbl>")
     while opened >= 0:
@@ -77,131 +87,150 @@ def plain_template(source: str) -> bool:
 
 _IN_TEXT = re.compile(r"<w:t(?: xml:space=\"preserve\")?>[^<]*</w:t>")
 _TAG_IN_TAG = re.compile(r"<[^<>]*(?:{{|{%)")
+# a tag in a w:t without xml:space (docxtpl gives it to those it renders): empty, lxml would
+# write it <w:t/>, which ``finished_xml`` looks for in the other form only
+_BARE_TEXT_TAG = re.compile(r"<w:t>[^<]*{[{%]")
 
 
-def finished_xml(text: str) -> bytes | None:
-    """The fixed text of a chapter (``word_stream._fixed``'s) rendered from a ``plain_template``
-    in the ``text_environment``, as lxml and the merge leave it, in UTF-8; None where this
-    cannot say."""
-    text = (text.replace('<w:t xml:space="preserve"></w:t>', '<w:t xml:space="preserve"/>')
-            .replace("<w:t></w:t>", "<w:t/>"))
-    if "></w:t>" in text:
-        return None  # an empty w:t of another form
-    parts, start = [], 0
-    opened = text.find("<w:tbl>")
-    while opened >= 0:
-        inside = opened + len("<w:tbl>")
-        closed = text.find("</w:tbl>", inside)
-        header = text.find("</w:tr>", inside, closed)
-        if text.find("一级指标", inside, header) >= 0:  # the template names it literally
-            table = text[inside:closed]
-            merged = _merged(table)
-            if merged is None:
-                return None
-            if merged is not table:
-                parts += [text[start:inside], merged]
-                start = closed
-        opened = text.find("<w:tbl>", closed)
+def unlined(source: str) -> str:
+    """The Jinja source of the chapters without the line docxtpl puts before each paragraph
+    for Jinja and takes out of what it renders (``word_stream._fixed``)."""
+    return source.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+
+
+def finished_xml(text: str, fixed: Callable[[str], str]) -> bytes | None:
+    """A chapter's text rendered from a ``plain_template`` in the ``text_environment``, fixed
+    (``fixed``: word_stream's ``_fixed``) and finished as lxml and the merge leave it, in
+    UTF-8; None where this cannot say. On the bytes: a search through the text, which holds
+    Chinese (two bytes a character), is the slower."""
     # the values are printable (report.printable, the environment's finalize): of what XML
     # refuses or lxml's parser changes, a carriage return and two non-characters are left
     if "\r" in text or "\ufffe" in text or "\uffff" in text:
         return None
-    return (text if not parts else "".join(parts) + text[start:]).encode("utf-8")
+    data = text.encode("utf-8")  # from a source ``unlined``: no line to take out before <w:p
+    if b"_" in data:
+        data = (data.replace(b"{_{", b"{{").replace(b"}_}", b"}}").replace(b"{_%", b"{%")
+                .replace(b"%_}", b"%}"))
+    if b"\t" in data or b"\a" in data or b"\n" in data or b"\f" in data:
+        data = fixed(text).encode("utf-8")  # a tab, a line or a page break made Word's
+    data = data.replace(b'<w:t xml:space="preserve"></w:t>', b'<w:t xml:space="preserve"/>')
+    if b"></w:t>" in data:
+        return None  # an empty w:t of another form
+    parts, start = [], 0
+    opened = data.find(b"<w:tbl>")
+    while opened >= 0:
+        inside = opened + len(b"<w:tbl>")
+        closed = data.find(b"</w:tbl>", inside)
+        header = data.find(b"</w:tr>", inside, closed)
+        if data.find(_HEADER, inside, header) >= 0:  # the template names it literally
+            table = data[inside:closed]
+            merged = _merged(table)
+            if merged is None:
+                return None
+            if merged is not table:
+                parts += [data[start:inside], merged]
+                start = closed
+        opened = data.find(b"<w:tbl>", closed)
+    return data if not parts else b"".join(parts) + data[start:]
+
+
+_HEADER = "一级指标".encode("utf-8")
 
 
 def _rows(table: str) -> list[str]:
-    """The inside of each row (``<w:tr>`` without attributes: ``finished_xml`` sees to it)."""
+    """The inside of each row (``<w:tr>`` without attributes: ``plain_template`` sees to it)."""
     return [row[:row.find("</w:tr>")] for row in table.split("<w:tr>")[1:]]
 
 
-class _Cell:
-    """A cell of the merged columns: where it is in its table, its span, its text (None:
-    not only w:t's, or more than one paragraph), and if it is as the template makes them
-    (``plain``) its width and its paragraph's inside."""
-
-    __slots__ = ("start", "end", "span", "text", "plain", "width", "inside")
-
-    def __init__(self, start: int, end: int, span: int, text: str | None,
-                 width: str | None = None, inside: str | None = None) -> None:
-        self.start, self.end, self.span, self.text = start, end, span, text
-        self.plain, self.width, self.inside = width is not None, width, inside or ""
+# A cell of the merged columns, as (start, end, kind) in its table; its kind, what its XML
+# says (the same for most cells of a unit: the empty ones, the names of the 一级 and 二级
+# indicators): (span, text or None where word_report._text would read more than w:t's or more
+# than one paragraph, and where it is as the template makes them, what the merge makes of it
+# at the top of a run and below it, else None).
+_KINDS: dict[bytes, tuple[int, str | None, bytes | None, bytes | None]] = {}
 
 
-def _plain(found: re.Match, group: int) -> _Cell:
-    inside = found.group(group + 2)
-    return _Cell(found.start(group), found.end(group), 1,
-                 "".join(_TEXT.findall(inside)).strip() if inside else "",
-                 found.group(group + 1), inside)
+def _kind(xml: bytes) -> tuple[int, str | None, bytes | None, bytes | None]:
+    kind = _KINDS.get(xml)
+    if kind is None:
+        if len(_KINDS) >= 4096:
+            _KINDS.clear()
+        kind = _KINDS[xml] = _read_kind(xml)
+    return kind
 
 
-def _cell(xml: str, start: int) -> _Cell:
+def _read_kind(xml: bytes) -> tuple[int, str | None, bytes | None, bytes | None]:
     plain = _PLAIN_CELL.fullmatch(xml)
     if plain is not None:
-        cell = _plain(plain, 0)
-        cell.start, cell.end = start, start + len(xml)
-        return cell
-    span = _SPAN.search(xml)
-    paragraphs = xml.count("<w:p>") + xml.count("<w:p ") + xml.count("<w:p/>")
-    return _Cell(start, start + len(xml), int(span.group(1)) if span else 1,
-                 "".join(_TEXT.findall(xml)).strip()
-                 if paragraphs == 1 and not any(other in xml for other in _OTHER_TEXT)
-                 else None)  # more than one: word_report._text joins them by lines
+        width, inside = plain.group(1), plain.group(2) or b""
+        paragraph = b"<w:p>" + inside + b"</w:p>" if inside else b"<w:p/>"
+        # below, its runs are moved up and dropped there (they read nothing), if it has any
+        kept = paragraph if b"<w:r>" not in inside else b"<w:p/>"
+        return (1, b"".join(_TEXT.findall(inside)).decode("utf-8").strip(),
+                b"<w:tc><w:tcPr>" + width + b'<w:vMerge w:val="restart"/></w:tcPr>' + paragraph
+                + b"</w:tc>",
+                b"<w:tc><w:tcPr>" + width + b"<w:vMerge/></w:tcPr>" + kept + b"</w:tc>")
+    span = _SPAN_BYTES.search(xml)
+    paragraphs = xml.count(b"<w:p>") + xml.count(b"<w:p ") + xml.count(b"<w:p/>")
+    return (int(span.group(1)) if span else 1,
+            b"".join(_TEXT.findall(xml)).decode("utf-8").strip()
+            if paragraphs == 1 and not any(other in xml for other in _OTHER_TEXT) else None,
+            None, None)
 
 
-def _first_two(table: str, start: int) -> tuple[_Cell | None, _Cell | None]:
+def _first_two(table: bytes, start: int) -> tuple[tuple | None, tuple | None]:
     """word_report._first_two: the cells over grid columns 0 and 1 of the row at ``start``."""
-    found = _PLAIN_ROW.match(table, start)
-    if found is not None:  # the usual row
-        return _plain(found, 1), _plain(found, 4)
-    covering: list[_Cell | None] = []
-    grid, end = 0, table.find("</w:tr>", start)
-    start = table.find("<w:tc>", start, end)
+    first = table.find(b"<w:tc>", start)
+    if first >= 0 and table.find(b"</w:tr>", start, first) < 0:  # the usual row: two cells
+        second = table.find(b"</w:tc>", first) + len(b"</w:tc>")  # of one column each first
+        if table.startswith(b"<w:tc>", second):
+            end = table.find(b"</w:tc>", second) + len(b"</w:tc>")
+            one, two = _kind(table[first:second]), _kind(table[second:end])
+            if one[0] == 1 and two[0] == 1:
+                return (first, second, one), (second, end, two)
+    covering: list[tuple | None] = []
+    grid, end = 0, table.find(b"</w:tr>", start)
+    start = table.find(b"<w:tc>", start, end)
     while start >= 0 and len(covering) < 2:
-        close = table.find("</w:tc>", start) + len("</w:tc>")
-        cell = _cell(table[start:close], start)
-        grid += cell.span
+        close = table.find(b"</w:tc>", start) + len(b"</w:tc>")
+        cell = (start, close, _kind(table[start:close]))
+        grid += cell[2][0]
         while len(covering) < 2 and grid > len(covering):
             covering.append(cell)
-        start = table.find("<w:tc>", close, end)
+        start = table.find(b"<w:tc>", close, end)
     covering += [None] * (2 - len(covering))
     return covering[0], covering[1]
 
 
-def _merged(table: str) -> str | None:
+def _merged(table: bytes) -> bytes | None:
     """``merge_indicator_levels`` of a table's inside: the table itself where it merges
     nothing, None where this cannot say."""
-    if "<w:vMerge" in table or "<w:gridBefore" in table:
+    if b"<w:vMerge" in table or b"<w:gridBefore" in table:
         return None  # merges of its own: python-docx's
     pairs = []
-    row = table.find("<w:tr>")
+    row = table.find(b"<w:tr>")
     while row >= 0:
         pair = _first_two(table, row)
-        if any(cell is not None and cell.text is None for cell in pair):
+        if any(cell is not None and cell[2][1] is None for cell in pair):
             return None
         pairs.append(pair)
-        row = table.find("<w:tr>", row + len("<w:tr>"))
-    if (len(pairs) < 2
-            or [cell.text if cell else "" for cell in pairs[0]] != ["一级指标", "二级指标"]):
+        row = table.find(b"<w:tr>", row + len(b"<w:tr>"))
+    if len(pairs) < 2 or [_read(cell) if cell else "" for cell in pairs[0]] != ["一级指标", "二级指标"]:
         return table
     runs = [run for column in (0, 1)
             for run in _runs([pair[column] for pair in pairs[1:]], text=_read)]
     changes = []
     for top, *below in runs:
-        if any(cell.span != 1 or not cell.plain for cell in (top, *below)):
+        if any(cell[2][0] != 1 or cell[2][2] is None for cell in (top, *below)):
             return None
-        changes.append((top, f'<w:tc><w:tcPr>{top.width}<w:vMerge w:val="restart"/>'
-                             f"</w:tcPr><w:p>{top.inside}</w:p></w:tc>"))
-        for cell in below:  # its runs moved up and dropped there (they read nothing), if any
-            kept = (f"<w:p>{cell.inside}</w:p>" if cell.inside and "<w:r>" not in cell.inside
-                    else "<w:p/>")
-            changes.append((cell, f"<w:tc><w:tcPr>{cell.width}<w:vMerge/></w:tcPr>"
-                                  f"{kept}</w:tc>"))
+        changes.append((top[0], top[1], top[2][2]))
+        changes += [(cell[0], cell[1], cell[2][3]) for cell in below]
     parts, start = [], 0
-    for cell, xml in sorted(changes, key=lambda change: change[0].start):
-        parts += [table[start:cell.start], xml]
-        start = cell.end
-    return "".join(parts) + table[start:]
+    for begin, end, xml in sorted(changes):
+        parts += [table[start:begin], xml]
+        start = end
+    return b"".join(parts) + table[start:]
 
 
-def _read(cell: _Cell) -> str:
-    return cell.text
+def _read(cell: tuple) -> str:
+    return cell[2][1]
