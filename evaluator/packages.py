@@ -7,13 +7,14 @@ deflated where they are made (a ``--jobs`` worker) and joined here, never held w
 from __future__ import annotations
 
 import io
-import re
 import struct
 import zlib
 from typing import Callable
 
+from .saved_code import compiled
+
 STAMP = b"2000-01-01T00:00:00Z"
-_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+_DATES = compiled(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 
 
 def fixed_package(data: bytes, rewrite: Callable[[str, bytes], bytes] | None = None) -> bytes:

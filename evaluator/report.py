@@ -81,7 +81,7 @@ class IndicatorView:
     rule_score: str  # 规则得分
     self_score: str  # 单位自评得分 ("" when not given)
     tier: str  # 达成 / 部分达成 / 未达成 for qualitative rows, else ""
-    trace: str  # how the rule score was computed, in words
+    trace: str  # how the rule score was computed, in words ("" in a view made without: xlsx)
     flags: tuple[str, ...]  # Chinese labels: 超额完成 …
     remark: str  # 偏差原因分析及改进措施
     self_note: str  # when the unit's own score was not adopted: what it was, and why
@@ -266,12 +266,14 @@ def _spans(results: tuple[IndicatorResult, ...], key) -> list[int]:
 
 
 def _indicator_views(results: tuple[IndicatorResult, ...], unreadable: frozenset[str] = frozenset(),
-                     scored: dict | None = None) -> tuple[IndicatorView, ...]:
-    """``scored``: the scored part of the rows seen (``_scored_part``), kept across projects."""
+                     scored: dict | None = None, traced: bool = True
+                     ) -> tuple[IndicatorView, ...]:
+    """``scored``: the scored part of the rows seen (``_scored_part``), kept across projects;
+    ``traced``: as ``project_view``."""
     level1 = _spans(results, lambda r: r.indicator.level1)
     level2 = _spans(results, lambda r: (r.indicator.level1, r.indicator.level2))
     scored = {} if scored is None else scored
-    return tuple(_indicator_view(r, a, b, unreadable, scored)
+    return tuple(_indicator_view(r, a, b, unreadable, scored, traced)
                  for r, a, b in zip(results, level1, level2))
 
 
@@ -294,7 +296,7 @@ def _scored_part(result: IndicatorResult, scored: dict) -> tuple:
     score, flags = result.score, result.flags
     part = (
         score_text(weight), score_text(score), score_text(result.rule_score),
-        score_text(own), result.tier.value if result.tier else "", result.trace,
+        score_text(own), result.tier.value if result.tier else "",
         f"单位自评 {score_text(own)} 超出分值或所在档次，未采用" if result.self_rejected else "",
         tuple(FLAG_LABELS.get(f, f) for f in flags), score < weight,
         "overachieved" in flags, round_half_up(weight), round_half_up(score),
@@ -305,12 +307,12 @@ def _scored_part(result: IndicatorResult, scored: dict) -> tuple:
 
 
 def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int,
-                    unreadable: frozenset[str] = frozenset(), scored: dict | None = None
-                    ) -> IndicatorView:
+                    unreadable: frozenset[str] = frozenset(), scored: dict | None = None,
+                    traced: bool = True) -> IndicatorView:
     indicator, actual = result.indicator, result.actual
     spec = actual.spec if actual is not None else None
     reason = spec.reason if spec is not None else None
-    (weight, score, rule_score, self_score, tier, trace, self_note, flags, lost, overachieved,
+    (weight, score, rule_score, self_score, tier, self_note, flags, lost, overachieved,
      weight_value, score_value_, rule_score_value, self_score_value) = _scored_part(
         result, {} if scored is None else scored)
     problem = _problem_of(result, unreadable)
@@ -322,7 +324,7 @@ def _indicator_view(result: IndicatorResult, level1_span: int, level2_span: int,
         level1=indicator.level1, level2=indicator.level2, name=indicator.name,
         target=indicator.target, actual=spec.actual if spec is not None else "",
         weight=weight, score=score, rule_score=rule_score, self_score=self_score, tier=tier,
-        trace=trace, self_note=self_note, flags=flags, remark=_remark(result), problem=problem,
+        trace=result.trace if traced else "", self_note=self_note, flags=flags, remark=_remark(result), problem=problem,
         lost_points=lost, missing_reason=(lost or overachieved) and not reason and not problem,
         overachieved=overachieved, reason=(reason or "").strip(),
         measures=((spec.measures if spec is not None else None) or "").strip(),
@@ -355,7 +357,7 @@ def _score_note(result: ProjectResult) -> str:
 
 
 def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str,
-                  scored: dict | None = None) -> ProjectView:
+                  scored: dict | None = None, traced: bool = True) -> ProjectView:
     project, budget = result.project, result.budget
     has_budget = budget.weight > 0
     weights = budget.weight + sum((r.weight for r in result.indicators), Decimal(0))
@@ -370,7 +372,7 @@ def _project_view(result: ProjectResult, evaluation: Evaluation, funds_unit: str
         budget_rule_score=score_text(budget.rule_score) if has_budget else "",
         budget_self_score=score_text(budget.self_score), budget_trace=budget.trace,
         fund_rows=fund_rows, goal=project.goal, summary=(result.actuals.spec.summary or "").strip(),
-        indicators=_indicator_views(result.indicators, result.actuals.unreadable, scored),
+        indicators=_indicator_views(result.indicators, result.actuals.unreadable, scored, traced),
         categories=tuple(CategoryView(n, score_text(w), score_text(s), round_half_up(w),
                                       round_half_up(s)) for n, w, s in result.categories),
         weight_total=score_text(weights),
@@ -449,15 +451,16 @@ TallyEntry = tuple["SummaryRow", Decimal, Decimal, Decimal, int, "ChartRow | Non
 
 
 def project_view(result: ProjectResult, evaluation: Evaluation, submission: bool = False,
-                 scored_parts: dict | None = None, charted: bool = True
+                 scored_parts: dict | None = None, charted: bool = True, traced: bool = True
                  ) -> tuple[ProjectView, TallyEntry]:
     """A result's view, and what the summary takes of it (``Tally.add``): small enough for
     a worker of ``--jobs`` to send back beside the sheet it laid out. ``scored_parts``: the
     rows' parts scored alike, kept across the projects of a report (``Tally.scored_parts``);
     ``charted``: whether the report draws the summary's charts (the workbook, Markdown and
-    the hand-in version do not)."""
+    the hand-in version do not); ``traced``: whether its rows' views hold the trace of their
+    scores (the workbook shows none: a row's trace is written out only when read)."""
     assert evaluation.goals is not None
-    p = _project_view(result, evaluation, evaluation.goals.funds_unit, scored_parts)
+    p = _project_view(result, evaluation, evaluation.goals.funds_unit, scored_parts, traced)
     row = SummaryRow(p.name, p.adjusted, p.executed, p.rate, p.total, p.grade,
                      p.adjusted_value, p.executed_value, p.rate_value, p.total_value)
     if charted:

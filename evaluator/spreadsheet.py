@@ -12,13 +12,12 @@ styles numbered in the order they are first asked for."""
 from __future__ import annotations
 
 import codecs
-import re
 from dataclasses import field
 from decimal import Decimal
 
 from .diagnostics import display_width
 from .packages import ZipWriter
-from .saved_code import dataclass
+from .saved_code import compiled, dataclass
 
 
 STAMP = "2000-01-01T00:00:00Z"
@@ -29,6 +28,7 @@ XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _BUILTIN_FORMATS = {"General": 0, "0.00": 2, "0.00%": 10}
 FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet takes for the start of a formula
 CELL_LIMIT = 32767  # characters a cell of Excel holds
+_CELL = compiled(r"([A-Z]+)([0-9]+)")  # a cell's address: its column, its row
 
 
 def lines_needed(text: str, width: float) -> int:
@@ -232,7 +232,7 @@ class Sheet:
             out.append(f'<row r="{row}" ht="{height:g}" customHeight="1">' if height
                        else f'<row r="{row}">')
             line = self.cells[row]
-            out.extend(line[column] for column in sorted(line))
+            out.extend(map(line.__getitem__, sorted(line)))
             out.append("</row>")
         out.append("</sheetData>")
         if self.merged:
@@ -284,7 +284,7 @@ class Package(ZipWriter):
                 names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
                              f"{quoted}!${first}:${last}</definedName>")
             if sheet.print_area:
-                start, end = (re.sub(r"([A-Z]+)([0-9]+)", r"$\1$\2", part)
+                start, end = (_CELL.sub(r"$\1$\2", part)
                               for part in sheet.print_area.split(":"))
                 names.append(f'<definedName name="_xlnm.Print_Area" localSheetId="{index}">'
                              f"{quoted}!{start}:{end}</definedName>")

@@ -6,14 +6,13 @@ last. The file is byte-for-byte deterministic."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
 from .evaluation import Evaluation, ProjectResult
 from .report import ProjectView, ReportContext, Tally, TallyEntry, printable, project_view
 from .packages import deflated
-from .saved_code import dataclass
+from .saved_code import compiled, dataclass
 from .spreadsheet import (CELL_LIMIT, FORMULA_START, Package, Sheet, SheetEntry, Style, Styles,
                           LETTERS, column_letter, lines_needed, number, number_cell, text_cell)
 
@@ -24,11 +23,15 @@ LEFT, CENTER, RIGHT = "left", "center", "right"
 SUMMARY = "单位汇总"
 
 
+_CONTROL_RUN = compiled(r"[\x00-\x1f\x7f]+")
+_NOT_IN_TITLE = compiled(r"[\[\]:*?/\\]")
+
+
 def sheet_title(name: str, taken: set[str]) -> str:
     """A title Excel opens without complaint: none of []:*?/\\ nor a control character, not
     quoted, not the reserved History, at most 31 characters, and unlike the others in any case
     (Excel takes 项目a and 项目A for one sheet). ``taken`` holds the titles given, case-folded."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", re.sub(r"[\x00-\x1f\x7f]+", " ", name)).strip().strip("'")
+    base = _NOT_IN_TITLE.sub("_", _CONTROL_RUN.sub(" ", name)).strip().strip("'")
     base = base or "项目"
     if base.casefold() == "history":
         base += "_"
@@ -342,7 +345,7 @@ def sheet_part(result: ProjectResult, head: ReportContext, evaluation: Evaluatio
     them; ``cells``: the cells made so far, by what makes them (``_Form``); both the run's
     (each process its own)."""
     view, entry = project_view(result, evaluation, head.submission, scored_parts,
-                               charted=False)  # the workbook draws none
+                               charted=False, traced=False)  # the workbook shows neither
     return _part(head, view, entry, cells)
 
 

@@ -45,6 +45,23 @@ def evaluate_in(folder: Path, goals: str | bytes, actuals: str | bytes | None = 
         os.chdir(here)
 
 
+def example_told(tmp_path: Path, options: list[str], before: str, told: str) -> str:
+    """The example evaluated with ``options`` by the command in a fresh process (output in
+    ``tmp_path``), the code ``before`` run first; what the expression ``told`` is then."""
+    import subprocess
+    import sys
+
+    code = (f"import sys\nfrom evaluator import command_line\n{before}"
+            "try:\n    command_line()\nexcept SystemExit:\n    pass\n"
+            f"print({told}, file=sys.__stdout__)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(EXAMPLE / "goals.yaml"),
+                           str(EXAMPLE / "actuals.yaml"), *options, "-o",
+                           str(tmp_path / "report")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip(), done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
 def ctrl_c_as_in_a_terminal() -> None:
     """preexec_fn: the child starts with Ctrl-C's default disposition, as a command run in a
     terminal's foreground does, whatever this process inherited (a shell ignores SIGINT in

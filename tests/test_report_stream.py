@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from evaluator.cli import main
-from tests.conftest import EXAMPLE, GOLDEN, ON_A_TERMINAL, ROOT, run_on_a_terminal
+from tests.conftest import EXAMPLE, GOLDEN, ON_A_TERMINAL, ROOT, example_told, run_on_a_terminal
 
 
 def _messy_unit(folder, projects: int, unscored: int):
@@ -191,11 +191,4 @@ def test_only_a_report_that_draws_charts_makes_them(tmp_path, options, charted):
     """What each project gives the summary's charts is made only for HTML's full report: the
     Markdown report, the hand-in version and the Word report draw none (nor import the module
     that draws)."""
-    code = ("import sys\nfrom evaluator import command_line\n"
-            "try:\n    command_line()\nexcept SystemExit:\n    pass\n"
-            "print('evaluator.charts' in sys.modules, file=sys.__stdout__)\n")
-    done = subprocess.run([sys.executable, "-c", code, str(EXAMPLE / "goals.yaml"),
-                           str(EXAMPLE / "actuals.yaml"), *options, "-o",
-                           str(tmp_path / "report")], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
-    assert done.stdout.strip().splitlines()[-1] == str(charted), done.stderr
+    assert example_told(tmp_path, options, "", "'evaluator.charts' in sys.modules") == str(charted)

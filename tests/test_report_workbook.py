@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import generate
+from tests.conftest import example_told
 
 PROJECTS = 200
 
@@ -125,3 +126,19 @@ def test_a_package_of_more_than_65_535_parts_is_read_whole(tmp_path):
         assert len(names) == 70_000 + 7  # the sheets, the workbook's parts
         assert many.read("xl/worksheets/sheet65536.xml") == b"<x>65536</x>"
         assert many.read("xl/worksheets/sheet70000.xml") == b"<x>70000</x>"
+
+
+@pytest.mark.parametrize("options, traces", [(["--format", "xlsx"], 0),
+                                             (["--format", "md", "--explain"], 197)])
+def test_the_workbook_writes_no_rows_trace(tmp_path, options, traces):
+    """How a row's score was computed, in words, is written out when it is read (scoring.Outcome):
+    the workbook shows none and writes none, where Markdown writes the 197 of the example that
+    scoring left to be written."""
+    counting = ("from evaluator import scoring\n"
+                "written, trace = [], scoring.Outcome.trace.fget\n"
+                "def counted(outcome):\n"
+                "    if type(outcome._trace) is not str:  # not written yet\n"
+                "        written.append(outcome)\n"
+                "    return trace(outcome)\n"
+                "scoring.Outcome.trace = property(counted)\n")
+    assert example_told(tmp_path, options, counting, "len(written)") == str(traces)
