@@ -220,12 +220,17 @@ _WINDOW = 120  # characters of a source line shown at most
 
 
 _WIDE = frozenset(("W", "F"))  # East Asian wide and fullwidth: two columns
+# Text of nothing but ASCII and the blocks of Chinese writing, each of whose characters is wide
+# or fullwidth (the CJK ideographs, CJK symbols and punctuation, fullwidth forms: a test holds
+# it to this Python's unicodedata): what is not ASCII in it is two columns
+_NOT_ASCII_OR_CJK = compiled(r"[^\x00-\x7f\u3000-\u303e\u4e00-\u9fff\uff01-\uff60\uffe0-\uffe6]")
 
 
 def display_width(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    # at C speed (a workbook measures some 7 000 characters to size its rows)
+    """Columns the text takes: two for an East Asian wide or fullwidth character, one for any
+    other. At C speed: a workbook measures some 9 000 characters to size its rows."""
+    if _NOT_ASCII_OR_CJK.search(text) is None:
+        return 2 * len(text) - len(text.encode("ascii", "ignore"))
     return len(text) + sum(map(_WIDE.__contains__, map(unicodedata.east_asian_width, text)))
 
 

@@ -145,6 +145,7 @@ _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;",
 _QUOTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                 "\r": "&#13;", "\n": "&#10;", "\t": "&#9;",
                                 "\ufffe": "\ufffd", "\uffff": "\ufffd"})
+_ESCAPED = compiled("[&<>\r\ufffe\uffff]")  # what _ESCAPES changes
 codecs.register_error("xml_unwritable", lambda problem: ("\ufffd".encode(), problem.end))
 
 
@@ -154,7 +155,9 @@ def text_cell(style: int, text: str) -> str:
     if not text:
         return f' s="{style}"/>'
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f' s="{style}" t="inlineStr"><is><t{space}>{text.translate(_ESCAPES)}</t></is></c>'
+    if _ESCAPED.search(text):  # seldom: translate looks up each character in a dict
+        text = text.translate(_ESCAPES)
+    return f' s="{style}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 def number_cell(style: int, text: str) -> str:

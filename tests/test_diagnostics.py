@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 import pytest
 
-from evaluator.diagnostics import Position, error, format_diagnostic
+from evaluator.diagnostics import Position, display_width, error, format_diagnostic
 from tests.conftest import evaluate_in
 
 GOALS = """\
@@ -60,6 +61,23 @@ def test_caret_is_padded_by_display_width():
     assert line[0] == "a.yaml:1:19: error[actual.unit_mismatch] 单位不一致"
     # 6 spaces + 10 CJK characters (20 columns) + ": " = 28 columns before "22人次"
     assert line[3] == "  | " + " " * 28 + "^" * 6
+
+
+@pytest.mark.parametrize("text, columns", [
+    ("", 0), ("22 people", 9), ("新媒体内容", 10), ("推送篇数：≥3（篇）", 18),
+    ("　，。ＡＢ￥", 12),  # the ideographic space, CJK punctuation, fullwidth forms: two each
+    ("“完成”—≤5%", 10),  # quotes, dash and ≤ are East Asian ambiguous: one each
+    ("ｱｲ한글é\u0301", 8),  # halfwidth katakana one each, Hangul two, a combining accent one
+])
+def test_display_width_counts_two_columns_for_wide_characters(text, columns):
+    assert display_width(text) == columns
+
+
+def test_the_blocks_counted_wide_at_once_are_wide_throughout():
+    """display_width takes text of ASCII and these blocks without looking at each character:
+    each of their characters is wide or fullwidth to this Python's unicodedata."""
+    for first, last in ((0x3000, 0x303E), (0x4E00, 0x9FFF), (0xFF01, 0xFF60), (0xFFE0, 0xFFE6)):
+        assert all(unicodedata.east_asian_width(chr(c)) in "WF" for c in range(first, last + 1))
 
 
 @pytest.mark.parametrize("goals, code, line, column", [
