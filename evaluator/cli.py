@@ -529,8 +529,9 @@ def main() -> None:
               help="自定义模板输出的大小上限（百万字），超过即为模板错误。")
 @click.option("--jobs", type=_JOBS, default="auto", show_default=True,
               help="用几个进程：多于 1 个时，另起一个进程解析文件，JSON 输出时由这么多个进程分担"
-                   "项目（结果与单进程逐字节相同）。auto：在 Linux 上输入合计不小于 2 MB 时，"
-                   "本进程可用几个 CPU（含 cgroup 配额的限制）就用几个（至多 4 个），否则 1 个。")
+                   "项目（结果与单进程逐字节相同），PDF 输出时同时用这么多个浏览器分段打印。"
+                   "auto：在 Linux 上输入合计不小于 2 MB 时，本进程可用几个 CPU（含 cgroup 配额的"
+                   "限制）就用几个（至多 4 个），否则 1 个。")
 def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: Path | None,
         project: str | None, explain: bool, strict: bool, submission: bool,
         templates: Path | None, template_timeout: float, template_max_output: int,

@@ -62,7 +62,7 @@ class Rendering:
     explain: bool = False  # --explain: the trace of every score
     templates: str | None = None  # --templates: a folder overriding the shipped templates
     submission: bool = False  # --for-submission: the hand-in version (report.for_submission)
-    jobs: int = 1  # processes sharing the projects (JSON)
+    jobs: int = 1  # processes sharing the projects; for a PDF, browsers printing at once
     progress: Progress = _unannounced  # told of the projects done (a terminal's stderr)
     template_seconds: float = 10.0  # --template-timeout: a user's template, stopped after
     template_characters: int = 100 << 20  # --template-max-output: and past so much text
@@ -194,8 +194,9 @@ def _xlsx(job: Rendering) -> Iterator[bytes]:
 
 def _pdf(job: Rendering) -> Chunks:
     """The HTML report printed to A4 by the user's Chromium, Chrome or Edge (printing.py): the
-    shipped report of many projects in parts, told on a terminal as they are printed; a user's
-    template whole (what it puts between projects is its own)."""
+    shipped report of many projects in parts, ``job.jobs`` browsers at a time, told on a
+    terminal as they are printed; a user's template whole (what it puts between projects is its
+    own)."""
     from .printing import NO_BROWSER, PROJECTS_A_PRINT, PrintProblem, find_browser, print_report
 
     browser = find_browser()
@@ -205,7 +206,7 @@ def _pdf(job: Rendering) -> Chunks:
     html = "".join(c if isinstance(c, str) else c.decode("utf-8")
                    for c in _templated(quiet, "html"))
     projects_a_print = PROJECTS_A_PRINT if job.templates is None else len(job.run.indexes()) + 1
-    pieces = print_report(html, browser, projects_a_print, job.progress)
+    pieces = print_report(html, browser, projects_a_print, job.progress, job.jobs)
     try:  # printed whole before its first piece: a browser that fails leaves no half file
         first = next(pieces)
     except PrintProblem as problem:

@@ -9,6 +9,7 @@ need Pango (GTK on Windows) and lays tables out by rules of its own; a bundled b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -150,13 +151,16 @@ def deterministic(data: bytes) -> bytes:
 #
 # A browser's time is linear in the pages it prints (measured: 0.07 s a page, 50 to 1 000
 # projects), but its memory is not bounded: 1.07 GB for 1 000 projects' 2 000 pages. A report of
-# more projects is printed PROJECTS_A_PRINT at a time, each part by a browser of its own: every
-# project starts a page, so a part's pages are the whole print's pages. The footer (第 N 页，共 M
-# 页) needs M, known once every part is printed: the parts are printed without it, then one
-# page of blank pages carrying only the footer (the report's own @page rule, so its own font
+# more projects is printed PROJECTS_A_PRINT at a time, each part by a browser of its own
+# (several at once: a browser keeps about one core busy, its layout being one thread's work):
+# every project starts a page, so a part's pages are the whole print's pages. The footer (第 N
+# 页，共 M 页) needs M, known once every part is printed: the parts are printed without it, then
+# one page of blank pages carrying only the footer (the report's own @page rule, so its own font
 # and place) is laid over each page by pikepdf.
 
-PROJECTS_A_PRINT = 100  # ~215 pages: a browser of 400 MB or so
+# ~215 pages: a browser of 400 MB or so. Twice as many save a browser's start (some 1 s of CPU)
+# every 200 projects, a tenth of the time or so, for half as much memory again a browser.
+PROJECTS_A_PRINT = 100
 _SECTION = re.compile(r'<section class="(project|summary)"')
 _BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
 # style elements in the body apply as well as those in the head: the parts without the footer,
@@ -167,10 +171,11 @@ _FOOTER_PAGES = ("<style>div.jixiao-page { height: 1px; }"  # an empty block bre
 
 
 def print_report(html: str, browser: str | None = None, projects_a_print: int = PROJECTS_A_PRINT,
-                 progress=None) -> Iterator[bytes]:
+                 progress=None, browsers: int = 1) -> Iterator[bytes]:
     """The PDF of the shipped HTML report, as chunks of bytes. Of more than ``projects_a_print``
-    projects it is printed in parts (above). ``progress``: told of the projects printed, as
-    ``formats.Progress`` (pairs of a part and the projects done so far, and their total)."""
+    projects it is printed in parts (above), ``browsers`` parts at a time. ``progress``: told of
+    the projects printed, as ``formats.Progress`` (pairs of a part and the projects done so far,
+    and their total)."""
     starts = [(m.start(), m.group(1)) for m in _SECTION.finditer(html)]
     body, end = _BODY.search(html), html.rfind("</body>")
     projects = sum(1 for _start, kind in starts if kind == "project")
@@ -189,12 +194,25 @@ def print_report(html: str, browser: str | None = None, projects_a_print: int = 
         current += section
         count += kind == "project"
     parts.append((current + closing, count))
-    with tempfile.TemporaryDirectory(prefix="jixiao-print-") as folder:
-        printed = _printed_parts(parts, browser, Path(folder), projects, progress)
+    with tempfile.TemporaryDirectory(prefix="jixiao-print-") as folder, \
+            contextlib.ExitStack() as opened:
+        import pikepdf
+
+        # each part's pages taken into the first part's as it comes, while the next parts print
+        # (the parts must stay open until the whole is saved: pikepdf copies their streams then)
+        whole, printed = None, _printed_parts(parts, browser, Path(folder), projects, progress,
+                                              browsers)
+        opened.callback(printed.close)  # what fails here waits for the browsers still printing
+        for path in printed:
+            part = opened.enter_context(pikepdf.open(path))
+            if whole is None:
+                whole = part
+            else:
+                whole.pages.extend(part.pages)
         footer = _printed(html[:body.end()] + _FOOTER_PAGES
-                          + '<div class="jixiao-page"></div>' * _page_count(printed) + closing,
+                          + '<div class="jixiao-page"></div>' * len(whole.pages) + closing,
                           browser, _fresh(Path(folder) / "footer"), tagged=False)
-        joined = _joined(printed, footer, Path(folder) / "report.pdf")
+        joined = _footed(whole, footer, Path(folder) / "report.pdf")
         with open(joined, "rb") as handle:
             while piece := handle.read(1 << 20):
                 yield piece
@@ -206,59 +224,55 @@ def _fresh(folder: Path) -> Path:
 
 
 def _printed_parts(parts: list[tuple[str, int]], browser: str | None, folder: Path,
-                   projects: int, progress) -> list[Path]:
-    def printed() -> Iterator[tuple[Path, int]]:
-        done = 0
-        for number, (part, count) in enumerate(parts):
-            done += count
-            yield _printed(part, browser, _fresh(folder / f"part{number}"), tagged=False), done
+                   projects: int, progress, browsers: int) -> Iterator[Path]:
+    """The parts printed, ``browsers`` at a time (threads, each waiting on its browser), given
+    back in order as each is done. A part that fails stops the parts not yet begun."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    steps = printed()
-    return list(progress(steps, projects) if progress else (path for path, _done in steps))
+    def one(number: int) -> Path:
+        return _printed(parts[number][0], browser, _fresh(folder / f"part{number}"),
+                        tagged=False)
 
-
-def _page_count(paths: list[Path]) -> int:
-    import pikepdf
-
-    total = 0
-    for path in paths:
-        with pikepdf.open(path) as pdf:
-            total += len(pdf.pages)
-    return total
-
-
-def _joined(parts: list[Path], footer: Path, out: Path) -> Path:
-    """The parts' pages in order, each with its footer laid over it; written deterministically
-    (qpdf's /ID from the content). The tagged structure each browser wrote for its own part
-    is left out: pikepdf joins pages, not structure trees, and a tree for the first part only
-    would describe a fifth of the document."""
-    import pikepdf
-
-    opened = [pikepdf.open(path) for path in parts]
+    pool = ThreadPoolExecutor(max_workers=max(1, browsers), thread_name_prefix="jixiao-print")
     try:
-        whole = opened[0]
-        for other in opened[1:]:
-            whole.pages.extend(other.pages)
-        with pikepdf.open(footer) as feet:
-            if len(feet.pages) != len(whole.pages):
-                raise PrintProblem("错误：浏览器打印的页脚页数与报告不符，未能生成 PDF")
-            name = pikepdf.Name("/JixiaoFooter")  # pikepdf's add_overlay names it at random
-            for page, foot in zip(whole.pages, feet.pages):
-                page.add_resource(whole.copy_foreign(foot.as_form_xobject()),
-                                  pikepdf.Name.XObject, name)
-                page.contents_add(pikepdf.Stream(whole, b"q\n"), prepend=True)
-                page.contents_add(pikepdf.Stream(whole, b"\nQ q /JixiaoFooter Do Q\n"))
-            for key in ("/StructTreeRoot", "/MarkInfo"):
-                if key in whole.Root:
-                    del whole.Root[key]
-            for page in whole.pages:
-                if "/StructParents" in page.obj:
-                    del page.obj["/StructParents"]
-            # the pages' streams copied as the browser compressed them (qpdf's default
-            # decodes and compresses each again: 25 s against 16 s for 1 056 pages, loaded)
-            whole.save(out, deterministic_id=True,
-                       stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        futures = [pool.submit(one, number) for number in range(len(parts))]
+
+        def printed() -> Iterator[tuple[Path, int]]:
+            done = 0
+            for future, (_part, count) in zip(futures, parts):
+                done += count
+                yield future.result(), done
+
+        steps = printed()
+        yield from (progress(steps, projects) if progress else (path for path, _ in steps))
     finally:
-        for pdf in opened:
-            pdf.close()
+        pool.shutdown(cancel_futures=True)
+
+
+def _footed(whole, footer: Path, out: Path) -> Path:
+    """The parts' pages (``whole``, a pikepdf.Pdf), each with its footer laid over it; written
+    deterministically (qpdf's /ID from the content). The parts are printed untagged, and what
+    structure a browser wrote anyway is left out: pikepdf joins pages, not structure trees, and
+    a tree for the first part only would describe a fifth of the document."""
+    import pikepdf
+
+    with pikepdf.open(footer) as feet:
+        if len(feet.pages) != len(whole.pages):
+            raise PrintProblem("错误：浏览器打印的页脚页数与报告不符，未能生成 PDF")
+        name = pikepdf.Name("/JixiaoFooter")  # pikepdf's add_overlay names it at random
+        for page, foot in zip(whole.pages, feet.pages):
+            page.add_resource(whole.copy_foreign(foot.as_form_xobject()),
+                              pikepdf.Name.XObject, name)
+            page.contents_add(pikepdf.Stream(whole, b"q\n"), prepend=True)
+            page.contents_add(pikepdf.Stream(whole, b"\nQ q /JixiaoFooter Do Q\n"))
+        for key in ("/StructTreeRoot", "/MarkInfo"):  # a browser that tagged a part anyway
+            if key in whole.Root:
+                del whole.Root[key]
+        for page in whole.pages:
+            if "/StructParents" in page.obj:
+                del page.obj["/StructParents"]
+        # the pages' streams copied as the browser compressed them (qpdf's default
+        # decodes and compresses each again: 25 s against 16 s for 1 056 pages, loaded)
+        whole.save(out, deterministic_id=True,
+                   stream_decode_level=pikepdf.StreamDecodeLevel.none)
     return out

@@ -273,6 +273,23 @@ def test_the_browser_is_found_where_it_is_installed(monkeypatch, tmp_path):
     assert printing.find_browser() == str(tmp_path / "elsewhere")  # Edge where Windows puts it
 
 
+def test_a_browser_that_fails_a_part_leaves_no_file_and_says_why(monkeypatch, tmp_path):
+    """Two browsers at a time, three parts: the first part's browser fails (says why and ends
+    with 3); the run ends with exit 2, its last lines said, no PDF and no traceback."""
+    program = tmp_path / "chrome"
+    program.write_text("#!/bin/sh\necho 'no display' >&2\nexit 3\n", encoding="utf-8")
+    program.chmod(0o755)
+    monkeypatch.setenv("JIXIAO_BROWSER", str(program))
+    monkeypatch.setattr(printing, "PROJECTS_A_PRINT", 4)
+    out = tmp_path / "自评表.pdf"
+    result = CliRunner().invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                       "--format", "pdf", "-o", str(out), "--jobs", "2"])
+    assert result.exit_code == 2 and not out.exists(), result.output
+    assert f"错误：浏览器 {program} 未能生成 PDF（退出码 3）\nno display" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("*.pdf*"))
+
+
 @needs_browser
 @needs_poppler
 def test_pdf_is_the_printed_report_the_same_bytes_each_run(tmp_path):
@@ -294,7 +311,8 @@ def test_pdf_is_the_printed_report_the_same_bytes_each_run(tmp_path):
 def test_a_long_report_is_printed_in_parts_and_joined_as_one_print(example_html, tmp_path):
     """Printed four projects a browser (three parts, then the footer's pages), the example is
     the whole print page for page: the same 22 pages and text, 第 N 页，共 22 页 on each; the
-    same bytes from run to run; progress of the printing on a terminal, not on a pipe."""
+    same bytes from run to run, one browser at a time or two; progress of the printing on a
+    terminal, not on a pipe."""
     import os
     import sys
 
@@ -311,8 +329,8 @@ def test_a_long_report_is_printed_in_parts_and_joined_as_one_print(example_html,
     assert "已完成 4/10 个项目" in said and "已完成 8/10 个项目" in said, said[-300:]
     piped = subprocess.run([sys.executable, "-c", ON_A_TERMINAL.format(
         before="from evaluator import printing; printing.PROJECTS_A_PRINT = 4"),
-        *command[3:], "piped.pdf"], capture_output=True, cwd=tmp_path, env=environment,
-        timeout=300)
+        *command[3:], "piped.pdf", "--jobs", "2"], capture_output=True, cwd=tmp_path,
+        env=environment, timeout=300)  # and two browsers at a time: the same bytes
     assert piped.returncode == 0 and "已完成".encode() not in piped.stderr
     printed = (tmp_path / "piped.pdf").read_bytes()
     assert printed == (tmp_path / "on-a-terminal.pdf").read_bytes()
