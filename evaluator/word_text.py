@@ -87,9 +87,9 @@ def plain_template(source: str) -> bool:
 
 _IN_TEXT = re.compile(r"<w:t(?: xml:space=\"preserve\")?>[^<]*</w:t>")
 _TAG_IN_TAG = re.compile(r"<[^<>]*(?:{{|{%)")
-# a tag in a w:t without xml:space (docxtpl gives it to those it renders): empty, lxml would
-# write it <w:t/>, which ``finished_xml`` looks for in the other form only
-_BARE_TEXT_TAG = re.compile(r"<w:t>[^<]*{[{%]")
+# a tag in a w:t other than docxtpl's <w:t xml:space="preserve"> (it gives that to those it
+# renders): empty, lxml would write it in a form ``finished_xml`` does not look for
+_BARE_TEXT_TAG = re.compile(r'<w:t(?! xml:space="preserve">)(?: [^<>]*)?>[^<]*{[{%]')
 
 
 def unlined(source: str) -> str:
@@ -113,9 +113,8 @@ def finished_xml(text: str, fixed: Callable[[str], str]) -> bytes | None:
                 .replace(b"%_}", b"%}"))
     if b"\t" in data or b"\a" in data or b"\n" in data or b"\f" in data:
         data = fixed(text).encode("utf-8")  # a tab, a line or a page break made Word's
+    # the one form an empty element takes (``plain_template``): lxml writes it <w:t .../>
     data = data.replace(b'<w:t xml:space="preserve"></w:t>', b'<w:t xml:space="preserve"/>')
-    if b"></w:t>" in data:
-        return None  # an empty w:t of another form
     parts, start = [], 0
     opened = data.find(b"<w:tbl>")
     while opened >= 0:
@@ -185,7 +184,10 @@ def _first_two(table: bytes, start: int) -> tuple[tuple | None, tuple | None]:
         second = table.find(b"</w:tc>", first) + len(b"</w:tc>")  # of one column each first
         if table.startswith(b"<w:tc>", second):
             end = table.find(b"</w:tc>", second) + len(b"</w:tc>")
-            one, two = _kind(table[first:second]), _kind(table[second:end])
+            xml = table[first:second]
+            one = _KINDS.get(xml) or _kind(xml)
+            xml = table[second:end]
+            two = _KINDS.get(xml) or _kind(xml)
             if one[0] == 1 and two[0] == 1:
                 return (first, second, one), (second, end, two)
     covering: list[tuple | None] = []
@@ -193,7 +195,7 @@ def _first_two(table: bytes, start: int) -> tuple[tuple | None, tuple | None]:
     start = table.find(b"<w:tc>", start, end)
     while start >= 0 and len(covering) < 2:
         close = table.find(b"</w:tc>", start) + len(b"</w:tc>")
-        cell = (start, close, _kind(table[start:close]))
+        cell = (start, close, _kind(table[start:close]))  # the unusual row
         grid += cell[2][0]
         while len(covering) < 2 and grid > len(covering):
             covering.append(cell)
@@ -210,8 +212,8 @@ def _merged(table: bytes) -> bytes | None:
     pairs = []
     row = table.find(b"<w:tr>")
     while row >= 0:
-        pair = _first_two(table, row)
-        if any(cell is not None and cell[2][1] is None for cell in pair):
+        pair = one, two = _first_two(table, row)
+        if (one is not None and one[2][1] is None) or (two is not None and two[2][1] is None):
             return None
         pairs.append(pair)
         row = table.find(b"<w:tr>", row + len(b"<w:tr>"))
