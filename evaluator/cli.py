@@ -79,7 +79,10 @@ class _Chinese:
 
 
 class _Command(_Chinese, click.Command):
-    pass
+    def make_parser(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        from .internals import short_options_found_at_once
+
+        return short_options_found_at_once(super().make_parser(ctx))
 
 
 class _DefaultGroup(_Chinese, click.Group):

@@ -12,6 +12,9 @@ breaks one fails there, by name, rather than as a wrong position or a hung run e
   acyclic objects are made, then those objects frozen out of its sight (``gc.freeze``).
 - ``own_copy``: a string in an object of its own, which CPython's ``str()`` and slicing do not
   give (parallel.py: a name pinning a parent's memory).
+- ``short_options_found_at_once``: click's option parser's tables of long and short options,
+  to find ``-o`` at once rather than after click has failed to find it among the long ones
+  (and worked out, with difflib, what a mistyped option may have meant).
 - ``stop_replacing_workers`` / ``abandon_pool`` / ``pool_workers``: multiprocessing.Pool's
   private attributes, where its public API has no way to stop it replacing dead workers, to
   see that one died, or to end it without a ``terminate()`` that can wait for ever.
@@ -118,6 +121,20 @@ def loaded_data_settled() -> None:
 def own_copy(text: str | None) -> str | None:
     """The same text in an object of its own (``str()`` and slicing give back the same one)."""
     return None if text is None else (text + "\0")[:-1]
+
+
+# ---- click's option parser ---------------------------------------------------------------------
+
+def short_options_found_at_once(parser: Any) -> Any:
+    """The parser, its short options (``-o``) among its long ones too. click looks an option
+    up among the long ones first and, not finding it there, makes the error it would report
+    (importing difflib to suggest a long one, looking up its message's translation) before it
+    tries the short ones: every run given ``-o FILE`` paid that, a millisecond or two of a small
+    run. Read from the long ones, ``-o FILE`` is read as before, and ``-o=FILE`` as
+    ``--output=FILE`` (it meant the file ``=FILE``); ``-oFILE`` is still a short option."""
+    for name, option in parser._short_opt.items():
+        parser._long_opt.setdefault(name, option)
+    return parser
 
 
 # ---- multiprocessing.Pool's private parts ----------------------------------------------------

@@ -14,8 +14,10 @@ import time
 
 import pytest
 import ryml
+from click.testing import CliRunner
 
 from evaluator import internals
+from tests.conftest import EXAMPLE, example_told
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
 
@@ -175,3 +177,24 @@ def test_a_pool_stopped_from_replacing_a_killed_worker_is_abandoned_at_once():
         internals.abandon_pool(pool)
     assert time.monotonic() - started < 10  # its thread joined, no terminate() to wait on
     assert not pool._worker_handler.is_alive()
+
+
+def test_a_short_option_is_found_among_the_long_ones(tmp_path):
+    """click looks an option up among the long ones first: -o is found there at once, read as
+    it was (and -o=FILE as --output=FILE), and no run given it imports difflib, which click
+    needs only to suggest what a mistyped option meant."""
+    import click
+
+    from evaluator.cli import main
+
+    command = main.commands["run"]
+    with click.Context(command) as ctx:
+        parser = command.make_parser(ctx)
+    assert parser._long_opt["-o"] is parser._short_opt["-o"]
+    assert parser._long_opt["--output"] is parser._short_opt["-o"]
+    assert example_told(tmp_path, ["--format", "json"], "", "'difflib' in sys.modules") == "False"
+    assert (tmp_path / "report").stat().st_size > 0
+    done = CliRunner().invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                     "--format", "json", f"-o={tmp_path / 'equals.json'}"])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "equals.json").read_bytes() == (tmp_path / "report").read_bytes()
