@@ -185,6 +185,10 @@ def _is_plain(raw: bytes, seen: set[bytes] | None) -> bool:
 _INDENTED = compiled(rb"\n( *)[^ \n#]")
 
 
+_DEEPER = tuple(b"\n" + b" " * (width + 1) for width in range(64))  # a line below one this indented
+_LINE_INDENTED = tuple(b"\n" + b" " * width for width in range(64))  # a line this indented
+
+
 def _dedented(width: int) -> re.Pattern[bytes]:
     return re.compile(rb"\n {0,%d}(?=[^ \n#])" % width)
 
@@ -203,7 +207,9 @@ class Locator:
     _nodes: dict[tuple, tuple[int, bool]] = field(default_factory=dict, repr=False)
     _indexes: dict[int, dict[Any, int] | None] = field(default_factory=dict, repr=False)
     blocks: "Blocks | None" = None  # set by the loader: where each entry of the split key starts
-    _pieces: dict[Any, "Locator | None"] = field(default_factory=dict, repr=False)
+    _pieces: dict[Any, "Locator"] = field(default_factory=dict, repr=False)  # by project
+    _header: "Locator | None" = field(default=None, repr=False)  # the lines above the projects
+    _lines_before: int = 0  # a project's piece: the file's lines above its first
     # the pattern of a block's end, by its key's indentation (a file has a handful)
     _block_ends: dict[int, re.Pattern[bytes]] = field(default_factory=dict, repr=False)
     # lines of this file found in the plain style, shared by its projects' pieces (_is_plain)
@@ -430,51 +436,57 @@ class Locator:
 
     def _piece(self, project: Any) -> tuple["Locator", int] | None:
         """A locator over one project's lines, and the line it starts on."""
+        piece = self._pieces.get(project)
+        if piece is None:
+            piece = self._new_piece(project)
+            if piece is None:
+                return None
+        return piece, piece._lines_before
+
+    def _new_piece(self, project: Any) -> "Locator | None":
         blocks = self.blocks
         if blocks is None:
             return None
         index = blocks.index.get(project)
-        if index is None:
-            return None
-        if not 0 <= index < len(blocks.starts):
+        if index is None or not 0 <= index < len(blocks.starts):
             return None
         start = blocks.starts[index]
         end = blocks.starts[index + 1] if index + 1 < len(blocks.starts) else blocks.end
-        if index not in self._pieces:
-            if len(self._pieces) > 64:  # a few at a time: projects are read in order
-                header = self._pieces.get("header")
-                self._pieces.clear()
-                if header is not None:
-                    self._pieces["header"] = header
-            if self._plain_lines is None:
-                self._plain_lines = set()
-            self._pieces[index] = Locator(self.path, self.raw[start:end],
-                                          _plain_lines=self._plain_lines,
-                                          _block_ends=self._block_ends)
-        piece = self._pieces[index]
-        return (piece, blocks.lines[index]) if piece is not None else None
+        if len(self._pieces) > 64:  # a few at a time: projects are read in order
+            self._pieces.clear()
+        if self._plain_lines is None:
+            self._plain_lines = set()
+        piece = self._pieces[project] = Locator(self.path, self.raw[start:end],
+                                                _plain_lines=self._plain_lines,
+                                                _block_ends=self._block_ends,
+                                                _lines_before=blocks.lines[index])
+        return piece
 
     def _position_in_piece(self, path: tuple[Any, ...], *, key: bool, offset: int
                            ) -> Position | None:
-        if self.blocks is None or not self.blocks.starts:
+        blocks = self.blocks
+        if blocks is None or not blocks.starts:
             return None
-        if len(path) < 2 or path[0] != self.blocks.key:  # the header: the lines above the entries
-            if "header" not in self._pieces:
-                self._pieces["header"] = Locator(self.path, self.raw[:self.blocks.starts[0]])
-            header = self._pieces["header"]
+        if len(path) < 2 or path[0] != blocks.key:  # the header: the lines above the entries
+            if self._header is None:
+                self._header = Locator(self.path, self.raw[:blocks.starts[0]])
+            header = self._header
             try:
                 node, complete = header.node(tuple(path))
             except Exception:
                 return None
             return header._position_in_tree(path, key=key, offset=offset) if complete else None
-        found = self._piece(path[1])
-        if found is None:
-            return None
-        piece, lines_before = found
-        inner = ((0,) if isinstance(path[1], int) else (path[1],)) + tuple(path[2:])
-        position = piece._plain_position(inner, key=key, offset=offset, lines_before=lines_before)
+        piece = self._pieces.get(path[1])  # by the project's key: most positions are a row's
+        if piece is None:
+            piece = self._new_piece(path[1])
+            if piece is None:
+                return None
+        lines_before = piece._lines_before
+        position = piece._plain_position(path, key=key, offset=offset, lines_before=lines_before,
+                                         first=1)
         if position is not None:
             return position
+        inner = ((0,) if isinstance(path[1], int) else (path[1],)) + tuple(path[2:])
         try:
             node, complete = piece.node(inner)
         except Exception:  # the slice did not parse on its own: use the whole file
@@ -485,46 +497,49 @@ class Locator:
         return Position(self.path, position.line + lines_before, position.column)
 
     # ---- a project's lines in the plain block style ------------------------------------------
-    _plain: bool | None = None  # this piece is in that style (_PLAIN_BLOCK), once checked
+    # Each key found is a node: [its key's offset, its indentation (its key's column less one),
+    # its parent's block's end, its line's end (-1: a list item, whose first key is on its
+    # dash's line), its block's end, its children's indentation, its line less one]; the
+    # fourth to sixth None until a child of its own is looked for (most positions asked for
+    # are a row's key, which needs none of them). By path, as asked for.
+    _plain_nodes: dict[tuple, list] | None = None  # None until the lines are checked
+    _plain: bool = False  # the lines are in that style (_PLAIN_BLOCK), once checked
+    _last_line: tuple[int, int] = (0, 0)  # the last key found: its offset and line less one
 
     def _plain_position(self, path: tuple[Any, ...], *, key: bool, offset: int,
-                        lines_before: int = 0) -> Position | None:
+                        lines_before: int = 0, first: int = 0) -> Position | None:
         """What ``_position_in_tree`` answers (its line ``lines_before`` further down), for a
         project's lines written as every tool and person writes them (_PLAIN_BLOCK), found by
         searching the lines for each key at its indentation instead of parsing them: a unit
         with seven warnings a project asks this for each, and a parse with its tree walked
-        cost several rows' scoring. None when the lines are not in that style or the path is
-        not there (the parse then answers)."""
-        raw = self._plain_raw()
-        if raw is None:
+        cost several rows' scoring. ``path[first]`` is the project (its name, or any index: an
+        item of a list); the steps before it are the file's. None when the lines are not in
+        that style or the path is not there (the parse then answers)."""
+        nodes = self._plain_nodes
+        if nodes is None:
+            self._plain = _is_plain(self.raw, self._plain_lines)
+            nodes = self._plain_nodes = {}
+        if not self._plain:
             return None
-        known = self._plain_keys
-        node = known.get(path[:1])
+        node = nodes.get(path)
         if node is None:
-            node = self._plain_root(raw, path[0])
+            parent = nodes.get(path[:-1])  # a row's key: its parent found for an earlier row
+            if parent is not None and parent[3] is not None and type(path[-1]) is str:
+                node = self._plain_child(self.raw, path[-1].encode("utf-8"), parent)
+                if node is not None:
+                    nodes[path] = node
+            else:
+                node = self._plain_node(path, first)
             if node is None:
                 return None
-            known[path[:1]] = node
-        for depth in range(1, len(path)):
-            found = known.get(path[:depth + 1])
-            if found is None:
-                step = path[depth]
-                if not isinstance(step, str):
-                    return None
-                if node[3] is None:  # where its line and its block end: first needed now
-                    node[3], node[4] = self._plain_extent(raw, node[0], node[1], node[2])
-                found = self._plain_child(raw, step.encode("utf-8"), node)
-                if found is None:
-                    return None
-                known[path[:depth + 1]] = found  # a project's rows share their first steps
-            node = found
-        key_start = node[0]
-        if key or isinstance(path[0], int) and len(path) == 1:  # an item: its first key
-            return self._placed(key_start, lines_before)
-        line_end = raw.find(b"\n", key_start)
+        if key or len(path) == first + 1 and isinstance(path[first], int):  # an item: its first key
+            return made_position(self.path, node[6] + 1 + lines_before, node[1] + 1)
+        raw = self.raw
+        at = node[0]
+        line_end = raw.find(b"\n", at)
         if line_end < 0:
             line_end = len(raw)
-        colon = raw.index(b":", key_start)  # a plain key has none of its own
+        colon = raw.index(b":", at)  # a plain key has none of its own
         rest = raw[colon + 1:line_end]
         rest = rest[:rest.find(b" #")] if b" #" in rest else rest  # a comment after it
         value = rest.strip(b" ")
@@ -533,31 +548,46 @@ class Locator:
         if quoted:
             value, start = value[1:-1], start + 1
         if not value:  # a container, or nothing: its key, as rapidyaml's empty view gives
-            return self._placed(key_start, lines_before)
+            return made_position(self.path, node[6] + 1 + lines_before, node[1] + 1)
+        # its line starts its key's indentation before the key, in spaces (and a dash)
+        column = node[1] + len(raw[at:start].decode("utf-8", "replace")) + 1
         if offset:
             text = value.decode("utf-8", "replace")
             if offset <= len(text):
-                position = self._shifted(self.at_offset(start), start, text, len(value), offset,
-                                         quoted)
+                position = self._shifted(Position(self.path, node[6] + 1, column), start, text,
+                                         len(value), offset, quoted)
                 return made_position(self.path, position.line + lines_before, position.column)
-        return self._placed(start, lines_before)
+        return made_position(self.path, node[6] + 1 + lines_before, column)
 
-    def _placed(self, offset: int, lines_before: int) -> Position:
-        """``at_offset``, ``lines_before`` lines further down: a project's lines are counted
-        from its first, the file's from the project's."""
-        raw = self.raw
-        if self._line_starts is None and len(raw) <= _SMALL:
-            start = raw.rfind(b"\n", 0, offset) + 1
-            return made_position(self.path, raw.count(b"\n", 0, offset) + 1 + lines_before,
-                             len(raw[start:offset].decode("utf-8", "replace")) + 1)
-        position = self.at_offset(offset)
-        return made_position(self.path, position.line + lines_before, position.column)
-
-    def _plain_raw(self) -> bytes | None:
-        if self._plain is None:
-            self._plain = _is_plain(self.raw, self._plain_lines)
-            self._plain_keys: dict[tuple, list] = {}
-        return self.raw if self._plain else None
+    def _plain_node(self, path: tuple[Any, ...], first: int) -> list | None:
+        """The node at ``path``, from the deepest one found before (a project's rows share
+        their first steps); None if a step is not there, or not a key."""
+        nodes, raw = self._plain_nodes, self.raw
+        depth = len(path) - 1  # path[:depth]: the leaf's parent
+        node = None
+        while depth > first:
+            node = nodes.get(path[:depth])  # type: ignore[union-attr]
+            if node is not None:
+                break
+            depth -= 1
+        if node is None:
+            node = self._plain_root(raw, path[first])
+            if node is None:
+                return None
+            depth = first + 1
+            nodes[path[:depth]] = node  # type: ignore[index]
+        while depth < len(path):
+            step = path[depth]
+            if not isinstance(step, str):
+                return None
+            if node[3] is None:  # where its line and its block end: first needed now
+                node[3], node[4] = self._plain_extent(raw, node[0], node[1], node[2])
+            node = self._plain_child(raw, step.encode("utf-8"), node)
+            if node is None:
+                return None
+            depth += 1
+            nodes[path[:depth]] = node  # type: ignore[index]
+        return node
 
     @staticmethod
     def _plain_root(raw: bytes, root: Any) -> list | None:
@@ -569,22 +599,17 @@ class Locator:
         head = raw[:first_end]
         indent = len(head) - len(head.lstrip(b" "))
         if isinstance(root, int):  # a list's item: its keys start on its dash's line
-            if root != 0 or not head.startswith(b"- ", indent):
+            if not head.startswith(b"- ", indent):
                 return None
-            return [indent + 2, indent + 2, len(raw), -1, len(raw), None]
+            return [indent + 2, indent + 2, len(raw), -1, len(raw), None, 0]
         name = root.encode("utf-8") + b":"
         rest = raw[indent + len(name):first_end]
         if not raw.startswith(name, indent) or rest.split(b"#", 1)[0].strip(b" "):
             return None  # not this project's name, or a value on its line
-        return [indent, indent, len(raw), first_end, len(raw), None]
+        return [indent, indent, len(raw), first_end, len(raw), None, 0]
 
-    @staticmethod
-    def _plain_child(raw: bytes, name: bytes, parent: list) -> list | None:
-        """The node of the key ``name`` among the children of ``parent``: a node is [its key's
-        offset, its indentation, its parent's block's end, its line's end (-1: a list item,
-        whose first key is on its dash's line), its block's end, its children's indentation];
-        the last three None until a child of its own is looked for (most positions asked for
-        are a row's key, which needs none of them)."""
+    def _plain_child(self, raw: bytes, name: bytes, parent: list) -> list | None:
+        """The node of the key ``name`` among the children of ``parent``."""
         key = name + b":"
         indent, line_end, end, child_indent = parent[1], parent[3], parent[4], parent[5]
         if line_end < 0:  # an item's keys: the first on the dash's line, at ``indent``
@@ -599,7 +624,7 @@ class Locator:
             at, search_from = -1, line_end
         if child_indent >= 64:  # deeper than any unit is written: left to the parse
             return None
-        needle = b"\n" + b" " * child_indent + key
+        needle = _LINE_INDENTED[child_indent] + key
         while True:
             if at < 0:
                 found = raw.find(needle, search_from, end)
@@ -609,7 +634,14 @@ class Locator:
             if raw[at + len(key):at + len(key) + 1] in (b" ", b"\n", b""):
                 break  # the whole key, not one it begins
             search_from, at = at, -1
-        return [at, child_indent, end, None, None, None]
+        # its line: the line breaks counted from the last key found, or its parent's (rows
+        # are asked for in their order: a project's lines are counted about once)
+        since, line = self._last_line
+        if not parent[0] < since <= at:
+            since, line = parent[0], parent[6]
+        line += raw.count(b"\n", since, at)
+        self._last_line = (at, line)
+        return [at, child_indent, end, None, None, None, line]
 
     def _plain_extent(self, raw: bytes, at: int, indent: int, within: int) -> tuple[int, int]:
         """Where the line of the key at ``at`` (indented ``indent``) ends, and where its block
@@ -617,6 +649,15 @@ class Locator:
         own_end = raw.find(b"\n", at, within)
         if own_end < 0:
             return within, within
+        if indent < 64:
+            # Most often every line below is indented more (or empty): the block ends with
+            # its parent's. Counted in C, where the expression tries each line in turn: the
+            # line breaks, against those followed by a deeper line, the last of the window
+            # (nothing follows it in the window), and those followed by an empty line.
+            breaks = raw.count(b"\n", own_end, within)
+            deeper = raw.count(_DEEPER[indent], own_end, within) + (raw[within - 1:within] == b"\n")
+            if breaks == deeper or breaks == deeper + raw.count(b"\n\n", own_end, within):
+                return own_end, within
         block_end = self._block_ends.get(indent)
         if block_end is None:
             block_end = self._block_ends[indent] = _dedented(indent)

@@ -173,3 +173,61 @@ def test_lines_seen_plain_before_are_not_checked_again_to_another_answer(tmp_pat
                 assert _is_plain(changed, seen) is expected
                 unplain += not expected
             assert unplain == 4 or not _PLAIN_BLOCK.fullmatch(piece)
+
+
+def test_a_block_ends_where_the_expression_says_it_does():
+    """Locator._plain_extent counts line breaks in C to see that every line below a key is
+    deeper, empty or the window's last (its block then ends with its parent's), and asks the
+    expression otherwise: both answer alike for lines of every indentation, empty, blank with
+    spaces, comments, at the window's end or not."""
+    import random
+
+    from evaluator.source import Locator, _dedented
+
+    shapes = [b"", b" ", b"   ", b"# c", b"k:", b"k: v", b"\xe6\x8c\x87\xe6\xa0\x87: 3"]
+    chance = random.Random(19)
+    locator = Locator("x.yaml", b"")
+    for _case in range(3000):
+        lines = [b" " * chance.randrange(8) + chance.choice(shapes)
+                 for _line in range(chance.randrange(1, 9))]
+        raw = b"\n".join(lines) + chance.choice([b"", b"\n", b"\n\n"])
+        for at in range(len(raw) + 1):
+            for within in {len(raw), chance.randrange(at, len(raw) + 1)}:
+                indent = chance.randrange(7)
+                own_end = raw.find(b"\n", at, within)
+                if own_end < 0:
+                    expected = (within, within)
+                else:
+                    closing = _dedented(indent).search(raw, own_end, within)
+                    expected = (own_end, closing.start() if closing is not None else within)
+                assert locator._plain_extent(raw, at, indent, within) == expected, (
+                    raw, at, indent, within)
+
+
+def test_a_unit_is_placed_in_its_files_as_the_whole_file_parse_places_it(tmp_path):
+    """Through the file's locator (its projects' pieces, their lines counted from the
+    file's, rows asked for in and out of their order, the same one twice): the position of
+    each row's key and value, and each 分值's, is where a parse of the whole file puts it."""
+    from evaluator.source import Locator
+
+    goals, actuals = generate(12, mess=0.6)
+    for name, text in (("goals.yaml", goals), ("actuals.yaml", actuals)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        document, _problems = load_document(str(tmp_path / name), split="projects")
+        whole = Locator(document.locator.path, document.locator.raw)
+        projects = document.data["projects"]
+        entries = enumerate(projects) if isinstance(projects, list) else projects.items()
+        asked = []
+        for project, data in entries:
+            paths = [path for path in _paths(data, ("projects", project)) if len(path) > 2]
+            asked += paths + paths[::-3]
+        compared = 0
+        for path in asked:
+            for key in (True, False):
+                whole.node(path)
+                expected = whole._position_in_tree(path, key=key)
+                assert document.locator.position(path, key=key) == expected, (name, path, key)
+                compared += 1
+        assert compared > 1000
+        pieces = document.locator._pieces.values()
+        assert pieces and all(piece._plain for piece in pieces)  # searched, not parsed
