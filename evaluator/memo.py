@@ -34,7 +34,7 @@ class Memo:
     """The tables a run reads back instead of working out again (see the module's text)."""
 
     __slots__ = ("bound", "texts", "scores", "allocations", "compiled", "unit_factors",
-                 "rounded", "row_texts", "views", "cells", "markup", "forgotten")
+                 "rounded", "row_texts", "views", "cells", "word_cells", "markup", "forgotten")
 
     def __init__(self, lexicon: Lexicon | None = None, bound: int = DEFAULT_BOUND):
         self.bound = bound
@@ -49,12 +49,13 @@ class Memo:
         self.row_texts: dict[Any, tuple] = {}  # an Outcome → (weight, its JSON text)
         self.views: dict[Any, Any] = {}  # the report views' rows scored alike (report.py)
         self.cells: dict[tuple, Any] = {}  # a workbook's cells by what makes them (xlsx.py)
+        self.word_cells: dict[bytes, Any] = {}  # a Word table cell's XML → its kind (word_text)
         self.markup: dict[str, Any] = {}  # a text as HTML, its quantities unbroken (report_stream)
         self.forgotten = 0  # times the bound was reached
 
     def _tables(self) -> tuple[dict, ...]:
         return (self.texts, self.scores, self.allocations, self.compiled, self.unit_factors,
-                self.rounded, self.row_texts, self.views, self.cells, self.markup)
+                self.rounded, self.row_texts, self.views, self.cells, self.word_cells, self.markup)
 
     def size(self) -> int:
         """Entries in all the tables together."""

@@ -221,7 +221,8 @@ def _apart(job: Rendering) -> Iterator[tuple[bytes, int]] | None:
             else env.from_string(split[1]))
     render = partial(_chapter_parts, start=start, submission=job.submission,
                      views=run.memo.views, template=part, head=head, prepared=prepared,
-                     finish=_Finisher(prepared), plain=plain)
+                     finish=_Finisher(prepared),
+                     kinds=run.memo.word_cells if plain else None)
     if job.jobs > 1:
         from .parallel import rendered_in_parallel
 
@@ -233,7 +234,7 @@ def _apart(job: Rendering) -> Iterator[tuple[bytes, int]] | None:
 
 
 def _chapter_parts(result, *, start, submission: bool, views: dict, template, head: WordReport,
-                   prepared, finish, plain: bool) -> tuple:
+                   prepared, finish, kinds: dict | None) -> tuple:
     """A project's chapter, rendered, fixed, serialised and deflated (``deflated_chapter``) in
     two parts, before its number and after it."""
     from .report import project_view
@@ -242,7 +243,7 @@ def _chapter_parts(result, *, start, submission: bool, views: dict, template, he
     view, _entry = project_view(result, start, submission, views, charted=False)  # no charts
     for mark in _MARKS:
         parts = chapter_xml(template.render(report=head, ch=chapter(view, mark)),
-                            prepared, finish, plain).split(mark.encode("utf-8"))
+                            prepared, finish, kinds).split(mark.encode("utf-8"))
         if len(parts) == 2:
             return deflated_chapter(*parts)
     raise ValueError("a project's text holds every mark of a chapter's number")  # never met

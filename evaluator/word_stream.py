@@ -329,16 +329,18 @@ def _tree_xml(fixed: str, prepared: Prepared, finish: _Finisher, part: bool) -> 
     return b"" if xml.endswith(b"/>") else xml[xml.index(b">") + 1:-len(b"</w:body>")]
 
 
-def chapter_xml(text: str, prepared: Prepared, finish: _Finisher, plain: bool = False) -> bytes:
+def chapter_xml(text: str, prepared: Prepared, finish: _Finisher,
+                kinds: dict | None = None) -> bytes:
     """A chapter's elements as the document holds them (in a worker). From a template
-    word_text finishes (``plain``), finished on its text where it can (the same bytes), else
-    through the tree."""
-    if plain:
+    word_text finishes (``kinds``: the run's ``Memo.word_cells``; None for another), finished
+    on its text where it can (the same bytes), else through the tree."""
+    if kinds is not None:
         from functools import partial
 
         from .word_text import finished_xml
 
-        done = finished_xml(text, partial(_fixed, resolve_listing=prepared.resolve_listing))
+        done = finished_xml(text, partial(_fixed, resolve_listing=prepared.resolve_listing),
+                            kinds)
         if done is not None:
             return done
     return _tree_xml(_fixed(text, prepared.resolve_listing), prepared, finish, True)

@@ -98,10 +98,11 @@ def unlined(source: str) -> str:
     return source.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
 
 
-def finished_xml(text: str, fixed: Callable[[str], str]) -> bytes | None:
+def finished_xml(text: str, fixed: Callable[[str], str], kinds: dict) -> bytes | None:
     """A chapter's text rendered from a ``plain_template`` in the ``text_environment``, fixed
     (``fixed``: word_stream's ``_fixed``) and finished as lxml and the merge leave it, in
-    UTF-8; None where this cannot say. On the bytes: a search through the text, which holds
+    UTF-8; None where this cannot say. ``kinds``: the run's table of its cells' kinds
+    (``Memo.word_cells``). On the bytes: a search through the text, which holds
     Chinese (two bytes a character), is the slower."""
     # the values are printable (report.printable, the environment's finalize): of what XML
     # refuses or lxml's parser changes, a carriage return and two non-characters are left
@@ -123,7 +124,7 @@ def finished_xml(text: str, fixed: Callable[[str], str]) -> bytes | None:
         header = data.find(b"</w:tr>", inside, closed)
         if data.find(_HEADER, inside, header) >= 0:  # the template names it literally
             table = data[inside:closed]
-            merged = _merged(table)
+            merged = _merged(table, kinds)
             if merged is None:
                 return None
             if merged is not table:
@@ -145,20 +146,19 @@ def _rows(table: str) -> list[str]:
 # says (the same for most cells of a unit: the empty ones, the names of the 一级 and 二级
 # indicators): (span, text or None where word_report._text would read more than w:t's or more
 # than one paragraph, and where it is as the template makes them, what the merge makes of it
-# at the top of a run and below it, else None).
-_KINDS: dict[bytes, tuple[int, str | None, bytes | None, bytes | None]] = {}
+# at the top of a run and below it, else None). Remembered in the run's memo (``kinds``,
+# ``Memo.word_cells``), under its bound.
+Kind = tuple[int, str | None, bytes | None, bytes | None]
 
 
-def _kind(xml: bytes) -> tuple[int, str | None, bytes | None, bytes | None]:
-    kind = _KINDS.get(xml)
+def _kind(xml: bytes, kinds: dict[bytes, Kind]) -> Kind:
+    kind = kinds.get(xml)
     if kind is None:
-        if len(_KINDS) >= 4096:
-            _KINDS.clear()
-        kind = _KINDS[xml] = _read_kind(xml)
+        kind = kinds[xml] = _read_kind(xml)
     return kind
 
 
-def _read_kind(xml: bytes) -> tuple[int, str | None, bytes | None, bytes | None]:
+def _read_kind(xml: bytes) -> Kind:
     plain = _PLAIN_CELL.fullmatch(xml)
     if plain is not None:
         width, inside = plain.group(1), plain.group(2) or b""
@@ -177,7 +177,8 @@ def _read_kind(xml: bytes) -> tuple[int, str | None, bytes | None, bytes | None]
             None, None)
 
 
-def _first_two(table: bytes, start: int) -> tuple[tuple | None, tuple | None]:
+def _first_two(table: bytes, start: int, kinds: dict[bytes, Kind]
+               ) -> tuple[tuple | None, tuple | None]:
     """word_report._first_two: the cells over grid columns 0 and 1 of the row at ``start``."""
     first = table.find(b"<w:tc>", start)
     if first >= 0 and table.find(b"</w:tr>", start, first) < 0:  # the usual row: two cells
@@ -185,9 +186,9 @@ def _first_two(table: bytes, start: int) -> tuple[tuple | None, tuple | None]:
         if table.startswith(b"<w:tc>", second):
             end = table.find(b"</w:tc>", second) + len(b"</w:tc>")
             xml = table[first:second]
-            one = _KINDS.get(xml) or _kind(xml)
+            one = kinds.get(xml) or _kind(xml, kinds)
             xml = table[second:end]
-            two = _KINDS.get(xml) or _kind(xml)
+            two = kinds.get(xml) or _kind(xml, kinds)
             if one[0] == 1 and two[0] == 1:
                 return (first, second, one), (second, end, two)
     covering: list[tuple | None] = []
@@ -195,7 +196,7 @@ def _first_two(table: bytes, start: int) -> tuple[tuple | None, tuple | None]:
     start = table.find(b"<w:tc>", start, end)
     while start >= 0 and len(covering) < 2:
         close = table.find(b"</w:tc>", start) + len(b"</w:tc>")
-        cell = (start, close, _kind(table[start:close]))  # the unusual row
+        cell = (start, close, _kind(table[start:close], kinds))  # the unusual row
         grid += cell[2][0]
         while len(covering) < 2 and grid > len(covering):
             covering.append(cell)
@@ -204,7 +205,7 @@ def _first_two(table: bytes, start: int) -> tuple[tuple | None, tuple | None]:
     return covering[0], covering[1]
 
 
-def _merged(table: bytes) -> bytes | None:
+def _merged(table: bytes, kinds: dict[bytes, Kind]) -> bytes | None:
     """``merge_indicator_levels`` of a table's inside: the table itself where it merges
     nothing, None where this cannot say."""
     if b"<w:vMerge" in table or b"<w:gridBefore" in table:
@@ -212,7 +213,7 @@ def _merged(table: bytes) -> bytes | None:
     pairs = []
     row = table.find(b"<w:tr>")
     while row >= 0:
-        pair = one, two = _first_two(table, row)
+        pair = one, two = _first_two(table, row, kinds)
         if (one is not None and one[2][1] is None) or (two is not None and two[2][1] is None):
             return None
         pairs.append(pair)

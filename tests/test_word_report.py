@@ -359,7 +359,7 @@ def test_the_merge_is_python_docxs_own(tmp_path, monkeypatch):
     from evaluator import word_report, word_text
 
     monkeypatch.setattr(word_report, "merge_indicator_levels", lambda tbl, parent: None)
-    monkeypatch.setattr(word_text, "_merged", lambda table: table)  # the merge on the text
+    monkeypatch.setattr(word_text, "_merged", lambda table, kinds: table)  # the merge on the text
     unmerged = written(tmp_path, "--for-submission")
     fast, slow = (docx.Document(io.BytesIO(unmerged)) for _ in range(2))
     monkeypatch.undo()
