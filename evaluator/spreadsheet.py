@@ -145,7 +145,7 @@ _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;",
 _QUOTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                                 "\r": "&#13;", "\n": "&#10;", "\t": "&#9;",
                                 "\ufffe": "\ufffd", "\uffff": "\ufffd"})
-_ESCAPED = compiled("[&<>\r\ufffe\uffff]")  # what _ESCAPES changes
+_ESCAPED = compiled("[" + "".join(map(chr, _ESCAPES)) + "]")  # what _ESCAPES changes
 codecs.register_error("xml_unwritable", lambda problem: ("\ufffd".encode(), problem.end))
 
 
