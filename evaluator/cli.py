@@ -293,10 +293,11 @@ def _written_and_renamed(target: Path, chunks: Iterable[bytes]) -> None:
 @contextlib.contextmanager
 def _removed_if_terminated(pending: list[str]) -> Iterator[None]:
     """While a report is written, SIGTERM (a scheduler's kill, ``timeout``) first stops the
-    --jobs workers and removes the temporary file (``pending``, until it is renamed), then ends
-    the process as the signal would have (exit 143). Not by unwinding: a pool whose workers died
-    mid-task can hang on its way out. A SIGTERM the caller ignores stays ignored; a process
-    forked meanwhile (a worker not yet past its initializer, parallel.py) only ends."""
+    --jobs workers and the browsers printing a PDF, removes the temporary file (``pending``,
+    until it is renamed) and the browsers' folder, then ends the process as the signal would
+    have (exit 143). Not by unwinding: a pool whose workers died mid-task can hang on its way
+    out. A SIGTERM the caller ignores stays ignored; a process forked meanwhile (a worker not
+    yet past its initializer, parallel.py) only ends."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -314,6 +315,9 @@ def _removed_if_terminated(pending: list[str]) -> Iterator[None]:
             processes = sys.modules.get("multiprocessing")
             for child in processes.active_children() if processes else ():
                 child.kill()
+            printing = sys.modules.get(f"{__package__}.printing")
+            if printing is not None:  # its browsers, and their folder of pages
+                printing.stop_printing()
             for temporary in pending:
                 Path(temporary).unlink(missing_ok=True)
         signal.signal(signum, signal.SIG_DFL)
@@ -593,8 +597,11 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
                         template_seconds=template_timeout,
                         template_characters=template_max_output << 20)
         try:
-            # a streamed format (Word) may find a user's template at fault as it writes
-            _emit(chosen.render(job), output, read_files)
+            # a streamed format (Word) may find a user's template at fault as it writes; a
+            # SIGTERM is handled while the report is made, too (a PDF is printed before its
+            # first chunk, to stdout as well)
+            with _removed_if_terminated([]):
+                _emit(chosen.render(job), output, read_files)
         except TemplateProblem as problem:
             click.echo(f"模板错误：{problem}", err=True)
             sys.exit(EXIT_USAGE)

@@ -13,11 +13,19 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
+
+# What a run has printing now, for ``stop_printing``: each browser (the leader of a process group
+# of its own, so its renderer and GPU processes go with it) and each temporary folder.
+_BROWSERS: set[subprocess.Popen] = set()
+_FOLDERS: set[str] = set()
+_stopping = False  # set by stop_printing: no page is written nor browser started after it
 
 # Names on PATH, then the usual install locations by system; JIXIAO_BROWSER names one outright.
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
@@ -84,8 +92,69 @@ def _confined(html: str) -> str:
 def print_pdf(html: str, browser: str | None = None, timeout: float = 300) -> bytes:
     """The PDF of ``html`` as the browser prints it (A4, as the page's @page rule says), tagged:
     its structure (headings, tables, their header cells) is there for a screen reader."""
+    with _print_folder() as folder:
+        return _printed(html, browser, folder, timeout).read_bytes()
+
+
+@contextlib.contextmanager
+def _print_folder() -> Iterator[Path]:
+    """A temporary folder for the pages and their prints, known to ``stop_printing``."""
     with tempfile.TemporaryDirectory(prefix="jixiao-print-") as folder:
-        return _printed(html, browser, Path(folder), timeout).read_bytes()
+        _FOLDERS.add(folder)
+        try:
+            yield Path(folder)
+        finally:
+            _FOLDERS.discard(folder)
+
+
+def stop_printing() -> None:
+    """Kill the browsers printing now and remove the temporary folders: what a SIGTERM does
+    before the process ends as the signal ends it (cli.py), without unwinding, so that no
+    browser prints on for nobody and no folder of pages is left behind; and what Ctrl-C or a
+    failed part does before the waiting ends. Safe in a signal handler of the main thread:
+    the sets are copied at once (a thread may be adding to them)."""
+    global _stopping
+    _stopping = True
+    _kill_browsers()
+    for folder in list(_FOLDERS):
+        for _ in range(100):  # a thread past the check may still be writing a part's page
+            shutil.rmtree(folder, ignore_errors=True)
+            if not os.path.lexists(folder):
+                break
+            time.sleep(0.01)
+
+
+def _browser_run(command: list[str], timeout: float) -> tuple[int, bytes]:
+    """The browser's exit code and what it said on stderr. It leads a process group of its own,
+    so that ``stop_printing`` ends its helper processes with it, and the terminal's Ctrl-C
+    reaches this process only (which then stops it)."""
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    _BROWSERS.add(process)
+    if _stopping:  # stop_printing came between the check in _printed and now
+        _kill(process)
+    try:
+        _said, said = process.communicate(timeout=timeout)
+        return process.returncode, said
+    except BaseException:  # out of time, or this thread stopped: none of its group is left
+        _kill(process)
+        process.communicate()
+        raise
+    finally:
+        _BROWSERS.discard(process)
+
+
+def _kill_browsers() -> None:
+    for process in list(_BROWSERS):  # copied at once: a thread may be adding to it
+        _kill(process)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    with contextlib.suppress(OSError):
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:  # Windows: no process groups (the browser ends its helpers itself)
+            process.kill()
 
 
 def _printed(html: str, browser: str | None, folder: Path, timeout: float = 300,
@@ -96,6 +165,8 @@ def _printed(html: str, browser: str | None, folder: Path, timeout: float = 300,
     browser = browser or find_browser()
     if browser is None:
         raise PrintProblem(NO_BROWSER)
+    if _stopping:
+        raise PrintProblem("错误：打印已中止")
     page, pdf = folder / "report.html", folder / "report.pdf"
     page.write_text(_confined(html), encoding="utf-8")
     command = [browser, "--headless", "--disable-gpu", "--no-first-run",
@@ -109,17 +180,16 @@ def _printed(html: str, browser: str | None, folder: Path, timeout: float = 300,
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.insert(1, "--no-sandbox")  # Chromium refuses to run as root with it
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        code, said = _browser_run(command, timeout)
     except subprocess.TimeoutExpired:
         raise PrintProblem(f"错误：浏览器 {browser} 在 {timeout:.0f} 秒内未能生成 PDF") from None
     except OSError as problem:
         raise PrintProblem(f"错误：无法运行浏览器 {browser}：{problem.strerror or problem}"
                            ) from None
     if not pdf.is_file() or pdf.stat().st_size == 0:
-        said = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        raise PrintProblem(f"错误：浏览器 {browser} 未能生成 PDF（退出码 {done.returncode}）"
-                           + ("\n" + "\n".join(said) if said else ""))
+        last = said.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise PrintProblem(f"错误：浏览器 {browser} 未能生成 PDF（退出码 {code}）"
+                           + ("\n" + "\n".join(last) if last else ""))
     pdf.write_bytes(deterministic(pdf.read_bytes()))
     shutil.rmtree(folder / "profile", ignore_errors=True)  # a part's profile and page: its
     page.unlink()  # PDF is all the join needs of it
@@ -194,13 +264,12 @@ def print_report(html: str, browser: str | None = None, projects_a_print: int = 
         current += section
         count += kind == "project"
     parts.append((current + closing, count))
-    with tempfile.TemporaryDirectory(prefix="jixiao-print-") as folder, \
-            contextlib.ExitStack() as opened:
+    with _print_folder() as folder, contextlib.ExitStack() as opened:
         import pikepdf
 
         # each part's pages taken into the first part's as it comes, while the next parts print
         # (the parts must stay open until the whole is saved: pikepdf copies their streams then)
-        whole, printed = None, _printed_parts(parts, browser, Path(folder), projects, progress,
+        whole, printed = None, _printed_parts(parts, browser, folder, projects, progress,
                                               browsers)
         opened.callback(printed.close)  # what fails here waits for the browsers still printing
         for path in printed:
@@ -211,8 +280,8 @@ def print_report(html: str, browser: str | None = None, projects_a_print: int = 
                 whole.pages.extend(part.pages)
         footer = _printed(html[:body.end()] + _FOOTER_PAGES
                           + '<div class="jixiao-page"></div>' * len(whole.pages) + closing,
-                          browser, _fresh(Path(folder) / "footer"), tagged=False)
-        joined = _footed(whole, footer, Path(folder) / "report.pdf")
+                          browser, _fresh(folder / "footer"), tagged=False)
+        joined = _footed(whole, footer, folder / "report.pdf")
         with open(joined, "rb") as handle:
             while piece := handle.read(1 << 20):
                 yield piece
@@ -245,6 +314,10 @@ def _printed_parts(parts: list[tuple[str, int]], browser: str | None, folder: Pa
 
         steps = printed()
         yield from (progress(steps, projects) if progress else (path for path, _ in steps))
+    except BaseException:  # a part failed, Ctrl-C: the browsers still printing are not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+        _kill_browsers()
+        raise
     finally:
         pool.shutdown(cancel_futures=True)
 

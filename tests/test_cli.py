@@ -17,7 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from evaluator.cli import main
-from tests.conftest import EXAMPLE, ROOT, ctrl_c_as_in_a_terminal
+from tests.conftest import EXAMPLE, ROOT, alive, ctrl_c_as_in_a_terminal
 
 
 @pytest.fixture
@@ -638,25 +638,11 @@ def test_a_terminated_run_leaves_no_temporary_file_nor_worker(tmp_path):
     assert target.read_text(encoding="utf-8") == "the old report"
     pid = int(worker.read_text())
     for _ in range(300):  # killed, and perhaps not yet reaped by whoever adopted it
-        if not _alive(pid):
+        if not alive(pid):
             break
         time.sleep(0.1)
     else:
         raise AssertionError("the worker outlived the run")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
 
 
 _TERMINATED_AT = """
@@ -761,11 +747,11 @@ def test_a_run_killed_as_its_workers_are_forked_leaves_none_behind(tmp_path, how
     # the parse child and the two workers: no replacement (but the one "stuck" is about)
     assert len(forked) == (4 if how == "stuck" else 3)
     for _ in range(300):  # up to 30 s: a loaded machine reaps slowly
-        if not any(_alive(pid) for pid in forked):
+        if not any(alive(pid) for pid in forked):
             break
         time.sleep(0.1)
     else:
-        pytest.fail(f"left running: {[pid for pid in forked if _alive(pid)]}")
+        pytest.fail(f"left running: {[pid for pid in forked if alive(pid)]}")
     expected = ["actuals.yaml", "forked.txt", "goals.yaml"]
     if how in ("killed", "stuck"):  # nothing could remove the temporary file
         expected += [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.json")]

@@ -4,8 +4,12 @@ column widths measured in the browser's own layout (DESIGN §11)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +19,7 @@ from evaluator import printing
 from evaluator.cli import main
 from evaluator.run import evaluate_files
 from evaluator.report import build_context, render
-from tests.conftest import EXAMPLE, evaluate_in
+from tests.conftest import EXAMPLE, ROOT, alive, ctrl_c_as_in_a_terminal, evaluate_in
 
 BROWSER = printing.find_browser()
 POPPLER = shutil.which("pdftotext") and shutil.which("pdfinfo")
@@ -383,3 +387,64 @@ def test_the_hand_in_version_leaves_out_what_only_a_reviewer_wants(tmp_path):
     assert book.sheetnames == ["甲"]  # the forms only
     cells = [c.value for row in book["甲"].iter_rows() for c in row]
     assert "规则得分" in cells and "得分采用单位自评得分" not in str(cells)
+
+
+_PRINTING_WHEN_STOPPED = """
+import sys
+from evaluator import command_line, printing
+
+printing.PROJECTS_A_PRINT = int(sys.argv[1])
+sys.argv[1:2] = []
+command_line()
+"""
+
+# A browser that prints nothing, slowly: it names itself and the helper process it started,
+# then waits for the helper (as Chromium's renderer and GPU processes are its own).
+_SLOW_BROWSER = '#!/bin/sh\nsleep 60 &\necho $$ $! >> "$JIXIAO_TEST_PIDS"\nwait\n'
+
+
+@pytest.mark.parametrize("projects_a_print, browsers, stop, code", [
+    (100, 1, "SIGTERM", -15),  # the example printed at once
+    (4, 2, "SIGTERM", -15),  # in parts, two browsers at a time
+    (4, 2, "SIGINT", 1),  # Ctrl-C: 已中止
+])
+def test_a_run_stopped_while_printing_leaves_no_browser_nor_folder(
+        tmp_path, projects_a_print, browsers, stop, code):
+    """A scheduler's SIGTERM or a Ctrl-C while the browsers print: every browser and the
+    processes it started end with the run, and no folder of pages, nor any part of the PDF, is
+    left behind."""
+    program, pids, temporary = tmp_path / "chrome", tmp_path / "pids.txt", tmp_path / "tmp"
+    program.write_text(_SLOW_BROWSER, encoding="utf-8")
+    program.chmod(0o755)
+    temporary.mkdir()
+    environment = {**os.environ, "JIXIAO_BROWSER": str(program),
+                   "JIXIAO_TEST_PIDS": str(pids), "TMPDIR": str(temporary)}
+    run = subprocess.Popen(
+        [sys.executable, "-c", _PRINTING_WHEN_STOPPED, str(projects_a_print),
+         str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"), "--format", "pdf",
+         "-o", str(tmp_path / "自评表.pdf"), "--jobs", str(browsers)],
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True, encoding="utf-8", preexec_fn=ctrl_c_as_in_a_terminal)
+    try:
+        for _ in range(600):  # every browser started
+            if pids.exists() and len(pids.read_text().splitlines()) == browsers:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the browsers did not start")
+        run.send_signal(getattr(signal, stop))
+        _, said = run.communicate(timeout=30)
+    finally:
+        run.kill()
+    assert run.returncode == code, said
+    assert "Traceback" not in said
+    started = [int(pid) for pid in pids.read_text().split()]
+    assert len(started) == 2 * browsers
+    for _ in range(100):  # killed, and perhaps not yet reaped by whoever adopted them
+        if not any(map(alive, started)):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("a browser outlived the run")
+    assert list(temporary.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chrome", "pids.txt", "tmp"]
