@@ -53,7 +53,7 @@ def example_told(tmp_path: Path, options: list[str], before: str, told: str) -> 
     import sys
 
     code = (f"import sys\nfrom evaluator import command_line\n{before}"
-            "try:\n    command_line()\nexcept SystemExit:\n    pass\n"
+            "try:\n    command_line(teardown=True)\nexcept SystemExit:\n    pass\n"
             f"print({told}, file=sys.__stdout__)\n")
     done = subprocess.run([sys.executable, "-c", code, str(EXAMPLE / "goals.yaml"),
                            str(EXAMPLE / "actuals.yaml"), *options, "-o",

@@ -968,3 +968,39 @@ def test_scaffold_refusing_says_so_and_counts(runner, example_copy):
     result = run(runner, "scaffold", goals, "-o", out)
     assert result.exit_code == 1 and not out.exists()
     assert result.stderr.splitlines()[-2:] == ["共 1 个错误，0 个警告", "未生成模板：请先改正申报表中的错误"]
+
+
+_ENDED_WITH_AN_EXIT_FUNCTION = """
+import atexit, sys
+from pathlib import Path
+
+ran = Path(sys.argv.pop(1))
+atexit.register(lambda: ran.write_text("ran", encoding="utf-8"))
+from evaluator import command_line
+command_line()
+"""
+
+
+@pytest.mark.parametrize("keep_a_thread", [False, True])
+def test_the_command_ends_with_its_output_whole_and_its_exit_functions_run(tmp_path,
+                                                                           keep_a_thread):
+    """The command leaves without the interpreter's teardown (evaluator._ended_without_teardown),
+    but what an exit does that a caller sees is still done: stdout written whole through a pipe,
+    the exit status, the exit functions run; with another thread still running, the normal
+    exit (which waits for it) instead."""
+    script = _ENDED_WITH_AN_EXIT_FUNCTION
+    if keep_a_thread:
+        script = ("import threading, time\nthreading.Thread(target=time.sleep, args=(0.3,))"
+                  ".start()\n" + script)
+    ran = tmp_path / "ran.txt"
+    done = subprocess.run([sys.executable, "-c", script, str(ran),
+                           str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                           "--format", "json", "--jobs", "1"],
+                          cwd=ROOT, capture_output=True, timeout=120)
+    expected = subprocess.run([sys.executable, "-m", "evaluator", str(EXAMPLE / "goals.yaml"),
+                               str(EXAMPLE / "actuals.yaml"), "--format", "json", "--jobs", "1"],
+                              cwd=ROOT, capture_output=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        expected.returncode, expected.stdout, expected.stderr)
+    assert json.loads(done.stdout)["projects"]
+    assert ran.read_text(encoding="utf-8") == "ran"
