@@ -538,7 +538,8 @@ def main() -> None:
               help="用几个进程：多于 1 个时，另起一个进程解析文件，JSON 输出时由这么多个进程分担"
                    "项目（结果与单进程逐字节相同），PDF 输出时同时用这么多个浏览器分段打印。"
                    "auto：在 Linux 上输入合计不小于 2 MB 时，本进程可用几个 CPU（含 cgroup 配额的"
-                   "限制）就用几个（至多 4 个），否则 1 个。")
+                   "限制）就用几个（至多 4 个），否则 1 个；PDF 的浏览器不论输入大小，可用几个 CPU"
+                   "就用几个（至多 4 个）。")
 def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: Path | None,
         project: str | None, explain: bool, strict: bool, submission: bool,
         templates: Path | None, template_timeout: float, template_max_output: int,
@@ -548,10 +549,13 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
     if chosen.needs_file and output is None:
         raise click.UsageError(f"{chosen.label} 格式须用 -o 指定输出文件，"
                                f"如 -o 自评表.{chosen.extension}")
+    browsers = None  # a PDF's: as many as jobs, unless chosen here
     if jobs is None:
-        from .parallel import automatic_jobs
+        from .parallel import automatic_browsers, automatic_jobs
 
         jobs = automatic_jobs([goals, actuals])
+        if output_format == "pdf":
+            browsers = automatic_browsers()
     elif jobs > 1:
         from .parallel import can_fork
 
@@ -593,7 +597,8 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
             pass
     elif run.goals is not None and run.actuals is not None:  # no half report from a bad file
         job = Rendering(run, explain=explain, templates=str(templates) if templates else None,
-                        submission=submission, jobs=jobs, progress=_progress,
+                        submission=submission, jobs=jobs, browsers=browsers,
+                        progress=_progress,
                         template_seconds=template_timeout,
                         template_characters=template_max_output << 20)
         try:

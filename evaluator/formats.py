@@ -62,7 +62,8 @@ class Rendering:
     explain: bool = False  # --explain: the trace of every score
     templates: str | None = None  # --templates: a folder overriding the shipped templates
     submission: bool = False  # --for-submission: the hand-in version (report.for_submission)
-    jobs: int = 1  # processes sharing the projects; for a PDF, browsers printing at once
+    jobs: int = 1  # processes sharing the projects
+    browsers: int | None = None  # a PDF's browsers printing at once (None: as many as jobs)
     progress: Progress = _unannounced  # told of the projects done (a terminal's stderr)
     template_seconds: float = 10.0  # --template-timeout: a user's template, stopped after
     template_characters: int = 100 << 20  # --template-max-output: and past so much text
@@ -194,7 +195,7 @@ def _xlsx(job: Rendering) -> Iterator[bytes]:
 
 def _pdf(job: Rendering) -> Chunks:
     """The HTML report printed to A4 by the user's Chromium, Chrome or Edge (printing.py): the
-    shipped report of many projects in parts, ``job.jobs`` browsers at a time, told on a
+    shipped report of many projects in parts, ``job.browsers`` browsers at a time, told on a
     terminal as they are printed; a user's template whole (what it puts between projects is its
     own)."""
     from .printing import NO_BROWSER, PROJECTS_A_PRINT, PrintProblem, find_browser, print_report
@@ -206,7 +207,8 @@ def _pdf(job: Rendering) -> Chunks:
     html = "".join(c if isinstance(c, str) else c.decode("utf-8")
                    for c in _templated(quiet, "html"))
     projects_a_print = PROJECTS_A_PRINT if job.templates is None else len(job.run.indexes()) + 1
-    pieces = print_report(html, browser, projects_a_print, job.progress, job.jobs)
+    pieces = print_report(html, browser, projects_a_print, job.progress,
+                          job.jobs if job.browsers is None else job.browsers)
     try:  # printed whole before its first piece: a browser that fails leaves no half file
         first = next(pieces)
     except PrintProblem as problem:

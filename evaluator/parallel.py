@@ -250,6 +250,13 @@ def automatic_jobs(paths: Sequence[Path]) -> int:
     return jobs if jobs > 1 and can_fork() else 1
 
 
+def automatic_browsers() -> int:
+    """``--jobs auto`` for a PDF: the browsers printing its parts at once, a usable CPU each (at
+    most ``AUTO_AT_MOST``), whatever the size of the inputs: a part of 100 projects keeps a core
+    busy for seconds, so a unit of a few hundred projects gains what forking would not."""
+    return max(1, min(usable_cpus(), AUTO_AT_MOST))
+
+
 def no_more_workers() -> None:
     """The running pool, if any, forks no worker to replace one that dies: the SIGTERM handler
     (cli.py) asks this before it kills the workers, so that none is forked as it ends the

@@ -294,6 +294,42 @@ def test_a_browser_that_fails_a_part_leaves_no_file_and_says_why(monkeypatch, tm
     assert not list(tmp_path.glob("*.pdf*"))
 
 
+# A browser that waits up to 5 s for a second to start beside it, then fails saying whether one
+# did: what a run told to print two parts at once must show.
+_WAITING_BROWSER = """#!/bin/sh
+touch "$JIXIAO_TEST_DIR/started.$$"
+for i in $(seq 50); do
+  if [ "$(ls "$JIXIAO_TEST_DIR" | grep -c '^started[.]')" -ge 2 ]; then echo together >&2; exit 3; fi
+  sleep 0.1
+done
+echo alone >&2
+exit 3
+"""
+
+
+@pytest.mark.parametrize("jobs, said", [
+    (None, "together"),  # auto: a browser a usable CPU, small as the unit is
+    ("1", "alone"),  # as asked
+])
+def test_auto_prints_the_parts_of_a_small_unit_a_browser_a_cpu(monkeypatch, tmp_path, jobs,
+                                                                said):
+    from evaluator import parallel
+
+    program, started = tmp_path / "chrome", tmp_path / "started"
+    program.write_text(_WAITING_BROWSER, encoding="utf-8")
+    program.chmod(0o755)
+    started.mkdir()
+    monkeypatch.setenv("JIXIAO_BROWSER", str(program))
+    monkeypatch.setenv("JIXIAO_TEST_DIR", str(started))
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(printing, "PROJECTS_A_PRINT", 4)  # the example's 10 projects: 3 parts
+    result = CliRunner().invoke(main, [str(EXAMPLE / "goals.yaml"), str(EXAMPLE / "actuals.yaml"),
+                                       "--format", "pdf", "-o", str(tmp_path / "自评表.pdf")]
+                                + (["--jobs", jobs] if jobs else []))
+    assert result.exit_code == 2, result.output
+    assert f"（退出码 3）\n{said}" in result.stderr
+
+
 @needs_browser
 @needs_poppler
 def test_pdf_is_the_printed_report_the_same_bytes_each_run(tmp_path):
