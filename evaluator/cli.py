@@ -16,14 +16,18 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import click
 
 from . import __version__
-from .diagnostics import PER_CODE, Diagnostic, format_all, format_diagnostic, visible
+from .diagnostics import (PER_CODE, Diagnostic, Severity, format_all, format_diagnostic,
+                          format_rows, visible)
 from .formats import FORMATS, OutputProblem, Rendering, TemplateProblem
 from .resources import DEFAULT_RULES
+
+if TYPE_CHECKING:
+    from .run import Run
 
 # The engine (pydantic, lark and the stages) is imported by each command as it needs it: a run
 # of --jobs N has a child parsing the files meanwhile (inputs.unit_inputs), and `evaluate --help`
@@ -403,9 +407,25 @@ def _load_rules(reference: str):
 
 def _report_diagnostics(diagnostics: tuple[Diagnostic, ...], sources: dict, strict: bool) -> int:
     errors = sum(1 for d in diagnostics if d.is_error)
-    warnings = len(diagnostics) - errors
-    if diagnostics:
-        click.echo(format_all(diagnostics, sources, per_code=PER_CODE), err=True)
+    return _reported(len(diagnostics), errors, strict,
+                     lambda: format_all(diagnostics, sources, per_code=PER_CODE))
+
+
+def _report_run(run: Run, strict: bool) -> int:
+    """A run's diagnostics on stderr: from their rows where it has them so (Run.sorted_rows: a
+    messy province's 80 000, only those printed made objects)."""
+    rows = run.sorted_rows()
+    if rows is None:
+        return _report_diagnostics(run.sorted_diagnostics(), run.sources, strict)
+    errors = [row[5] for row in rows].count(Severity.ERROR.value)
+    return _reported(len(rows), errors, strict,
+                     lambda: format_rows(rows, run.sources, PER_CODE))
+
+
+def _reported(count: int, errors: int, strict: bool, printed: Callable[[], str]) -> int:
+    warnings = count - errors
+    if count:
+        click.echo(printed(), err=True)
         click.echo(f"共 {errors} 个错误，{warnings} 个警告", err=True)
     if errors or (strict and warnings):
         return EXIT_DIAGNOSTICS
@@ -613,7 +633,7 @@ def run(goals: Path, actuals: Path, rules_ref: str, output_format: str, output: 
         except OutputProblem as problem:
             click.echo(str(problem), err=True)
             sys.exit(EXIT_USAGE)
-    sys.exit(_report_diagnostics(run.sorted_diagnostics(), run.sources, strict))
+    sys.exit(_report_run(run, strict))
 
 
 @main.command()

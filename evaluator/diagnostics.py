@@ -176,18 +176,40 @@ def _made(severity: Severity, code: str, message: str, position: AnyPosition | N
     return diagnostic
 
 
+# A diagnostic at a text Position (or at none: file None, line and column 0) as plain values, in
+# the order diagnostics are shown (``sort_key``'s, then the rest of what makes two equal): file,
+# line, column, code, message, severity, length, hint. A --jobs worker sends its diagnostics so
+# (``packed``), and a run sorts and writes them so without making them objects (``sorted_rows``).
+Row = tuple[str | None, int, int, str, str, str, int, str | None]
+
+
+def as_row(d: Diagnostic) -> Row | None:
+    """None for a diagnostic at a place that is not a text Position (a cell, a page)."""
+    p = d.position
+    if p is None:
+        return (None, 0, 0, d.code, d.message, d.severity.value, d.length, d.hint)
+    if type(p) is not Position:
+        return None
+    return (p.file, p.line, p.column, d.code, d.message, d.severity.value, d.length, d.hint)
+
+
+def made_from_row(row: Row) -> Diagnostic:
+    file, line, column, code, message, severity, length, hint = row
+    return _made(_SEVERITIES[severity], code, message,
+                 made_position(file, line, column) if file is not None else None, length, hint)
+
+
 def packed(diagnostics: list[Diagnostic]) -> bytes | list[Diagnostic]:
-    """Diagnostics as a --jobs worker sends them to its parent: their plain values marshalled
-    (2 µs each there and back, against pickle's 13: a messy unit of 10 000 projects has 80 000
-    of them, and the parent unpacks them while it writes), or the list itself where one is
-    not at a text Position (it is pickled then)."""
+    """Diagnostics as a --jobs worker sends them to its parent: their rows marshalled (2 µs each
+    there and back, against pickle's 13: a messy unit of 10 000 projects has 80 000 of them),
+    or the list itself where one is not at a text Position (it is pickled then)."""
     rows = []
     for d in diagnostics:
         p = d.position
         if p is None:
-            rows.append((d.severity.value, d.code, d.message, None, 0, 0, d.length, d.hint))
+            rows.append((None, 0, 0, d.code, d.message, d.severity.value, d.length, d.hint))
         elif type(p) is Position:
-            rows.append((d.severity.value, d.code, d.message, p.file, p.line, p.column,
+            rows.append((p.file, p.line, p.column, d.code, d.message, d.severity.value,
                          d.length, d.hint))
         else:
             return diagnostics
@@ -200,10 +222,31 @@ def packed(diagnostics: list[Diagnostic]) -> bytes | list[Diagnostic]:
 def unpacked(found: bytes | list[Diagnostic]) -> list[Diagnostic]:
     if not isinstance(found, bytes):
         return found
-    return [_made(_SEVERITIES[severity], code, message,
-                  made_position(file, line, column) if file is not None else None, length, hint)
-            for severity, code, message, file, line, column, length, hint
-            in marshal.loads(found)]
+    return list(map(made_from_row, marshal.loads(found)))
+
+
+def sorted_rows(diagnostics: Iterable[Diagnostic], batches: Iterable[bytes] = ()
+                ) -> list[Row] | None:
+    """Every diagnostic once, as rows, in the order they are shown: ``diagnostics`` and the
+    packed ``batches`` of a --jobs run, the batches never made objects. A messy province has
+    some 80 000 diagnostics: a set of Diagnostic objects sorted by ``sort_key`` cost a Python
+    call for each one's hash and for its key (0.2 s of CPU), plain tuples none. None when one
+    is not at a text Position, or rows at none and at one are to be ordered together (the
+    objects are sorted then): the order is ``sort_key``'s, and diagnostics that key alike
+    (in the same place, of the same code and message) come in the order of the rest of the
+    row, where a set of objects gave them in its own."""
+    rows = []
+    for d in diagnostics:
+        row = as_row(d)
+        if row is None:
+            return None
+        rows.append(row)
+    for batch in batches:
+        rows += marshal.loads(batch)
+    try:
+        return sorted(set(rows))
+    except TypeError:  # None beside text: a file, or a hint
+        return None
 
 
 def error(code: str, message: str, position: AnyPosition | None = None, *, length: int = 1,
@@ -341,12 +384,24 @@ def format_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, Any] | N
     counted at the end (``… 还有 299 990 个同类问题（actual.unit_mismatch）``)."""
     if per_code is None:
         return "\n".join(format_diagnostic(d, sources) for d in diagnostics)
+    diagnostics = list(diagnostics)
+    return _formatted_per_code(diagnostics, [d.code for d in diagnostics], lambda d: d,
+                               sources, per_code)
+
+
+def format_rows(rows: list[Row], sources: Mapping[str, Any] | None, per_code: int) -> str:
+    """``format_all`` of rows (``sorted_rows``): only the diagnostics printed made objects."""
+    return _formatted_per_code(rows, [row[3] for row in rows], made_from_row, sources, per_code)
+
+
+def _formatted_per_code(items: list, codes: list[str], made: Any,
+                        sources: Mapping[str, Any] | None, per_code: int) -> str:
     shown: dict[str, int] = {}
     lines = []
-    for diagnostic in diagnostics:
-        count = shown[diagnostic.code] = shown.get(diagnostic.code, 0) + 1
+    for item, code in zip(items, codes):
+        count = shown[code] = shown.get(code, 0) + 1
         if count <= per_code:
-            lines.append(format_diagnostic(diagnostic, sources))
+            lines.append(format_diagnostic(made(item), sources))
     for code, count in shown.items():
         if count > per_code:
             lines.append(f"… 还有 {format(count - per_code, ',').replace(',', ' ')} 个同类问题（{code}）")

@@ -102,7 +102,7 @@ def _numbered(lines: Iterable[str]) -> Iterator[tuple[str, int]]:
 def _json(job: Rendering) -> Chunks:
     """Streamed as projects are scored (a province need not fit in memory twice), by
     ``job.jobs`` processes when more than one (parallel.py; the same bytes)."""
-    from .json_report import json_chunks, project_line
+    from .json_report import diagnostic_texts, json_chunks, project_line
 
     run, rules = job.run, job.run.rules
     total = len(run.indexes())
@@ -113,7 +113,8 @@ def _json(job: Rendering) -> Chunks:
                                      job.jobs)
     else:
         lines = _numbered(project_line(r, rules, run.memo) for r in run.results())
-    return json_chunks(rules, run.goals, job.progress(lines, total), run.sorted_diagnostics)
+    return json_chunks(rules, run.goals, job.progress(lines, total),
+                       partial(diagnostic_texts, run))
 
 
 def _templated(job: Rendering, name: str) -> Chunks:

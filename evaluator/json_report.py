@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Row, made_from_row
 from .expression import Tier, kind_of
 from .scoring import round_half_up
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .goals import Goals
     from .memo import Memo
     from .rules import RuleSet
+    from .run import Run
 
 
 def rate_json(rate: Decimal | None) -> str | None:
@@ -31,10 +32,30 @@ def diagnostic_text(d: Diagnostic) -> str:
     p = d.position
     if p is None or type(p.line) is not int or type(p.column) is not int:
         return _DUMPS(diagnostic_json(d))
+    return _written(d.severity.value, d.code, d.message, d.hint, p.file, p.line, p.column)
+
+
+def row_text(row: Row) -> str:
+    """``diagnostic_text`` of a diagnostic's row (diagnostics.sorted_rows)."""
+    file, line, column, code, message, severity, _length, hint = row
+    if file is None or type(line) is not int or type(column) is not int:
+        return diagnostic_text(made_from_row(row))
+    return _written(severity, code, message, hint, file, line, column)
+
+
+def _written(severity: str, code: str, message: str, hint: str | None, file: str, line: int,
+             column: int) -> str:
     text = encode_basestring
-    return (f'{{"severity": {text(d.severity.value)}, "code": {text(d.code)}, '
-            f'"message": {text(d.message)}, "hint": {_nullable(d.hint)}, '
-            f'"file": {text(p.file)}, "line": {p.line}, "column": {p.column}}}')
+    return (f'{{"severity": {text(severity)}, "code": {text(code)}, '
+            f'"message": {text(message)}, "hint": {_nullable(hint)}, '
+            f'"file": {text(file)}, "line": {line}, "column": {column}}}')
+
+
+def diagnostic_texts(run: Run) -> Iterable[str | Diagnostic]:
+    """A run's diagnostics for the document, in order: their JSON text, from their rows where
+    the run has them so (Run.sorted_rows), else the diagnostics themselves."""
+    rows = run.sorted_rows()
+    return run.sorted_diagnostics() if rows is None else map(row_text, rows)
 
 
 def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
@@ -163,9 +184,10 @@ def project_line(result: ProjectResult, rules: RuleSet | None, memo: Memo | None
 
 def json_chunks(rules: RuleSet | None, goals: Goals | None,
                 project_lines: Iterable[str | bytes],
-                diagnostics: Callable[[], Iterable[Diagnostic]]) -> Iterator[str | bytes]:
+                diagnostics: Callable[[], Iterable[Diagnostic | str]]) -> Iterator[str | bytes]:
     """The JSON contract of DESIGN §7 (decimals as strings), one project a line, written as the
-    projects are scored; ``diagnostics`` is asked for after the last project. The text comes in
+    projects are scored; ``diagnostics`` is asked for after the last project (each a Diagnostic,
+    or its JSON text already: ``diagnostic_texts``). The text comes in
     chunks of about a million characters: a province is some 10 000 lines, and each write and
     each encoding has its cost. An item of ``project_lines`` may be bytes: several lines,
     joined by ",\n" and encoded already (a worker's slice, see parallel.py)."""
@@ -196,7 +218,7 @@ def _batched(pieces: Iterable[str | bytes]) -> Iterator[str | bytes]:
 
 def _json_pieces(rules: RuleSet | None, goals: Goals | None,
                  project_lines: Iterable[str | bytes],
-                 diagnostics: Callable[[], Iterable[Diagnostic]]) -> Iterator[str | bytes]:
+                 diagnostics: Callable[[], Iterable[Diagnostic | str]]) -> Iterator[str | bytes]:
     head = {"rules": rules.name if rules else None, "year": goals.year if goals else None,
             "unit": goals.unit if goals else None,
             "funds_unit": goals.funds_unit if goals else None}
@@ -211,7 +233,7 @@ def _json_pieces(rules: RuleSet | None, goals: Goals | None,
     separator = "\n"
     for diagnostic in diagnostics():
         yield separator
-        yield diagnostic_text(diagnostic)
+        yield diagnostic if type(diagnostic) is str else diagnostic_text(diagnostic)
         separator = ",\n"
     yield "\n]}\n"
 

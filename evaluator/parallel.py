@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
-from .diagnostics import Diagnostic, packed, unpacked
+from .diagnostics import Diagnostic, packed
 from .internals import abandon_pool, own_copy, pool_workers, stop_replacing_workers
 from .source import dies_with, held_signals, let_signals_through
 
@@ -303,7 +303,7 @@ def rendered_in_parallel(run: Run, render: Callable, jobs: int, chunk: int = 100
     try:
         done = 0
         for (data, found), part in zip(answers, slices):
-            run.diagnostics += unpacked(found)
+            run.add_found(found)
             done += len(part)
             if data:
                 yield data, done

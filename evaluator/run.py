@@ -13,7 +13,7 @@ from dataclasses import field
 from typing import Any, Iterator
 
 from .actuals import Actuals, read_actuals_header, read_project_actuals
-from .diagnostics import Diagnostic, sort_key
+from .diagnostics import Diagnostic, Row, sort_key, sorted_rows, unpacked
 from .evaluation import (Evaluation, ProjectResult, Scorers, check_level1, parse_actual,
                          parse_target, score_project)
 from .goals import Goals, Project, ProjectRows, read_goals_header, read_project, readable_indicators
@@ -58,7 +58,11 @@ class Run:
     memo: Memo | None = None  # what the run remembers (memo.py): made with the lexicon's table
     scorers: Scorers | None = None  # made with the goals' year, on the first project
     releases_read_data: bool = True  # a project's raw data is let go once it is scored
+    # the --jobs workers' diagnostics as they sent them (diagnostics.packed): made objects only
+    # when asked for as objects (sorted_diagnostics), not to be sorted and written (sorted_rows)
+    found: list[bytes] = field(default_factory=list)
     _sorted: tuple | None = field(default=None, repr=False)  # see sorted_diagnostics
+    _rows: tuple | None = field(default=None, repr=False)  # see sorted_rows
 
     def __post_init__(self) -> None:
         if self.memo is None:
@@ -134,9 +138,30 @@ class Run:
                 yield result
         self.check_unmatched()
 
+    def add_found(self, found: bytes | list[Diagnostic]) -> None:
+        """Diagnostics a --jobs worker found (diagnostics.packed)."""
+        if isinstance(found, bytes):
+            self.found.append(found)
+        else:
+            self.diagnostics += found
+
+    def sorted_rows(self) -> list[Row] | None:
+        """``sorted_diagnostics`` as rows (diagnostics.sorted_rows: the workers' never made
+        objects), or None where they cannot be. Remembered until more are found."""
+        diagnostics, found = self.diagnostics, self.found
+        state = (len(diagnostics), diagnostics[-1] if diagnostics else None, len(found))
+        known = self._rows
+        if known is None or known[0] != state[0] or known[1] is not state[1] or known[2] != state[2]:
+            self._rows = (*state, sorted_rows(diagnostics, found))
+        return self._rows[3]
+
     def sorted_diagnostics(self) -> tuple[Diagnostic, ...]:
         """Every diagnostic once, in the order they are shown. Remembered until more are found:
         the JSON document and stderr each ask (80 000 of them for a messy province: 0.3 s)."""
+        if self.found:
+            for found in self.found:
+                self.diagnostics += unpacked(found)
+            self.found = []
         diagnostics = self.diagnostics
         last = diagnostics[-1] if diagnostics else None
         known = self._sorted

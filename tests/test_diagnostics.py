@@ -494,3 +494,49 @@ def test_sorted_diagnostics_follow_those_found_since(default_rules):
     assert run.sorted_diagnostics() == (later,)
     run.diagnostics += [earlier, later]  # a repeat is told once
     assert run.sorted_diagnostics() == (earlier, later)
+
+
+def test_a_runs_diagnostics_as_rows_are_its_diagnostics_in_the_same_order(default_rules):
+    """A --jobs run's diagnostics are sorted and written as rows (Run.sorted_rows), the
+    workers' never made objects: the same diagnostics, once each, in the order of
+    sort_key, printed and written as the objects are."""
+    from evaluator.diagnostics import (PER_CODE, format_all, format_rows, made_from_row, packed,
+                                       sort_key, warning)
+    from evaluator.json_report import diagnostic_text, row_text
+    from evaluator.run import Run
+
+    here = [error("yaml.syntax", "坏“\x1b”", Position("goals.yaml", 3, 9), length=4, hint="提示"),
+            warning("review.missing_reason", "原因", Position("actuals.yaml", 11, 7)),
+            warning("review.missing_reason", "原因", Position("actuals.yaml", 2, 7))]
+    elsewhere = [warning("review.missing_reason", "原因", Position("actuals.yaml", 5, 7)),
+                 warning("review.missing_reason", "原因", Position("actuals.yaml", 11, 7)),
+                 error("actual.unit", "单位", Position("actuals.yaml", 5, 7), hint="改")]
+    elsewhere += [warning("review.many", f"第 {n} 个", Position("goals.yaml", n, 1))
+                  for n in range(1, PER_CODE + 3)]
+    run = Run(*default_rules, None, None, {}, list(here), {})
+    run.add_found(packed(elsewhere[:2]))
+    run.add_found(packed(elsewhere[2:]))
+    rows = run.sorted_rows()
+    expected = sorted(set(here + elsewhere), key=sort_key)
+    assert [made_from_row(row) for row in rows] == expected
+    assert list(map(row_text, rows)) == list(map(diagnostic_text, expected))
+    assert format_rows(rows, {}, PER_CODE) == format_all(expected, {}, per_code=PER_CODE)
+    assert "… 还有 2 个同类问题（review.many）" in format_rows(rows, {}, PER_CODE)
+    assert run.sorted_rows() is rows  # asked again, not sorted again
+    assert run.sorted_diagnostics() == tuple(expected) and run.found == []
+
+
+def test_diagnostics_that_cannot_be_rows_are_sorted_as_objects(default_rules):
+    from evaluator.diagnostics import CellPosition, packed, sort_key, sorted_rows, warning
+    from evaluator.run import Run
+
+    text = warning("x.code", "文", Position("a.yaml", 2, 1))
+    nowhere = warning("x.code", "无处", None)
+    cell = warning("x.code", "格", CellPosition("a.xlsx", "表1", 5, 3))
+    assert sorted_rows([text, cell]) is None
+    assert sorted_rows([text], [packed([nowhere])]) is None  # no order between None and text
+    assert sorted_rows([nowhere, nowhere]) == [(None, 0, 0, "x.code", "无处", "warning", 1, None)]
+    run = Run(*default_rules, None, None, {}, [text], {})
+    run.add_found(packed([nowhere]))
+    assert run.sorted_rows() is None
+    assert run.sorted_diagnostics() == tuple(sorted({text, nowhere}, key=sort_key))
