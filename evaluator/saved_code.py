@@ -11,16 +11,27 @@ bytecode and ``re``'s code formats. Text not saved (a class or an expression cha
 another module's) is compiled as before, and so is everything on another Python: what is used
 is always what compiling would give. Written by `python -m evaluator.saved_code`; a test holds
 it to a fresh recording.
+
+Beyond the compiling, ``dataclasses`` spends as long again working out each class (its fields
+examined, each method's text written: 12 ms of a small run for some fifty classes). For each
+class the file also keeps what decides that work, its shape (the options, each field's name and
+settings, which methods the class writes itself), and the methods' code in the order they were
+made: a class of the same shape is finished from those (``_replayed``: the same fields, the same
+functions from the same code, set in the same order), anything else by ``dataclasses`` itself.
+A test holds every class of the package made so to the one ``dataclasses`` makes.
 """
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import marshal
 import re
 import sys
+import typing
+from dataclasses import MISSING, Field
 from pathlib import Path
-from types import CodeType
+from types import CodeType, MemberDescriptorType
 from typing import TYPE_CHECKING, Any
 
 import _sre
@@ -28,11 +39,14 @@ import _sre
 SAVED = Path(__file__).with_name("shipped_code.marshal")
 
 # {"methods": {module: its classes' methods}, "patterns": {(expression, flags): what re hands
-# to _sre.compile}}, each marshalled apart and read when first asked for (a JSON run makes a
-# third of the package's classes, and uses 8 of the 21 lexers)
-_saved: dict[str, dict] | None = None
+# to _sre.compile}, "classes": {module: {qualname: (shape, methods made)}}, "dataclasses": the
+# Python whose dataclasses made them}, each marshalled apart and read when first asked for (a
+# JSON run makes a third of the package's classes, and uses 8 of the 21 lexers)
+_saved: dict[str, Any] | None = None
 _methods: dict[str | None, dict[str, CodeType]] = {}  # by module, as read
+_classes: dict[str | None, dict[str, tuple]] = {}  # by module, as read
 _recording: dict[str, dict] | None = None  # what `save` writes, as the modules are imported
+_made: list[CodeType] | None = None  # the methods' code of the class being recorded, in order
 
 
 def saved_key() -> bytes:
@@ -47,7 +61,7 @@ def saved_key() -> bytes:
 def _loaded() -> dict[str, dict]:
     global _saved
     if _saved is None:
-        _saved = {"methods": {}, "patterns": {}}
+        _saved = {"methods": {}, "patterns": {}, "classes": {}}
         try:
             with open(SAVED, "rb") as saved:
                 if saved.readline().rstrip(b"\n") == saved_key():
@@ -81,7 +95,172 @@ def _exec(text: Any, globals: dict | None = None, locals: dict | None = None) ->
         code = _method_code(text) if type(text) is str else text
         if _recording is not None and type(text) is str:
             _recording["methods"].setdefault(module, {})[text] = code
+    if _made is not None and type(text) is str:
+        _made.append(code)
     exec(code, globals, locals)
+
+
+# ---- classes finished from their shape ---------------------------------------------------------
+
+_OPTIONS = (("init", True), ("repr", True), ("eq", True), ("order", False),
+            ("unsafe_hash", False), ("frozen", False), ("match_args", True),
+            ("kw_only", False), ("slots", False), ("weakref_slot", False))
+_OPTION_NAMES = frozenset(name for name, _ in _OPTIONS)
+# what dataclasses sets only where the class has none of its own
+_OWN = ("__init__", "__repr__", "__eq__", "__lt__", "__le__", "__gt__", "__ge__",
+        "__setattr__", "__delattr__", "__match_args__", "__getstate__", "__setstate__")
+_ORDERING = frozenset(("__lt__", "__le__", "__gt__", "__ge__"))
+_HASH_ACTIONS = {None: None, dataclasses._hash_add: "add",  # type: ignore[attr-defined]
+                 dataclasses._hash_set_none: "none"}  # type: ignore[attr-defined]
+_NOT_FIELDS = (typing.ClassVar, dataclasses.InitVar, dataclasses.KW_ONLY)
+
+
+def _pseudo_field(annotation: str, namespace: dict) -> bool:
+    """Whether dataclasses could take this annotation for a ClassVar, an InitVar or KW_ONLY
+    (its ``_is_type``, read more widely: a class with one is left to dataclasses)."""
+    match = dataclasses._MODULE_IDENTIFIER_RE.match(annotation)  # type: ignore[attr-defined]
+    if match is None:
+        return False
+    named = namespace.get(match.group(2))
+    return (any(named is kind for kind in _NOT_FIELDS)
+            or type(named) in (dataclasses.InitVar, type(dataclasses.KW_ONLY))
+            or getattr(named, "__origin__", None) is typing.ClassVar)
+
+
+def _shape(cls: type, options: dict) -> tuple | None:
+    """What decides the methods dataclasses writes for this class, and how it sets them; None
+    for a class that is not of the plain kind finished here (dataclasses makes it)."""
+    if not options.keys() <= _OPTION_NAMES:
+        return None
+    settings = tuple(bool(options.get(name, default)) for name, default in _OPTIONS)
+    init, _, eq, order, unsafe_hash, frozen, _, _, slots, weakref_slot = settings
+    module = sys.modules.get(cls.__module__)
+    if (module is None or (order and not eq) or (weakref_slot and not slots)
+            or not getattr(cls, "__doc__")  # its doc would be written from its signature
+            or any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:])
+            or (slots and "__slots__" in cls.__dict__)):
+        return None
+    own = cls.__dict__
+    annotations = own.get("__annotations__", {})
+    fields = []
+    for name, annotation in annotations.items():
+        if type(annotation) is not str or name == "self" or _pseudo_field(annotation,
+                                                                          module.__dict__):
+            return None
+        default = getattr(cls, name, MISSING)
+        if isinstance(default, Field):
+            if default.default.__class__.__hash__ is None:  # refused by dataclasses
+                return None
+            fields.append((name, default.default is not MISSING,
+                           default.default_factory is not MISSING, default.init, default.repr,
+                           default.hash, default.compare,
+                           None if default.kw_only is MISSING else default.kw_only))
+        else:
+            if isinstance(default, MemberDescriptorType):
+                default = MISSING
+            if default.__class__.__hash__ is None:
+                return None
+            fields.append((name, default is not MISSING))
+    if any(isinstance(value, Field) and name not in annotations for name, value in own.items()):
+        return None
+    written = tuple(name for name in _OWN if name in own)
+    if ((order and _ORDERING.intersection(written))
+            or (frozen and ("__setattr__" in written or "__delattr__" in written))):
+        return None  # refused by dataclasses
+    class_hash = own.get("__hash__", MISSING)
+    explicit_hash = not (class_hash is MISSING or (class_hash is None and "__eq__" in own))
+    action = dataclasses._hash_action[unsafe_hash, eq, frozen, explicit_hash]  # type: ignore[attr-defined]
+    if action not in _HASH_ACTIONS:
+        return None
+    return (settings, tuple(fields), hasattr(cls, "__post_init__"), written,
+            _HASH_ACTIONS[action], init)
+
+
+def _module_classes(module: str | None) -> dict[str, tuple]:
+    classes = _classes.get(module)
+    if classes is None:
+        saved = _loaded()
+        made = saved["classes"].get(module) if saved.get("dataclasses") == sys.version else None
+        classes = _classes[module] = marshal.loads(made) if made is not None else {}
+    return classes
+
+
+def _recipe(codes: list[CodeType]) -> tuple:
+    """Each method as (its name, the code that makes it, the names that code is given)."""
+    recipe = []
+    for code in codes:
+        maker = next(const for const in code.co_consts if isinstance(const, CodeType))
+        method = next(const for const in maker.co_consts if isinstance(const, CodeType))
+        recipe.append((method.co_name, code, maker.co_varnames[:maker.co_argcount]))
+    return tuple(recipe)
+
+
+_CONSTANTS = {"MISSING": MISSING,
+              "_HAS_DEFAULT_FACTORY": dataclasses._HAS_DEFAULT_FACTORY,  # type: ignore[attr-defined]
+              "__dataclass_builtins_object__": object, "_return_type": None,
+              "FrozenInstanceError": dataclasses.FrozenInstanceError}
+
+
+def _replayed(cls: type, settings: tuple, hash_action: str | None, recipe: tuple) -> type:
+    """The class as ``dataclasses._process_class`` finishes it, step for step, its methods
+    made from their saved code with the values dataclasses gives that code."""
+    init, repr_, eq, order, unsafe_hash, frozen, match_args, kw_only, slots, weakref_slot = \
+        settings
+    globals = sys.modules[cls.__module__].__dict__
+    cls.__dataclass_params__ = dataclasses._DataclassParams(  # type: ignore[attr-defined]
+        init, repr_, eq, order, unsafe_hash, frozen)
+    fields = {}
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+        default = getattr(cls, name, MISSING)
+        if isinstance(default, Field):
+            field = default
+        else:
+            if isinstance(default, MemberDescriptorType):
+                default = MISSING
+            field = dataclasses.field(default=default)
+        field.name, field.type = name, annotation
+        field._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
+        if field.kw_only is MISSING:
+            field.kw_only = kw_only
+        fields[name] = field
+    for field in fields.values():
+        if isinstance(getattr(cls, field.name, None), Field):
+            if field.default is MISSING:
+                delattr(cls, field.name)
+            else:
+                setattr(cls, field.name, field.default)
+    cls.__dataclass_fields__ = fields  # type: ignore[attr-defined]
+    constants = dict(_CONSTANTS, cls=cls)
+    for name, code, arguments in recipe:
+        given = {}
+        for argument in arguments:
+            if argument.startswith("_type_"):
+                given[argument] = fields[argument[6:]].type
+            elif argument.startswith("_dflt_"):
+                field = fields[argument[6:]]
+                given[argument] = (field.default if field.default_factory is MISSING
+                                   else field.default_factory)
+            else:
+                given[argument] = constants[argument]
+        made: dict = {}
+        exec(code, globals, made)
+        method = made["__create_fn__"](**given)
+        if name == "__hash__":
+            cls.__hash__ = dataclasses._set_qualname(cls, method)  # type: ignore[attr-defined]
+        else:
+            if name == "__repr__":
+                method = dataclasses._recursive_repr(method)  # type: ignore[attr-defined]
+            dataclasses._set_new_attribute(cls, name, method)  # type: ignore[attr-defined]
+    if hash_action == "none":
+        cls.__hash__ = None  # type: ignore[assignment]
+    if match_args:
+        dataclasses._set_new_attribute(  # type: ignore[attr-defined]
+            cls, "__match_args__",
+            tuple(field.name for field in fields.values() if field.init and not field.kw_only))
+    if slots:
+        cls = dataclasses._add_slots(cls, frozen, weakref_slot)  # type: ignore[attr-defined]
+    abc.update_abstractmethods(cls)
+    return cls
 
 
 if TYPE_CHECKING:
@@ -92,13 +271,25 @@ else:
         was saved rather than compiled. The module's own ``exec`` is found before the
         builtin, and only while a class of this package is made: the name is given back
         after."""
+        global _made
         if cls is None:
             return lambda cls: dataclass(cls, **options)
+        shape = _shape(cls, options)
+        if shape is not None and _recording is None:
+            saved = _module_classes(cls.__module__).get(cls.__qualname__)
+            if saved is not None and saved[0] == shape:
+                return _replayed(cls, shape[0], shape[4], saved[1])
         had = "exec" in vars(dataclasses)
         dataclasses.exec = _exec
+        _made = [] if _recording is not None and shape is not None else None
         try:
-            return dataclasses.dataclass(cls, **options)
+            made = dataclasses.dataclass(cls, **options)
+            if _made is not None:
+                _recording["classes"].setdefault(cls.__module__, {})[  # type: ignore[index]
+                    cls.__qualname__] = (shape, _recipe(_made))
+            return made
         finally:
+            _made = None
             if not had:
                 vars(dataclasses).pop("exec", None)
 
@@ -156,7 +347,7 @@ def recorded() -> dict[str, dict]:
 
     import evaluator
 
-    _recording = {"methods": {}, "patterns": {}}
+    _recording = {"methods": {}, "patterns": {}, "classes": {}}
     try:
         for module in sorted(pkgutil.walk_packages(evaluator.__path__, "evaluator."),
                              key=lambda m: m.name):
@@ -173,10 +364,11 @@ def recorded() -> dict[str, dict]:
 def save(path: Path = SAVED) -> None:
     """Write what is recorded (`python -m evaluator.saved_code [PATH]`)."""
     global _saved
-    _saved = {"methods": {}, "patterns": {}}  # record everything: nothing read from the file
-    code = recorded()
-    for kind in ("methods", "patterns"):
+    _saved = {"methods": {}, "patterns": {}, "classes": {}}  # record everything: nothing read
+    code: dict[str, Any] = recorded()
+    for kind in ("methods", "patterns", "classes"):
         code[kind] = {key: marshal.dumps(value) for key, value in code[kind].items()}
+    code["dataclasses"] = sys.version
     path.write_bytes(saved_key() + b"\n" + marshal.dumps(code))
 
 
