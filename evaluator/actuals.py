@@ -224,10 +224,6 @@ _TEXT_KEYS = frozenset({"actual", "reason", "measures", "evidence"})
 _PLAIN_KEYS = _TEXT_KEYS | {"weight", "score"}
 
 
-def _text_or_none(value: Any) -> bool:
-    return value is None or type(value) is str
-
-
 def _texts(entry: dict[str, Any], keys: frozenset[str]) -> tuple | None:
     """(actual, reason, measures, evidence) of a row with no key but ``keys``, all of them
     text (``actual`` given), else None."""
@@ -235,7 +231,8 @@ def _texts(entry: dict[str, Any], keys: frozenset[str]) -> tuple | None:
     if type(actual) is not str or not entry.keys() <= keys:
         return None
     reason, measures, evidence = entry.get("reason"), entry.get("measures"), entry.get("evidence")
-    if _text_or_none(reason) and _text_or_none(measures) and _text_or_none(evidence):
+    if ((reason is None or type(reason) is str) and (measures is None or type(measures) is str)
+            and (evidence is None or type(evidence) is str)):
         return actual, reason, measures, evidence
     return None
 
@@ -250,8 +247,10 @@ def text_actual(entry: dict[str, Any]) -> TextActual | None:
 def plain_actual(entry: dict[str, Any]) -> PlainActual | None:
     """The row as a PlainActual when it is one, else None (the model then reads it)."""
     texts = _texts(entry, _PLAIN_KEYS)
-    if texts is None:
-        return None
+    return None if texts is None else _with_figures(entry, texts)
+
+
+def _with_figures(entry: dict[str, Any], texts: tuple) -> PlainActual | None:
     actual, reason, measures, evidence = texts
     try:
         return new_record(PlainActual, (actual, plain_points(entry.get("weight")),
@@ -259,6 +258,17 @@ def plain_actual(entry: dict[str, Any]) -> PlainActual | None:
                                         evidence))
     except NotPlain:
         return None
+
+
+def plain_row(entry: dict[str, Any]) -> TextActual | PlainActual | None:
+    """``text_actual(entry) or plain_actual(entry)``, the row's keys and texts looked at once:
+    a row with neither 分值 nor 得分 is all text (most rows of a 自评表 are read here)."""
+    texts = _texts(entry, _PLAIN_KEYS)
+    if texts is None:
+        return None
+    if "weight" not in entry and "score" not in entry:
+        return new_record(TextActual, texts)
+    return _with_figures(entry, texts)
 
 
 @functools.cache
@@ -389,7 +399,7 @@ def _rows(entries: dict[str, Any], document: Document, where: tuple
             append(new_record(Actual, (key, row, document, where, False)))
             continue
         if type(entry) is dict:
-            row = text_actual(entry) or plain_actual(entry)
+            row = plain_row(entry)
             if row is not None:
                 append(new_record(Actual, (key, row, document, where, True)))
                 continue

@@ -20,7 +20,7 @@ from .goals import Goals, Indicator, Project, ProjectRows
 from .join import join_indicators
 from .memo import Memo
 from .parser import ExpressionError
-from .review import admissible, review_budget_score, review_project, review_row
+from .review import admissible, review_budget_score, review_project, review_row, reviewed
 from .rules import RuleSet
 from .saved_code import dataclass
 from .schema import shorten
@@ -265,7 +265,7 @@ def score_project(project: Project, project_actuals: ProjectActuals, rules: Rule
     if allocation.issues:
         problems += _weight_problems(allocation, project, project_actuals, matched)
     results = _score_rows(project, project_actuals, matched, allocation.rows, rules, lexicon,
-                          memo.scores, scorers.of, problems)
+                          memo.scores, scorers.of, problems, memo.reviews)
     budget, budget_problems = score_budget_row(project, project_actuals, rules)
     problems += budget_problems
     result = _totalled(project, project_actuals, budget, results, allocation, rules)
@@ -312,12 +312,15 @@ def _weight_problems(allocation: Allocation, project: Project, project_actuals: 
 
 def _score_rows(project: Project, project_actuals: ProjectActuals, matched: dict[int, Actual],
                 weights: tuple[Decimal, ...], rules: RuleSet, lexicon: Lexicon,
-                scores: dict[tuple, Outcome], scorer_of: Any, problems: list[Diagnostic]
-                ) -> list[IndicatorResult]:
+                scores: dict[tuple, Outcome], scorer_of: Any, problems: list[Diagnostic],
+                reviews: dict[tuple, tuple] | None = None) -> list[IndicatorResult]:
     """Every row scored, its problems added to ``problems``. The hot loop of a province: parse
     (cached by text), score (memoized, through targets compiled once), and only build
     diagnostics, positions and reviews for the rows that need them (a call a row costs a
-    tenth of a row's time: the common path stays inline)."""
+    tenth of a row's time: the common path stays inline). ``reviews``: the findings of the
+    rows reviewed, remembered (review.reviewed)."""
+    if reviews is None:
+        reviews = {}
     results: list[IndicatorResult] = []
     append = results.append
     read, known = lexicon.read, lexicon.known
@@ -358,11 +361,11 @@ def _score_rows(project: Project, project_actuals: ProjectActuals, matched: dict
                                               self_score, rejected))
         append(result)
         if outcome.findings:
-            if _findings_in_error(result, project_actuals, rules, problems):
+            if _findings_in_error(result, project_actuals, rules, problems, reviews):
                 continue
         if self_score is not None or (not spec.reason and (
                 outcome.flags or outcome.score < weight)):
-            problems += review_row(result, rules)
+            problems += reviewed(result, rules, reviews)
     return results
 
 
@@ -380,7 +383,8 @@ def _unscorable_row(indicator: Indicator, actual: Actual, target: Expression | N
 
 
 def _findings_in_error(result: IndicatorResult, project_actuals: ProjectActuals,
-                       rules: RuleSet, problems: list[Diagnostic]) -> bool:
+                       rules: RuleSet, problems: list[Diagnostic], reviews: dict[tuple, tuple]
+                       ) -> bool:
     """The scorer's findings on a row, as diagnostics; True when one is an error (the row is
     then reviewed for its own score only: not again as a missing reason)."""
     findings = result.outcome.findings
@@ -389,7 +393,7 @@ def _findings_in_error(result: IndicatorResult, project_actuals: ProjectActuals,
     if not any(f.severity == "error" for f in findings):
         return False
     if result.self_score is not None:
-        problems += review_row(result, rules, in_error=True)
+        problems += reviewed(result, rules, reviews, in_error=True)
     return True
 
 

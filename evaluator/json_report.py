@@ -156,15 +156,14 @@ def _rows_text(result: ProjectResult, scored: dict[Any, tuple[Decimal, str]]) ->
             measures = "null" if measures is None else text(measures)
         else:
             value = reason = measures = "null"
-        if r.self_score is None:
-            known = scored.get(outcome)
-            if known is not None and known[0] == weight:
-                middle = known[1]
-            else:
-                middle = _scored_text(r, text)
-                scored[outcome] = (weight, middle)
+        own = r.self_score
+        key = outcome if own is None else (outcome, own)
+        known = scored.get(key)
+        if known is not None and known[0] == weight:
+            middle = known[1]
         else:
             middle = _scored_text(r, text)
+            scored[key] = (weight, middle)
         append(f'{{"path": [{text(indicator.level1)}, {text(indicator.level2)}, '
                f'{text(indicator.name)}], "target": {text(indicator.target)}, "actual": {value}, '
                f'{middle}, "reason": {reason}, "measures": {measures}}}')

@@ -4,8 +4,8 @@ A province repeats itself: a million rows have some fifteen thousand distinct ou
 thousand target texts, a few hundred units and weights. A run learns each once and reads it
 back from these tables: the meaning of each text read (the lexicon's), each row's outcome, each
 project shape's 分值, each target compiled, how each unit's actuals convert, each weight
-rounded, the JSON text of each outcome's scored part, and each 指标值 as the HTML report writes
-it. Every entry is a pure function of its
+rounded, the JSON text of each outcome's scored part (with the unit's own score, if any), what
+the review finds of each kind of row, and each 指标值 as the HTML report writes it. Every entry is a pure function of its
 key under the run's rule set and year, so forgetting any of them changes no output, only time.
 
 The tables live with the run (``run.Run.memo``), not in module globals: two runs in one process
@@ -34,7 +34,8 @@ class Memo:
     """The tables a run reads back instead of working out again (see the module's text)."""
 
     __slots__ = ("bound", "texts", "scores", "allocations", "compiled", "unit_factors",
-                 "rounded", "row_texts", "views", "cells", "word_cells", "markup", "forgotten")
+                 "rounded", "row_texts", "reviews", "views", "cells", "word_cells", "markup",
+                 "forgotten")
 
     def __init__(self, lexicon: Lexicon | None = None, bound: int = DEFAULT_BOUND):
         self.bound = bound
@@ -46,7 +47,9 @@ class Memo:
         self.compiled: dict[tuple, Any] = {}  # (target text, direction) → Scorer
         self.unit_factors: dict[str, Any] = {}  # a target's unit → its actuals' factors
         self.rounded: dict[Any, Any] = {}  # a weight → to the cent
-        self.row_texts: dict[Any, tuple] = {}  # an Outcome → (weight, its JSON text)
+        # an Outcome, or (Outcome, the unit's own score) → (weight, its JSON text)
+        self.row_texts: dict[Any, tuple] = {}
+        self.reviews: dict[tuple, tuple] = {}  # what the review finds of a row (review.reviewed)
         self.views: dict[Any, Any] = {}  # the report views' rows scored alike (report.py)
         self.cells: dict[tuple, Any] = {}  # a workbook's cells by what makes them (xlsx.py)
         self.word_cells: dict[bytes, Any] = {}  # a Word table cell's XML → its kind (word_text)
@@ -55,7 +58,8 @@ class Memo:
 
     def _tables(self) -> tuple[dict, ...]:
         return (self.texts, self.scores, self.allocations, self.compiled, self.unit_factors,
-                self.rounded, self.row_texts, self.views, self.cells, self.word_cells, self.markup)
+                self.rounded, self.row_texts, self.reviews, self.views, self.cells, self.word_cells,
+                self.markup)
 
     def size(self) -> int:
         """Entries in all the tables together."""

@@ -27,7 +27,7 @@ from evaluator import actuals as actuals_module
 from evaluator.memo import Memo
 from evaluator import goals as goals_module
 from evaluator.actuals import (ActualSpec, ActualsSpec, PlainActual, ProjectActualsSpec,
-                               TextActual, plain_actual, text_actual)
+                               TextActual, plain_actual, plain_row, text_actual)
 from evaluator.goals import GoalsSpec, ProjectSpec
 from evaluator.scoring import compile_target, score_row
 
@@ -68,6 +68,10 @@ _numbered_rows = st.fixed_dictionaries(  # rows with a 分值 or 得分, as plai
 @BOUNDED
 @given(st.one_of(st.dictionaries(_keys, _values, max_size=6), _text_rows, _numbered_rows))
 def test_a_text_or_plain_row_is_what_the_model_reads(entry):
+    # the run's reader (plain_row) gives what the two give, of the same kind
+    either = text_actual(entry) or plain_actual(entry)
+    row = plain_row(entry)
+    assert type(row) is type(either) and row == either
     for reader, kind in ((text_actual, TextActual), (plain_actual, PlainActual)):
         plain = reader(entry)
         if plain is None:
