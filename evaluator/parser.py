@@ -324,6 +324,47 @@ def _said_at_end(text: str) -> Comparison | Range | DateTerm | None:
     return None
 
 
+# The commonest forms, read as the grammar reads them without its parser (parsing a string
+# with it is some 0.2 million instructions, loading it 16: most of a small run's own work
+# beyond importing). Each is a form in which no other terminal of the grammar can take part:
+# - words with no digit, nothing that could start a sign, LaTeX, a bracket or a number, and
+#   none of the words a date without digits is made of: one PHRASE, no number to end on;
+# - a number of plain digits, after ≥ ≤ = > < \geq \leq or nothing, and a unit of Chinese
+#   characters or % after it, bare, bracketed, in LaTeX's \text{} or \%, holding no suffix
+#   (以上 …), range separator, 完成/达成 or a date's 年/月/季/半, the grammar's white space
+#   between: ``≥95.00(%)``, ``3.5次``, ``1850人``, ``\geq 80.00\text{ (%)}``.
+# Anything else goes to the parser; tests/test_plain_expressions.py holds the two to each other.
+_PLAIN_WORDS = compiled(r"[^\d\\()\[\]{}$.,+\-−~–—<>=≥≤≧≦⩾⩽≽≼﹦═〓⩵﹥〉﹤〈]+")
+_DATE_WORDS = ("季度", "半年", "年底", "年末", "年内")
+_PLAIN_QUANTITY = compiled(
+    r"(≥|≤|=|>|<|\\geq|\\leq)?[ \t\f\r\n]*(\d+(?:\.\d+)?)[ \t\f\r\n]*"
+    r"(?:\(([\u4e00-\u9fff%]+)\)"
+    r"|\\text\{[ \t\f\r\n]*(?:\(([\u4e00-\u9fff%]+)\)|([\u4e00-\u9fff%]+))[ \t\f\r\n]*\}"
+    r"|(\\%)|([\u4e00-\u9fff%]*))")
+_NOT_IN_PLAIN_UNIT = ("以上", "以下", "以内", "完成", "达成", "至", "到", "年", "月", "季", "半")
+_SIGNS = {"≥": Operator.GE, "\\geq": Operator.GE, "≤": Operator.LE, "\\leq": Operator.LE,
+          "=": Operator.EQ, ">": Operator.GT, "<": Operator.LT}
+
+
+def _plain(body: str) -> Phrase | Comparison | None:
+    """``body`` read as the parser reads it, when it is of a form above; else None."""
+    if _PLAIN_WORDS.fullmatch(body):
+        if any(word in body for word in _DATE_WORDS):
+            return None
+        return Phrase(body.strip())
+    match = _PLAIN_QUANTITY.fullmatch(body)
+    if match is None:
+        return None
+    sign, number, bracketed, text_bracketed, text, percent, bare = match.groups()
+    unit = bracketed or text_bracketed or text or ("%" if percent else bare)
+    if any(word in unit for word in _NOT_IN_PLAIN_UNIT):
+        return None
+    quantity = Quantity(Decimal(number), unit)
+    if sign:
+        return Comparison(_SIGNS[sign], quantity)
+    return Comparison(Operator.GE, quantity, implied=True)
+
+
 def parse_structure(text: str) -> Phrase | Comparison | Range | DateTerm | ExpressionError:
     """Parse one string. Words stay a ``Phrase``; the vocabulary reads them (and the run
     remembers what it read: ``Lexicon.texts``, a table of memo.py's)."""
@@ -333,6 +374,9 @@ def parse_structure(text: str) -> Phrase | Comparison | Range | DateTerm | Expre
     if not body:
         return ExpressionError("expression.empty", "指标值为空", 0, 1,
                                "请填写指标值，如“≥3.00(次)”或“按时完成”")
+    plain = _plain(body)
+    if plain is not None:
+        return plain
     try:
         parsed = _parser().parse(body)
     except _Invalid as invalid:  # the transformer runs inside the LALR parser
