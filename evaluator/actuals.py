@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, Position, error
-from .saved_code import dataclass
+from .saved_code import NamedTuple, dataclass
 from .schema import NotPlain, plain_amount, plain_points, plain_text, plain_year
 from .inputs import value_at
 from .source import Document, new_record

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from .saved_code import dataclass
+from .saved_code import NamedTuple, dataclass
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation, ProjectResult

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import field
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from .actuals import Actual, ProjectActuals
 from .diagnostics import Diagnostic, Position, error, warning
@@ -22,7 +22,7 @@ from .memo import Memo
 from .parser import ExpressionError
 from .review import admissible, review_budget_score, review_project, review_row, reviewed
 from .rules import RuleSet
-from .saved_code import dataclass
+from .saved_code import NamedTuple, dataclass
 from .schema import shorten
 from .scoring import (NIL, Finding, Outcome, Scorer, compile_target, round_half_up,
                       score_budget)

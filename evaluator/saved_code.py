@@ -19,11 +19,17 @@ settings, which methods the class writes itself), and the methods' code in the o
 made: a class of the same shape is finished from those (``_replayed``: the same fields, the same
 functions from the same code, set in the same order), anything else by ``dataclasses`` itself.
 A test holds every class of the package made so to the one ``dataclasses`` makes.
+
+A named tuple costs compiling too: ``typing`` compiles each field's annotation (a string, under
+``from __future__ import annotations``) and ``collections`` the text of its ``__new__``. The
+package's named tuples take ``NamedTuple`` from here: typing's own class, made with that code
+read from what was saved (``expressions``, keyed by the text).
 """
 
 from __future__ import annotations
 
 import abc
+import collections
 import dataclasses
 import marshal
 import re
@@ -47,6 +53,7 @@ _methods: dict[str | None, dict[str, CodeType]] = {}  # by module, as read
 _classes: dict[str | None, dict[str, tuple]] = {}  # by module, as read
 _recording: dict[str, dict] | None = None  # what `save` writes, as the modules are imported
 _made: list[CodeType] | None = None  # the methods' code of the class being recorded, in order
+_expressions: dict[tuple[str, str], CodeType] | None = None  # as read
 
 
 def saved_key() -> bytes:
@@ -61,7 +68,7 @@ def saved_key() -> bytes:
 def _loaded() -> dict[str, dict]:
     global _saved
     if _saved is None:
-        _saved = {"methods": {}, "patterns": {}, "classes": {}}
+        _saved = {"methods": {}, "patterns": {}, "classes": {}, "expressions": b"{}"}
         try:
             with open(SAVED, "rb") as saved:
                 if saved.readline().rstrip(b"\n") == saved_key():
@@ -98,6 +105,62 @@ def _exec(text: Any, globals: dict | None = None, locals: dict | None = None) ->
     if _made is not None and type(text) is str:
         _made.append(code)
     exec(code, globals, locals)
+
+
+# ---- named tuples -------------------------------------------------------------------------------
+
+def _compile(source: Any, filename: str, mode: str, flags: int = 0, dont_inherit: bool = False,
+             optimize: int = -1) -> CodeType:
+    """``compile`` as typing calls it on an annotation's text (its module imports nothing from
+    __future__, which this one does: its flags are not inherited)."""
+    if type(source) is not str or flags or optimize != -1:
+        return compile(source, filename, mode, flags, True, optimize)
+    global _expressions
+    if _expressions is None:
+        _expressions = marshal.loads(_loaded().get("expressions", b"{}"))
+    code = _expressions.get((source, mode)) if filename == "<string>" else None
+    if code is None:
+        code = compile(source, filename, mode, dont_inherit=True)
+        if _recording is not None and filename == "<string>":
+            _recording["expressions"][(source, mode)] = code
+    return code
+
+
+def _eval(source: Any, globals: dict | None = None, locals: Any = None) -> Any:
+    """``eval`` as collections.namedtuple calls it on the text of a ``__new__``."""
+    if type(source) is str:  # as eval reads a text: leading spaces and tabs dropped
+        source = _compile(source.lstrip(" \t"), "<string>", "eval")
+    return eval(source, globals, locals)
+
+
+class _NamedTupleMeta(type):
+    def __new__(cls, typename: str, bases: tuple, namespace: dict) -> Any:
+        if not bases:  # NamedTuple itself
+            return super().__new__(cls, typename, bases, namespace)
+        # as the class statement gives them to typing's NamedTuple
+        namespace["__orig_bases__"] = tuple(typing.NamedTuple if base is NamedTuple else base
+                                            for base in namespace.get("__orig_bases__", bases))
+        bases = tuple(typing._NamedTuple if base is NamedTuple else base  # type: ignore[attr-defined]
+                      for base in bases)
+        had = ("compile" in vars(typing), "eval" in vars(collections))
+        typing.compile, collections.eval = _compile, _eval  # type: ignore[attr-defined]
+        try:
+            return typing.NamedTupleMeta(typename, bases, namespace)  # type: ignore[attr-defined]
+        finally:
+            if not had[0]:
+                vars(typing).pop("compile", None)
+            if not had[1]:
+                vars(collections).pop("eval", None)
+
+
+if TYPE_CHECKING:
+    from typing import NamedTuple
+elif not (hasattr(typing, "NamedTupleMeta") and hasattr(typing, "_NamedTuple")):
+    NamedTuple = typing.NamedTuple  # another Python's typing: its own, compiled
+else:
+    class NamedTuple(metaclass=_NamedTupleMeta):
+        """``typing.NamedTuple`` as a base in a class statement: the same class, made with the
+        annotations' and ``__new__``'s code read from what was saved."""
 
 
 # ---- classes finished from their shape ---------------------------------------------------------
@@ -347,7 +410,7 @@ def recorded() -> dict[str, dict]:
 
     import evaluator
 
-    _recording = {"methods": {}, "patterns": {}, "classes": {}}
+    _recording = {"methods": {}, "patterns": {}, "classes": {}, "expressions": {}}
     try:
         for module in sorted(pkgutil.walk_packages(evaluator.__path__, "evaluator."),
                              key=lambda m: m.name):
@@ -364,10 +427,13 @@ def recorded() -> dict[str, dict]:
 def save(path: Path = SAVED) -> None:
     """Write what is recorded (`python -m evaluator.saved_code [PATH]`)."""
     global _saved
+    global _expressions
     _saved = {"methods": {}, "patterns": {}, "classes": {}}  # record everything: nothing read
+    _expressions = {}
     code: dict[str, Any] = recorded()
     for kind in ("methods", "patterns", "classes"):
         code[kind] = {key: marshal.dumps(value) for key, value in code[kind].items()}
+    code["expressions"] = marshal.dumps(code["expressions"])
     code["dataclasses"] = sys.version
     path.write_bytes(saved_key() + b"\n" + marshal.dumps(code))
 

@@ -10,7 +10,6 @@ score is an ``Outcome``: the score rounded half-up to 0.01, a trace a finance of
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Callable
@@ -425,6 +424,8 @@ def last_day(point: DatePoint, year: int) -> dt.date:
     y = point.year or year
     if point.day is not None:
         return dt.date(y, point.month, point.day)
+    import calendar  # a month's last day's only: most runs have none (1.6 million instructions)
+
     end = calendar.monthrange(y, point.month)[1]
     day = {"初": 10, "上旬": 10, "中旬": 20}.get(point.part, end)
     return dt.date(y, point.month, day)
@@ -435,6 +436,8 @@ def _day(point: DatePoint, year: int, role: str) -> dt.date | Finding:
     try:
         return last_day(point, year)
     except ValueError:
+        import calendar
+
         y = point.year or year
         label = "年度指标值" if role == "target" else "实际完成值"
         return Finding("error", f"{role}.bad_date",

@@ -20,13 +20,13 @@ import unicodedata
 import zipfile
 from dataclasses import field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from .diagnostics import CellPosition, Diagnostic, error, warning
 from .inputs import PROJECTS, Entries, has_path
 from .join import indicator_keys
 from .importing.workbook import value_text  # a value as Excel shows it
-from .saved_code import dataclass
+from .saved_code import NamedTuple, dataclass
 
 # ---- the document -------------------------------------------------------------------------
 

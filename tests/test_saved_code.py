@@ -5,12 +5,14 @@ expression changes (or Python does); anything not saved is compiled as before.""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import marshal
 import re
 import subprocess
 import sys
+import typing
 from decimal import Decimal
 
 import _sre
@@ -53,6 +55,7 @@ def test_the_saved_code_is_what_python_compiles(tmp_path):
     assert saved["classes"].keys() == recorded["classes"].keys(), again
     for module, classes in recorded["classes"].items():  # shapes, and code as above
         assert marshal.loads(saved["classes"][module]) == marshal.loads(classes), module
+    assert marshal.loads(saved["expressions"]) == marshal.loads(recorded["expressions"]), again
 
 
 def test_a_saved_pattern_is_the_one_re_compiles():
@@ -99,10 +102,11 @@ def test_classes_made_from_saved_code_are_dataclasses():
 # (bytecode, constants, names, lines), defaults, annotations, closure and what it wraps, a field
 # by each of its settings; object addresses left out.
 _DESCRIBED = r"""
-import dataclasses, importlib, json, pkgutil, re, sys, types
+import dataclasses, importlib, json, pkgutil, re, sys, types, typing
 from evaluator import saved_code
-if sys.argv[1] == "dataclasses":
+if sys.argv[1] == "dataclasses":  # every class made by dataclasses, every named tuple by typing
     saved_code._module_classes = lambda module: {}
+    saved_code.NamedTuple = typing.NamedTuple
 import evaluator
 
 def code(c):
@@ -135,8 +139,8 @@ for name, module in sorted(sys.modules.items()):
     if name.startswith("evaluator"):
         described[name] = sorted(key for key in vars(module) if key.startswith(("_dflt", "__create")))
         for value in list(vars(module).values()):
-            if (isinstance(value, type) and dataclasses.is_dataclass(value)
-                    and value.__module__ == name):
+            if (isinstance(value, type) and value.__module__ == name
+                    and (dataclasses.is_dataclass(value) or hasattr(value, "_fields"))):
                 described[f"{name}.{value.__qualname__}"] = (
                     [(key, held(item)) for key, item in vars(value).items()],
                     [base.__qualname__ for base in value.__mro__], getattr(value, "__slots__", None))
@@ -145,6 +149,7 @@ print(re.sub(r" at 0x[0-9a-f]+", "", json.dumps(described, default=repr)))
 
 
 def test_classes_finished_from_their_shape_are_the_ones_dataclasses_makes():
+    # and named tuples made with the saved code are typing's own
     if not _current():
         pytest.skip("saved with another Python: dataclasses makes every class")
     made = {how: subprocess.run([sys.executable, "-c", _DESCRIBED, how], cwd=ROOT, check=True,
@@ -154,6 +159,16 @@ def test_classes_finished_from_their_shape_are_the_ones_dataclasses_makes():
     saved, own = json.loads(made["saved"]), json.loads(made["dataclasses"])
     assert saved.keys() == own.keys()
     assert [name for name in own if saved[name] != own[name]] == []
+    assert "evaluator.goals.Funds" in own and "evaluator.actuals.Budget" in own
+
+
+def test_named_tuples_are_typings_own():
+    from evaluator.goals import Funds
+
+    assert Funds.__orig_bases__ == (typing.NamedTuple,) and Funds.__mro__ == (Funds, tuple, object)
+    assert Funds.__annotations__["fiscal"] == typing.ForwardRef("Decimal | None")
+    assert Funds(1, None, None, None)._replace(total=2) == (2, None, None, None)
+    assert "compile" not in vars(typing) and "eval" not in vars(collections)  # given back
 
 
 def test_a_class_of_another_shape_is_made_by_dataclasses():
