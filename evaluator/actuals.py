@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from sys import intern
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -233,7 +234,7 @@ def _texts(entry: dict[str, Any], keys: frozenset[str]) -> tuple | None:
     reason, measures, evidence = entry.get("reason"), entry.get("measures"), entry.get("evidence")
     if ((reason is None or type(reason) is str) and (measures is None or type(measures) is str)
             and (evidence is None or type(evidence) is str)):
-        return actual, reason, measures, evidence
+        return intern(actual), reason, measures, evidence
     return None
 
 
@@ -395,7 +396,7 @@ def _rows(entries: dict[str, Any], document: Document, where: tuple
     to_validate: dict[str, dict] = {}
     for key, entry in entries.items():
         if type(entry) is str or entry is None:
-            row = new_record(TextActual, (entry or "", None, None, None))
+            row = new_record(TextActual, (intern(entry) if entry else "", None, None, None))
             append(new_record(Actual, (key, row, document, where, False)))
             continue
         if type(entry) is dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from sys import intern
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -343,7 +344,8 @@ def _indicators_of(raw: dict[str, Any], document: Document, where: tuple
                         hint="请在冒号前写上指标名称"))
                     continue
                 if type(entry) is str or entry is None:
-                    indicators.append(new_record(Indicator, (level1, level2, name, entry or "",
+                    indicators.append(new_record(Indicator, (level1, level2, name,
+                                                             intern(entry) if entry else "",
                                                              document, where, False, None, None)))
                     continue
                 spec, found = _long_form(entry, document, where + ("indicators", level1, level2,

@@ -134,26 +134,38 @@ def _scored_text(r: IndicatorResult, text: Callable[[str], str]) -> str:
             f'"flags": [{", ".join(map(text, flags)) if flags else ""}]')
 
 
-def _rows_text(result: ProjectResult, scored: dict[Any, tuple[Decimal, str]]) -> str:
+def _rows_text(result: ProjectResult, scored: dict[Any, tuple[Decimal, str]],
+               quoted: dict[str, str]) -> str:
     """The rows of a project as JSON text, written from pieces: a province has millions of
     rows, and a dict a row handed to the encoder costs twice the time. The text is what
     ``_DUMPS`` would write: its own string escaping, the same keys, order and separators.
 
     The part of a row from "kind" to "flags" is the same for every row scored the same way: by
     the same outcome (a run's outcomes are memoized: a province's 250 000 rows have some
-    16 000) at the same weight, with no score of the unit's own; ``scored`` keeps it by outcome
-    (the run's ``memo.row_texts``). Weights are written to the cent, so equal weights print
-    alike."""
+    16 000) at the same weight and with the same score of the unit's own, if any (which decides
+    the adopted score: admissible or not, by the weight and the outcome's tier); ``scored``
+    keeps it by outcome, or by outcome and own score (the run's ``memo.row_texts``: a messy
+    province's 45 000 own scores are some 15 000 such pairs). Weights are written to the cent,
+    so equal weights print alike. The texts of a row (its names, target, actual, reason and
+    measures: a province's million are a few thousand, the same objects once read, see
+    goals._indicators_of) are escaped once each, kept in ``quoted`` (``memo.quoted``)."""
     rows = []
     append = rows.append
     text = encode_basestring
+    known_text = quoted.get
+
+    def learn(s: str) -> str:
+        q = quoted[s] = text(s)
+        return q
+
     for r in result.indicators:
         indicator, actual, outcome, weight = r.indicator, r.actual, r.outcome, r.weight
         if actual is not None:
             spec = actual.spec
-            value, reason, measures = text(spec.actual), spec.reason, spec.measures
-            reason = "null" if reason is None else text(reason)
-            measures = "null" if measures is None else text(measures)
+            value, reason, measures = spec.actual, spec.reason, spec.measures
+            value = known_text(value) or learn(value)
+            reason = "null" if reason is None else known_text(reason) or learn(reason)
+            measures = "null" if measures is None else known_text(measures) or learn(measures)
         else:
             value = reason = measures = "null"
         own = r.self_score
@@ -164,8 +176,10 @@ def _rows_text(result: ProjectResult, scored: dict[Any, tuple[Decimal, str]]) ->
         else:
             middle = _scored_text(r, text)
             scored[key] = (weight, middle)
-        append(f'{{"path": [{text(indicator.level1)}, {text(indicator.level2)}, '
-               f'{text(indicator.name)}], "target": {text(indicator.target)}, "actual": {value}, '
+        level1, level2, name, target = indicator[:4]
+        append(f'{{"path": [{known_text(level1) or learn(level1)}, '
+               f'{known_text(level2) or learn(level2)}, {known_text(name) or learn(name)}], '
+               f'"target": {known_text(target) or learn(target)}, "actual": {value}, '
                f'{middle}, "reason": {reason}, "measures": {measures}}}')
     return ", ".join(rows)
 
@@ -177,8 +191,8 @@ def project_line(result: ProjectResult, rules: RuleSet | None, memo: Memo | None
     """One project of the JSON contract, as one line (``memo``: the run's, whose row texts it
     reads and adds to)."""
     head = _head_text(result, rules.grade(result.total) if rules else "")
-    scored = memo.row_texts if memo is not None else {}
-    return f'{head}, "indicators": [{_rows_text(result, scored)}]}}'
+    scored, quoted = (memo.row_texts, memo.quoted) if memo is not None else ({}, {})
+    return f'{head}, "indicators": [{_rows_text(result, scored, quoted)}]}}'
 
 
 def json_chunks(rules: RuleSet | None, goals: Goals | None,

@@ -34,8 +34,8 @@ class Memo:
     """The tables a run reads back instead of working out again (see the module's text)."""
 
     __slots__ = ("bound", "texts", "scores", "allocations", "compiled", "unit_factors",
-                 "rounded", "row_texts", "reviews", "views", "cells", "word_cells", "markup",
-                 "forgotten")
+                 "rounded", "row_texts", "quoted", "reviews", "views", "cells", "word_cells",
+                 "markup", "forgotten")
 
     def __init__(self, lexicon: Lexicon | None = None, bound: int = DEFAULT_BOUND):
         self.bound = bound
@@ -49,6 +49,7 @@ class Memo:
         self.rounded: dict[Any, Any] = {}  # a weight → to the cent
         # an Outcome, or (Outcome, the unit's own score) → (weight, its JSON text)
         self.row_texts: dict[Any, tuple] = {}
+        self.quoted: dict[str, str] = {}  # a row's text → as JSON writes it (json_report)
         self.reviews: dict[tuple, tuple] = {}  # what the review finds of a row (review.reviewed)
         self.views: dict[Any, Any] = {}  # the report views' rows scored alike (report.py)
         self.cells: dict[tuple, Any] = {}  # a workbook's cells by what makes them (xlsx.py)
@@ -58,8 +59,8 @@ class Memo:
 
     def _tables(self) -> tuple[dict, ...]:
         return (self.texts, self.scores, self.allocations, self.compiled, self.unit_factors,
-                self.rounded, self.row_texts, self.reviews, self.views, self.cells, self.word_cells,
-                self.markup)
+                self.rounded, self.row_texts, self.quoted, self.reviews, self.views, self.cells,
+                self.word_cells, self.markup)
 
     def size(self) -> int:
         """Entries in all the tables together."""

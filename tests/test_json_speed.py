@@ -164,3 +164,26 @@ def test_diagnostics_are_the_encoders_text_wherever_they_are():
     assert json.loads(report.diagnostic_text(diagnostics[0])) == {
         "severity": "warning", "code": "review.missing_reason", "message": quoted,
         "hint": "请填写 reason\\measures", "file": "单位/goals.yaml", "line": 12, "column": 7}
+
+
+def test_lines_written_with_a_runs_memo_are_the_encoders_text(tmp_path, default_rules):
+    """A run writes rows scored alike from one text (by outcome, and by outcome and the unit's
+    own score) and escapes each row text once (memo.row_texts, memo.quoted): across the
+    projects of a messy unit every line is still the encoder's."""
+    from benchmarks.generate import generate
+    from evaluator.memo import Memo
+    from evaluator.run import evaluate_files
+
+    goals, actuals = generate(40, mess=0.6)
+    (tmp_path / "goals.yaml").write_text(goals, encoding="utf-8")
+    (tmp_path / "actuals.yaml").write_text(actuals, encoding="utf-8")
+    evaluation = evaluate_files(str(tmp_path / "goals.yaml"), str(tmp_path / "actuals.yaml"),
+                                *default_rules)
+    memo = Memo()
+    for result in evaluation.projects:
+        line = report.project_line(result, evaluation.rules, memo)
+        assert line == report._DUMPS(_expected(result, evaluation.rules))
+    shared = [key for key in memo.row_texts if type(key) is tuple]
+    assert shared and len(shared) < sum(r.self_score is not None for p in evaluation.projects
+                                        for r in p.indicators)  # own scores written alike
+    assert len(memo.quoted) < sum(len(p.indicators) for p in evaluation.projects)
