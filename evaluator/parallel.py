@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence, TypeVar
 
 from .diagnostics import Diagnostic, packed
-from .internals import abandon_pool, own_copy, pool_workers, stop_replacing_workers
+from .internals import (abandon_pool, own_copy, pool_workers, replacing_workers_without_spinning,
+                        stop_replacing_workers)
 from .source import dies_with, held_signals, let_signals_through
 
 if TYPE_CHECKING:
@@ -330,6 +331,7 @@ def in_workers(work: Callable[[T], R], tasks: list[T], jobs: int) -> Iterator[R]
             with held_signals():
                 pool = _POOL = context.Pool(jobs, initializer=_started_worker,
                                             initargs=(os.getpid(),))
+            replacing_workers_without_spinning(pool)
         except OSError:  # no room for another process: this one does the tasks
             pool = None
         with contextlib.nullcontext() if pool is None else pool:

@@ -179,6 +179,38 @@ def test_a_pool_stopped_from_replacing_a_killed_worker_is_abandoned_at_once():
     assert not pool._worker_handler.is_alive()
 
 
+def _megabyte(_: int) -> bytes:
+    return b"x" * (1 << 20)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork")
+def test_a_pool_replacing_workers_without_spinning_still_answers_and_replaces_them():
+    """What the worker handler waits on is a list it reads each time round, given it as an
+    argument, holding the result pipe's reader: taken out, the pool still answers, and still
+    replaces a worker that dies (a worker's death, not the pipe, wakes the thread)."""
+    pool = multiprocessing.get_context("fork").Pool(1)
+    try:
+        reader = pool._outqueue._reader
+        assert any(type(a) is list and reader in a for a in pool._worker_handler._args)
+        assert internals.replacing_workers_without_spinning(pool)
+        assert not any(type(a) is list and reader in a for a in pool._worker_handler._args)
+        assert list(pool.imap(_megabyte, range(3))) == [b"x" * (1 << 20)] * 3
+        first = internals.pool_workers(pool)[0]
+        os.kill(first.pid, signal.SIGKILL)
+        first.join(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(
+                w.is_alive() and w is not first for w in internals.pool_workers(pool)):
+            time.sleep(0.05)
+        # replaced (what it answers after is the pool's own affair: a worker killed while it
+        # waits for a task holds the task pipe's lock for ever, with or without this)
+        assert [w for w in internals.pool_workers(pool) if w.is_alive()] != []
+        assert first not in internals.pool_workers(pool)
+    finally:
+        internals.abandon_pool(pool)
+    assert not internals.replacing_workers_without_spinning(pool)  # found no more: a no-op
+
+
 def test_a_short_option_is_found_among_the_long_ones(tmp_path):
     """click looks an option up among the long ones first: -o is found there at once, read as
     it was (and -o=FILE as --output=FILE), and no run given it imports difflib, which click
