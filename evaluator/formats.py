@@ -83,6 +83,9 @@ class Rendering:
 
 @dataclass(frozen=True)
 class Format:
+    """An output format: its name on the command line, its words in messages and help, its
+    writer (a docstring of its own: dataclasses would write one from its signature)."""
+
     name: str  # --format NAME
     label: str  # its short name in messages: "Excel 格式须用 -o …"
     description: str  # what it is, in the help of --format

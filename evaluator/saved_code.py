@@ -17,7 +17,8 @@ examined, each method's text written: 12 ms of a small run for some fifty classe
 class the file also keeps what decides that work, its shape (the options, each field's name and
 settings, which methods the class writes itself), and the methods' code in the order they were
 made: a class of the same shape is finished from those (``_replayed``: the same fields, the same
-functions from the same code, set in the same order), anything else by ``dataclasses`` itself.
+functions from the same code, set in the same order), anything else by ``dataclasses`` itself
+(only a class of another kind has its methods' code kept by their text).
 A test holds every class of the package made so to the one ``dataclasses`` makes.
 
 A named tuple costs compiling too: ``typing`` compiles each field's annotation (a string, under
@@ -100,10 +101,10 @@ def _exec(text: Any, globals: dict | None = None, locals: dict | None = None) ->
     code = _module_methods(module).get(text) if type(text) is str else None
     if code is None:
         code = _method_code(text) if type(text) is str else text
-        if _recording is not None and type(text) is str:
+        if _made is not None:  # a class finished from its shape: saved with it
+            _made.append(code)
+        elif _recording is not None and type(text) is str:  # one of another kind: by its text
             _recording["methods"].setdefault(module, {})[text] = code
-    if _made is not None and type(text) is str:
-        _made.append(code)
     exec(code, globals, locals)
 
 
