@@ -142,11 +142,11 @@ def _rows_text(result: ProjectResult, scored: dict[Any, tuple[Decimal, str]],
 
     The part of a row from "kind" to "flags" is the same for every row scored the same way: by
     the same outcome (a run's outcomes are memoized: a province's 250 000 rows have some
-    16 000) at the same weight and with the same score of the unit's own, if any (which decides
-    the adopted score: admissible or not, by the weight and the outcome's tier); ``scored``
-    keeps it by outcome, or by outcome and own score (the run's ``memo.row_texts``: a messy
-    province's 45 000 own scores are some 15 000 such pairs). Weights are written to the cent,
-    so equal weights print alike. The texts of a row (its names, target, actual, reason and
+    16 000) at the same weight, when the unit gives no score of its own; ``scored`` keeps it by
+    outcome (the run's ``memo.row_texts``). A row with an own score is written afresh: keeping
+    those by outcome and own score (a messy province's 45 000 own scores are some 15 000
+    pairs) held 12 MB more at 5 000 messy projects, past the memory bound, for no time
+    measurably saved. Weights are written to the cent, so equal weights print alike. The texts of a row (its names, target, actual, reason and
     measures: a province's million are a few thousand, the same objects once read, see
     goals._indicators_of) are escaped once each, kept in ``quoted`` (``memo.quoted``)."""
     rows = []
@@ -168,14 +168,15 @@ def _rows_text(result: ProjectResult, scored: dict[Any, tuple[Decimal, str]],
             measures = "null" if measures is None else known_text(measures) or learn(measures)
         else:
             value = reason = measures = "null"
-        own = r.self_score
-        key = outcome if own is None else (outcome, own)
-        known = scored.get(key)
-        if known is not None and known[0] == weight:
-            middle = known[1]
-        else:
+        if r.self_score is None:
+            known = scored.get(outcome)
+            if known is not None and known[0] == weight:
+                middle = known[1]
+            else:
+                middle = _scored_text(r, text)
+                scored[outcome] = (weight, middle)
+        else:  # not kept: a messy province's own scores would hold some 12 MB of texts
             middle = _scored_text(r, text)
-            scored[key] = (weight, middle)
         level1, level2, name, target = indicator[:4]
         append(f'{{"path": [{known_text(level1) or learn(level1)}, '
                f'{known_text(level2) or learn(level2)}, {known_text(name) or learn(name)}], '

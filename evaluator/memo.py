@@ -4,7 +4,7 @@ A province repeats itself: a million rows have some fifteen thousand distinct ou
 thousand target texts, a few hundred units and weights. A run learns each once and reads it
 back from these tables: the meaning of each text read (the lexicon's), each row's outcome, each
 project shape's 分值, each target compiled, how each unit's actuals convert, each weight
-rounded, the JSON text of each outcome's scored part (with the unit's own score, if any), what
+rounded, the JSON text of each outcome's scored part, what
 the review finds of each kind of row, and each 指标值 as the HTML report writes it. Every entry is a pure function of its
 key under the run's rule set and year, so forgetting any of them changes no output, only time.
 
@@ -47,8 +47,7 @@ class Memo:
         self.compiled: dict[tuple, Any] = {}  # (target text, direction) → Scorer
         self.unit_factors: dict[str, Any] = {}  # a target's unit → its actuals' factors
         self.rounded: dict[Any, Any] = {}  # a weight → to the cent
-        # an Outcome, or (Outcome, the unit's own score) → (weight, its JSON text)
-        self.row_texts: dict[Any, tuple] = {}
+        self.row_texts: dict[Any, tuple] = {}  # an Outcome → (weight, its JSON text)
         self.quoted: dict[str, str] = {}  # a row's text → as JSON writes it (json_report)
         self.reviews: dict[tuple, tuple] = {}  # what the review finds of a row (review.reviewed)
         self.views: dict[Any, Any] = {}  # the report views' rows scored alike (report.py)
