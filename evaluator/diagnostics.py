@@ -193,6 +193,17 @@ def as_row(d: Diagnostic) -> Row | None:
     return (p.file, p.line, p.column, d.code, d.message, d.severity.value, d.length, d.hint)
 
 
+def _rows_of(diagnostics: Iterable[Diagnostic]) -> list[Row] | None:
+    """Each diagnostic's row; None as soon as one is not at a text Position."""
+    rows = []
+    for d in diagnostics:
+        row = as_row(d)
+        if row is None:
+            return None
+        rows.append(row)
+    return rows
+
+
 def made_from_row(row: Row) -> Diagnostic:
     file, line, column, code, message, severity, length, hint = row
     return _made(_SEVERITIES[severity], code, message,
@@ -203,16 +214,9 @@ def packed(diagnostics: list[Diagnostic]) -> bytes | list[Diagnostic]:
     """Diagnostics as a --jobs worker sends them to its parent: their rows marshalled (2 µs each
     there and back, against pickle's 13: a messy unit of 10 000 projects has 80 000 of them),
     or the list itself where one is not at a text Position (it is pickled then)."""
-    rows = []
-    for d in diagnostics:
-        p = d.position
-        if p is None:
-            rows.append((None, 0, 0, d.code, d.message, d.severity.value, d.length, d.hint))
-        elif type(p) is Position:
-            rows.append((p.file, p.line, p.column, d.code, d.message, d.severity.value,
-                         d.length, d.hint))
-        else:
-            return diagnostics
+    rows = _rows_of(diagnostics)
+    if rows is None:
+        return diagnostics
     try:
         return marshal.dumps(rows)
     except ValueError:  # a subclass of str or int somewhere: marshal takes only the types
@@ -235,12 +239,9 @@ def sorted_rows(diagnostics: Iterable[Diagnostic], batches: Iterable[bytes] = ()
     objects are sorted then): the order is ``sort_key``'s, and diagnostics that key alike
     (in the same place, of the same code and message) come in the order of the rest of the
     row, where a set of objects gave them in its own."""
-    rows = []
-    for d in diagnostics:
-        row = as_row(d)
-        if row is None:
-            return None
-        rows.append(row)
+    rows = _rows_of(diagnostics)
+    if rows is None:
+        return None
     for batch in batches:
         rows += marshal.loads(batch)
     try:
