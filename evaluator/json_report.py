@@ -146,9 +146,10 @@ def _rows_text(result: ProjectResult, scored: dict[Any, tuple[Decimal, str]],
     outcome (the run's ``memo.row_texts``). A row with an own score is written afresh: keeping
     those by outcome and own score (a messy province's 45 000 own scores are some 15 000
     pairs) held 12 MB more at 5 000 messy projects, past the memory bound, for no time
-    measurably saved. Weights are written to the cent, so equal weights print alike. The texts of a row (its names, target, actual, reason and
-    measures: a province's million are a few thousand, the same objects once read, see
-    goals._indicators_of) are escaped once each, kept in ``quoted`` (``memo.quoted``)."""
+    measurably saved. Weights are written to the cent, so equal weights print alike. The texts
+    of a row (its names, target, actual, reason and measures: a province's million are a few
+    thousand, the same objects once read, see goals._indicators_of) are escaped once each,
+    kept in ``quoted`` (``memo.quoted``)."""
     rows = []
     append = rows.append
     text = encode_basestring

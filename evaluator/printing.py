@@ -110,9 +110,10 @@ def _print_folder() -> Iterator[Path]:
 def stop_printing() -> None:
     """Kill the browsers printing now and remove the temporary folders: what a SIGTERM does
     before the process ends as the signal ends it (cli.py), without unwinding, so that no
-    browser prints on for nobody and no folder of pages is left behind; and what Ctrl-C or a
-    failed part does before the waiting ends. Safe in a signal handler of the main thread:
-    the sets are copied at once (a thread may be adding to them)."""
+    browser prints on for nobody and no folder of pages is left behind (Ctrl-C and a failed
+    part unwind: they kill the browsers, ``_kill_browsers``, and the folders go as their
+    contexts end). Safe in a signal handler of the main thread: the sets are copied at once
+    (a thread may be adding to them)."""
     global _stopping
     _stopping = True
     _kill_browsers()
